@@ -1,0 +1,194 @@
+//! The checks: one file per check under `checks/<area>/`, one registry, one engine.
+//!
+//! A check is a pure function of the gathered [`Inventory`] and the [`Context`]: it never reads
+//! files or dials endpoints itself, so every evaluator is unit-tested without I/O. Its id and
+//! words live in the catalogue (`checks/*.yaml`); the engine attaches them to each outcome.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rayon::prelude::*;
+
+use crate::catalogue::{Catalogue, Entry};
+use crate::context::Context;
+use crate::inventory::Inventory;
+use crate::report::{Finding, Outcome, Status, Target, TargetKind};
+
+pub mod x509;
+
+/// One check of the suite.
+pub trait Check: Sync {
+    /// The stable id, which must have an entry in the catalogue.
+    fn id(&self) -> &'static str;
+
+    /// Evaluates the check. Returns one outcome per target examined; when there is nothing to
+    /// examine, a single `skip` saying why.
+    fn evaluate(&self, ctx: &Context, inventory: &Inventory) -> Vec<Outcome>;
+}
+
+/// Every check, in id order. Adding a check means adding it here and to the catalogue; the
+/// `registry_matches_catalogue` test fails until both are done.
+pub static REGISTRY: &[&dyn Check] = &[
+    &x509::leaf_predates_issuer::LeafPredatesIssuer,
+    &x509::outside_validity_window::OutsideValidityWindow,
+    &x509::expires_soon::ExpiresSoon,
+    &x509::broken_chain::BrokenChain,
+    &x509::leaf_outlives_issuer::LeafOutlivesIssuer,
+    &x509::empty_validity_window::EmptyValidityWindow,
+    &x509::key_mismatch::KeyMismatch,
+    &x509::msp_incomplete::MspIncomplete,
+    &x509::unreadable_material::UnreadableMaterial,
+];
+
+/// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    pub fn includes(&self, id: &str) -> bool {
+        let matches = |p: &String| id.to_ascii_uppercase().starts_with(&p.to_ascii_uppercase());
+        (self.select.is_empty() || self.select.iter().any(matches))
+            && !self.ignore.iter().any(matches)
+    }
+}
+
+/// Runs the selected checks over the inventory and returns their findings.
+///
+/// A check that panics (a bug, never expected) becomes an `error` finding for that check
+/// rather than taking the whole run down: a gate must report what it could not evaluate.
+pub fn run(
+    ctx: &Context,
+    inventory: &Inventory,
+    catalogue: &Catalogue,
+    selection: &Selection,
+) -> Vec<Finding> {
+    REGISTRY
+        .par_iter()
+        .filter(|c| selection.includes(c.id()))
+        .flat_map_iter(|check| {
+            let entry = catalogue.get(check.id());
+            let outcomes = catch_unwind(AssertUnwindSafe(|| check.evaluate(ctx, inventory)))
+                .unwrap_or_else(|_| {
+                    vec![Outcome::new(
+                        Status::Error,
+                        Target::new(TargetKind::Source, inventory.source.clone()),
+                        "check failed to evaluate: internal error (please report this)",
+                    )]
+                });
+            outcomes
+                .into_iter()
+                .map(move |o| finding(check.id(), entry, o))
+        })
+        .collect()
+}
+
+fn finding(id: &str, entry: Option<&Entry>, outcome: Outcome) -> Finding {
+    Finding {
+        check_id: id.to_owned(),
+        title: entry.map(|e| e.title.clone()).unwrap_or_default(),
+        severity: entry
+            .map(|e| e.severity)
+            .unwrap_or(crate::catalogue::Severity::Error),
+        status: outcome.status,
+        target: outcome.target,
+        message: outcome.message,
+        evidence: outcome.evidence,
+        waived: None,
+    }
+}
+
+/// The single `skip` outcome of a check that found nothing to examine.
+pub fn nothing_to_check(inventory: &Inventory, what: &str) -> Vec<Outcome> {
+    vec![Outcome::new(
+        Status::Skip,
+        Target::new(TargetKind::Source, inventory.source.clone()),
+        format!("no {what} found"),
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn registry_matches_catalogue() {
+        let registered: Vec<&str> = REGISTRY.iter().map(|c| c.id()).collect();
+        let unique: BTreeSet<&str> = registered.iter().copied().collect();
+        assert_eq!(
+            unique.len(),
+            registered.len(),
+            "a check id is registered twice: {registered:?}"
+        );
+        let catalogued: BTreeSet<&str> = Catalogue::embedded()
+            .entries()
+            .map(|e| e.id.as_str())
+            .collect();
+        let missing_code: Vec<_> = catalogued.difference(&unique).collect();
+        let missing_text: Vec<_> = unique.difference(&catalogued).collect();
+        assert!(
+            missing_code.is_empty(),
+            "catalogued but not registered: {missing_code:?}"
+        );
+        assert!(
+            missing_text.is_empty(),
+            "registered but not catalogued: {missing_text:?}"
+        );
+    }
+
+    #[test]
+    fn every_check_lives_in_a_file_named_after_its_catalogue_name() {
+        for entry in Catalogue::embedded().entries() {
+            let area = entry.id.split('-').next().unwrap().to_ascii_lowercase();
+            let file = format!(
+                "{}/src/checks/{area}/{}.rs",
+                env!("CARGO_MANIFEST_DIR"),
+                entry.name.replace('-', "_")
+            );
+            assert!(
+                std::path::Path::new(&file).exists(),
+                "{} ({}) should live in {file}",
+                entry.id,
+                entry.name
+            );
+        }
+    }
+
+    #[test]
+    fn selection_by_prefix() {
+        let s = Selection {
+            select: vec!["x509".into()],
+            ignore: vec!["X509-003".into()],
+        };
+        assert!(s.includes("X509-001"));
+        assert!(!s.includes("X509-003"));
+        assert!(!s.includes("KAFKA-001"));
+        assert!(Selection::default().includes("ZK-001"));
+    }
+
+    #[test]
+    fn empty_inventory_gives_skips_not_passes() {
+        let inv = Inventory {
+            source: "artifacts:empty".into(),
+            ..Inventory::default()
+        };
+        let findings = run(
+            &Context::at(time::macros::datetime!(2026-01-01 0:00 UTC)),
+            &inv,
+            Catalogue::embedded(),
+            &Selection::default(),
+        );
+        assert!(!findings.is_empty());
+        for f in &findings {
+            assert_ne!(
+                f.status,
+                Status::Pass,
+                "{} passed with nothing to check",
+                f.check_id
+            );
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! X509-008 `msp-incomplete`: an MSP folder Fabric cannot load as it stands.
+//!
+//! Fabric reads an MSP from fixed subfolders. This check looks at what each folder holds and
+//! whether its identities chain to its own roots; validity and signatures are judged by the
+//! per-certificate checks.
+
+use crate::checks::{Check, nothing_to_check};
+use crate::context::Context;
+use crate::inventory::{CertRecord, Inventory, MspDir, Role};
+use crate::report::{Outcome, Status, Target, TargetKind};
+
+use super::broken_chain::chains_to;
+
+pub struct MspIncomplete;
+
+impl Check for MspIncomplete {
+    fn id(&self) -> &'static str {
+        "X509-008"
+    }
+
+    fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
+        if inv.msps.is_empty() {
+            return nothing_to_check(inv, "MSP folders");
+        }
+        inv.msps.iter().map(|msp| evaluate_msp(inv, msp)).collect()
+    }
+}
+
+fn evaluate_msp(inv: &Inventory, msp: &MspDir) -> Outcome {
+    let mut fails: Vec<String> = Vec::new();
+    let mut warns: Vec<String> = Vec::new();
+    let signing = msp.is_signing()
+        || ["/peers/", "/orderers/", "/users/"]
+            .iter()
+            .any(|p| msp.path.contains(p));
+    let node_ous = msp.config.as_ref().is_some_and(|c| c.node_ous_enabled);
+
+    let mut require = |name: &str, why: &str, into_fails: bool| {
+        let text = match (msp.has(name), msp.count(name)) {
+            (false, _) => format!("{name}/ is missing ({why})"),
+            (true, 0) => format!("{name}/ is empty ({why})"),
+            _ => return,
+        };
+        if into_fails {
+            fails.push(text)
+        } else {
+            warns.push(text)
+        }
+    };
+    require("cacerts", "Fabric requires at least one root CA", true);
+    if signing {
+        require("signcerts", "the node's or user's own certificate", true);
+        require("keystore", "the private key for signcerts", true);
+    }
+    if !node_ous {
+        require(
+            "admincerts",
+            "no admins: add admin certificates or enable NodeOUs in config.yaml",
+            true,
+        );
+    }
+    require(
+        "tlscacerts",
+        "TLS connections using this MSP have no root to verify against",
+        false,
+    );
+    if signing && msp.count("signcerts") > 1 {
+        fails.push(format!(
+            "signcerts/ holds {} certificates; Fabric requires exactly one",
+            msp.count("signcerts")
+        ));
+    }
+    if let Some(config) = &msp.config
+        && let Some(error) = &config.error
+    {
+        fails.push(format!("{}: {error}", config.origin));
+    }
+
+    let members: Vec<(usize, &CertRecord)> = inv
+        .certs
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.layout.msp_dir.as_deref() == Some(msp.path.as_str()))
+        .collect();
+    let anchors: Vec<&CertRecord> = members
+        .iter()
+        .filter(|(_, c)| c.layout.role() == Role::MspCaCert)
+        .map(|&(_, c)| c)
+        .collect();
+    if !anchors.is_empty() {
+        for &(i, c) in &members {
+            let (role, folder) = match c.layout.role() {
+                Role::MspSignCert => (true, "signcerts"),
+                Role::MspAdminCert if !anchors.iter().any(|a| a.fingerprint == c.fingerprint) => {
+                    (true, "admincerts")
+                }
+                Role::MspIntermediateCert => (true, "intermediatecerts"),
+                _ => (false, ""),
+            };
+            if role && !chains_to(inv, i, &anchors) {
+                fails.push(format!(
+                    "{folder}/ certificate {} ({}) is not issued by any root in cacerts/ (directly or through intermediatecerts/)",
+                    c.common_name(),
+                    c.origin
+                ));
+            }
+        }
+    }
+
+    let (status, message) = if !fails.is_empty() {
+        fails.extend(warns);
+        (Status::Fail, fails.join("; "))
+    } else if !warns.is_empty() {
+        (Status::Warn, warns.join("; "))
+    } else {
+        (
+            Status::Pass,
+            format!(
+                "{} MSP folder is complete",
+                if signing { "signing" } else { "verifying" }
+            ),
+        )
+    };
+    Outcome::new(
+        status,
+        Target::new(TargetKind::Msp, msp.path.clone()),
+        message,
+    )
+    .with("kind", if signing { "signing" } else { "verifying" })
+    .with("node_ous", node_ous)
+    .with(
+        "folders",
+        serde_json::to_value(&msp.subdirs).unwrap_or_default(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::super::testing::*;
+    use super::*;
+    use crate::inventory::msp::MspConfig;
+
+    fn msp(path: &str, folders: &[(&str, usize)]) -> MspDir {
+        MspDir {
+            path: path.into(),
+            subdirs: folders
+                .iter()
+                .map(|(n, c)| (n.to_string(), *c))
+                .collect::<BTreeMap<_, _>>(),
+            config: None,
+        }
+    }
+
+    fn leaf(ca: &Cert) -> Cert {
+        ca.issue(Spec::new(
+            "org1",
+            "peer0",
+            "2021-01-01T00:00:00Z",
+            "2030-01-01T00:00:00Z",
+        ))
+    }
+
+    #[test]
+    fn complete_signing_msp_passes() {
+        let ca = root("org1");
+        let peer = leaf(&ca);
+        let admin = ca.issue(Spec::new(
+            "org1",
+            "Admin",
+            "2021-01-01T00:00:00Z",
+            "2030-01-01T00:00:00Z",
+        ));
+        let m = msp(
+            "msp",
+            &[
+                ("cacerts", 1),
+                ("signcerts", 1),
+                ("keystore", 1),
+                ("admincerts", 1),
+                ("tlscacerts", 1),
+            ],
+        );
+        let inv = inventory(
+            vec![
+                record(&ca, "msp/cacerts/ca.pem"),
+                record(&peer, "msp/signcerts/p.pem"),
+                record(&admin, "msp/admincerts/a.pem"),
+            ],
+            vec![],
+            vec![m],
+        );
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Pass, "{}", o.message);
+        assert_eq!(o.target.kind, TargetKind::Msp);
+    }
+
+    #[test]
+    fn missing_cacerts_and_empty_signcerts_fail() {
+        let m = msp(
+            "msp",
+            &[
+                ("signcerts", 0),
+                ("keystore", 1),
+                ("admincerts", 1),
+                ("tlscacerts", 1),
+            ],
+        );
+        let inv = inventory(vec![], vec![], vec![m]);
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.message.contains("cacerts/ is missing"), "{}", o.message);
+        assert!(o.message.contains("signcerts/ is empty"), "{}", o.message);
+    }
+
+    #[test]
+    fn node_ous_replace_admincerts_and_missing_tlscacerts_warns() {
+        let mut m = msp("msp", &[("cacerts", 1)]);
+        let inv = inventory(vec![], vec![], vec![m.clone()]);
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Fail, "no admincerts, no NodeOUs");
+        m.config = Some(MspConfig {
+            node_ous_enabled: true,
+            ..MspConfig::default()
+        });
+        let inv = inventory(vec![], vec![], vec![m]);
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Warn, "{}", o.message);
+        assert!(o.message.contains("tlscacerts/ is missing"));
+    }
+
+    #[test]
+    fn signcert_from_a_foreign_ca_fails() {
+        let ca = root("org1");
+        let other = root("org2");
+        let peer = leaf(&other);
+        let m = msp(
+            "msp",
+            &[
+                ("cacerts", 1),
+                ("signcerts", 1),
+                ("keystore", 1),
+                ("admincerts", 1),
+                ("tlscacerts", 1),
+            ],
+        );
+        let inv = inventory(
+            vec![
+                record(&ca, "msp/cacerts/ca.pem"),
+                record(&other, "elsewhere/ca.pem"),
+                record(&peer, "msp/signcerts/p.pem"),
+            ],
+            vec![],
+            vec![m],
+        );
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.message.contains("signcerts/ certificate peer0"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn broken_config_yaml_fails() {
+        let mut m = msp(
+            "msp",
+            &[("cacerts", 1), ("admincerts", 1), ("tlscacerts", 1)],
+        );
+        m.config = Some(MspConfig {
+            error: Some("failed to parse config.yaml: bad".into()),
+            ..MspConfig::default()
+        });
+        let inv = inventory(vec![], vec![], vec![m]);
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.message.contains("failed to parse config.yaml"));
+    }
+}

@@ -1,0 +1,349 @@
+//! Command-line parsing (clap derive), validated into a [`Config`] before anything runs.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::catalogue::Severity;
+use crate::checks::Selection;
+use crate::context::Policy;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every check passed at the chosen --fail-on threshold
+  1  a check failed (or could not evaluate) at the threshold
+  2  usage or configuration error
+  3  fabcheck could not reach what it was told to check
+  4  deploy failed";
+
+#[derive(Debug, Parser)]
+#[command(name = "fabcheck", version, about = "Conformance checks for Hyperledger Fabric networks", after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a Fabric network's artifacts and report.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// List the catalogue of checks.
+    Checks {
+        #[command(subcommand)]
+        command: ChecksCommand,
+    },
+    /// Print a check's catalogue entry: why it matters and how to fix it.
+    Explain {
+        /// Check id, e.g. X509-001 (case-insensitive).
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// Print every check with its id, severity and title.
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Folder (or single file) of artifacts: crypto-config trees, MSP folders, PEM/DER files,
+    /// Kubernetes Secret/ConfigMap YAML.
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: PathBuf,
+
+    /// Evaluate as of this instant (RFC 3339), instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// Lowest severity that fails the run: `error` gates on failed error-severity checks and
+    /// on checks that could not evaluate; `warning` gates on warnings too.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Output format and destination, FORMAT[=PATH] (table, json, junit); repeatable.
+    /// Without PATH (or with -) the output goes to stdout.
+    #[arg(
+        short,
+        long = "output",
+        value_name = "FORMAT[=PATH]",
+        default_value = "table"
+    )]
+    pub outputs: Vec<OutputSpec>,
+
+    /// Warn about certificates that expire within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub expiry_warning_days: u32,
+
+    /// Tolerated clock difference when judging validity windows, e.g. 90s, 5m, 1h.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub clock_skew: DurationArg,
+
+    /// Only run checks whose id starts with one of these (comma-separated), e.g. X509,KAFKA-001.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+
+    /// Skip checks whose id starts with one of these (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+
+    /// YAML file of waivers (id, target, reason, expires); waived findings do not gate.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+
+    /// When to colour the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Output formats; one renderer each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Junit,
+}
+
+/// One `--output` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Format,
+    /// `None` means stdout.
+    pub path: Option<PathBuf>,
+}
+
+impl FromStr for OutputSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, path) = match s.split_once('=') {
+            Some((n, p)) => (n, Some(p)),
+            None => (s, None),
+        };
+        let format = match name.to_ascii_lowercase().as_str() {
+            "table" => Format::Table,
+            "json" => Format::Json,
+            "junit" => Format::Junit,
+            other => {
+                return Err(format!(
+                    "unknown output format '{other}' (expected table, json or junit)"
+                ));
+            }
+        };
+        let path = match path {
+            None | Some("-") => None,
+            Some("") => return Err(format!("empty path after '{name}='")),
+            Some(p) => Some(PathBuf::from(p)),
+        };
+        Ok(OutputSpec { format, path })
+    }
+}
+
+/// A duration such as `90s`, `5m`, `2h`, `1d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationArg(pub time::Duration);
+
+impl FromStr for DurationArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let (digits, unit) = s.split_at(split);
+        let n: i64 = digits
+            .parse()
+            .map_err(|_| format!("'{s}' is not a duration like 90s, 5m or 1h"))?;
+        let d = match unit {
+            "" | "s" => time::Duration::seconds(n),
+            "m" => time::Duration::minutes(n),
+            "h" => time::Duration::hours(n),
+            "d" => time::Duration::days(n),
+            _ => {
+                return Err(format!(
+                    "'{s}' has unknown unit '{unit}' (use s, m, h or d)"
+                ));
+            }
+        };
+        Ok(DurationArg(d))
+    }
+}
+
+/// A validated `check` run.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub artifacts: PathBuf,
+    /// Fixed evaluation instant, or `None` for the current time.
+    pub at: Option<OffsetDateTime>,
+    pub threshold: Severity,
+    pub outputs: Vec<OutputSpec>,
+    pub policy: Policy,
+    pub selection: Selection,
+    pub waivers: Option<PathBuf>,
+    pub color: ColorChoice,
+}
+
+/// What to do, validated.
+#[derive(Debug, Clone)]
+pub enum Config {
+    Check(CheckConfig),
+    ListChecks(ListFormat),
+    Explain(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "failed to parse --at '{value}': {reason} (expected RFC 3339, e.g. 2026-01-01T00:00:00Z)"
+    )]
+    BadInstant { value: String, reason: String },
+    #[error("failed to use --output: {0}")]
+    Outputs(String),
+}
+
+impl Cli {
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        match self.command {
+            Command::Checks {
+                command: ChecksCommand::List { format },
+            } => Ok(Config::ListChecks(format)),
+            Command::Explain { id } => Ok(Config::Explain(id)),
+            Command::Check(args) => {
+                let at = args
+                    .at
+                    .map(|v| {
+                        OffsetDateTime::parse(&v, &Rfc3339).map_err(|e| ConfigError::BadInstant {
+                            value: v.clone(),
+                            reason: e.to_string(),
+                        })
+                    })
+                    .transpose()?;
+                let stdout_outputs = args.outputs.iter().filter(|o| o.path.is_none()).count();
+                if stdout_outputs > 1 {
+                    return Err(ConfigError::Outputs("more than one output format writes to stdout; give the others a path (FORMAT=PATH)".into()));
+                }
+                Ok(Config::Check(CheckConfig {
+                    artifacts: args.artifacts,
+                    at,
+                    threshold: match args.fail_on {
+                        FailOn::Error => Severity::Error,
+                        FailOn::Warning => Severity::Warning,
+                    },
+                    outputs: args.outputs,
+                    policy: Policy {
+                        expiry_warning: time::Duration::days(args.expiry_warning_days.into()),
+                        clock_skew: args.clock_skew.0,
+                    },
+                    selection: Selection {
+                        select: args.select,
+                        ignore: args.ignore,
+                    },
+                    waivers: args.waivers,
+                    color: args.color,
+                }))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_specs() {
+        assert_eq!(
+            "table".parse::<OutputSpec>().unwrap(),
+            OutputSpec {
+                format: Format::Table,
+                path: None
+            }
+        );
+        assert_eq!(
+            "junit=out/r.xml".parse::<OutputSpec>().unwrap(),
+            OutputSpec {
+                format: Format::Junit,
+                path: Some("out/r.xml".into())
+            }
+        );
+        assert_eq!("json=-".parse::<OutputSpec>().unwrap().path, None);
+        assert!(
+            "yaml"
+                .parse::<OutputSpec>()
+                .unwrap_err()
+                .contains("unknown output format")
+        );
+        assert!("json=".parse::<OutputSpec>().is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(
+            "90s".parse::<DurationArg>().unwrap().0,
+            time::Duration::seconds(90)
+        );
+        assert_eq!(
+            "5m".parse::<DurationArg>().unwrap().0,
+            time::Duration::minutes(5)
+        );
+        assert_eq!("0".parse::<DurationArg>().unwrap().0, time::Duration::ZERO);
+        assert!("5 weeks".parse::<DurationArg>().is_err());
+        assert!("m".parse::<DurationArg>().is_err());
+    }
+
+    #[test]
+    fn two_stdout_outputs_are_a_usage_error() {
+        let cli = Cli::parse_from([
+            "fabcheck",
+            "check",
+            "--artifacts",
+            "x",
+            "-o",
+            "table",
+            "-o",
+            "json",
+        ]);
+        assert!(matches!(cli.into_config(), Err(ConfigError::Outputs(_))));
+    }
+
+    #[test]
+    fn bad_instant_is_a_usage_error() {
+        let cli = Cli::parse_from(["fabcheck", "check", "--artifacts", "x", "--at", "yesterday"]);
+        assert!(matches!(
+            cli.into_config(),
+            Err(ConfigError::BadInstant { .. })
+        ));
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

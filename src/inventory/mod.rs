@@ -1,0 +1,94 @@
+//! What was observed, and where from.
+//!
+//! Gathering (reading files, later dialling endpoints) fills an [`Inventory`]; checks only read
+//! it. Every item remembers its [`Origin`] so that findings can name the file and the place in it.
+
+use std::fmt;
+
+use crate::report::{Target, TargetKind};
+
+pub mod artifacts;
+pub mod cert;
+pub mod chain;
+pub mod key;
+pub mod layout;
+pub mod msp;
+pub mod pem;
+pub mod secrets;
+
+pub use cert::CertRecord;
+pub use chain::IssuerLink;
+pub use key::KeyRecord;
+pub use layout::{Layout, Role};
+pub use msp::MspDir;
+
+/// Where an observed item came from: a file, and where inside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// Path as the user will recognise it (relative to the scanned root where possible).
+    pub path: String,
+    /// Where inside the file: `certificate 2`, `line 14`, `Secret org1/peer0-tls data[tls.crt]`.
+    pub locator: Option<String>,
+}
+
+impl Origin {
+    pub fn file(path: impl Into<String>) -> Self {
+        Origin {
+            path: path.into(),
+            locator: None,
+        }
+    }
+
+    pub fn at(path: impl Into<String>, locator: impl Into<String>) -> Self {
+        Origin {
+            path: path.into(),
+            locator: Some(locator.into()),
+        }
+    }
+
+    pub fn target(&self) -> Target {
+        Target::new(TargetKind::File, self.path.clone()).with_locator(self.locator.clone())
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.locator {
+            Some(l) => write!(f, "{} ({l})", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// Something that could not be read or parsed: it becomes an `error` finding naming the
+/// origin and the reason, and the run goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub origin: Origin,
+    /// What was expected there: `certificate`, `private key`, `file`.
+    pub expected: &'static str,
+    /// Lowercase reason, e.g. `truncated PEM block: BEGIN CERTIFICATE at line 1 has no END line`.
+    pub reason: String,
+}
+
+/// Everything gathered from the sources of one run.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// Human description of what was scanned (`artifacts:DIR`).
+    pub source: String,
+    pub certs: Vec<CertRecord>,
+    /// For each entry of `certs`, how its issuer was resolved (same index).
+    pub links: Vec<IssuerLink>,
+    pub keys: Vec<KeyRecord>,
+    pub msps: Vec<MspDir>,
+    pub problems: Vec<Problem>,
+    /// Files looked at, for the report's context.
+    pub files_scanned: usize,
+}
+
+impl Inventory {
+    /// Resolves every certificate's issuer; call once after all certificates are gathered.
+    pub fn link(&mut self) {
+        self.links = chain::resolve_issuers(&self.certs);
+    }
+}

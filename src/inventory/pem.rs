@@ -1,0 +1,184 @@
+//! PEM framing with line numbers.
+//!
+//! The `pem` crates decode well-formed input but report a broken file as one opaque error; an
+//! operator needs "BEGIN CERTIFICATE at line 12 has no END line". This scanner finds the
+//! blocks and their lines and decodes each body with `base64`, so every broken block gets its
+//! own precise reason while the good blocks in the same file are still read.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+/// One PEM block, or the reason it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PemBlock {
+    /// The label between `BEGIN ` and the dashes, e.g. `CERTIFICATE`.
+    pub label: String,
+    /// 1-based line of the BEGIN line.
+    pub line: usize,
+    /// Decoded contents, or why they could not be decoded.
+    pub contents: Result<Vec<u8>, String>,
+}
+
+/// Whether `data` looks like PEM at all (has a BEGIN line).
+pub fn looks_like_pem(data: &[u8]) -> bool {
+    memchr_find(data, b"-----BEGIN ").is_some()
+}
+
+fn memchr_find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Splits `data` into PEM blocks. Text outside blocks (comments, YAML around an embedded
+/// certificate) is ignored, as Go's `pem.Decode` does.
+pub fn blocks(data: &[u8]) -> Vec<PemBlock> {
+    let text = String::from_utf8_lossy(data);
+    let mut out = Vec::new();
+    let mut current: Option<(String, usize, String)> = None;
+    for (idx, raw_line) in text.lines().enumerate() {
+        let line_no = idx + 1;
+        let line = raw_line.trim();
+        if let Some(label) = boundary(line, "BEGIN") {
+            if let Some((open_label, open_line, _)) = current.take() {
+                out.push(PemBlock {
+                    label: open_label.clone(),
+                    line: open_line,
+                    contents: Err(format!(
+                        "truncated PEM block: BEGIN {open_label} at line {open_line} has no END line before line {line_no}"
+                    )),
+                });
+            }
+            current = Some((label.to_owned(), line_no, String::new()));
+        } else if let Some(label) = boundary(line, "END") {
+            match current.take() {
+                Some((open_label, open_line, body)) => {
+                    let contents = if label != open_label {
+                        Err(format!(
+                            "PEM block BEGIN {open_label} at line {open_line} ends with END {label} at line {line_no}"
+                        ))
+                    } else {
+                        decode_body(&body, open_line)
+                    };
+                    out.push(PemBlock {
+                        label: open_label,
+                        line: open_line,
+                        contents,
+                    });
+                }
+                None => out.push(PemBlock {
+                    label: label.to_owned(),
+                    line: line_no,
+                    contents: Err(format!("END {label} at line {line_no} has no BEGIN line")),
+                }),
+            }
+        } else if let Some((_, _, body)) = current.as_mut() {
+            // RFC 7468 allows headers (Proc-Type, DEK-Info) in legacy encrypted keys.
+            if !line.contains(':') {
+                body.push_str(line);
+            }
+        }
+    }
+    if let Some((label, line, _)) = current {
+        out.push(PemBlock {
+            contents: Err(format!(
+                "truncated PEM block: BEGIN {label} at line {line} has no END line"
+            )),
+            label,
+            line,
+        });
+    }
+    out
+}
+
+fn boundary<'a>(line: &'a str, which: &str) -> Option<&'a str> {
+    line.strip_prefix("-----")?
+        .strip_prefix(which)?
+        .strip_prefix(' ')?
+        .strip_suffix("-----")
+}
+
+fn decode_body(body: &str, line: usize) -> Result<Vec<u8>, String> {
+    if body.is_empty() {
+        return Err(format!("PEM block at line {line} is empty"));
+    }
+    STANDARD
+        .decode(body.as_bytes())
+        .map_err(|e| format!("PEM block at line {line} is not valid base64: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT: &str = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn reads_several_blocks_with_lines() {
+        let data = format!("# bundle\n{CERT}{CERT}");
+        let bs = blocks(data.as_bytes());
+        assert_eq!(bs.len(), 2);
+        assert_eq!(bs[0].line, 2);
+        assert_eq!(bs[1].line, 5);
+        assert_eq!(bs[0].contents, Ok(vec![0, 1, 2]));
+        assert_eq!(bs[0].label, "CERTIFICATE");
+    }
+
+    #[test]
+    fn truncated_block_is_reported_and_next_block_still_read() {
+        let data = format!("-----BEGIN CERTIFICATE-----\nAAEC\n{CERT}");
+        let bs = blocks(data.as_bytes());
+        assert_eq!(bs.len(), 2);
+        assert!(
+            bs[0]
+                .contents
+                .as_ref()
+                .unwrap_err()
+                .contains("BEGIN CERTIFICATE at line 1 has no END")
+        );
+        assert!(bs[1].contents.is_ok());
+    }
+
+    #[test]
+    fn truncated_at_end_of_file() {
+        let bs = blocks(b"-----BEGIN CERTIFICATE-----\nAAEC\n");
+        assert!(
+            bs[0]
+                .contents
+                .as_ref()
+                .unwrap_err()
+                .starts_with("truncated PEM block")
+        );
+    }
+
+    #[test]
+    fn bad_base64_and_mismatched_end() {
+        let bs = blocks(b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n");
+        assert!(
+            bs[0]
+                .contents
+                .as_ref()
+                .unwrap_err()
+                .contains("not valid base64")
+        );
+        let bs = blocks(b"-----BEGIN CERTIFICATE-----\nAAEC\n-----END PRIVATE KEY-----\n");
+        assert!(
+            bs[0]
+                .contents
+                .as_ref()
+                .unwrap_err()
+                .contains("ends with END PRIVATE KEY")
+        );
+    }
+
+    #[test]
+    fn crlf_and_indentation_are_tolerated() {
+        let data = "  -----BEGIN CERTIFICATE-----\r\n  AAEC\r\n  -----END CERTIFICATE-----\r\n";
+        assert_eq!(blocks(data.as_bytes())[0].contents, Ok(vec![0, 1, 2]));
+    }
+
+    #[test]
+    fn no_blocks_in_plain_text() {
+        assert!(blocks(b"hello\nworld\n").is_empty());
+        assert!(!looks_like_pem(b"hello"));
+        assert!(looks_like_pem(CERT.as_bytes()));
+    }
+}

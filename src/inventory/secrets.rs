@@ -1,0 +1,189 @@
+//! Certificate material embedded in Kubernetes `Secret` and `ConfigMap` manifests.
+//!
+//! Operators keep MSP and TLS material in Secrets (base64 `data`, plain `stringData`) and
+//! ConfigMaps (plain `data`, base64 `binaryData`), several documents to a file. Each value is
+//! handed back as bytes with an origin naming the document, object and key, and a layout role
+//! taken from the key's conventional name (`tls.crt`, `tls.key`, `ca.crt`).
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use super::layout::{Layout, Role};
+use super::{Origin, Problem};
+
+/// One value from a Secret or ConfigMap, decoded to bytes.
+#[derive(Debug)]
+pub struct EmbeddedValue {
+    pub origin: Origin,
+    pub layout: Layout,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    kind: Option<String>,
+    #[serde(default)]
+    metadata: Metadata,
+    #[serde(default)]
+    data: BTreeMap<String, Option<String>>,
+    #[serde(default, rename = "stringData")]
+    string_data: BTreeMap<String, Option<String>>,
+    #[serde(default, rename = "binaryData")]
+    binary_data: BTreeMap<String, Option<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Metadata {
+    name: Option<String>,
+    namespace: Option<String>,
+}
+
+/// Whether `text` may hold a Secret or ConfigMap worth parsing (a cheap filter before YAML).
+pub fn may_hold_objects(text: &str) -> bool {
+    text.contains("kind:") && (text.contains("Secret") || text.contains("ConfigMap"))
+}
+
+/// Extracts every value of every Secret and ConfigMap in a (multi-document) YAML file.
+/// A file that does not parse as Kubernetes YAML yields nothing: it may be a Helm template or
+/// another tool's YAML, which is not certificate material.
+pub fn extract(path: &str, text: &str) -> (Vec<EmbeddedValue>, Vec<Problem>) {
+    let mut values = Vec::new();
+    let mut problems = Vec::new();
+    let docs: Vec<Option<Manifest>> = match serde_saphyr::from_multiple(text) {
+        Ok(docs) => docs,
+        Err(_) => return (values, problems),
+    };
+    for (doc_idx, doc) in docs.into_iter().enumerate() {
+        let Some(doc) = doc else { continue };
+        let kind = match doc.kind.as_deref() {
+            Some(k @ ("Secret" | "ConfigMap")) => k,
+            _ => continue,
+        };
+        let object = format!(
+            "{kind} {}/{}",
+            doc.metadata.namespace.as_deref().unwrap_or("default"),
+            doc.metadata.name.as_deref().unwrap_or("<unnamed>")
+        );
+        let (base64_maps, plain_maps) = if kind == "Secret" {
+            (
+                vec![("data", &doc.data)],
+                vec![("stringData", &doc.string_data)],
+            )
+        } else {
+            (
+                vec![("binaryData", &doc.binary_data)],
+                vec![("data", &doc.data)],
+            )
+        };
+        let locator =
+            |field: &str, key: &str| format!("document {}, {object}, {field}[{key}]", doc_idx + 1);
+        let layout_for = |key: &str| Layout {
+            role: Some(role_for_key(key)),
+            // Keys of one object pair up (tls.crt with tls.key) like files of one tls/ folder.
+            tls_dir: Some(format!("{path}#{object}")),
+            ..Layout::default()
+        };
+        for (field, map) in base64_maps {
+            for (key, value) in map {
+                let Some(value) = value else { continue };
+                let origin = Origin::at(path, locator(field, key));
+                let cleaned: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+                match STANDARD.decode(cleaned.as_bytes()) {
+                    Ok(bytes) => values.push(EmbeddedValue {
+                        origin,
+                        layout: layout_for(key),
+                        bytes,
+                    }),
+                    Err(e) => problems.push(Problem {
+                        origin,
+                        expected: "base64 value",
+                        reason: format!("malformed base64 in {field}[{key}]: {e}"),
+                    }),
+                }
+            }
+        }
+        for (field, map) in plain_maps {
+            for (key, value) in map {
+                let Some(value) = value else { continue };
+                values.push(EmbeddedValue {
+                    origin: Origin::at(path, locator(field, key)),
+                    layout: layout_for(key),
+                    bytes: value.clone().into_bytes(),
+                });
+            }
+        }
+    }
+    (values, problems)
+}
+
+fn role_for_key(key: &str) -> Role {
+    match key {
+        "tls.crt" | "server.crt" => Role::TlsServerCert,
+        "tls.key" | "server.key" => Role::TlsServerKey,
+        "ca.crt" | "tlsca.crt" => Role::TlsCa,
+        "client.crt" => Role::TlsClientCert,
+        "client.key" => Role::TlsClientKey,
+        _ => Role::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_data_and_configmap_values_are_extracted() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: peer0-tls\n  namespace: org1\ndata:\n  tls.crt: aGVsbG8=\n  tls.key: d29ybGQ=\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ca\ndata:\n  ca.crt: plain\n---\nkind: Service\nmetadata:\n  name: x\n";
+        let (values, problems) = extract("s.yaml", text);
+        assert!(problems.is_empty());
+        assert_eq!(values.len(), 3);
+        assert_eq!(values[0].bytes, b"hello");
+        assert_eq!(values[0].layout.role, Some(Role::TlsServerCert));
+        assert_eq!(
+            values[0].origin.locator.as_deref(),
+            Some("document 1, Secret org1/peer0-tls, data[tls.crt]")
+        );
+        assert_eq!(values[1].layout.role, Some(Role::TlsServerKey));
+        assert_eq!(values[0].layout.tls_dir, values[1].layout.tls_dir);
+        assert_eq!(values[2].bytes, b"plain");
+        assert_eq!(
+            values[2].origin.locator.as_deref(),
+            Some("document 2, ConfigMap default/ca, data[ca.crt]")
+        );
+    }
+
+    #[test]
+    fn malformed_base64_names_the_key() {
+        let text = "kind: Secret\nmetadata:\n  name: bad\ndata:\n  tls.crt: '!!notbase64'\n";
+        let (values, problems) = extract("s.yaml", text);
+        assert!(values.is_empty());
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .reason
+                .contains("malformed base64 in data[tls.crt]")
+        );
+        assert!(
+            problems[0]
+                .origin
+                .locator
+                .as_deref()
+                .unwrap()
+                .contains("Secret default/bad")
+        );
+    }
+
+    #[test]
+    fn templates_and_other_yaml_yield_nothing() {
+        let (v, p) = extract(
+            "t.yaml",
+            "kind: Secret\ndata:\n  a: {{ .Values.x }}\n  b: [\n",
+        );
+        assert!(v.is_empty() && p.is_empty());
+        assert!(!may_hold_objects("kind: Deployment\n"));
+        assert!(may_hold_objects("kind: Secret\n"));
+    }
+}

@@ -1,0 +1,189 @@
+//! fabcheck: conformance checks for Hyperledger Fabric networks.
+//!
+//! Data flows one way: a source is gathered into an [`inventory::Inventory`], the
+//! [`checks`] evaluate it into findings, and a [`report`] renderer writes them. The binary
+//! (`main.rs`) only parses arguments and maps the outcome of [`run`] to an exit code.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+
+use time::OffsetDateTime;
+
+pub mod catalogue;
+pub mod checks;
+pub mod cli;
+pub mod context;
+pub mod exit;
+pub mod inventory;
+pub mod report;
+pub mod waiver;
+
+use catalogue::Catalogue;
+use cli::{CheckConfig, ColorChoice, Config, Format, ListFormat};
+use context::{Context, rfc3339};
+use report::Report;
+use report::table::TableStyle;
+
+/// Why a run stopped before it could report.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] cli::ConfigError),
+    #[error(transparent)]
+    Unreachable(#[from] inventory::artifacts::GatherError),
+    #[error(transparent)]
+    Waivers(#[from] waiver::WaiverError),
+    #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
+    UnknownCheck(String),
+    #[error("failed to write {path}: {source}")]
+    Output {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Unreachable(_) => exit::UNREACHABLE,
+            RunError::Config(_)
+            | RunError::Waivers(_)
+            | RunError::UnknownCheck(_)
+            | RunError::Output { .. } => exit::USAGE,
+        }
+    }
+}
+
+/// Runs a validated command, writing human output to `stdout`; returns the exit code.
+pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
+    let stdout_err = |source| RunError::Output {
+        path: "stdout".into(),
+        source,
+    };
+    match config {
+        Config::ListChecks(format) => {
+            list_checks(format, stdout).map_err(stdout_err)?;
+            Ok(exit::SUCCESS)
+        }
+        Config::Explain(id) => {
+            let entry = Catalogue::embedded()
+                .get(&id)
+                .ok_or(RunError::UnknownCheck(id))?;
+            explain(entry, stdout).map_err(stdout_err)?;
+            Ok(exit::SUCCESS)
+        }
+        Config::Check(check) => {
+            let report = check_report(&check)?;
+            write_outputs(&report, &check, stdout)?;
+            Ok(if report.gates(check.threshold) {
+                exit::CHECK_FAILED
+            } else {
+                exit::SUCCESS
+            })
+        }
+    }
+}
+
+/// Gathers, checks and assembles the report for a `check` run.
+pub fn check_report(check: &CheckConfig) -> Result<Report, RunError> {
+    let waivers = check
+        .waivers
+        .as_deref()
+        .map(waiver::Waivers::load)
+        .transpose()?;
+    let inventory = inventory::artifacts::gather(&check.artifacts)?;
+    let ctx = Context::new(
+        check.at.unwrap_or_else(OffsetDateTime::now_utc),
+        check.policy.clone(),
+    );
+    let mut findings = checks::run(&ctx, &inventory, Catalogue::embedded(), &check.selection);
+    if let Some(w) = waivers {
+        w.apply(&mut findings, ctx.now);
+    }
+    Ok(Report::new(rfc3339(ctx.now), inventory.source, findings))
+}
+
+fn write_outputs(
+    report: &Report,
+    check: &CheckConfig,
+    stdout: &mut dyn Write,
+) -> Result<(), RunError> {
+    for spec in &check.outputs {
+        let shown = spec
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "stdout".into());
+        let fail = |source| RunError::Output {
+            path: shown.clone(),
+            source,
+        };
+        let to_terminal = spec.path.is_none() && std::io::stdout().is_terminal();
+        let style = TableStyle {
+            color: match check.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => to_terminal,
+            },
+            width: Some(if to_terminal {
+                terminal_width().unwrap_or(120)
+            } else {
+                120
+            }),
+        };
+        let mut file;
+        let out: &mut dyn Write = match &spec.path {
+            Some(path) => {
+                file = BufWriter::new(File::create(path).map_err(fail)?);
+                &mut file
+            }
+            None => stdout,
+        };
+        match spec.format {
+            Format::Table => report::table::render(report, style, out),
+            Format::Json => report::json::render(report, out),
+            Format::Junit => report::junit::render(report, out),
+        }
+        .and_then(|()| out.flush())
+        .map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS").ok()?.parse().ok()
+}
+
+fn list_checks(format: ListFormat, out: &mut dyn Write) -> std::io::Result<()> {
+    let catalogue = Catalogue::embedded();
+    match format {
+        ListFormat::Markdown => out.write_all(catalogue.markdown_table().as_bytes()),
+        ListFormat::Json => {
+            let entries: Vec<&catalogue::Entry> = catalogue.entries().collect();
+            serde_json::to_writer_pretty(&mut *out, &entries)?;
+            writeln!(out)
+        }
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+            table.set_header(vec!["id", "severity", "name", "title"]);
+            for e in catalogue.entries() {
+                table.add_row(vec![
+                    e.id.as_str(),
+                    &e.severity.to_string(),
+                    e.name.as_str(),
+                    e.title.as_str(),
+                ]);
+            }
+            writeln!(out, "{table}")
+        }
+    }
+}
+
+fn explain(e: &catalogue::Entry, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{} {} ({})", e.id, e.title, e.name)?;
+    writeln!(out, "severity: {}\n", e.severity)?;
+    writeln!(out, "Why it matters\n  {}\n", e.rationale.trim())?;
+    writeln!(out, "How to fix it\n  {}\n", e.remediation.trim())?;
+    writeln!(out, "Source\n  {}", e.source.trim())
+}

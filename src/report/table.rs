@@ -1,0 +1,111 @@
+//! The human renderer: problems first, grouped by area, then a pass/fail count per check and
+//! the summary line. Colour only when writing to a terminal.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+
+use super::{Finding, Report, Status};
+use crate::catalogue::Catalogue;
+
+/// Rendering options for the table.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableStyle {
+    pub color: bool,
+    /// Terminal width, when known; the table wraps to it.
+    pub width: Option<u16>,
+}
+
+pub fn render(report: &Report, style: TableStyle, out: &mut dyn Write) -> std::io::Result<()> {
+    let catalogue = Catalogue::embedded();
+    writeln!(
+        out,
+        "fabcheck {} — {} (as of {})",
+        report.tool.version, report.source, report.evaluated_at
+    )?;
+    for area in &catalogue.areas {
+        let findings: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.area() == area.area)
+            .collect();
+        if findings.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{} ({})", area.title, area.area)?;
+        let problems: Vec<&&Finding> = findings
+            .iter()
+            .filter(|f| !matches!(f.status, Status::Pass | Status::Skip))
+            .collect();
+        if !problems.is_empty() {
+            let mut table = new_table(style);
+            table.set_header(vec!["status", "check", "target", "finding"]);
+            for f in problems {
+                let status = match &f.waived {
+                    Some(_) => format!("{} (waived)", f.status),
+                    None => f.status.to_string(),
+                };
+                table.add_row(vec![
+                    status_cell(f.status, status, style.color),
+                    Cell::new(&f.check_id),
+                    Cell::new(f.target.to_string()),
+                    Cell::new(&f.message),
+                ]);
+            }
+            writeln!(out, "{table}")?;
+        }
+        let mut counts: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        for f in &findings {
+            counts.entry(&f.check_id).or_default()[f.status as usize] += 1;
+        }
+        let mut table = new_table(style);
+        table.set_header(vec![
+            "check", "title", "pass", "fail", "warn", "error", "skip",
+        ]);
+        for entry in &area.entries {
+            let Some(c) = counts.get(entry.id.as_str()) else {
+                continue;
+            };
+            table.add_row(vec![
+                Cell::new(&entry.id),
+                Cell::new(&entry.title),
+                Cell::new(c[Status::Pass as usize]),
+                Cell::new(c[Status::Fail as usize]),
+                Cell::new(c[Status::Warn as usize]),
+                Cell::new(c[Status::Error as usize]),
+                Cell::new(c[Status::Skip as usize]),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    writeln!(out, "\n{}", report.summary)
+}
+
+fn new_table(style: TableStyle) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(w) = style.width {
+        table.set_width(w);
+    }
+    if !style.color {
+        table.force_no_tty();
+    }
+    table
+}
+
+fn status_cell(status: Status, text: String, color: bool) -> Cell {
+    let cell = Cell::new(text);
+    if !color {
+        return cell;
+    }
+    match status {
+        Status::Fail | Status::Error => cell.fg(Color::Red),
+        Status::Warn => cell.fg(Color::Yellow),
+        Status::Pass => cell.fg(Color::Green),
+        Status::Skip => cell,
+    }
+}

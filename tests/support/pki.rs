@@ -1,0 +1,158 @@
+//! Test PKI made the way Fabric makes it: ECDSA P-256 keys, a root CA per org (and a TLS CA),
+//! node certificates with SANs. Shared by unit tests, integration tests and the fixture
+//! generator (`cargo run --example regen-fixtures`), each including this file by path.
+
+#![allow(dead_code)]
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType,
+};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Parses an RFC 3339 instant; test inputs are literals, so a bad one is a test bug.
+pub fn t(s: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("bad test time {s}: {e}"))
+}
+
+/// What to put in one certificate.
+#[derive(Clone)]
+pub struct Spec {
+    pub org: String,
+    pub cn: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// basicConstraints CA:TRUE with keyCertSign (a CA), or an end-entity certificate.
+    pub ca: bool,
+    pub sans: Vec<String>,
+}
+
+impl Spec {
+    pub fn new(org: &str, cn: &str, not_before: &str, not_after: &str) -> Spec {
+        Spec {
+            org: org.into(),
+            cn: cn.into(),
+            not_before: t(not_before),
+            not_after: t(not_after),
+            ca: false,
+            sans: Vec::new(),
+        }
+    }
+
+    pub fn ca(mut self) -> Spec {
+        self.ca = true;
+        self
+    }
+
+    pub fn sans(mut self, sans: &[&str]) -> Spec {
+        self.sans = sans.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    fn params(&self) -> CertificateParams {
+        let mut p = CertificateParams::new(self.sans.clone()).expect("valid SANs");
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::CountryName, "US");
+        dn.push(DnType::StateOrProvinceName, "California");
+        dn.push(DnType::LocalityName, "San Francisco");
+        dn.push(DnType::OrganizationName, self.org.as_str());
+        dn.push(DnType::CommonName, self.cn.as_str());
+        p.distinguished_name = dn;
+        p.not_before = self.not_before;
+        p.not_after = self.not_after;
+        if self.ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p.key_usages = vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::KeyEncipherment,
+                KeyUsagePurpose::KeyCertSign,
+                KeyUsagePurpose::CrlSign,
+            ];
+        } else {
+            p.is_ca = IsCa::ExplicitNoCa;
+            p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        }
+        p.use_authority_key_identifier_extension = true;
+        p
+    }
+}
+
+/// A certificate and its key.
+pub struct Cert {
+    pub spec: Spec,
+    pub params: CertificateParams,
+    pub key: KeyPair,
+    pub der: Vec<u8>,
+}
+
+impl Cert {
+    /// A self-signed certificate (a root CA when `spec.ca`).
+    pub fn self_signed(spec: Spec) -> Cert {
+        let params = spec.params();
+        let key = KeyPair::generate().expect("P-256 key");
+        let der = params
+            .self_signed(&key)
+            .expect("self-signed")
+            .der()
+            .to_vec();
+        Cert {
+            spec,
+            params,
+            key,
+            der,
+        }
+    }
+
+    /// A certificate issued by `self` (which need not be a CA: tests make broken chains too).
+    pub fn issue(&self, spec: Spec) -> Cert {
+        let params = spec.params();
+        let key = KeyPair::generate().expect("P-256 key");
+        let issuer = Issuer::from_params(&self.params, &self.key);
+        let der = params
+            .signed_by(&key, &issuer)
+            .expect("signed")
+            .der()
+            .to_vec();
+        Cert {
+            spec,
+            params,
+            key,
+            der,
+        }
+    }
+
+    pub fn pem(&self) -> String {
+        pem_block("CERTIFICATE", &self.der)
+    }
+
+    /// The private key as PKCS#8 PEM (cryptogen writes the same form).
+    pub fn key_pem(&self) -> String {
+        self.key.serialize_pem()
+    }
+
+    /// Subject alternative names as DNS SANs, for inspection.
+    pub fn dns_sans(&self) -> Vec<String> {
+        self.params
+            .subject_alt_names
+            .iter()
+            .filter_map(|s| match s {
+                SanType::DnsName(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// PEM-encodes `der` under `label`, 64 columns as OpenSSL and Go write it.
+pub fn pem_block(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
