@@ -6,7 +6,6 @@ use clap::Parser;
 use fabcheck::{cli::Cli, exit};
 
 fn main() {
-    // ring is the only TLS crypto provider fabcheck ships; network probes install it here.
     let cli = Cli::parse();
     let code = match cli
         .into_config()

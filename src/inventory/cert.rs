@@ -43,6 +43,8 @@ pub struct CertRecord {
     pub public_key: PublicKeyId,
     pub dns_names: Vec<String>,
     pub ip_addresses: Vec<String>,
+    /// The subject's OU values, which Fabric matches against an MSP's OU identifiers.
+    pub organizational_units: Vec<String>,
 }
 
 /// A public key reduced to what identifies it, comparable across certificates and private keys.
@@ -167,7 +169,13 @@ impl CertRecord {
             },
             _ => PublicKeyId::Other(spki.subject_public_key.data.to_vec()),
         };
+        let organizational_units = cert
+            .subject()
+            .iter_organizational_unit()
+            .filter_map(|ou| ou.as_str().ok().map(str::to_owned))
+            .collect();
         Ok(CertRecord {
+            organizational_units,
             fingerprint: hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref()),
             version: version + 1,
             serial: cert.raw_serial_as_string(),

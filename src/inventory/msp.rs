@@ -24,6 +24,9 @@ pub struct MspConfig {
     pub node_ous_enabled: bool,
     /// `NodeOUs.AdminOUIdentifier` present (Fabric 1.4.3+: admins by OU, no admincerts needed).
     pub admin_ou: bool,
+    /// `OrganizationalUnitIdentifiers[].OrganizationalUnitIdentifier`: when set, every identity
+    /// of the MSP must carry one of these OUs.
+    pub ou_identifiers: Vec<String>,
     /// Why the file could not be read, if it could not.
     pub error: Option<String>,
 }
@@ -51,6 +54,13 @@ pub fn parse_config(text: &str, origin: Origin) -> MspConfig {
     struct Raw {
         #[serde(rename = "NodeOUs")]
         node_ous: Option<NodeOus>,
+        #[serde(rename = "OrganizationalUnitIdentifiers", default)]
+        ou_identifiers: Option<Vec<OuIdentifier>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct OuIdentifier {
+        #[serde(rename = "OrganizationalUnitIdentifier")]
+        ou: String,
     }
     #[derive(serde::Deserialize, Default)]
     #[serde(rename_all = "PascalCase")]
@@ -62,11 +72,18 @@ pub fn parse_config(text: &str, origin: Origin) -> MspConfig {
     }
     match serde_saphyr::from_str::<Option<Raw>>(text) {
         Ok(raw) => {
-            let ous = raw.unwrap_or_default().node_ous.unwrap_or_default();
+            let raw = raw.unwrap_or_default();
+            let ous = raw.node_ous.unwrap_or_default();
             MspConfig {
                 origin,
                 node_ous_enabled: ous.enable,
                 admin_ou: ous.admin_ou_identifier.is_some(),
+                ou_identifiers: raw
+                    .ou_identifiers
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|o| o.ou)
+                    .collect(),
                 error: None,
             }
         }
@@ -96,6 +113,7 @@ mod tests {
         let text = "OrganizationalUnitIdentifiers:\n  - Certificate: cacerts/cacert.pem\n    OrganizationalUnitIdentifier: COP\n";
         let c = parse_config(text, Origin::file("config.yaml"));
         assert!(!c.node_ous_enabled);
+        assert_eq!(c.ou_identifiers, vec!["COP".to_string()]);
         assert_eq!(c.error, None);
     }
 

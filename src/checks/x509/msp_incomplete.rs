@@ -97,6 +97,22 @@ fn evaluate_msp(inv: &Inventory, msp: &MspDir) -> Outcome {
                 Role::MspIntermediateCert => (true, "intermediatecerts"),
                 _ => (false, ""),
             };
+            if role
+                && c.layout.role() != Role::MspIntermediateCert
+                && let Some(config) = &msp.config
+                && !config.ou_identifiers.is_empty()
+                && !c
+                    .organizational_units
+                    .iter()
+                    .any(|ou| config.ou_identifiers.contains(ou))
+            {
+                fails.push(format!(
+                    "{folder}/ certificate {} has OUs [{}], none of the OrganizationalUnitIdentifiers [{}] in config.yaml: Fabric rejects the identity",
+                    c.common_name(),
+                    c.organizational_units.join(", "),
+                    config.ou_identifiers.join(", ")
+                ));
+            }
             if role && !chains_to(inv, i, &anchors) {
                 fails.push(format!(
                     "{folder}/ certificate {} ({}) is not issued by any root in cacerts/ (directly or through intermediatecerts/)",

@@ -1,0 +1,181 @@
+//! Verdicts on the real-world Fabric material in `../shared/realworld` (copied from public
+//! Fabric repositories; see its SOURCES.md). Evaluated as of the reference date the material
+//! was classified against, so the verdicts do not drift with the calendar.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use fabcheck::cli::{Cli, Config};
+use fabcheck::report::{Finding, Report, Status};
+
+fn realworld(rel: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realworld")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "{} is missing: CI checks out ../shared beside the repo",
+        p.display()
+    );
+    p
+}
+
+fn check(dir: &Path) -> Report {
+    let args = [
+        "fabcheck",
+        "check",
+        "--artifacts",
+        dir.to_str().unwrap(),
+        "--at",
+        "2026-11-21T00:00:00Z",
+    ];
+    let Config::Check(config) = Cli::parse_from(args).into_config().unwrap() else {
+        unreachable!()
+    };
+    fabcheck::check_report(&config).expect("gathering succeeds")
+}
+
+/// Findings of check `id` about the file ending in `path_end`, whether it is the finding's
+/// target or one of the identical copies listed in its evidence.
+fn find<'a>(report: &'a Report, id: &str, path_end: &str) -> Vec<&'a Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.check_id == id)
+        .filter(|f| {
+            f.target.name.ends_with(path_end)
+                || f.evidence
+                    .get("also_at")
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|copies| {
+                        copies
+                            .iter()
+                            .any(|c| c.as_str().is_some_and(|c| c.ends_with(path_end)))
+                    })
+        })
+        .collect()
+}
+
+fn status(report: &Report, id: &str, path_end: &str) -> Status {
+    let found = find(report, id, path_end);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {id} finding for *{path_end}, got {found:#?}"
+    );
+    found[0].status
+}
+
+const SDK_V1: &str = "fabric/v1/crypto-config";
+
+#[test]
+fn fabric_sdk_go_expired_tls_ca_zero_window_and_revoked_peer() {
+    let r = check(&realworld("hyperledger__fabric-sdk-go"));
+    // The expired TLS CA (1-day window, long past).
+    let f = find(
+        &r,
+        "X509-002",
+        &format!("{SDK_V1}/ordererOrganizations/example.com/expiredtlsca/expired.pem"),
+    );
+    assert_eq!(f[0].status, Status::Fail);
+    assert!(
+        f[0].message.starts_with("expired at 2018-04-03T17:16:25Z"),
+        "{}",
+        f[0].message
+    );
+    // NotAfter before NotBefore.
+    let zero = format!("{SDK_V1}/peerOrganizations/org1.example.com/expiredtlsca/expired.pem");
+    assert_eq!(status(&r, "X509-006", &zero), Status::Fail);
+    assert_eq!(status(&r, "X509-002", &zero), Status::Fail);
+    // The fabric-ca issued, expired "peer-revoked" certificate placed as peer1.org2's signcert.
+    let revoked = format!(
+        "{SDK_V1}/peerOrganizations/org2.example.com/peers/peer1.org2.example.com/msp/signcerts/peer1.org2.example.com-cert.pem"
+    );
+    let f = find(&r, "X509-002", &revoked);
+    assert_eq!(f[0].status, Status::Fail);
+    assert!(
+        f[0].evidence["subject"]
+            .as_str()
+            .unwrap()
+            .contains("peer-revoked.org2.example.com")
+    );
+    assert!(
+        f[0].message.starts_with("expired at 2019-03-14T16:24:00Z"),
+        "{}",
+        f[0].message
+    );
+    // The healthy cryptogen tree around them passes the chain and key checks.
+    let peer0 = format!(
+        "{SDK_V1}/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/tls/server.crt"
+    );
+    assert_eq!(status(&r, "X509-004", &peer0), Status::Pass);
+    assert_eq!(status(&r, "X509-007", &peer0), Status::Pass);
+    assert_eq!(status(&r, "X509-002", &peer0), Status::Pass);
+    // P-521 / ECDSA-SHA512 chains verify (ring does not do P-521; Go does).
+    let p521 = "4a56d4a0f4279bbdb833c6e0a5a3e3278943ab9f/test/fixtures/tls/fabricca/certs/client/client_client1.pem";
+    assert_eq!(status(&r, "X509-004", p521), Status::Pass);
+    assert_eq!(
+        r.summary.errors,
+        0,
+        "nothing in this tree is unreadable: {:#?}",
+        r.findings
+            .iter()
+            .filter(|f| f.status == Status::Error)
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn fabric_msp_testdata_expired_and_intermediate_chains() {
+    let r = check(&realworld("hyperledger__fabric/main/msp/testdata"));
+    for cert in [
+        "expired/cacerts/cacert.pem",
+        "expired/signcerts/peer-expired.pem",
+        "expired/admincerts/admincert-expired.pem",
+    ] {
+        assert_eq!(status(&r, "X509-002", cert), Status::Fail, "{cert}");
+    }
+    // intermediate/: the signing certificate chains through intermediatecerts to the root.
+    let f = find(&r, "X509-004", "intermediate/signcerts/signcert.pem");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Pass, "{}", f[0].message);
+    assert_eq!(f[0].evidence["chain"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        status(&r, "X509-004", "revokedica/signcerts/signcert.pem"),
+        Status::Pass
+    );
+    assert_eq!(
+        status(&r, "X509-008", "intermediate"),
+        Status::Warn,
+        "complete but for tlscacerts/"
+    );
+    // OU identifiers in config.yaml exclude the admin (badadmin) and the signer (badconfigou).
+    let f = find(&r, "X509-008", "badadmin");
+    assert_eq!(f[0].status, Status::Fail);
+    assert!(
+        f[0].message
+            .contains("admincerts/ certificate COP2 has OUs [COP, COP2]"),
+        "{}",
+        f[0].message
+    );
+    let f = find(&r, "X509-008", "badconfigou");
+    assert!(
+        f[0].message.contains("signcerts/ certificate COP2"),
+        "{}",
+        f[0].message
+    );
+    assert_eq!(status(&r, "X509-008", "nodeous1"), Status::Pass);
+    assert_eq!(r.summary.errors, 0);
+}
+
+#[test]
+fn every_realworld_tree_is_audited_without_a_crash() {
+    let root = realworld("");
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let dir = entry.unwrap().path();
+        if dir.is_dir() {
+            let r = check(&dir);
+            assert!(!r.findings.is_empty(), "{}", dir.display());
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Report formats: the JSON validates against and round-trips through the documented schema,
+//! the JUnit XML validates as JUnit (xmllint against tests/schemas/junit.xsd), one run writes
+//! several formats, and the table ends with the summary line.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fabcheck::report::Report;
+
+const AT: &str = "2026-11-21T00:00:00Z";
+
+fn sdk_go() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld/hyperledger__fabric-sdk-go")
+}
+
+fn fabcheck(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .args(args)
+        .output()
+        .expect("fabcheck runs")
+}
+
+/// Runs one check of the sdk-go tree writing table to stdout and JSON + JUnit to files.
+fn run_all_formats(dir: &Path, waivers: Option<&Path>) -> (std::process::Output, String, String) {
+    let json = dir.join("report.json");
+    let junit = dir.join("report.xml");
+    let json_arg = format!("json={}", json.display());
+    let junit_arg = format!("junit={}", junit.display());
+    let sdk = sdk_go();
+    let mut args = vec![
+        "check",
+        "--artifacts",
+        sdk.to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        "table",
+        "-o",
+        &json_arg,
+        "-o",
+        &junit_arg,
+    ];
+    let w;
+    if let Some(waivers) = waivers {
+        w = waivers.display().to_string();
+        args.extend(["--waivers", &w]);
+    }
+    let out = fabcheck(&args);
+    (
+        out,
+        std::fs::read_to_string(json).unwrap(),
+        std::fs::read_to_string(junit).unwrap(),
+    )
+}
+
+#[test]
+fn json_validates_against_the_documented_schema_and_round_trips() {
+    let tmp = tempfile::tempdir().unwrap();
+    let waivers = tmp.path().join("waivers.yaml");
+    std::fs::write(&waivers, "waivers:\n  - id: X509-006\n    reason: kept as a negative test fixture upstream\n    expires: 2099-01-01\n").unwrap();
+    let (out, json, _) = run_all_formats(tmp.path(), Some(&waivers));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expired certificates fail the run"
+    );
+
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/report.schema.json")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let value: serde_json::Value = serde_json::from_str(&json).expect("report is JSON");
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+
+    let report: Report = serde_json::from_str(&json).expect("report deserializes into the model");
+    assert_eq!(
+        serde_json::to_value(&report).unwrap(),
+        value,
+        "round trip changed the report"
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.check_id == "X509-006" && f.waived.is_some()),
+        "the waiver applied"
+    );
+    assert_eq!(report.evaluated_at, AT);
+}
+
+#[test]
+fn schema_rejects_a_report_with_an_unknown_status() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, json, _) = run_all_formats(tmp.path(), None);
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["findings"][0]["status"] = "maybe".into();
+    assert!(
+        !validator.is_valid(&value),
+        "the schema must constrain status"
+    );
+}
+
+#[test]
+fn junit_validates_and_maps_statuses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, json, junit) = run_all_formats(tmp.path(), None);
+    let xml = tmp.path().join("report.xml");
+    let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit.xsd");
+    let lint = Command::new("xmllint")
+        .args([
+            "--noout",
+            "--schema",
+            xsd.to_str().unwrap(),
+            xml.to_str().unwrap(),
+        ])
+        .output()
+        .expect(
+            "xmllint (Debian libxml2-utils, installed by .ci/run) is needed to validate JUnit XML",
+        );
+    assert!(
+        lint.status.success(),
+        "JUnit XML does not validate: {}",
+        String::from_utf8_lossy(&lint.stderr)
+    );
+
+    let report: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        junit.matches("<failure").count(),
+        report.summary.failed,
+        "fail -> failure"
+    );
+    assert_eq!(
+        junit.matches("<error").count(),
+        report.summary.errors,
+        "error -> error"
+    );
+    assert_eq!(
+        junit.matches("<skipped").count(),
+        report.summary.warnings + report.summary.skipped,
+        "warn and skip -> skipped"
+    );
+    assert_eq!(junit.matches("<testcase").count(), report.findings.len());
+    assert!(out.status.code() == Some(1));
+}
+
+#[test]
+fn table_ends_with_the_summary_line_and_names_failures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, json, _) = run_all_formats(tmp.path(), None);
+    let report: Report = serde_json::from_str(&json).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last = stdout.lines().last().unwrap();
+    assert_eq!(last, report.summary.to_string());
+    assert!(last.starts_with(&format!(
+        "{} passed, {} failed, ",
+        report.summary.passed, report.summary.failed
+    )));
+    assert!(
+        stdout.contains("expiredtlsca"),
+        "failing targets are listed"
+    );
+    assert!(
+        !stdout.contains("\u{1b}["),
+        "no colour when stdout is not a terminal"
+    );
+}
+
+#[test]
+fn exit_codes_follow_the_threshold() {
+    // Warnings only: a tree whose one problem is an expiring certificate.
+    let sdk = sdk_go();
+    let dir = sdk.join("37a93d37b281bc6d986923e38f71b9ebdc6966a0/test/fixtures/fabric/v1/crypto-config/peerOrganizations/org1.example.com/peers");
+    let args = |fail_on: &'static str| {
+        vec![
+            "check".to_string(),
+            "--artifacts".into(),
+            dir.display().to_string(),
+            "--at".into(),
+            "2027-07-10T00:00:00Z".into(),
+            "--fail-on".into(),
+            fail_on.into(),
+            "-o".into(),
+            "json".into(),
+        ]
+    };
+    let run = |fail_on| {
+        Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+            .args(args(fail_on))
+            .output()
+            .unwrap()
+    };
+    let lenient = run("error");
+    let report: Report = serde_json::from_slice(&lenient.stdout).unwrap();
+    assert!(
+        report.summary.warnings > 0 && report.summary.failed == 0 && report.summary.errors == 0,
+        "{}",
+        report.summary
+    );
+    assert_eq!(lenient.status.code(), Some(0));
+    assert_eq!(run("warning").status.code(), Some(1));
+}
+
+#[test]
+fn usage_and_unreachable_exit_codes() {
+    let out = fabcheck(&["check", "--artifacts", "/nonexistent/fabcheck-test-dir"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("failed to read artifacts at /nonexistent/fabcheck-test-dir")
+    );
+    let out = fabcheck(&["check", "--artifacts", ".", "--at", "tomorrow"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = fabcheck(&["check", "--artifacts", ".", "-o", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = fabcheck(&["explain", "NOPE-999"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = fabcheck(&["explain", "x509-001"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("X509-001 ")
+            && text.contains("How to fix it")
+            && text.contains("FAB-6251")
+    );
+}
