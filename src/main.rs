@@ -3,6 +3,11 @@
 use std::io::Write;
 
 use clap::Parser;
+
+// Reading a large crypto tree is millions of small allocations across threads; mimalloc does
+// that markedly faster than glibc's allocator (as ruff found for the same reason).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use fabcheck::{cli::Cli, exit};
 
 fn main() {

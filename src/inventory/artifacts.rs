@@ -8,10 +8,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use zeroize::Zeroizing;
 
-use super::cert::CertRecord;
+use super::cert::{CertRecord, ParseCache};
 use super::key::{KeyEncoding, KeyRecord, public_key_of};
 use super::layout::{Layout, MSP_SUBDIRS};
 use super::msp::{MspDir, parse_config};
@@ -34,9 +33,17 @@ pub enum GatherError {
     },
 }
 
+/// What the walk met: an MSP subfolder, a file (already read), or a problem.
+enum Walked {
+    MspSubdir { parent: PathBuf, name: String },
+    File(FileYield),
+    Problem(Problem),
+}
+
 /// What one file contributed.
 #[derive(Default)]
 struct FileYield {
+    path: PathBuf,
     certs: Vec<CertRecord>,
     keys: Vec<KeyRecord>,
     problems: Vec<Problem>,
@@ -53,48 +60,80 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         source: format!("artifacts:{}", root.display()),
         ..Inventory::default()
     };
-    let mut files: Vec<PathBuf> = Vec::new();
     let mut msp_dirs: BTreeMap<String, MspDir> = BTreeMap::new();
-    if meta.is_file() {
-        files.push(root.to_path_buf());
+    let base = if meta.is_file() {
+        root.parent().unwrap_or(Path::new(""))
     } else {
-        // Symlinks are followed because MSP trees are often assembled from links; walkdir
-        // detects loops and reports them as errors instead of recursing forever.
-        for entry in walkdir::WalkDir::new(root)
-            .follow_links(true)
-            .sort_by_file_name()
-        {
-            match entry {
-                Ok(e) if e.file_type().is_dir() => {
-                    let name = e.file_name().to_string_lossy();
-                    if MSP_SUBDIRS.iter().any(|(n, _)| *n == name)
-                        && let Some(parent) = e.path().parent()
-                    {
-                        msp_dirs
-                            .entry(display(parent))
-                            .or_insert_with(|| MspDir {
-                                path: display(parent),
-                                ..MspDir::default()
-                            })
-                            .subdirs
-                            .insert(name.into_owned(), 0);
+        root
+    };
+    // Walking and reading overlap: the walk feeds files to the thread pool as it finds them,
+    // so a tree of 10,000 one-file folders is read while it is still being listed.
+    let cache = ParseCache::default();
+    let walked: Vec<Walked> = if meta.is_file() {
+        vec![Walked::File(read_file(root, base, root, &cache))]
+    } else {
+        let found = std::sync::Mutex::new(Vec::new());
+        let push = |w: Walked| found.lock().unwrap_or_else(|e| e.into_inner()).push(w);
+        let cache = &cache;
+        rayon::scope(|scope| {
+            // Symlinks are followed because MSP trees are often assembled from links; walkdir
+            // detects loops and reports them as errors instead of recursing forever.
+            for entry in walkdir::WalkDir::new(root).follow_links(true) {
+                match entry {
+                    Ok(e) if e.file_type().is_dir() => {
+                        let name = e.file_name().to_string_lossy();
+                        if MSP_SUBDIRS.iter().any(|(n, _)| *n == name)
+                            && let Some(parent) = e.path().parent()
+                        {
+                            push(Walked::MspSubdir {
+                                parent: parent.to_path_buf(),
+                                name: name.into_owned(),
+                            });
+                        }
                     }
+                    Ok(e) if e.file_type().is_file() => {
+                        let push = &push;
+                        scope.spawn(move |_| {
+                            push(Walked::File(read_file(root, base, e.path(), cache)))
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => push(Walked::Problem(walk_problem(&e))),
                 }
-                Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
-                Ok(_) => {}
-                Err(e) => inventory.problems.push(walk_problem(&e)),
             }
+        });
+        found.into_inner().unwrap_or_else(|e| e.into_inner())
+    };
+    let mut yields: Vec<FileYield> = Vec::new();
+    for item in walked {
+        match item {
+            Walked::MspSubdir { parent, name } => {
+                let rel = parent.strip_prefix(root).unwrap_or(&parent);
+                let node = Layout::of(&rel.join("x")).node_kind;
+                msp_dirs
+                    .entry(display(&parent))
+                    .or_insert_with(|| MspDir {
+                        path: display(&parent),
+                        // Whether this is a node's MSP is read from the path below the scanned
+                        // root: where the tree sits on disk says nothing.
+                        node,
+                        ..MspDir::default()
+                    })
+                    .subdirs
+                    .insert(name, 0);
+            }
+            Walked::File(y) => yields.push(y),
+            Walked::Problem(p) => inventory.problems.push(p),
         }
     }
     // A folder counts as an MSP when it has cacerts/ or at least two of Fabric's MSP folders;
     // a lone keystore/ or signcerts/ elsewhere is not an MSP.
     msp_dirs.retain(|_, m| m.has("cacerts") || m.subdirs.len() >= 2);
 
-    let yields: Vec<FileYield> = files
-        .par_iter()
-        .map(|f| read_file(root, f, &msp_dirs))
-        .collect();
-    inventory.files_scanned = files.len();
+    // The walk finishes in any order; reports must not.
+    yields.sort_by(|a, b| a.path.cmp(&b.path));
+    inventory.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
+    inventory.files_scanned = yields.len();
     for y in yields {
         inventory.certs.extend(y.certs);
         inventory.keys.extend(y.keys);
@@ -108,19 +147,28 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     // Count files, not blocks, per MSP subfolder. An unreadable file still occupies its
     // folder, so "signcerts/ is empty" is not reported on top of "signcerts/x.pem does not parse".
     let mut counted: HashSet<&str> = HashSet::new();
-    let origins = (inventory.certs.iter().map(|c| &c.origin))
-        .chain(inventory.keys.iter().map(|k| &k.origin))
-        .chain(inventory.problems.iter().map(|p| &p.origin));
-    for origin in origins {
-        if origin
+    let problem_layouts: Vec<Layout> = inventory
+        .problems
+        .iter()
+        .map(|p| absolute_layout(root, base, &p.origin.path))
+        .collect();
+    let placed = (inventory.certs.iter().map(|c| (&c.origin, &c.layout)))
+        .chain(inventory.keys.iter().map(|k| (&k.origin, &k.layout)))
+        .chain(
+            inventory
+                .problems
+                .iter()
+                .map(|p| &p.origin)
+                .zip(&problem_layouts),
+        );
+    for (origin, layout) in placed {
+        let embedded = origin
             .locator
             .as_deref()
-            .is_some_and(|l| l.starts_with("document"))
-            || !counted.insert(&origin.path)
-        {
+            .is_some_and(|l| l.starts_with("document"));
+        if embedded || !counted.insert(&origin.path) {
             continue;
         }
-        let layout = absolute_layout(root, &origin.path);
         if let (Some(dir), Some(role)) = (&layout.msp_dir, layout.role)
             && let Some(msp) = msp_dirs.get_mut(dir)
             && let Some((name, _)) = MSP_SUBDIRS.iter().find(|(_, r)| *r == role)
@@ -155,25 +203,33 @@ fn display(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// Layout of a displayed path, with folders made absolute in display form.
-fn absolute_layout(root: &Path, path: &str) -> Layout {
+/// Layout of a displayed path, with its folders in display form. `base` is the folder the
+/// root's files live in (the root itself, or a single file's parent).
+fn absolute_layout(root: &Path, base: &Path, path: &str) -> Layout {
     let p = Path::new(path);
     let rel = p.strip_prefix(root).unwrap_or(p);
     let mut layout = Layout::of(rel);
-    let base = if root.is_file() {
-        root.parent().unwrap_or(Path::new(""))
-    } else {
-        root
+    // An empty relative folder is the root itself; joining "" would add a trailing slash and
+    // the folder would no longer match the MSP it is.
+    let under_base = |d: String| {
+        if d.is_empty() {
+            display(base)
+        } else {
+            display(&base.join(d))
+        }
     };
-    layout.msp_dir = layout.msp_dir.map(|d| display(&base.join(d)));
-    layout.tls_dir = layout.tls_dir.map(|d| display(&base.join(d)));
+    layout.msp_dir = layout.msp_dir.map(under_base);
+    layout.tls_dir = layout.tls_dir.map(under_base);
     layout
 }
 
-fn read_file(root: &Path, path: &Path, msps: &BTreeMap<String, MspDir>) -> FileYield {
+fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileYield {
     let shown = display(path);
-    let layout = absolute_layout(root, &shown);
-    let mut out = FileYield::default();
+    let layout = absolute_layout(root, base, &shown);
+    let mut out = FileYield {
+        path: path.to_path_buf(),
+        ..FileYield::default()
+    };
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -190,7 +246,11 @@ fn read_file(root: &Path, path: &Path, msps: &BTreeMap<String, MspDir>) -> FileY
     let msp_config_dir = (file_name == "config.yaml")
         .then(|| path.parent().map(display))
         .flatten()
-        .filter(|d| msps.contains_key(d));
+        // Read only beside an MSP folder; whether it is an MSP is settled once the walk ends.
+        .filter(|_| {
+            path.parent()
+                .is_some_and(|p| MSP_SUBDIRS.iter().any(|(n, _)| p.join(n).is_dir()))
+        });
     if !material && !is_yaml {
         return out;
     }
@@ -236,6 +296,7 @@ fn read_file(root: &Path, path: &Path, msps: &BTreeMap<String, MspDir>) -> FileY
     }
     if material {
         classify_material(
+            cache,
             &data,
             Origin::file(shown),
             layout,
@@ -249,7 +310,7 @@ fn read_file(root: &Path, path: &Path, msps: &BTreeMap<String, MspDir>) -> FileY
         out.problems.extend(problems);
         for v in values {
             if looks_like_pem(&v.bytes) || v.bytes.first() == Some(&0x30) {
-                classify_material(&v.bytes, v.origin, v.layout, true, &mut out);
+                classify_material(cache, &v.bytes, v.origin, v.layout, true, &mut out);
             }
         }
     }
@@ -258,6 +319,7 @@ fn read_file(root: &Path, path: &Path, msps: &BTreeMap<String, MspDir>) -> FileY
 
 /// Reads certificates and keys out of one blob (a file, or a value from a Secret).
 fn classify_material(
+    cache: &ParseCache,
     data: &[u8],
     origin: Origin,
     layout: Layout,
@@ -294,7 +356,7 @@ fn classify_material(
             };
             match block.label.as_str() {
                 "CERTIFICATE" | "TRUSTED CERTIFICATE" => {
-                    push_cert(&contents, origin, layout.clone(), out)
+                    push_cert(cache, &contents, origin, layout.clone(), out)
                 }
                 label => {
                     if let Some(encoding) = KeyEncoding::from_pem_label(label) {
@@ -325,7 +387,7 @@ fn classify_material(
             public_key,
         });
     } else if data.first() == Some(&0x30) && (named_as_material || role.expects_certificate()) {
-        push_cert(data, origin, layout, out);
+        push_cert(cache, data, origin, layout, out);
     } else if named_as_material || role.is_loaded_by_fabric() {
         out.problems.push(Problem {
             origin,
@@ -335,8 +397,8 @@ fn classify_material(
     }
 }
 
-fn push_cert(der: &[u8], origin: Origin, layout: Layout, out: &mut FileYield) {
-    match CertRecord::parse(der, origin.clone(), layout) {
+fn push_cert(cache: &ParseCache, der: &[u8], origin: Origin, layout: Layout, out: &mut FileYield) {
+    match CertRecord::parse_cached(der, origin.clone(), layout, cache) {
         Ok(c) => out.certs.push(c),
         Err(reason) => out.problems.push(Problem {
             origin,

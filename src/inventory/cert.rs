@@ -14,11 +14,31 @@ use x509_parser::public_key::PublicKey;
 use super::{Layout, Origin};
 
 /// One certificate as found at one origin. Identical certificates found at several origins
-/// (a CA copied into every MSP) are separate records with the same `fingerprint`.
+/// (a CA copied into every MSP) are separate records sharing one parsed [`CertFacts`]; the
+/// record dereferences to it, so `record.subject` reads the facts.
 #[derive(Debug, Clone)]
 pub struct CertRecord {
     pub origin: Origin,
     pub layout: Layout,
+    pub facts: Arc<CertFacts>,
+}
+
+impl std::ops::Deref for CertRecord {
+    type Target = CertFacts;
+
+    fn deref(&self) -> &CertFacts {
+        &self.facts
+    }
+}
+
+/// Parsed certificates by SHA-256 of their DER, shared by the threads that read a tree: a CA
+/// copied into every MSP is parsed once.
+#[derive(Debug, Default)]
+pub struct ParseCache(std::sync::Mutex<std::collections::HashMap<[u8; 32], Arc<CertFacts>>>);
+
+/// What a certificate says, independent of where it was found.
+#[derive(Debug)]
+pub struct CertFacts {
     pub der: Arc<[u8]>,
     /// SHA-256 of the DER, lowercase hex.
     pub fingerprint: String,
@@ -109,6 +129,43 @@ pub fn curve_for_point(point: &[u8]) -> &'static str {
 impl CertRecord {
     /// Parses one DER certificate. The error is a lowercase reason fit for a finding.
     pub fn parse(der: &[u8], origin: Origin, layout: Layout) -> Result<CertRecord, String> {
+        Ok(CertRecord {
+            origin,
+            layout,
+            facts: Arc::new(CertFacts::parse(der)?),
+        })
+    }
+
+    /// Like [`CertRecord::parse`], reusing the facts of an identical certificate parsed before.
+    pub fn parse_cached(
+        der: &[u8],
+        origin: Origin,
+        layout: Layout,
+        cache: &ParseCache,
+    ) -> Result<CertRecord, String> {
+        let digest = ring::digest::digest(&ring::digest::SHA256, der);
+        let mut key = [0u8; 32];
+        key.copy_from_slice(digest.as_ref());
+        let lock = || cache.0.lock().unwrap_or_else(|e| e.into_inner());
+        let cached = lock().get(&key).cloned();
+        let facts = match cached {
+            Some(f) => f,
+            None => {
+                let f = Arc::new(CertFacts::parse(der)?);
+                lock().entry(key).or_insert(f).clone()
+            }
+        };
+        Ok(CertRecord {
+            origin,
+            layout,
+            facts,
+        })
+    }
+}
+
+impl CertFacts {
+    /// Parses one DER certificate. The error is a lowercase reason fit for a finding.
+    pub fn parse(der: &[u8]) -> Result<CertFacts, String> {
         check_outer_der(der)?;
         let (rest, cert) = X509Certificate::from_der(der)
             .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
@@ -174,7 +231,7 @@ impl CertRecord {
             .iter_organizational_unit()
             .filter_map(|ou| ou.as_str().ok().map(str::to_owned))
             .collect();
-        Ok(CertRecord {
+        Ok(CertFacts {
             organizational_units,
             fingerprint: hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref()),
             version: version + 1,
@@ -194,8 +251,6 @@ impl CertRecord {
             dns_names,
             ip_addresses,
             der: Arc::from(der),
-            origin,
-            layout,
         })
     }
 

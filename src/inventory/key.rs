@@ -76,12 +76,37 @@ fn from_pkcs8(der: &[u8]) -> Result<PublicKeyId, String> {
             .algorithm
             .parameters
             .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+        if let Some(point) = curve.and_then(|c| public_point_with_ring(der, c)) {
+            return Ok(PublicKeyId::Ec {
+                curve: super::cert::curve_for_point(&point),
+                point,
+            });
+        }
         from_sec1(key, curve)
     } else if oid == OID_RSA_ENCRYPTION {
         from_pkcs1(key)
     } else {
         Err(format!("unsupported private key algorithm {oid}"))
     }
+}
+
+/// ring derives the point from the scalar and accepts the key only when the embedded public
+/// key agrees, so its answer is the scalar's point; it is about four times faster than the
+/// generic curves below, which handle what ring rejects (no embedded public key, a mismatch).
+fn public_point_with_ring(pkcs8: &[u8], curve: ObjectIdentifier) -> Option<Vec<u8>> {
+    use ring::signature::{
+        ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
+    };
+    let alg = if curve == OID_P256 {
+        &ECDSA_P256_SHA256_ASN1_SIGNING
+    } else if curve == OID_P384 {
+        &ECDSA_P384_SHA384_ASN1_SIGNING
+    } else {
+        return None;
+    };
+    let rng = ring::rand::SystemRandom::new();
+    let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8, &rng).ok()?;
+    Some(pair.public_key().as_ref().to_vec())
 }
 
 fn from_sec1(
@@ -122,4 +147,64 @@ fn from_pkcs1(der: &[u8]) -> Result<PublicKeyId, String> {
         modulus: trim_be(key.modulus.as_bytes()),
         exponent: trim_be(key.public_exponent.as_bytes()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A P-256 PKCS#8 key whose public key both derivations must agree on.
+    fn generated() -> (Vec<u8>, Vec<u8>) {
+        let rng = ring::rand::SystemRandom::new();
+        let doc = ring::signature::EcdsaKeyPair::generate_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &rng,
+        )
+        .unwrap();
+        let pair = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            doc.as_ref(),
+            &rng,
+        )
+        .unwrap();
+        use ring::signature::KeyPair;
+        (doc.as_ref().to_vec(), pair.public_key().as_ref().to_vec())
+    }
+
+    #[test]
+    fn pkcs8_and_embedded_sec1_give_the_same_point() {
+        let (pkcs8, point) = generated();
+        let via_pkcs8 = public_key_of(Zeroizing::new(pkcs8.clone()), KeyEncoding::Pkcs8).unwrap();
+        assert_eq!(
+            via_pkcs8,
+            PublicKeyId::Ec {
+                curve: "P-256",
+                point: point.clone()
+            }
+        );
+        let info = pkcs8::PrivateKeyInfoRef::try_from(pkcs8.as_slice()).unwrap();
+        let sec1 = info.private_key.as_bytes().to_vec();
+        // SEC1 inside PKCS#8 does not name the curve, so the generic path needs it passed in.
+        assert_eq!(from_sec1(&sec1, Some(OID_P256)).unwrap(), via_pkcs8);
+        assert!(
+            from_sec1(&sec1, None)
+                .unwrap_err()
+                .contains("does not name its curve")
+        );
+    }
+
+    #[test]
+    fn garbage_and_encrypted_keys_are_reasons_not_panics() {
+        assert!(
+            public_key_of(
+                Zeroizing::new(vec![0x30, 0x03, 0x02, 0x01, 0x00]),
+                KeyEncoding::Pkcs8
+            )
+            .is_err()
+        );
+        assert!(public_key_of(Zeroizing::new(vec![1, 2, 3]), KeyEncoding::Sec1).is_err());
+        assert!(public_key_of(Zeroizing::new(vec![]), KeyEncoding::Pkcs1).is_err());
+        let e = public_key_of(Zeroizing::new(vec![]), KeyEncoding::EncryptedPkcs8).unwrap_err();
+        assert!(e.contains("passphrase"));
+    }
 }

@@ -4,6 +4,7 @@
 //! client homes) encode meaning in folder names. This module reads that meaning; it never
 //! decides trust by it (issuers are found by subject, key identifier and signature).
 
+use std::borrow::Cow;
 use std::path::{Component, Path};
 
 /// The role a certificate or key plays, from where it was found.
@@ -120,18 +121,20 @@ pub struct Layout {
 impl Layout {
     /// Reads the layout of `rel`, a path relative to the scanned root.
     pub fn of(rel: &Path) -> Layout {
-        let parts: Vec<String> = rel
+        let parts: Vec<Cow<'_, str>> = rel
             .components()
             .filter_map(|c| match c {
-                Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                Component::Normal(s) => Some(s.to_string_lossy()),
                 _ => None,
             })
             .collect();
         let mut layout = Layout::default();
         for (i, part) in parts.iter().enumerate() {
             let next = parts.get(i + 1);
-            match part.as_str() {
-                "peerOrganizations" | "ordererOrganizations" => layout.org = next.cloned(),
+            match part.as_ref() {
+                "peerOrganizations" | "ordererOrganizations" => {
+                    layout.org = next.map(|n| n.to_string())
+                }
                 "peers" => set_node(&mut layout, next, NodeKind::Peer),
                 "orderers" => set_node(&mut layout, next, NodeKind::Orderer),
                 "users" => set_node(&mut layout, next, NodeKind::User),
@@ -141,14 +144,14 @@ impl Layout {
         let Some((file, dirs)) = parts.split_last() else {
             return layout;
         };
-        let parent = dirs.last().map(String::as_str);
+        let parent = dirs.last().map(|d| d.as_ref());
         let dir_path = |n: usize| dirs[..n].join("/");
         if let Some(&(_, role)) = MSP_SUBDIRS.iter().find(|(name, _)| Some(*name) == parent) {
             layout.role = Some(role);
             layout.msp_dir = Some(dir_path(dirs.len() - 1));
         } else if parent == Some("tls") {
             layout.tls_dir = Some(dir_path(dirs.len()));
-            layout.role = Some(match file.as_str() {
+            layout.role = Some(match file.as_ref() {
                 "ca.crt" => Role::TlsCa,
                 "server.crt" => Role::TlsServerCert,
                 "client.crt" => Role::TlsClientCert,
@@ -169,10 +172,10 @@ impl Layout {
     }
 }
 
-fn set_node(layout: &mut Layout, name: Option<&String>, kind: NodeKind) {
+fn set_node(layout: &mut Layout, name: Option<&Cow<'_, str>>, kind: NodeKind) {
     // `users/` inside a peer folder would be odd; the innermost wins, which is what a path means.
     if let Some(name) = name {
-        layout.node = Some(name.clone());
+        layout.node = Some(name.to_string());
         layout.node_kind = Some(kind);
     }
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::Origin;
+use super::layout::NodeKind;
 
 /// One MSP folder as found on disk. Counts are of files; the certificates and keys themselves
 /// are in the inventory with this folder as their `msp_dir`.
@@ -14,6 +15,9 @@ pub struct MspDir {
     pub subdirs: BTreeMap<String, usize>,
     /// `config.yaml` facts, when the file exists.
     pub config: Option<MspConfig>,
+    /// The node or user folder the MSP belongs to (`peers/<name>/msp`), from the layout below
+    /// the scanned root; `None` for an org-level MSP or a free-standing folder.
+    pub node: Option<NodeKind>,
 }
 
 /// What fabcheck reads from an MSP's `config.yaml`.
@@ -42,8 +46,9 @@ impl MspDir {
     }
 
     /// A signing (local) MSP holds an identity; an org-level (verifying) MSP holds only CAs.
+    /// A node's or user's MSP is signing even when its signcerts/ and keystore/ are missing.
     pub fn is_signing(&self) -> bool {
-        self.has("signcerts") || self.has("keystore")
+        self.node.is_some() || self.has("signcerts") || self.has("keystore")
     }
 }
 

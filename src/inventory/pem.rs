@@ -7,6 +7,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use zeroize::Zeroizing;
 
 /// One PEM block, or the reason it could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +34,8 @@ fn memchr_find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn blocks(data: &[u8]) -> Vec<PemBlock> {
     let text = String::from_utf8_lossy(data);
     let mut out = Vec::new();
-    let mut current: Option<(String, usize, String)> = None;
+    // The body may be a private key: it is zeroed when dropped.
+    let mut current: Option<(String, usize, Zeroizing<String>)> = None;
     for (idx, raw_line) in text.lines().enumerate() {
         let line_no = idx + 1;
         let line = raw_line.trim();
@@ -47,7 +49,7 @@ pub fn blocks(data: &[u8]) -> Vec<PemBlock> {
                     )),
                 });
             }
-            current = Some((label.to_owned(), line_no, String::new()));
+            current = Some((label.to_owned(), line_no, Zeroizing::new(String::new())));
         } else if let Some(label) = boundary(line, "END") {
             match current.take() {
                 Some((open_label, open_line, body)) => {

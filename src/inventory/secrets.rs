@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use super::layout::{Layout, Role};
 use super::{Origin, Problem};
@@ -19,26 +20,37 @@ use super::{Origin, Problem};
 pub struct EmbeddedValue {
     pub origin: Origin,
     pub layout: Layout,
-    pub bytes: Vec<u8>,
+    /// Zeroed on drop: a value may be a private key.
+    pub bytes: Zeroizing<Vec<u8>>,
 }
 
+/// One document, typed only as far as every Kubernetes kind agrees: other kinds' `data` may be
+/// anything, and must not stop the Secrets beside them from being read.
 #[derive(Debug, Deserialize)]
 struct Manifest {
-    kind: Option<String>,
+    kind: Option<serde_json::Value>,
     #[serde(default)]
-    metadata: Metadata,
+    metadata: Option<serde_json::Value>,
     #[serde(default)]
-    data: BTreeMap<String, Option<String>>,
+    data: Option<serde_json::Value>,
     #[serde(default, rename = "stringData")]
-    string_data: BTreeMap<String, Option<String>>,
+    string_data: Option<serde_json::Value>,
     #[serde(default, rename = "binaryData")]
-    binary_data: BTreeMap<String, Option<String>>,
+    binary_data: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct Metadata {
-    name: Option<String>,
-    namespace: Option<String>,
+/// The string entries of a `data`-like field, in key order.
+fn entries(field: &Option<serde_json::Value>) -> BTreeMap<String, Option<String>> {
+    let Some(serde_json::Value::Object(map)) = field else {
+        return BTreeMap::new();
+    };
+    map.iter()
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_owned)))
+        .collect()
+}
+
+fn meta_field(doc: &Manifest, key: &str) -> Option<String> {
+    doc.metadata.as_ref()?.get(key)?.as_str().map(str::to_owned)
 }
 
 /// Whether `text` may hold a Secret or ConfigMap worth parsing (a cheap filter before YAML).
@@ -58,24 +70,26 @@ pub fn extract(path: &str, text: &str) -> (Vec<EmbeddedValue>, Vec<Problem>) {
     };
     for (doc_idx, doc) in docs.into_iter().enumerate() {
         let Some(doc) = doc else { continue };
-        let kind = match doc.kind.as_deref() {
+        let kind = match doc.kind.as_ref().and_then(|k| k.as_str()) {
             Some(k @ ("Secret" | "ConfigMap")) => k,
             _ => continue,
         };
         let object = format!(
             "{kind} {}/{}",
-            doc.metadata.namespace.as_deref().unwrap_or("default"),
-            doc.metadata.name.as_deref().unwrap_or("<unnamed>")
+            meta_field(&doc, "namespace")
+                .as_deref()
+                .unwrap_or("default"),
+            meta_field(&doc, "name").as_deref().unwrap_or("<unnamed>")
         );
         let (base64_maps, plain_maps) = if kind == "Secret" {
             (
-                vec![("data", &doc.data)],
-                vec![("stringData", &doc.string_data)],
+                vec![("data", entries(&doc.data))],
+                vec![("stringData", entries(&doc.string_data))],
             )
         } else {
             (
-                vec![("binaryData", &doc.binary_data)],
-                vec![("data", &doc.data)],
+                vec![("binaryData", entries(&doc.binary_data))],
+                vec![("data", entries(&doc.data))],
             )
         };
         let locator =
@@ -86,7 +100,7 @@ pub fn extract(path: &str, text: &str) -> (Vec<EmbeddedValue>, Vec<Problem>) {
             tls_dir: Some(format!("{path}#{object}")),
             ..Layout::default()
         };
-        for (field, map) in base64_maps {
+        for (field, map) in &base64_maps {
             for (key, value) in map {
                 let Some(value) = value else { continue };
                 let origin = Origin::at(path, locator(field, key));
@@ -95,7 +109,7 @@ pub fn extract(path: &str, text: &str) -> (Vec<EmbeddedValue>, Vec<Problem>) {
                     Ok(bytes) => values.push(EmbeddedValue {
                         origin,
                         layout: layout_for(key),
-                        bytes,
+                        bytes: Zeroizing::new(bytes),
                     }),
                     Err(e) => problems.push(Problem {
                         origin,
@@ -105,13 +119,13 @@ pub fn extract(path: &str, text: &str) -> (Vec<EmbeddedValue>, Vec<Problem>) {
                 }
             }
         }
-        for (field, map) in plain_maps {
+        for (field, map) in &plain_maps {
             for (key, value) in map {
                 let Some(value) = value else { continue };
                 values.push(EmbeddedValue {
                     origin: Origin::at(path, locator(field, key)),
                     layout: layout_for(key),
-                    bytes: value.clone().into_bytes(),
+                    bytes: Zeroizing::new(value.clone().into_bytes()),
                 });
             }
         }
@@ -140,7 +154,7 @@ mod tests {
         let (values, problems) = extract("s.yaml", text);
         assert!(problems.is_empty());
         assert_eq!(values.len(), 3);
-        assert_eq!(values[0].bytes, b"hello");
+        assert_eq!(values[0].bytes.as_slice(), b"hello");
         assert_eq!(values[0].layout.role, Some(Role::TlsServerCert));
         assert_eq!(
             values[0].origin.locator.as_deref(),
@@ -148,7 +162,7 @@ mod tests {
         );
         assert_eq!(values[1].layout.role, Some(Role::TlsServerKey));
         assert_eq!(values[0].layout.tls_dir, values[1].layout.tls_dir);
-        assert_eq!(values[2].bytes, b"plain");
+        assert_eq!(values[2].bytes.as_slice(), b"plain");
         assert_eq!(
             values[2].origin.locator.as_deref(),
             Some("document 2, ConfigMap default/ca, data[ca.crt]")
@@ -174,6 +188,15 @@ mod tests {
                 .unwrap()
                 .contains("Secret default/bad")
         );
+    }
+
+    #[test]
+    fn other_kinds_with_nested_data_do_not_hide_secrets() {
+        let text = "kind: FabricPeer\nmetadata:\n  name: p\ndata:\n  nested:\n    deep: 1\n---\nkind: Secret\nmetadata:\n  name: s\ndata:\n  tls.crt: aGVsbG8=\n";
+        let (values, problems) = extract("s.yaml", text);
+        assert!(problems.is_empty());
+        assert_eq!(values.len(), 1);
+        assert_eq!(values[0].bytes.as_slice(), b"hello");
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The JSON renderer: the [`Report`] as is, in the schema documented in
-//! `schema/report.schema.json` (versioned by `schema_version`).
+//! `schema/report.schema.json` (versioned by `schema_version`). Compact, one line: reports of
+//! large networks run to tens of megabytes and are read by programs (`jq .` pretty-prints).
 
 use std::io::Write;
 
 use super::Report;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    serde_json::to_writer(&mut *out, report)?;
     writeln!(out)
 }

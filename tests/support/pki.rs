@@ -26,6 +26,9 @@ pub struct Spec {
     /// basicConstraints CA:TRUE with keyCertSign (a CA), or an end-entity certificate.
     pub ca: bool,
     pub sans: Vec<String>,
+    /// Subject OU (Fabric NodeOUs and OU identifiers match on it). rcgen keeps one value per
+    /// attribute type, so only the last one given is used.
+    pub ous: Vec<String>,
 }
 
 impl Spec {
@@ -37,6 +40,7 @@ impl Spec {
             not_after: t(not_after),
             ca: false,
             sans: Vec::new(),
+            ous: Vec::new(),
         }
     }
 
@@ -50,6 +54,11 @@ impl Spec {
         self
     }
 
+    pub fn ous(mut self, ous: &[&str]) -> Spec {
+        self.ous = ous.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
     fn params(&self) -> CertificateParams {
         let mut p = CertificateParams::new(self.sans.clone()).expect("valid SANs");
         let mut dn = DistinguishedName::new();
@@ -57,6 +66,9 @@ impl Spec {
         dn.push(DnType::StateOrProvinceName, "California");
         dn.push(DnType::LocalityName, "San Francisco");
         dn.push(DnType::OrganizationName, self.org.as_str());
+        for ou in &self.ous {
+            dn.push(DnType::OrganizationalUnitName, ou.as_str());
+        }
         dn.push(DnType::CommonName, self.cn.as_str());
         p.distinguished_name = dn;
         p.not_before = self.not_before;

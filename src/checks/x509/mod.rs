@@ -67,6 +67,16 @@ pub fn cert_outcome(
     let mut o = Outcome::new(status, d.cert.origin.target(), message)
         .with("subject", d.cert.subject.clone())
         .with("fingerprint_sha256", d.cert.fingerprint.clone());
+    let layout = &d.cert.layout;
+    if let Some(org) = &layout.org {
+        o = o.with("org", org.clone());
+    }
+    if let Some(node) = &layout.node {
+        o = o.with("node", node.clone());
+    }
+    if let Some(role) = layout.role {
+        o = o.with("role", role.as_str());
+    }
     if d.copies.len() > 1 {
         let others: Vec<String> = d.copies[1..]
             .iter()

@@ -4,6 +4,8 @@
 //! whether its identities chain to its own roots; validity and signatures are judged by the
 //! per-certificate checks.
 
+use std::collections::HashMap;
+
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::inventory::{CertRecord, Inventory, MspDir, Role};
@@ -22,17 +24,31 @@ impl Check for MspIncomplete {
         if inv.msps.is_empty() {
             return nothing_to_check(inv, "MSP folders");
         }
-        inv.msps.iter().map(|msp| evaluate_msp(inv, msp)).collect()
+        // Certificates by MSP folder, built once: scanning every certificate per MSP is
+        // quadratic in the size of the network.
+        let mut by_msp: HashMap<&str, Vec<(usize, &CertRecord)>> = HashMap::new();
+        for (i, c) in inv.certs.iter().enumerate() {
+            if let Some(dir) = c.layout.msp_dir.as_deref() {
+                by_msp.entry(dir).or_default().push((i, c));
+            }
+        }
+        inv.msps
+            .iter()
+            .map(|msp| {
+                evaluate_msp(
+                    inv,
+                    msp,
+                    by_msp.get(msp.path.as_str()).map_or(&[][..], Vec::as_slice),
+                )
+            })
+            .collect()
     }
 }
 
-fn evaluate_msp(inv: &Inventory, msp: &MspDir) -> Outcome {
+fn evaluate_msp(inv: &Inventory, msp: &MspDir, members: &[(usize, &CertRecord)]) -> Outcome {
     let mut fails: Vec<String> = Vec::new();
     let mut warns: Vec<String> = Vec::new();
-    let signing = msp.is_signing()
-        || ["/peers/", "/orderers/", "/users/"]
-            .iter()
-            .any(|p| msp.path.contains(p));
+    let signing = msp.is_signing();
     let node_ous = msp.config.as_ref().is_some_and(|c| c.node_ous_enabled);
 
     let mut require = |name: &str, why: &str, into_fails: bool| {
@@ -76,19 +92,13 @@ fn evaluate_msp(inv: &Inventory, msp: &MspDir) -> Outcome {
         fails.push(format!("{}: {error}", config.origin));
     }
 
-    let members: Vec<(usize, &CertRecord)> = inv
-        .certs
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.layout.msp_dir.as_deref() == Some(msp.path.as_str()))
-        .collect();
     let anchors: Vec<&CertRecord> = members
         .iter()
         .filter(|(_, c)| c.layout.role() == Role::MspCaCert)
         .map(|&(_, c)| c)
         .collect();
     if !anchors.is_empty() {
-        for &(i, c) in &members {
+        for &(i, c) in members {
             let (role, folder) = match c.layout.role() {
                 Role::MspSignCert => (true, "signcerts"),
                 Role::MspAdminCert if !anchors.iter().any(|a| a.fingerprint == c.fingerprint) => {
@@ -166,6 +176,7 @@ mod tests {
                 .map(|(n, c)| (n.to_string(), *c))
                 .collect::<BTreeMap<_, _>>(),
             config: None,
+            node: None,
         }
     }
 
@@ -286,6 +297,57 @@ mod tests {
             o.message.contains("signcerts/ certificate peer0"),
             "{}",
             o.message
+        );
+    }
+
+    #[test]
+    fn identity_outside_the_ou_identifiers_fails() {
+        let ca = root("org1");
+        let admin = ca.issue(
+            Spec::new(
+                "org1",
+                "COP2",
+                "2021-01-01T00:00:00Z",
+                "2030-01-01T00:00:00Z",
+            )
+            .ous(&["COP2"]),
+        );
+        let mut m = msp(
+            "msp",
+            &[("cacerts", 1), ("admincerts", 1), ("tlscacerts", 1)],
+        );
+        m.config = Some(MspConfig {
+            ou_identifiers: vec!["COP1".into()],
+            ..MspConfig::default()
+        });
+        let inv = inventory(
+            vec![
+                record(&ca, "msp/cacerts/ca.pem"),
+                record(&admin, "msp/admincerts/a.pem"),
+            ],
+            vec![],
+            vec![m.clone()],
+        );
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.message.contains("admincerts/ certificate COP2 has OUs [COP2], none of the OrganizationalUnitIdentifiers [COP1]"), "{}", o.message);
+        m.config = Some(MspConfig {
+            ou_identifiers: vec!["COP2".into()],
+            ..MspConfig::default()
+        });
+        let inv = inventory(
+            vec![
+                record(&ca, "msp/cacerts/ca.pem"),
+                record(&admin, "msp/admincerts/a.pem"),
+            ],
+            vec![],
+            vec![m],
+        );
+        assert_eq!(
+            MspIncomplete.evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)[0].status,
+            Status::Pass
         );
     }
 

@@ -1,0 +1,622 @@
+//! Regenerates the committed certificate fixtures under `fixtures/` (used by `tests/fixtures.rs`).
+//!
+//! Run from the repository root: `cargo run --example regen-fixtures`. It deletes and rewrites
+//! `fixtures/reference/` (a small cryptogen-shaped tree that passes every X509 check) and
+//! `fixtures/x509/<ID>/{pass,fail}/` (one minimal tree per check where that check passes, and
+//! one where it reports its problem), then rewrites `fixtures/README.md` describing them.
+//!
+//! Certificates come from the shared test PKI (`tests/support/pki.rs`: rcgen, ECDSA P-256,
+//! Fabric-style subjects) with fixed dates; keys and signatures are random, so every run
+//! changes the bytes but never the verdicts. Broken encodings rcgen cannot produce are made by
+//! patching DER bytes here.
+
+#[path = "../tests/support/pki.rs"]
+mod pki;
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use pki::{Cert, Spec, pem_block};
+use rcgen::PublicKeyData;
+
+/// Validity of every "good" certificate: long enough that the fixtures stay valid for decades.
+const FROM: &str = "2020-01-01T00:00:00Z";
+const UNTIL: &str = "2099-01-01T00:00:00Z";
+/// The instant the tests evaluate at (`--at`); the X509-002/003 fixtures are built around it.
+const AT: &str = "2026-06-01T00:00:00Z";
+
+fn main() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for sub in ["x509", "reference"] {
+        let dir = fixtures.join(sub);
+        if dir.exists() {
+            fs::remove_dir_all(&dir)
+                .unwrap_or_else(|e| panic!("failed to remove {}: {e}", dir.display()));
+        }
+    }
+    let mut cases = Cases {
+        base: fixtures.join("x509"),
+        list: Vec::new(),
+    };
+    reference(&fixtures.join("reference/crypto-config"));
+    x509_001(&mut cases);
+    x509_002(&mut cases);
+    x509_003(&mut cases);
+    x509_004(&mut cases);
+    x509_005(&mut cases);
+    x509_006(&mut cases);
+    x509_007(&mut cases);
+    x509_008(&mut cases);
+    x509_009(&mut cases);
+    write(&fixtures.join("README.md"), readme(&cases.list));
+    println!(
+        "wrote {} and {} fixture trees under {}",
+        fixtures.join("reference").display(),
+        cases.list.len(),
+        cases.base.display()
+    );
+}
+
+// ----------------------------------------------------------------------------------------------
+// Files
+
+fn write(path: &Path, contents: impl AsRef<[u8]>) {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)
+            .unwrap_or_else(|e| panic!("failed to create {}: {e}", dir.display()));
+    }
+    fs::write(path, contents).unwrap_or_else(|e| panic!("failed to write {}: {e}", path.display()));
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// cryptogen's certificate file name: `<CN>-cert.pem`.
+fn cert_file(c: &Cert) -> String {
+    format!("{}-cert.pem", c.spec.cn)
+}
+
+/// cryptogen's key file name: `<SKI>_sk`, the SKI being SHA-256 of the public point.
+fn key_file(c: &Cert) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, c.key.public_key_raw());
+    format!("{}_sk", hex(digest.as_ref()))
+}
+
+// ----------------------------------------------------------------------------------------------
+// PKI shapes
+
+fn root(org: &str, cn: &str, from: &str, until: &str) -> Cert {
+    Cert::self_signed(Spec::new(org, cn, from, until).ca())
+}
+
+fn leaf(issuer: &Cert, cn: &str, from: &str, until: &str) -> Cert {
+    issuer.issue(Spec::new(&issuer.spec.org, cn, from, until))
+}
+
+/// The org admin certificate `ca` issues, valid exactly as long as `ca` (so that it passes
+/// every check whatever the CA's dates).
+fn admin(ca: &Cert) -> Cert {
+    let org = &ca.spec.org;
+    ca.issue(Spec {
+        not_before: ca.spec.not_before,
+        not_after: ca.spec.not_after,
+        ..Spec::new(org, &format!("Admin@{org}"), FROM, UNTIL)
+    })
+}
+
+/// A root CA and its org admin.
+struct Org {
+    ca: Cert,
+    admin: Cert,
+}
+
+impl Org {
+    fn new(ca: Cert) -> Org {
+        let admin = admin(&ca);
+        Org { ca, admin }
+    }
+}
+
+/// The org every per-check fixture uses unless the check is about the CA itself.
+fn good_org() -> Org {
+    Org::new(root("org1.example.com", "ca.org1.example.com", FROM, UNTIL))
+}
+
+/// The node every per-check fixture uses unless the check is about its dates.
+const PEER: &str = "peer0.org1.example.com";
+
+/// An MSP folder's contents; folders with nothing in them are not created.
+#[derive(Default)]
+struct Msp<'a> {
+    cacerts: Vec<&'a Cert>,
+    intermediatecerts: Vec<&'a Cert>,
+    admincerts: Vec<&'a Cert>,
+    tlscacerts: Vec<&'a Cert>,
+    signcert: Option<&'a Cert>,
+    /// Whose private key goes into keystore/.
+    keystore: Option<&'a Cert>,
+}
+
+impl<'a> Msp<'a> {
+    /// A complete local MSP for `id`, as small as Fabric accepts: the CA in cacerts/ and
+    /// tlscacerts/, the org admin in admincerts/, the identity in signcerts/ and its key in
+    /// keystore/.
+    fn identity(org: &'a Org, id: &'a Cert) -> Msp<'a> {
+        Msp {
+            cacerts: vec![&org.ca],
+            admincerts: vec![&org.admin],
+            tlscacerts: vec![&org.ca],
+            signcert: Some(id),
+            keystore: Some(id),
+            ..Msp::default()
+        }
+    }
+
+    fn write(&self, dir: &Path) {
+        for (folder, certs) in [
+            ("cacerts", &self.cacerts),
+            ("intermediatecerts", &self.intermediatecerts),
+            ("admincerts", &self.admincerts),
+            ("tlscacerts", &self.tlscacerts),
+        ] {
+            for c in certs {
+                write(&dir.join(folder).join(cert_file(c)), c.pem());
+            }
+        }
+        if let Some(c) = self.signcert {
+            write(&dir.join("signcerts").join(cert_file(c)), c.pem());
+        }
+        if let Some(c) = self.keystore {
+            write(&dir.join("keystore").join(key_file(c)), c.key_pem());
+        }
+    }
+}
+
+/// A node's `tls/` folder: `ca.crt`, `server.crt`, and `server.key` holding `key_of`'s key.
+fn write_tls(dir: &Path, tlsca: &Cert, server: &Cert, key_of: &Cert) {
+    write(&dir.join("ca.crt"), tlsca.pem());
+    write(&dir.join("server.crt"), server.pem());
+    write(&dir.join("server.key"), key_of.key_pem());
+}
+
+// ----------------------------------------------------------------------------------------------
+// The reference crypto-config tree
+
+/// One cryptogen organization with one node.
+struct OrgPlan {
+    /// `peerOrganizations` or `ordererOrganizations`.
+    kind: &'static str,
+    /// `peers` or `orderers`.
+    nodes: &'static str,
+    domain: &'static str,
+    /// The node's host label, e.g. `peer0`.
+    node: &'static str,
+}
+
+fn reference(crypto_config: &Path) {
+    for plan in [
+        OrgPlan {
+            kind: "peerOrganizations",
+            nodes: "peers",
+            domain: "org1.example.com",
+            node: "peer0",
+        },
+        OrgPlan {
+            kind: "ordererOrganizations",
+            nodes: "orderers",
+            domain: "example.com",
+            node: "orderer0",
+        },
+    ] {
+        reference_org(&crypto_config.join(plan.kind).join(plan.domain), &plan);
+    }
+}
+
+fn reference_org(org_dir: &Path, plan: &OrgPlan) {
+    let domain = plan.domain;
+    let Org { ca, admin } = Org::new(root(domain, &format!("ca.{domain}"), FROM, UNTIL));
+    let tlsca = root(domain, &format!("tlsca.{domain}"), FROM, UNTIL);
+    let full = format!("{}.{domain}", plan.node);
+    // Kubernetes names: the service is the node label, the namespace the org's first label.
+    let namespace = domain.split('.').next().expect("domain has a label");
+    let short = format!("{}.{namespace}", plan.node);
+    let qualified = format!("{short}.svc.cluster.local");
+    let node = leaf(&ca, &full, FROM, UNTIL);
+    let node_tls =
+        tlsca.issue(Spec::new(domain, &full, FROM, UNTIL).sans(&[&short, &qualified, &full]));
+
+    for (folder, c) in [("ca", &ca), ("tlsca", &tlsca)] {
+        write(&org_dir.join(folder).join(cert_file(c)), c.pem());
+        write(&org_dir.join(folder).join(key_file(c)), c.key_pem());
+    }
+    Msp {
+        cacerts: vec![&ca],
+        admincerts: vec![&admin],
+        tlscacerts: vec![&tlsca],
+        ..Msp::default()
+    }
+    .write(&org_dir.join("msp"));
+
+    let node_dir = org_dir.join(plan.nodes).join(&full);
+    Msp {
+        cacerts: vec![&ca],
+        admincerts: vec![&admin],
+        tlscacerts: vec![&tlsca],
+        signcert: Some(&node),
+        keystore: Some(&node),
+        ..Msp::default()
+    }
+    .write(&node_dir.join("msp"));
+    write_tls(&node_dir.join("tls"), &tlsca, &node_tls, &node_tls);
+
+    Msp {
+        cacerts: vec![&ca],
+        admincerts: vec![&admin],
+        tlscacerts: vec![&tlsca],
+        signcert: Some(&admin),
+        keystore: Some(&admin),
+        ..Msp::default()
+    }
+    .write(
+        &org_dir
+            .join("users")
+            .join(format!("Admin@{domain}"))
+            .join("msp"),
+    );
+}
+
+// ----------------------------------------------------------------------------------------------
+// Per-check fixtures
+
+/// Every fixture tree written, with what it holds (for the README).
+struct Cases {
+    base: PathBuf,
+    list: Vec<(String, String)>,
+}
+
+impl Cases {
+    /// The folder of `id`'s `variant` (`pass` or `fail`), recording its description.
+    fn dir(&mut self, id: &str, variant: &str, what: &str) -> PathBuf {
+        self.list
+            .push((format!("x509/{id}/{variant}"), what.to_owned()));
+        self.base.join(id).join(variant)
+    }
+}
+
+/// A pass tree: one complete MSP whose node certificate `org` issued with these dates.
+fn simple_pass(cases: &mut Cases, id: &str, org: &Org, from: &str, until: &str, what: &str) {
+    let dir = cases.dir(id, "pass", what);
+    let peer = leaf(&org.ca, PEER, from, until);
+    Msp::identity(org, &peer).write(&dir.join("msp"));
+}
+
+fn x509_001(cases: &mut Cases) {
+    let org = good_org();
+    simple_pass(
+        cases,
+        "X509-001",
+        &org,
+        FROM,
+        UNTIL,
+        "msp/: the signcert's NotBefore equals its CA's (2020-01-01T00:00:00Z): no gap.",
+    );
+    let dir = cases.dir(
+        "X509-001",
+        "fail",
+        "msp/: the signcert is valid from 2019-12-31T23:55:00Z, 5 minutes before its CA \
+         (2020-01-01T00:00:00Z): fabric-ca's backdate on a freshly created CA.",
+    );
+    let peer = leaf(&org.ca, PEER, "2019-12-31T23:55:00Z", UNTIL);
+    Msp::identity(&org, &peer).write(&dir.join("msp"));
+}
+
+fn x509_002(cases: &mut Cases) {
+    let org = good_org();
+    simple_pass(
+        cases,
+        "X509-002",
+        &org,
+        AT,
+        UNTIL,
+        "msp/: the signcert becomes valid exactly at the test instant 2026-06-01T00:00:00Z \
+         (boundary) and stays valid until 2099.",
+    );
+    let dir = cases.dir(
+        "X509-002",
+        "fail",
+        "expired/msp/: the signcert expired at 2025-01-01T00:00:00Z. not-yet-valid/msp/: the \
+         signcert is valid only from 2098-01-01T00:00:00Z.",
+    );
+    let expired = leaf(&org.ca, PEER, FROM, "2025-01-01T00:00:00Z");
+    Msp::identity(&org, &expired).write(&dir.join("expired/msp"));
+    let future = leaf(
+        &org.ca,
+        "peer1.org1.example.com",
+        "2098-01-01T00:00:00Z",
+        UNTIL,
+    );
+    Msp::identity(&org, &future).write(&dir.join("not-yet-valid/msp"));
+}
+
+fn x509_003(cases: &mut Cases) {
+    let org = good_org();
+    simple_pass(
+        cases,
+        "X509-003",
+        &org,
+        FROM,
+        "2026-07-02T00:00:00Z",
+        "msp/: the signcert expires 2026-07-02T00:00:00Z, 31 days after the test instant: just \
+         outside the default 30-day warning period. Evaluated without --at after that date it \
+         is expired.",
+    );
+    let dir = cases.dir(
+        "X509-003",
+        "fail",
+        "msp/: the signcert expires 2026-06-11T00:00:00Z, 10 days after the test instant: a \
+         `warn` (X509-003 has warning severity, so only --fail-on warning gates on it).",
+    );
+    let peer = leaf(&org.ca, PEER, FROM, "2026-06-11T00:00:00Z");
+    Msp::identity(&org, &peer).write(&dir.join("msp"));
+}
+
+fn x509_004(cases: &mut Cases) {
+    let org = good_org();
+    let dir = cases.dir(
+        "X509-004",
+        "pass",
+        "msp/: root CA in cacerts/, an intermediate CA in intermediatecerts/, and the signcert \
+         issued by the intermediate: every chain verifies to the root.",
+    );
+    let ica = org
+        .ca
+        .issue(Spec::new(&org.ca.spec.org, "ica.org1.example.com", FROM, UNTIL).ca());
+    let peer = leaf(&ica, PEER, FROM, UNTIL);
+    Msp {
+        intermediatecerts: vec![&ica],
+        ..Msp::identity(&org, &peer)
+    }
+    .write(&dir.join("msp"));
+
+    let dir = cases.dir(
+        "X509-004",
+        "fail",
+        "bad-signature/msp/: the signcert was issued by a CA that is not in the tree; cacerts/ \
+         holds a different CA with the same subject, whose key does not verify the signature. \
+         issuer-not-ca/msp/: the signcert was issued by user1.org2.example.com (in \
+         intermediatecerts/), an end-entity certificate with basicConstraints CA:FALSE.",
+    );
+    let real = good_org();
+    let impostor = good_org();
+    let peer = leaf(&real.ca, PEER, FROM, UNTIL);
+    Msp::identity(&impostor, &peer).write(&dir.join("bad-signature/msp"));
+
+    let org2 = Org::new(root("org2.example.com", "ca.org2.example.com", FROM, UNTIL));
+    let user = leaf(&org2.ca, "user1.org2.example.com", FROM, UNTIL);
+    let peer = leaf(&user, "peer0.org2.example.com", FROM, UNTIL);
+    Msp {
+        intermediatecerts: vec![&user],
+        ..Msp::identity(&org2, &peer)
+    }
+    .write(&dir.join("issuer-not-ca/msp"));
+}
+
+fn x509_005(cases: &mut Cases) {
+    let org = good_org();
+    simple_pass(
+        cases,
+        "X509-005",
+        &org,
+        FROM,
+        UNTIL,
+        "msp/: the signcert expires at the same instant as its CA (2099-01-01T00:00:00Z).",
+    );
+    let dir = cases.dir(
+        "X509-005",
+        "fail",
+        "msp/: the CA expires 2090-01-01T00:00:00Z, the signcert it issued 2099-01-01T00:00:00Z. \
+         X509-005 has warning severity: the run exits 0 unless --fail-on warning.",
+    );
+    let short = Org::new(root(
+        "org1.example.com",
+        "ca.org1.example.com",
+        FROM,
+        "2090-01-01T00:00:00Z",
+    ));
+    let peer = leaf(&short.ca, PEER, FROM, UNTIL);
+    Msp::identity(&short, &peer).write(&dir.join("msp"));
+}
+
+fn x509_006(cases: &mut Cases) {
+    let org = good_org();
+    simple_pass(
+        cases,
+        "X509-006",
+        &org,
+        FROM,
+        UNTIL,
+        "msp/: every certificate has a positive validity window.",
+    );
+    let dir = cases.dir(
+        "X509-006",
+        "fail",
+        "msp/: the signcert's NotAfter (2021-01-01T00:00:00Z) is one day before its NotBefore \
+         (2021-01-02T00:00:00Z): never valid.",
+    );
+    let peer = leaf(
+        &org.ca,
+        PEER,
+        "2021-01-02T00:00:00Z",
+        "2021-01-01T00:00:00Z",
+    );
+    Msp::identity(&org, &peer).write(&dir.join("msp"));
+}
+
+fn x509_007(cases: &mut Cases) {
+    let org = good_org();
+    let peer = leaf(&org.ca, PEER, FROM, UNTIL);
+    let tls = leaf(&org.ca, PEER, FROM, UNTIL);
+    let dir = cases.dir(
+        "X509-007",
+        "pass",
+        "peer0.org1.example.com/{msp,tls}/: keystore/ holds the signcert's key and \
+         tls/server.key the key of tls/server.crt.",
+    );
+    let node = dir.join(PEER);
+    Msp::identity(&org, &peer).write(&node.join("msp"));
+    write_tls(&node.join("tls"), &org.ca, &tls, &tls);
+
+    let dir = cases.dir(
+        "X509-007",
+        "fail",
+        "peer0.org1.example.com/{msp,tls}/: tls/server.key holds the key of the MSP signcert, \
+         not of tls/server.crt.",
+    );
+    let node = dir.join(PEER);
+    Msp::identity(&org, &peer).write(&node.join("msp"));
+    write_tls(&node.join("tls"), &org.ca, &tls, &peer);
+}
+
+fn x509_008(cases: &mut Cases) {
+    let org = good_org();
+    simple_pass(
+        cases,
+        "X509-008",
+        &org,
+        FROM,
+        UNTIL,
+        "msp/: cacerts/, signcerts/ (one certificate), keystore/, admincerts/ and tlscacerts/ \
+         all present, and signcerts/ and admincerts/ chain to cacerts/.",
+    );
+    let dir = cases.dir(
+        "X509-008",
+        "fail",
+        "no-cacerts/msp/: a signing MSP without cacerts/ (its CA is only in tlscacerts/). \
+         no-signcerts/msp/: an MSP with a keystore/ but no signcerts/. (An empty signcerts/ \
+         cannot be committed: git does not keep empty folders.)",
+    );
+    let peer = leaf(&org.ca, PEER, FROM, UNTIL);
+    Msp {
+        cacerts: vec![],
+        ..Msp::identity(&org, &peer)
+    }
+    .write(&dir.join("no-cacerts/msp"));
+    Msp {
+        signcert: None,
+        ..Msp::identity(&org, &peer)
+    }
+    .write(&dir.join("no-signcerts/msp"));
+}
+
+fn x509_009(cases: &mut Cases) {
+    let org = good_org();
+    simple_pass(
+        cases,
+        "X509-009",
+        &org,
+        FROM,
+        UNTIL,
+        "msp/: every file parses.",
+    );
+    let dir = cases.dir(
+        "X509-009",
+        "fail",
+        "truncated-pem/signcerts/cert.pem: BEGIN CERTIFICATE with no END line. \
+         public-key/signcerts/cert.pem: a PUBLIC KEY block where a certificate belongs. \
+         bad-version/signcerts/cert.pem: a certificate whose version INTEGER is patched to 5. \
+         non-canonical-der/signcerts/cert.der: a DER certificate whose outer length uses an \
+         extra leading zero byte (0x82 LL LL -> 0x83 0x00 LL LL).",
+    );
+    let peer = leaf(&org.ca, PEER, FROM, UNTIL);
+
+    let pem = peer.pem();
+    let truncated: Vec<&str> = pem.lines().take(4).collect();
+    write(
+        &dir.join("truncated-pem/signcerts/cert.pem"),
+        truncated.join("\n") + "\n",
+    );
+
+    write(
+        &dir.join("public-key/signcerts/cert.pem"),
+        pem_block("PUBLIC KEY", &peer.key.subject_public_key_info()),
+    );
+
+    // Certificate ::= SEQUENCE { tbs SEQUENCE { [0] EXPLICIT INTEGER version, ... } ... }:
+    // v3 is `a0 03 02 01 02` within the first bytes of the TBS.
+    let mut bad_version = peer.der.clone();
+    let at = bad_version
+        .windows(5)
+        .position(|w| w == [0xa0, 0x03, 0x02, 0x01, 0x02])
+        .filter(|&i| i < 16)
+        .expect("a v3 version field near the start of the TBS");
+    bad_version[at + 4] = 5;
+    write(
+        &dir.join("bad-version/signcerts/cert.pem"),
+        pem_block("CERTIFICATE", &bad_version),
+    );
+
+    // The outer SEQUENCE of a P-256 certificate is 256..65535 bytes long: `30 82 LL LL`.
+    assert_eq!(
+        peer.der[..2],
+        [0x30, 0x82],
+        "outer SEQUENCE with a two-byte length"
+    );
+    let mut non_canonical = vec![0x30, 0x83, 0x00];
+    non_canonical.extend_from_slice(&peer.der[2..]);
+    write(
+        &dir.join("non-canonical-der/signcerts/cert.der"),
+        non_canonical,
+    );
+}
+
+// ----------------------------------------------------------------------------------------------
+// README
+
+fn readme(cases: &[(String, String)]) -> String {
+    let mut out = String::from(
+        "# Certificate fixtures\n\n\
+         Generated by `examples/regen-fixtures.rs`; do not edit by hand. Regenerate everything \
+         (this README included) from the repository root with:\n\n\
+         ```sh\ncargo run --example regen-fixtures\n```\n\n\
+         The command deletes and rewrites `fixtures/reference/` and `fixtures/x509/`. Keys and \
+         signatures are random, so every run changes the bytes but not the verdicts; \
+         `cargo test --test fixtures` checks the verdicts. The private keys here are throwaway \
+         test keys, generated for these fixtures and used nowhere else.\n\n\
+         ## Dates\n\n\
+         Good certificates are valid from 2020-01-01T00:00:00Z to 2099-01-01T00:00:00Z, so they \
+         pass without `--at` for decades. The tests evaluate every tree with \
+         `--at 2026-06-01T00:00:00Z`; the X509-002 and X509-003 fixtures are built around that \
+         instant (expiry-soon depends on the clock).\n\n\
+         ```sh\n\
+         fabcheck check --artifacts fixtures/x509/X509-001/fail --at 2026-06-01T00:00:00Z -o json\n\
+         ```\n\n\
+         ## fixtures/reference/crypto-config\n\n\
+         A small cryptogen-shaped tree that passes every X509 check (exit code 0, every finding \
+         `pass`): `peerOrganizations/org1.example.com` and `ordererOrganizations/example.com`, \
+         each with `ca/` and `tlsca/` (certificate `<name>-cert.pem` and key `<SKI>_sk`), an \
+         org-level `msp/` (admincerts, cacerts, tlscacerts), one node \
+         (`peers/peer0.org1.example.com`, `orderers/orderer0.example.com`) with \
+         `msp/{admincerts,cacerts,keystore,signcerts,tlscacerts}` and \
+         `tls/{ca.crt,server.crt,server.key}`, and `users/Admin@<org>/msp`. TLS server \
+         certificates carry the SANs `<node>.<ns>`, `<node>.<ns>.svc.cluster.local` and the full \
+         name, where `<ns>` is the org domain's first label (`peer0.org1`, \
+         `peer0.org1.svc.cluster.local`, `peer0.org1.example.com`; `orderer0.example`, \
+         `orderer0.example.svc.cluster.local`, `orderer0.example.com`).\n\n\
+         ## fixtures/x509/<ID>/{pass,fail}\n\n\
+         For each check, `pass/` is a minimal tree where every finding of that check is `pass` \
+         (and the whole run passes), and `fail/` one where the check reports its problem \
+         (`fail`; `warn` for X509-003, `error` for X509-009). Unless said otherwise, a tree is \
+         one local MSP: its CA in `cacerts/` and `tlscacerts/`, the org admin `Admin@<org>` in \
+         `admincerts/`, the node certificate in `signcerts/` and its key in \
+         `keystore/<SKI>_sk`. Inputs too large or too hostile to commit (a 50 MB file, symlink \
+         loops, dangling links, broken Secrets) are built at test time by \
+         `tests/bad_input.rs` instead.\n\n\
+         | Fixture | What it holds |\n|---|---|\n",
+    );
+    for (path, what) in cases {
+        let _ = writeln!(out, "| `{path}` | {what} |");
+    }
+    out
+}

@@ -1,0 +1,477 @@
+//! End-to-end tests over the committed fixtures in `fixtures/` (regenerate them with
+//! `cargo run --example regen-fixtures`).
+//!
+//! Each test runs the real `fabcheck` binary with `-o json` and reads the report: for every
+//! X509 check, its `pass/` tree must give only `pass` findings for that check and its `fail/`
+//! tree the expected non-pass status with a message naming the problem; the reference
+//! crypto-config tree must pass every check; exit codes must follow `--fail-on`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// The instant the fixtures are built around (see `fixtures/README.md`).
+const AT: &str = "2026-06-01T00:00:00Z";
+
+const ALL_IDS: [&str; 9] = [
+    "X509-001", "X509-002", "X509-003", "X509-004", "X509-005", "X509-006", "X509-007", "X509-008",
+    "X509-009",
+];
+
+struct Run {
+    code: i32,
+    report: Value,
+}
+
+/// Runs `fabcheck` from the repository root and parses its stdout as JSON.
+fn fabcheck(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("fabcheck runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("fabcheck {args:?}: stdout is not JSON ({e})\nstdout: {stdout}\nstderr: {stderr}")
+    });
+    Run {
+        code: out
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("fabcheck {args:?} was killed by a signal")),
+        report,
+    }
+}
+
+/// `fabcheck check --artifacts TREE --at AT -o json [extra...]`.
+fn check(tree: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["check", "--artifacts", tree, "--at", AT, "-o", "json"];
+    args.extend_from_slice(extra);
+    let run = fabcheck(&args);
+    assert_eq!(
+        run.report["evaluated_at"], AT,
+        "{tree}: the report is not evaluated at --at"
+    );
+    run
+}
+
+fn all_findings(report: &Value) -> &Vec<Value> {
+    report["findings"]
+        .as_array()
+        .expect("report has a findings array")
+}
+
+fn findings<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
+    all_findings(report)
+        .iter()
+        .filter(|f| f["check_id"] == id)
+        .collect()
+}
+
+fn describe(f: &Value) -> String {
+    format!(
+        "{} {} {}{}: {}",
+        f["check_id"].as_str().unwrap_or("?"),
+        f["status"].as_str().unwrap_or("?"),
+        f["target"]["name"].as_str().unwrap_or("?"),
+        f["target"]["locator"]
+            .as_str()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default(),
+        f["message"].as_str().unwrap_or("?")
+    )
+}
+
+fn describe_all(report: &Value) -> String {
+    all_findings(report)
+        .iter()
+        .map(describe)
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+/// `fixtures/x509/<id>/pass`: every finding of `id` passes (and there is one), nothing in the
+/// tree fails, warns or errors, and the run exits 0.
+fn assert_pass_tree(id: &str) {
+    let tree = format!("fixtures/x509/{id}/pass");
+    let run = check(&tree, &[]);
+    let mine = findings(&run.report, id);
+    assert!(
+        !mine.is_empty(),
+        "{tree}: no {id} finding\n  {}",
+        describe_all(&run.report)
+    );
+    for f in &mine {
+        assert_eq!(f["status"], "pass", "{tree}: {}", describe(f));
+    }
+    for f in all_findings(&run.report) {
+        assert!(
+            f["status"] == "pass" || f["status"] == "skip",
+            "{tree} should be clean for every check: {}",
+            describe(f)
+        );
+    }
+    assert_eq!(
+        run.code,
+        0,
+        "{tree}: exit code\n  {}",
+        describe_all(&run.report)
+    );
+}
+
+/// `fixtures/x509/<id>/fail`: for each `(target suffix, phrase)` some finding of `id` has
+/// `status`, a target path ending with the suffix and a message containing the phrase; the run
+/// exits with `exit`.
+fn assert_fail_tree(id: &str, status: &str, exit: i32, expected: &[(&str, &str)]) {
+    let tree = format!("fixtures/x509/{id}/fail");
+    let run = check(&tree, &[]);
+    let mine = findings(&run.report, id);
+    for (suffix, phrase) in expected {
+        assert!(
+            mine.iter().any(|f| f["status"] == status
+                && f["target"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with(&tree) && n.ends_with(suffix))
+                && f["message"].as_str().is_some_and(|m| m.contains(phrase))),
+            "{tree}: no {id} {status} finding for …{suffix} containing {phrase:?}; got\n  {}",
+            describe_all(&run.report)
+        );
+    }
+    assert_eq!(
+        run.code,
+        exit,
+        "{tree}: exit code\n  {}",
+        describe_all(&run.report)
+    );
+}
+
+#[test]
+fn x509_001_leaf_predates_issuer() {
+    assert_pass_tree("X509-001");
+    assert_fail_tree(
+        "X509-001",
+        "fail",
+        1,
+        &[(
+            "msp/signcerts/peer0.org1.example.com-cert.pem",
+            "5m 0s before its issuer ca.org1.example.com",
+        )],
+    );
+}
+
+#[test]
+fn x509_002_outside_validity_window() {
+    assert_pass_tree("X509-002");
+    assert_fail_tree(
+        "X509-002",
+        "fail",
+        1,
+        &[
+            (
+                "expired/msp/signcerts/peer0.org1.example.com-cert.pem",
+                "expired at 2025-01-01T00:00:00Z",
+            ),
+            (
+                "not-yet-valid/msp/signcerts/peer1.org1.example.com-cert.pem",
+                "not yet valid: valid from 2098-01-01T00:00:00Z",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn x509_003_expires_soon() {
+    assert_pass_tree("X509-003");
+    assert_fail_tree(
+        "X509-003",
+        "warn",
+        0,
+        &[(
+            "msp/signcerts/peer0.org1.example.com-cert.pem",
+            "expires in 10 days, at 2026-06-11T00:00:00Z",
+        )],
+    );
+}
+
+#[test]
+fn x509_004_broken_chain() {
+    assert_pass_tree("X509-004");
+    assert_fail_tree(
+        "X509-004",
+        "fail",
+        1,
+        &[
+            (
+                "bad-signature/msp/signcerts/peer0.org1.example.com-cert.pem",
+                "signature does not verify with the key of any certificate named",
+            ),
+            (
+                "issuer-not-ca/msp/signcerts/peer0.org2.example.com-cert.pem",
+                "issued by user1.org2.example.com",
+            ),
+            (
+                "issuer-not-ca/msp/signcerts/peer0.org2.example.com-cert.pem",
+                "which is not a CA: basicConstraints CA:FALSE",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn x509_004_pass_tree_verifies_through_the_intermediate() {
+    let run = check("fixtures/x509/X509-004/pass", &[]);
+    let leaf = findings(&run.report, "X509-004")
+        .into_iter()
+        .find(|f| {
+            f["target"]["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("signcerts/peer0.org1.example.com-cert.pem"))
+        })
+        .unwrap_or_else(|| panic!("no finding for the signcert: {}", describe_all(&run.report)));
+    assert!(
+        leaf["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("chain verifies to root ca.org1.example.com in 2 step(s)")),
+        "{}",
+        describe(leaf)
+    );
+}
+
+#[test]
+fn x509_005_leaf_outlives_issuer() {
+    assert_pass_tree("X509-005");
+    // X509-005 has warning severity: a `fail` gates only from --fail-on warning.
+    assert_fail_tree(
+        "X509-005",
+        "fail",
+        0,
+        &[(
+            "msp/signcerts/peer0.org1.example.com-cert.pem",
+            "after its issuer ca.org1.example.com (expires 2090-01-01T00:00:00Z)",
+        )],
+    );
+    assert_eq!(
+        check("fixtures/x509/X509-005/fail", &["--fail-on", "warning"]).code,
+        1
+    );
+}
+
+#[test]
+fn x509_006_empty_validity_window() {
+    assert_pass_tree("X509-006");
+    assert_fail_tree(
+        "X509-006",
+        "fail",
+        1,
+        &[(
+            "msp/signcerts/peer0.org1.example.com-cert.pem",
+            "never valid: NotAfter 2021-01-01T00:00:00Z is 1d 0h before NotBefore 2021-01-02T00:00:00Z",
+        )],
+    );
+}
+
+#[test]
+fn x509_007_key_mismatch() {
+    assert_pass_tree("X509-007");
+    assert_fail_tree(
+        "X509-007",
+        "fail",
+        1,
+        &[(
+            "peer0.org1.example.com/tls/server.crt",
+            "none of the 1 tls server key(s) beside it matches the certificate's public key",
+        )],
+    );
+}
+
+#[test]
+fn x509_008_msp_incomplete() {
+    assert_pass_tree("X509-008");
+    assert_fail_tree(
+        "X509-008",
+        "fail",
+        1,
+        &[
+            ("no-cacerts/msp", "cacerts/ is missing"),
+            ("no-signcerts/msp", "signcerts/ is missing"),
+        ],
+    );
+}
+
+#[test]
+fn x509_009_unreadable_material() {
+    assert_pass_tree("X509-009");
+    assert_fail_tree(
+        "X509-009",
+        "error",
+        1,
+        &[
+            (
+                "truncated-pem/signcerts/cert.pem",
+                "truncated PEM block: BEGIN CERTIFICATE at line 1 has no END line",
+            ),
+            (
+                "public-key/signcerts/cert.pem",
+                "PEM block of type 'PUBLIC KEY' where a certificate is expected",
+            ),
+            (
+                "bad-version/signcerts/cert.pem",
+                "invalid certificate version field 5",
+            ),
+            ("non-canonical-der/signcerts/cert.der", "not canonical DER"),
+        ],
+    );
+}
+
+#[test]
+fn expires_soon_gates_only_with_fail_on_warning() {
+    let tree = "fixtures/x509/X509-003/fail";
+    assert_eq!(check(tree, &[]).code, 0, "default --fail-on error");
+    assert_eq!(check(tree, &["--fail-on", "error"]).code, 0);
+    assert_eq!(check(tree, &["--fail-on", "warning"]).code, 1);
+    // The flag alone does not fail a clean tree.
+    assert_eq!(
+        check("fixtures/x509/X509-003/pass", &["--fail-on", "warning"]).code,
+        0
+    );
+}
+
+/// The reference tree: every check runs and every finding passes.
+fn assert_reference_passes(run: &Run) {
+    for id in ALL_IDS {
+        assert!(
+            !findings(&run.report, id).is_empty(),
+            "reference: no {id} finding"
+        );
+    }
+    for f in all_findings(&run.report) {
+        assert_eq!(f["status"], "pass", "reference: {}", describe(f));
+    }
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn reference_tree_passes_every_check_at_the_fixture_instant() {
+    let run = check("fixtures/reference", &["--fail-on", "warning"]);
+    assert_reference_passes(&run);
+    // Two orgs, five distinct certificates each (CA, TLS CA, admin, node, node TLS).
+    assert_eq!(findings(&run.report, "X509-002").len(), 10);
+}
+
+#[test]
+fn reference_tree_passes_every_check_now() {
+    let run = fabcheck(&[
+        "check",
+        "--artifacts",
+        "fixtures/reference",
+        "-o",
+        "json",
+        "--fail-on",
+        "warning",
+    ]);
+    assert_reference_passes(&run);
+}
+
+#[test]
+fn reference_tls_certificates_carry_kubernetes_and_full_names() {
+    use fabcheck::inventory::pem::blocks;
+    use fabcheck::inventory::{CertRecord, Layout, Origin};
+
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference/crypto-config");
+    for (node_dir, expected) in [
+        (
+            "peerOrganizations/org1.example.com/peers/peer0.org1.example.com",
+            [
+                "peer0.org1",
+                "peer0.org1.svc.cluster.local",
+                "peer0.org1.example.com",
+            ],
+        ),
+        (
+            "ordererOrganizations/example.com/orderers/orderer0.example.com",
+            [
+                "orderer0.example",
+                "orderer0.example.svc.cluster.local",
+                "orderer0.example.com",
+            ],
+        ),
+    ] {
+        let path = base.join(node_dir).join("tls/server.crt");
+        let pem = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let block = blocks(&pem).remove(0);
+        assert_eq!(block.label, "CERTIFICATE");
+        let der = block.contents.expect("server.crt decodes");
+        let cert = CertRecord::parse(&der, Origin::file("server.crt"), Layout::default())
+            .expect("server.crt parses");
+        assert_eq!(cert.dns_names, expected, "{}", path.display());
+    }
+}
+
+#[test]
+fn every_catalogued_check_has_pass_and_fail_fixtures() {
+    let catalogue = fabcheck(&["checks", "list", "--format", "json"]);
+    assert_eq!(catalogue.code, 0);
+    let ids: Vec<&str> = catalogue
+        .report
+        .as_array()
+        .expect("catalogue is an array")
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .filter(|id| id.starts_with("X509-"))
+        .collect();
+    assert_eq!(
+        ids, ALL_IDS,
+        "the tests above cover exactly the catalogued X509 checks"
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("fixtures/README.md");
+    assert!(readme.contains("cargo run --example regen-fixtures"));
+    for id in ids {
+        for variant in ["pass", "fail"] {
+            let dir = root.join("x509").join(id).join(variant);
+            assert!(dir.is_dir(), "missing fixture {}", dir.display());
+            assert!(
+                readme.contains(&format!("`x509/{id}/{variant}`")),
+                "fixtures/README.md does not describe x509/{id}/{variant}"
+            );
+        }
+    }
+}
+
+/// Copies the folder `from` to `to`, recursively (regular files and folders only).
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+#[test]
+fn reference_tree_passes_wherever_it_is_copied() {
+    let tmp = tempfile::TempDir::new().expect("temp dir");
+    let dest = tmp.path().join("home/users/alice/reference");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference"),
+        &dest,
+    );
+    let dest = dest.display().to_string();
+    let run = check(&dest, &["--fail-on", "warning"]);
+    assert_reference_passes(&run);
+}
+
+#[test]
+fn an_msp_folder_can_be_checked_on_its_own() {
+    let run = check("fixtures/x509/X509-008/pass/msp", &[]);
+    let mine = findings(&run.report, "X509-008");
+    assert_eq!(mine.len(), 1, "{}", describe_all(&run.report));
+    assert_eq!(mine[0]["status"], "pass", "{}", describe(mine[0]));
+    assert_eq!(run.code, 0);
+}

@@ -1,0 +1,69 @@
+//! Snapshots of rendered reports, so that any change to what a user reads shows up in review.
+//! Fixture keys are regenerated at random, so fingerprints are redacted; the evaluation
+//! instant is fixed with `--at`. Update with `cargo insta review` (or `INSTA_UPDATE=always`).
+
+use std::process::Command;
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("fabcheck runs");
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+const AT: &str = "2026-06-01T00:00:00Z";
+
+#[test]
+fn table_for_the_backdated_certificate() {
+    let text = run(&[
+        "check",
+        "--artifacts",
+        "fixtures/x509/X509-001/fail",
+        "--at",
+        AT,
+        "--select",
+        "X509-001,X509-002",
+    ]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn table_for_unreadable_material() {
+    let text = run(&[
+        "check",
+        "--artifacts",
+        "fixtures/x509/X509-009/fail",
+        "--at",
+        AT,
+        "--select",
+        "X509-009",
+    ]);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn json_for_the_backdated_certificate() {
+    let text = run(&[
+        "check",
+        "--artifacts",
+        "fixtures/x509/X509-001/fail",
+        "--at",
+        AT,
+        "--select",
+        "X509-001",
+        "-o",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    insta::assert_json_snapshot!(value, {
+        ".tool.version" => "[version]",
+        ".findings[].evidence.fingerprint_sha256" => "[fingerprint]",
+    });
+}
+
+#[test]
+fn explain_output() {
+    insta::assert_snapshot!(run(&["explain", "X509-001"]));
+}
