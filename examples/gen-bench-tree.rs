@@ -109,6 +109,7 @@ impl Validity {
             },
             ca,
             sans: Vec::new(),
+            ous: Vec::new(),
         }
     }
 }

@@ -9,6 +9,9 @@
 
 #![cfg(unix)]
 
+#[path = "support/findings.rs"]
+mod findings;
+use findings::describe;
 #[path = "support/pki.rs"]
 mod pki;
 
@@ -106,20 +109,6 @@ fn body_lines(pem: &str) -> Vec<&str> {
     pem.lines()
         .filter(|l| !l.starts_with("-----") && !l.trim().is_empty())
         .collect()
-}
-
-fn describe(f: &Value) -> String {
-    format!(
-        "{} {} {}{}: {}",
-        f["check_id"].as_str().unwrap_or("?"),
-        f["status"].as_str().unwrap_or("?"),
-        f["target"]["name"].as_str().unwrap_or("?"),
-        f["target"]["locator"]
-            .as_str()
-            .map(|l| format!(" ({l})"))
-            .unwrap_or_default(),
-        f["message"].as_str().unwrap_or("?")
-    )
 }
 
 #[test]

@@ -6,6 +6,9 @@
 //! tree the expected non-pass status with a message naming the problem; the reference
 //! crypto-config tree must pass every check; exit codes must follow `--fail-on`.
 
+#[path = "support/findings.rs"]
+mod findings;
+use findings::describe;
 use std::path::Path;
 use std::process::Command;
 
@@ -68,20 +71,6 @@ fn findings<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
         .iter()
         .filter(|f| f["check_id"] == id)
         .collect()
-}
-
-fn describe(f: &Value) -> String {
-    format!(
-        "{} {} {}{}: {}",
-        f["check_id"].as_str().unwrap_or("?"),
-        f["status"].as_str().unwrap_or("?"),
-        f["target"]["name"].as_str().unwrap_or("?"),
-        f["target"]["locator"]
-            .as_str()
-            .map(|l| format!(" ({l})"))
-            .unwrap_or_default(),
-        f["message"].as_str().unwrap_or("?")
-    )
 }
 
 fn describe_all(report: &Value) -> String {
