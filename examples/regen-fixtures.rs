@@ -28,7 +28,8 @@ const AT: &str = "2026-06-01T00:00:00Z";
 
 fn main() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    for sub in ["x509", "reference"] {
+    // fixtures/reference/ordering is hand-written and kept.
+    for sub in ["x509", "reference/crypto-config"] {
         let dir = fixtures.join(sub);
         if dir.exists() {
             fs::remove_dir_all(&dir)

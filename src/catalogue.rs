@@ -63,7 +63,14 @@ pub struct Area {
 }
 
 /// The embedded catalogue files, by name, in display order.
-const SOURCES: &[(&str, &str)] = &[("checks/x509.yaml", include_str!("../checks/x509.yaml"))];
+const SOURCES: &[(&str, &str)] = &[
+    ("checks/x509.yaml", include_str!("../checks/x509.yaml")),
+    ("checks/kafka.yaml", include_str!("../checks/kafka.yaml")),
+    (
+        "checks/zookeeper.yaml",
+        include_str!("../checks/zookeeper.yaml"),
+    ),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {

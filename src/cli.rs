@@ -30,7 +30,7 @@ pub struct Cli {
 pub enum Command {
     /// Check a Fabric network's artifacts and report.
     #[command(after_help = EXIT_CODES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the catalogue of checks.
     Checks {
         #[command(subcommand)]
@@ -62,9 +62,29 @@ pub enum ListFormat {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Folder (or single file) of artifacts: crypto-config trees, MSP folders, PEM/DER files,
-    /// Kubernetes Secret/ConfigMap YAML.
+    /// Kubernetes manifests, docker-compose files, Helm charts, configtx.yaml.
     #[arg(long, value_name = "DIR")]
-    pub artifacts: PathBuf,
+    pub artifacts: Option<PathBuf>,
+
+    /// ZooKeeper servers to ask (four-letter words), comma-separated host:port.
+    #[arg(long, value_delimiter = ',', value_name = "HOST:PORT,...")]
+    pub zookeeper: Vec<String>,
+
+    /// Kafka bootstrap brokers to ask (Kafka wire protocol), comma-separated host:port.
+    #[arg(long, value_delimiter = ',', value_name = "HOST:PORT,...")]
+    pub kafka: Vec<String>,
+
+    /// Upper bound on the whole live phase (all probes together), e.g. 30s, 2m.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: DurationArg,
+
+    /// TCP connect timeout for each live probe.
+    #[arg(long, value_name = "DURATION", default_value = "3s")]
+    pub connect_timeout: DurationArg,
+
+    /// Timeout for each request/response exchange of a live probe.
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub read_timeout: DurationArg,
 
     /// Evaluate as of this instant (RFC 3339), instead of now.
     #[arg(long, value_name = "TIME")]
@@ -198,7 +218,14 @@ impl FromStr for DurationArg {
 /// A validated `check` run.
 #[derive(Debug, Clone)]
 pub struct CheckConfig {
-    pub artifacts: PathBuf,
+    pub artifacts: Option<PathBuf>,
+    /// ZooKeeper endpoints to probe.
+    pub zookeeper: Vec<String>,
+    /// Kafka bootstrap endpoints to probe.
+    pub kafka: Vec<String>,
+    /// Bound on the whole live phase.
+    pub live_timeout: std::time::Duration,
+    pub probe_timeouts: crate::probe::Timeouts,
     /// Fixed evaluation instant, or `None` for the current time.
     pub at: Option<OffsetDateTime>,
     pub threshold: Severity,
@@ -212,7 +239,7 @@ pub struct CheckConfig {
 /// What to do, validated.
 #[derive(Debug, Clone)]
 pub enum Config {
-    Check(CheckConfig),
+    Check(Box<CheckConfig>),
     ListChecks(ListFormat),
     Explain(String),
 }
@@ -225,6 +252,12 @@ pub enum ConfigError {
     BadInstant { value: String, reason: String },
     #[error("failed to use --output: {0}")]
     Outputs(String),
+    #[error("failed to start a check: nothing to check (give --artifacts, --zookeeper or --kafka)")]
+    NoSource,
+    #[error("failed to use {flag}: {reason}")]
+    BadEndpoint { flag: &'static str, reason: String },
+    #[error("failed to use {flag}: the duration must be positive")]
+    ZeroDuration { flag: &'static str },
 }
 
 impl Cli {
@@ -244,12 +277,27 @@ impl Cli {
                         })
                     })
                     .transpose()?;
+                if args.artifacts.is_none() && args.zookeeper.is_empty() && args.kafka.is_empty() {
+                    return Err(ConfigError::NoSource);
+                }
+                for (flag, list) in [("--zookeeper", &args.zookeeper), ("--kafka", &args.kafka)] {
+                    for endpoint in list {
+                        check_endpoint(flag, endpoint)?;
+                    }
+                }
                 let stdout_outputs = args.outputs.iter().filter(|o| o.path.is_none()).count();
                 if stdout_outputs > 1 {
                     return Err(ConfigError::Outputs("more than one output format writes to stdout; give the others a path (FORMAT=PATH)".into()));
                 }
-                Ok(Config::Check(CheckConfig {
+                Ok(Config::Check(Box::new(CheckConfig {
                     artifacts: args.artifacts,
+                    zookeeper: args.zookeeper,
+                    kafka: args.kafka,
+                    live_timeout: positive("--timeout", args.timeout)?,
+                    probe_timeouts: crate::probe::Timeouts {
+                        connect: positive("--connect-timeout", args.connect_timeout)?,
+                        read: positive("--read-timeout", args.read_timeout)?,
+                    },
                     at,
                     threshold: match args.fail_on {
                         FailOn::Error => Severity::Error,
@@ -266,9 +314,32 @@ impl Cli {
                     },
                     waivers: args.waivers,
                     color: args.color,
-                }))
+                })))
             }
         }
+    }
+}
+
+/// Accepts `host:port` with a numeric port (IPv6 hosts in brackets).
+fn check_endpoint(flag: &'static str, endpoint: &str) -> Result<(), ConfigError> {
+    let bad = |why: &str| ConfigError::BadEndpoint {
+        flag,
+        reason: format!("'{endpoint}' {why}"),
+    };
+    let (host, port) = endpoint
+        .rsplit_once(':')
+        .ok_or_else(|| bad("is not host:port"))?;
+    if host.is_empty() {
+        return Err(bad("has no host"));
+    }
+    port.parse::<u16>().map_err(|_| bad("has no valid port"))?;
+    Ok(())
+}
+
+fn positive(flag: &'static str, d: DurationArg) -> Result<std::time::Duration, ConfigError> {
+    match u64::try_from(d.0.whole_milliseconds()) {
+        Ok(ms) if ms > 0 => Ok(std::time::Duration::from_millis(ms)),
+        _ => Err(ConfigError::ZeroDuration { flag }),
     }
 }
 
@@ -330,6 +401,34 @@ mod tests {
             "json",
         ]);
         assert!(matches!(cli.into_config(), Err(ConfigError::Outputs(_))));
+    }
+
+    #[test]
+    fn live_endpoints_are_validated() {
+        let cli = Cli::parse_from(["fabcheck", "check", "--zookeeper", "127.0.0.1:2181,zk1"]);
+        assert!(matches!(
+            cli.into_config(),
+            Err(ConfigError::BadEndpoint { .. })
+        ));
+        let cli = Cli::parse_from(["fabcheck", "check"]);
+        assert!(matches!(cli.into_config(), Err(ConfigError::NoSource)));
+        let cli = Cli::parse_from([
+            "fabcheck",
+            "check",
+            "--kafka",
+            "[::1]:9092",
+            "--timeout",
+            "0s",
+        ]);
+        assert!(matches!(
+            cli.into_config(),
+            Err(ConfigError::ZeroDuration { flag: "--timeout" })
+        ));
+        let cli = Cli::parse_from(["fabcheck", "check", "--kafka", "[::1]:9092,k1:9093"]);
+        let Ok(Config::Check(c)) = cli.into_config() else {
+            panic!("valid")
+        };
+        assert_eq!(c.kafka, vec!["[::1]:9092", "k1:9093"]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod context;
 pub mod exit;
 pub mod inventory;
+pub mod probe;
 pub mod report;
 pub mod waiver;
 
@@ -73,8 +74,12 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
             Ok(exit::SUCCESS)
         }
         Config::Check(check) => {
-            let report = check_report(&check)?;
+            let (report, unreachable) = check_report_with_reach(&check)?;
             write_outputs(&report, &check, stdout)?;
+            if unreachable {
+                drop_in_background(report);
+                return Ok(exit::UNREACHABLE);
+            }
             let code = if report.gates(check.threshold) {
                 exit::CHECK_FAILED
             } else {
@@ -88,12 +93,38 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
 
 /// Gathers, checks and assembles the report for a `check` run.
 pub fn check_report(check: &CheckConfig) -> Result<Report, RunError> {
+    check_report_with_reach(check).map(|(report, _)| report)
+}
+
+/// Like [`check_report`], also saying whether the run had nothing to check but live endpoints
+/// and reached none of them (exit code 3; the report is still written).
+fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunError> {
     let waivers = check
         .waivers
         .as_deref()
         .map(waiver::Waivers::load)
         .transpose()?;
-    let mut inventory = inventory::artifacts::gather(&check.artifacts)?;
+    let mut inventory = match &check.artifacts {
+        Some(dir) => inventory::artifacts::gather(dir)?,
+        None => inventory::Inventory::default(),
+    };
+    let mut sources: Vec<String> = Vec::new();
+    if check.artifacts.is_some() {
+        sources.push(std::mem::take(&mut inventory.source));
+    }
+    if !check.zookeeper.is_empty() {
+        sources.push(format!("zookeeper:{}", check.zookeeper.join(",")));
+    }
+    if !check.kafka.is_empty() {
+        sources.push(format!("kafka:{}", check.kafka.join(",")));
+    }
+    inventory.source = sources.join(" ");
+    inventory.live = probe::observe_all(
+        &check.zookeeper,
+        &check.kafka,
+        check.probe_timeouts,
+        check.live_timeout,
+    );
     let ctx = Context::new(
         check.at.unwrap_or_else(OffsetDateTime::now_utc),
         check.policy.clone(),
@@ -102,9 +133,10 @@ pub fn check_report(check: &CheckConfig) -> Result<Report, RunError> {
     if let Some(w) = waivers {
         w.apply(&mut findings, ctx.now);
     }
+    let unreachable = check.artifacts.is_none() && inventory.live.nothing_reached();
     let source = std::mem::take(&mut inventory.source);
     drop_in_background(inventory);
-    Ok(Report::new(rfc3339(ctx.now), source, findings))
+    Ok((Report::new(rfc3339(ctx.now), source, findings), unreachable))
 }
 
 /// Frees a large value on another thread. A 10,000-certificate inventory or report is

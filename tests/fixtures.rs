@@ -327,7 +327,17 @@ fn expires_soon_gates_only_with_fail_on_warning() {
     );
 }
 
-/// The reference tree: every check runs and every finding passes.
+/// Checks that judge running servers; artifacts alone give them nothing to examine.
+const LIVE_IDS: [&str; 6] = [
+    "KAFKA-014",
+    "KAFKA-015",
+    "KAFKA-016",
+    "KAFKA-017",
+    "ZK-005",
+    "ZK-006",
+];
+
+/// The reference tree: every check runs and every finding passes (live checks skip).
 fn assert_reference_passes(run: &Run) {
     for id in ALL_IDS {
         assert!(
@@ -336,7 +346,9 @@ fn assert_reference_passes(run: &Run) {
         );
     }
     for f in all_findings(&run.report) {
-        assert_eq!(f["status"], "pass", "reference: {}", describe(f));
+        let live = LIVE_IDS.iter().any(|id| f["check_id"] == *id);
+        let expected = if live { "skip" } else { "pass" };
+        assert_eq!(f["status"], expected, "reference: {}", describe(f));
     }
     assert_eq!(run.code, 0);
 }

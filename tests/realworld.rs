@@ -2,23 +2,15 @@
 //! Fabric repositories; see its SOURCES.md). Evaluated as of the reference date the material
 //! was classified against, so the verdicts do not drift with the calendar.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Parser;
 use fabcheck::cli::{Cli, Config};
 use fabcheck::report::{Finding, Report, Status};
 
-fn realworld(rel: &str) -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realworld")
-        .join(rel);
-    assert!(
-        p.exists(),
-        "{} is missing: CI checks out ../shared beside the repo",
-        p.display()
-    );
-    p
-}
+#[path = "support/findings.rs"]
+mod findings;
+use findings::realworld;
 
 fn check(dir: &Path) -> Report {
     let args = [

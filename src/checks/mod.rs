@@ -13,7 +13,9 @@ use crate::context::Context;
 use crate::inventory::Inventory;
 use crate::report::{Finding, Outcome, Status, Target, TargetKind};
 
+pub mod kafka;
 pub mod x509;
+pub mod zookeeper;
 
 /// One check of the suite.
 pub trait Check: Sync {
@@ -37,6 +39,29 @@ pub static REGISTRY: &[&dyn Check] = &[
     &x509::key_mismatch::KeyMismatch,
     &x509::msp_incomplete::MspIncomplete,
     &x509::unreadable_material::UnreadableMaterial,
+    &kafka::too_few_brokers::TooFewBrokers,
+    &kafka::unclean_leader_election::UncleanLeaderElection,
+    &kafka::min_insync_replicas_too_low::MinInsyncReplicasTooLow,
+    &kafka::replication_factor_out_of_range::ReplicationFactorOutOfRange,
+    &kafka::message_size_order::MessageSizeOrder,
+    &kafka::log_retention_enabled::LogRetentionEnabled,
+    &kafka::duplicate_broker_id::DuplicateBrokerId,
+    &kafka::zookeeper_connect_incomplete::ZookeeperConnectIncomplete,
+    &kafka::orderer_broker_list::OrdererBrokerList,
+    &kafka::orderer_type_mismatch::OrdererTypeMismatch,
+    &kafka::invalid_setting_value::InvalidSettingValue,
+    &kafka::misspelled_setting::MisspelledSetting,
+    &kafka::unevaluated_config::UnevaluatedConfig,
+    &kafka::partition_without_leader::PartitionWithoutLeader,
+    &kafka::isr_below_minimum::IsrBelowMinimum,
+    &kafka::live_config_violation::LiveConfigViolation,
+    &kafka::brokers_missing::BrokersMissing,
+    &zookeeper::ensemble_size::EnsembleSize,
+    &zookeeper::myid_mismatch::MyidMismatch,
+    &zookeeper::server_list_mismatch::ServerListMismatch,
+    &zookeeper::client_port_mismatch::ClientPortMismatch,
+    &zookeeper::no_quorum::NoQuorum,
+    &zookeeper::followers_not_synced::FollowersNotSynced,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.
@@ -142,7 +167,10 @@ mod tests {
     #[test]
     fn every_check_lives_in_a_file_named_after_its_catalogue_name() {
         for entry in Catalogue::embedded().entries() {
-            let area = entry.id.split('-').next().unwrap().to_ascii_lowercase();
+            let area = match entry.id.split('-').next().unwrap() {
+                "ZK" => "zookeeper".to_owned(),
+                other => other.to_ascii_lowercase(),
+            };
             let file = format!(
                 "{}/src/checks/{area}/{}.rs",
                 env!("CARGO_MANIFEST_DIR"),

@@ -134,6 +134,16 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     yields.sort_by(|a, b| a.path.cmp(&b.path));
     inventory.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
     inventory.files_scanned = yields.len();
+    // Configuration files (compose, manifests, charts, configtx) for the ordering service.
+    let config_files: Vec<PathBuf> = yields
+        .iter()
+        .filter(|y| {
+            let ext = y.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            matches!(ext, "yaml" | "yml" | "tpl" | "j2" | "tmpl")
+        })
+        .map(|y| y.path.clone())
+        .collect();
+    inventory.ordering = super::ordering::gather(&config_files);
     for y in yields {
         inventory.certs.extend(y.certs);
         inventory.keys.extend(y.keys);

@@ -12,7 +12,9 @@ pub mod cert;
 pub mod chain;
 pub mod key;
 pub mod layout;
+pub mod live;
 pub mod msp;
+pub mod ordering;
 pub mod pem;
 pub mod secrets;
 
@@ -84,6 +86,10 @@ pub struct Inventory {
     pub problems: Vec<Problem>,
     /// Files looked at, for the report's context.
     pub files_scanned: usize,
+    /// Ordering-service configuration: Kafka, ZooKeeper and orderer workloads, configtx.yaml.
+    pub ordering: ordering::OrderingConfig,
+    /// What live probes observed (empty unless endpoints were given).
+    pub live: live::LiveState,
 }
 
 impl Inventory {

@@ -2,7 +2,22 @@
 
 #![allow(dead_code)]
 
+use std::path::PathBuf;
+
 use serde_json::Value;
+
+/// A path under ../shared/realworld, which CI checks out beside the repository.
+pub fn realworld(rel: &str) -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realworld")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "{} is missing: CI checks out ../shared beside the repo",
+        p.display()
+    );
+    p
+}
 
 /// One line per finding, for assertion messages.
 pub fn describe(f: &Value) -> String {

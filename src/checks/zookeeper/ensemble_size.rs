@@ -1,0 +1,150 @@
+//! ZK-001 `ensemble-size`: an ensemble of 3, 5 or 7 servers, judged on what the configuration
+//! deploys and, when probed, on the server list the running ensemble reports (`conf`).
+
+use crate::checks::{Check, nothing_to_check};
+use crate::context::Context;
+use crate::inventory::Inventory;
+use crate::inventory::ordering::{Component, Replicas};
+use crate::report::{Outcome, Status, Target, TargetKind};
+
+pub struct EnsembleSize;
+
+/// The verdict on an ensemble of `n` servers.
+fn judge(n: usize) -> (Status, String) {
+    match n {
+        1 => (
+            Status::Fail,
+            "1 server: no fault tolerance (fine for development, not production); run 3, 5 or 7"
+                .into(),
+        ),
+        n if n % 2 == 0 => (
+            Status::Fail,
+            format!(
+                "{n} servers: an even ensemble tolerates no more failures than {} while needing a larger quorum; run an odd number",
+                n - 1
+            ),
+        ),
+        n if n > 7 => (
+            Status::Warn,
+            format!("{n} servers: more than 7 slows every write for no practical gain"),
+        ),
+        n => (Status::Pass, format!("{n} servers")),
+    }
+}
+
+impl Check for EnsembleSize {
+    fn id(&self) -> &'static str {
+        "ZK-001"
+    }
+
+    fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        for net in inv.ordering.networks() {
+            let servers: Vec<_> = net.of(Component::Zookeeper).collect();
+            if servers.is_empty() {
+                continue;
+            }
+            let target = Target::new(TargetKind::File, net.scope.to_owned());
+            let names: Vec<String> = servers
+                .iter()
+                .map(|w| format!("{} (x{})", w.name, w.instances()))
+                .collect();
+            let (status, message) = if servers.iter().any(|w| w.replicas == Replicas::Unknown) {
+                (Status::Error, "cannot evaluate: a ZooKeeper replica count is a template or variable that was not evaluated".to_owned())
+            } else {
+                judge(net.count(Component::Zookeeper) as usize)
+            };
+            out.push(Outcome::new(status, target, message).with("servers", names));
+        }
+        let live = &inv.live.zookeeper;
+        if !live.is_empty() {
+            let endpoints: Vec<&str> = live.iter().map(|o| o.endpoint.as_str()).collect();
+            let target = Target::new(TargetKind::Endpoint, endpoints.join(","));
+            // The ensemble's own list of members is the truth; the endpoints given are a fallback.
+            let reported = live
+                .iter()
+                .filter_map(|o| o.result.as_ref().ok())
+                .map(|s| s.servers.len())
+                .max()
+                .unwrap_or(0);
+            let reachable = live.iter().filter(|o| o.result.is_ok()).count();
+            let (status, message) = if reachable == 0 {
+                (
+                    Status::Error,
+                    format!(
+                        "cannot evaluate: no ZooKeeper server answered ({})",
+                        endpoints.join(", ")
+                    ),
+                )
+            } else if reported > 0 {
+                let (s, m) = judge(reported);
+                (s, format!("{m} in the running ensemble's server list"))
+            } else {
+                let (s, m) = judge(live.len());
+                (
+                    s,
+                    format!(
+                        "{m} given (the servers did not report their server list: conf not whitelisted?)"
+                    ),
+                )
+            };
+            out.push(
+                Outcome::new(status, target, message)
+                    .with("reported_servers", reported)
+                    .with("endpoints", endpoints.len()),
+            );
+        }
+        if out.is_empty() {
+            return nothing_to_check(inv, "ZooKeeper servers");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::kafka::testing::*;
+    use crate::inventory::live::{ZkNodeState, ZkObservation};
+
+    #[test]
+    fn sizes() {
+        assert_eq!(judge(3).0, Status::Pass);
+        assert_eq!(judge(7).0, Status::Pass);
+        assert_eq!(judge(1).0, Status::Fail);
+        assert_eq!(judge(4).0, Status::Fail);
+        assert_eq!(judge(9).0, Status::Warn);
+    }
+
+    #[test]
+    fn static_statefulset_of_four_fails() {
+        let mut zk = zookeeper("zookeeper", &[]);
+        zk.replicas = Replicas::Count(4);
+        let out = EnsembleSize.evaluate(&ctx(), &network(vec![zk]));
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        assert!(out[0].message.starts_with("4 servers"));
+    }
+
+    #[test]
+    fn live_size_comes_from_the_server_list() {
+        let mut inv = network(vec![]);
+        let state = |n: u32| ZkNodeState {
+            servers: (1..=n).map(|i| (i, format!("127.0.0.1:{i}"))).collect(),
+            serving: true,
+            ..ZkNodeState::default()
+        };
+        inv.live.zookeeper = vec![
+            ZkObservation {
+                endpoint: "127.0.0.1:1".into(),
+                result: Ok(state(4)),
+            },
+            ZkObservation {
+                endpoint: "127.0.0.1:2".into(),
+                result: Ok(state(4)),
+            },
+        ];
+        let out = EnsembleSize.evaluate(&ctx(), &inv);
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        assert_eq!(out[0].evidence["reported_servers"], 4);
+    }
+}

@@ -1,0 +1,143 @@
+//! What live probes observed: the answers of running ZooKeeper and Kafka servers, or why there
+//! was none. Filled by the gather phase (`probe::*`), read by the live checks.
+
+use std::collections::BTreeMap;
+
+use crate::probe::ProbeError;
+
+/// Everything the live phase observed.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    /// One observation per ZooKeeper endpoint asked, in the order given.
+    pub zookeeper: Vec<ZkObservation>,
+    /// The Kafka cluster as seen through the bootstrap endpoints, when asked.
+    pub kafka: Option<KafkaObservation>,
+    /// The live phase hit its overall deadline (`--timeout`) before every probe answered.
+    pub deadline_hit: bool,
+}
+
+impl LiveState {
+    /// Whether probes were asked for and not one endpoint could be reached at all.
+    pub fn nothing_reached(&self) -> bool {
+        let unreached = |e: &ProbeError| {
+            matches!(
+                e,
+                ProbeError::Resolve { .. }
+                    | ProbeError::Connect { .. }
+                    | ProbeError::Timeout { .. }
+            )
+        };
+        let asked = !self.zookeeper.is_empty() || self.kafka.is_some();
+        let zk_none = self
+            .zookeeper
+            .iter()
+            .all(|o| o.result.as_ref().err().is_some_and(unreached));
+        let kafka_none = self
+            .kafka
+            .as_ref()
+            .is_none_or(|o| o.result.as_ref().err().is_some_and(unreached));
+        asked && zk_none && kafka_none
+    }
+}
+
+/// One ZooKeeper server's answers to the four-letter words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZkObservation {
+    /// `host:port` as given.
+    pub endpoint: String,
+    pub result: Result<ZkNodeState, ProbeError>,
+}
+
+/// The role a ZooKeeper server reports in `srvr`/`mntr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZkMode {
+    Leader,
+    Follower,
+    Observer,
+    Standalone,
+}
+
+/// What one ZooKeeper server said.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ZkNodeState {
+    /// Answer to `ruok` (`imok` even when the server is not in a quorum).
+    pub ruok: Option<String>,
+    /// Mode from `srvr`; `None` when the server is not serving requests.
+    pub mode: Option<ZkMode>,
+    /// The mode as the server wrote it (`srvr` `Mode:`, else `mntr` `zk_server_state`), also
+    /// when it is one [`ZkMode`] does not name (`read-only`); `None` when neither answered.
+    pub mode_text: Option<String>,
+    /// `false` when the server answered "This ZooKeeper instance is not currently serving requests".
+    pub serving: bool,
+    /// Four-letter words the server refused because they are not in `4lw.commands.whitelist`.
+    pub not_whitelisted: Vec<String>,
+    /// `mntr` key/value pairs (`zk_server_state`, `zk_synced_followers`, `zk_quorum_size`, …).
+    pub mntr: BTreeMap<String, String>,
+    /// Ensemble members from `conf` (`server.N=host:2888:3888…`), by server id.
+    pub servers: BTreeMap<u32, String>,
+    /// This server's id (`serverId` in `conf`).
+    pub server_id: Option<u32>,
+    /// Server version from `srvr`.
+    pub version: Option<String>,
+    /// Four-letter words that got no answer although others did (word → why), e.g. a
+    /// server that died between two connections. Empty in the usual case.
+    pub unanswered: BTreeMap<String, String>,
+}
+
+/// The Kafka cluster as seen from the bootstrap endpoints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KafkaObservation {
+    pub bootstrap: Vec<String>,
+    pub result: Result<KafkaCluster, ProbeError>,
+}
+
+/// Metadata and effective configuration of a Kafka cluster.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KafkaCluster {
+    /// The endpoint that answered.
+    pub answered_by: String,
+    /// Versions agreed per API key (ApiVersions): key → version used.
+    pub versions: BTreeMap<i16, i16>,
+    /// The cluster id from Metadata (v2 and later), when the broker sent one.
+    pub cluster_id: Option<String>,
+    pub brokers: Vec<KafkaBroker>,
+    pub controller_id: Option<i32>,
+    pub topics: Vec<KafkaTopic>,
+    /// Effective broker-level configuration from DescribeConfigs, by broker id; an error when
+    /// that broker's configuration could not be read.
+    pub broker_configs: BTreeMap<i32, Result<BTreeMap<String, String>, String>>,
+    /// DescribeConfigs version used with each broker for its own configuration, by broker id.
+    /// Negotiated per broker because a cluster mid-upgrade runs brokers of different versions.
+    pub config_versions: BTreeMap<i32, i16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KafkaBroker {
+    pub id: i32,
+    pub host: String,
+    pub port: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KafkaTopic {
+    pub name: String,
+    pub internal: bool,
+    /// Topic-level error code name, if the broker returned one.
+    pub error: Option<String>,
+    pub partitions: Vec<KafkaPartition>,
+    /// Topic-level configuration overrides from DescribeConfigs (e.g. `min.insync.replicas`).
+    pub configs: BTreeMap<String, String>,
+    /// Why the topic's configuration could not be read, when it could not; `configs` is then
+    /// empty and says nothing about overrides.
+    pub configs_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KafkaPartition {
+    pub id: i32,
+    /// Leader broker id; -1 when the partition has no leader.
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub isr: Vec<i32>,
+    pub error: Option<String>,
+}

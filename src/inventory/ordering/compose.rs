@@ -1,0 +1,423 @@
+//! docker-compose files: services with `environment:` as a list or a map, `env_file:`,
+//! `extends:` chains within and across files, and `${VAR}` substitution from the project's
+//! `.env`. Services that other services extend are templates, not deployments; services of the
+//! same name in one folder are merged, as `docker compose -f a.yaml -f b.yaml` merges them.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::vars::{self, Substituted};
+use super::yaml::{YamlFile, scalar};
+use super::{ConfigNote, NoteKind, OrderingConfig, Replicas, Setting, Workload, classify};
+use crate::inventory::Origin;
+
+/// Largest single setting value kept; a bigger value is reported and dropped.
+pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
+
+/// A service after `extends` is applied.
+#[derive(Debug, Clone, Default)]
+struct Resolved {
+    image: Option<Setting>,
+    env: BTreeMap<String, Setting>,
+    names: Vec<String>,
+    replicas: Option<Replicas>,
+    commands: Vec<String>,
+}
+
+/// Loads and remembers compose files reached through `extends`, whether or not they were
+/// among the files mentioning the ordering service.
+struct Files<'a> {
+    loaded: HashMap<PathBuf, Option<Value>>,
+    given: HashMap<PathBuf, &'a YamlFile>,
+    env_by_dir: HashMap<PathBuf, BTreeMap<String, String>>,
+}
+
+impl<'a> Files<'a> {
+    fn doc(&mut self, path: &Path) -> Option<Value> {
+        if let Some(f) = self.given.get(path) {
+            return f.docs.first().cloned();
+        }
+        self.loaded
+            .entry(path.to_path_buf())
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(path).ok()?;
+                serde_saphyr::from_str::<Value>(&text).ok()
+            })
+            .clone()
+    }
+
+    fn vars(&mut self, dir: &Path) -> &BTreeMap<String, String> {
+        self.env_by_dir
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| vars::read_env_file(&dir.join(".env")).unwrap_or_default())
+    }
+}
+
+/// Whether a parsed document is a compose file (`services:` mapping).
+pub fn is_compose(doc: &Value) -> bool {
+    doc.get("services").is_some_and(Value::is_object)
+}
+
+pub fn gather(docs: &[YamlFile], config: &mut OrderingConfig) {
+    let compose: Vec<&YamlFile> = docs
+        .iter()
+        .filter(|f| f.docs.first().is_some_and(is_compose))
+        .collect();
+    let mut files = Files {
+        loaded: HashMap::new(),
+        given: compose.iter().map(|f| (f.path.clone(), *f)).collect(),
+        env_by_dir: HashMap::new(),
+    };
+    // Services extended from another file are bases (a `*-base.yaml`), not deployments of
+    // their own; a service extended within its own file (orderer1 extends orderer0) is both.
+    let mut bases: HashSet<(PathBuf, String)> = HashSet::new();
+    for f in &compose {
+        for (_, svc) in services(&f.docs[0]) {
+            if let Some((file, name)) = extends_target(svc, &f.path)
+                && normalize(&file) != normalize(&f.path)
+            {
+                bases.insert((normalize(&file), name));
+            }
+        }
+    }
+    let mut merged: BTreeMap<(String, String), Workload> = BTreeMap::new();
+    for f in &compose {
+        let dir = f.path.parent().unwrap_or(Path::new("")).to_path_buf();
+        for (name, _) in services(&f.docs[0]) {
+            if bases.contains(&(normalize(&f.path), name.clone())) {
+                continue;
+            }
+            let mut chain = Vec::new();
+            let resolved = resolve(
+                &mut files,
+                &dir,
+                &f.path,
+                &name,
+                &mut chain,
+                &mut config.notes,
+            );
+            let services_line = super::yaml::key_line(&f.text, "services", 1).unwrap_or(1);
+            let origin = match super::yaml::key_line(&f.text, &name, services_line) {
+                Some(line) => Origin::at(f.shown.clone(), format!("service {name}, line {line}")),
+                None => Origin::at(f.shown.clone(), format!("service {name}")),
+            };
+            let mut hostnames = vec![name.clone()];
+            hostnames.extend(resolved.names.iter().cloned());
+            hostnames.sort();
+            hostnames.dedup();
+            let workload = Workload {
+                component: classify(
+                    resolved.image.as_ref().map(|s| s.value.as_str()),
+                    &resolved.env,
+                ),
+                name: name.clone(),
+                origin,
+                scope: dir.display().to_string(),
+                image: resolved.image.map(|s| s.value),
+                replicas: resolved.replicas.unwrap_or(Replicas::Count(1)),
+                env: resolved.env,
+                properties: BTreeMap::new(),
+                hostnames,
+                computed_at_start: resolved.commands,
+            };
+            // Same service name in the same folder: later files override earlier ones.
+            match merged.entry((workload.scope.clone(), name.clone())) {
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    let existing = e.get_mut();
+                    existing.env.extend(workload.env);
+                    if workload.image.is_some() {
+                        existing.image = workload.image;
+                    }
+                    existing.hostnames.extend(workload.hostnames);
+                    existing.hostnames.sort();
+                    existing.hostnames.dedup();
+                }
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(workload);
+                }
+            }
+        }
+    }
+    config.workloads.extend(merged.into_values());
+}
+
+fn services(doc: &Value) -> Vec<(String, &Value)> {
+    doc.get("services")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v)).collect())
+        .unwrap_or_default()
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `extends: name`, `extends: {service: name}` or `extends: {file: f, service: name}`.
+fn extends_target(svc: &Value, file: &Path) -> Option<(PathBuf, String)> {
+    let ext = svc.get("extends")?;
+    let dir = file.parent().unwrap_or(Path::new(""));
+    match ext {
+        Value::String(name) => Some((file.to_path_buf(), name.clone())),
+        Value::Object(m) => {
+            let name = m.get("service")?.as_str()?.to_owned();
+            let target = m
+                .get("file")
+                .and_then(Value::as_str)
+                .map(|f| dir.join(f))
+                .unwrap_or_else(|| file.to_path_buf());
+            Some((target, name))
+        }
+        _ => None,
+    }
+}
+
+fn resolve(
+    files: &mut Files<'_>,
+    project: &Path,
+    path: &Path,
+    name: &str,
+    chain: &mut Vec<(PathBuf, String)>,
+    notes: &mut Vec<ConfigNote>,
+) -> Resolved {
+    let key = (normalize(path), name.to_owned());
+    let shown = path.display().to_string();
+    if chain.contains(&key) {
+        let cycle: Vec<String> = chain
+            .iter()
+            .chain(std::iter::once(&key))
+            .map(|(p, s)| format!("{}:{s}", p.display()))
+            .collect();
+        notes.push(ConfigNote {
+            origin: Origin::at(shown, format!("service {name}")),
+            kind: NoteKind::ExtendsCycle,
+            message: format!("extends cycle: {}", cycle.join(" -> ")),
+        });
+        return Resolved::default();
+    }
+    chain.push(key);
+    // Where an extends problem is reported: the service whose `extends` points here.
+    let extender = || match chain.len().checked_sub(2).and_then(|i| chain.get(i)) {
+        Some((p, s)) => Origin::at(p.display().to_string(), format!("service {s}")),
+        None => Origin::at(shown.clone(), format!("service {name}")),
+    };
+    let Some(doc) = files.doc(path) else {
+        notes.push(ConfigNote {
+            origin: extender(),
+            kind: NoteKind::MissingExtends,
+            message: format!("extends {shown}, which cannot be read or parsed"),
+        });
+        chain.pop();
+        return Resolved::default();
+    };
+    let Some(svc) = doc.get("services").and_then(|s| s.get(name)).cloned() else {
+        notes.push(ConfigNote {
+            origin: extender(),
+            kind: NoteKind::MissingExtends,
+            message: format!("extends service '{name}', which {shown} does not define"),
+        });
+        chain.pop();
+        return Resolved::default();
+    };
+    let mut resolved = match extends_target(&svc, path) {
+        Some((base_file, base_name)) => {
+            resolve(files, project, &base_file, &base_name, chain, notes)
+        }
+        None => Resolved::default(),
+    };
+    let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+    // Variables come from the project's .env (beside the file compose was run with), also for
+    // services pulled in through `extends`.
+    let vars = files.vars(project).clone();
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let line_of = |needle: &str| -> Option<usize> {
+        let services = super::yaml::key_line(&text, "services", 1).unwrap_or(1);
+        let start = super::yaml::key_line(&text, name, services).unwrap_or(1) - 1;
+        text.lines()
+            .enumerate()
+            .skip(start)
+            .find(|(_, l)| l.contains(needle))
+            .map(|(i, _)| i + 1)
+    };
+    let origin_for = |what: String, needle: &str| match line_of(needle) {
+        Some(line) => Origin::at(
+            shown.clone(),
+            format!("service {name}, {what}, line {line}"),
+        ),
+        None => Origin::at(shown.clone(), format!("service {name}, {what}")),
+    };
+    let mut setting = |raw: &str, origin: Origin, notes: &mut Vec<ConfigNote>| -> Option<Setting> {
+        if raw.len() > MAX_VALUE_BYTES {
+            notes.push(ConfigNote {
+                origin,
+                kind: NoteKind::Oversized,
+                message: format!("value of {} bytes is larger than any setting ({MAX_VALUE_BYTES} byte limit); ignored", raw.len()),
+            });
+            return None;
+        }
+        let Substituted { value, unresolved } = vars::substitute(raw, &vars);
+        for var in &unresolved {
+            notes.push(ConfigNote {
+                origin: origin.clone(),
+                kind: NoteKind::UnresolvedVariable,
+                message: format!("variable ${{{var}}} has no value (not in {}/.env, no default): left unresolved", project.display()),
+            });
+        }
+        Some(Setting {
+            value,
+            origin,
+            unresolved,
+            templated: false,
+        })
+    };
+    if let Some(image) = svc.get("image").and_then(scalar) {
+        resolved.image = setting(&image, origin_for("image".into(), "image:"), notes);
+    }
+    for key in ["container_name", "hostname"] {
+        if let Some(n) = svc.get(key).and_then(scalar) {
+            resolved.names.push(vars::substitute(&n, &vars).value);
+        }
+    }
+    if let Some(networks) = svc.get("networks").and_then(Value::as_object) {
+        for net in networks.values() {
+            for alias in net
+                .get("aliases")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(scalar)
+            {
+                resolved.names.push(vars::substitute(&alias, &vars).value);
+            }
+        }
+    }
+    let replicas = svc
+        .get("deploy")
+        .and_then(|d| d.get("replicas"))
+        .or_else(|| svc.get("scale"));
+    if let Some(r) = replicas {
+        resolved.replicas = Some(match r.as_u64() {
+            Some(n) => Replicas::Count(u32::try_from(n).unwrap_or(u32::MAX)),
+            None => Replicas::Unknown,
+        });
+    }
+    for cmd in ["command", "entrypoint"] {
+        if let Some(c) = svc.get(cmd) {
+            let text = match c {
+                Value::Array(a) => a.iter().filter_map(scalar).collect::<Vec<_>>().join(" "),
+                other => scalar(other).unwrap_or_default(),
+            };
+            if text.contains("export ") {
+                resolved.commands.push(text);
+            }
+        }
+    }
+    for env_file in env_files(&svc) {
+        let file = dir.join(&env_file);
+        match std::fs::read_to_string(&file) {
+            Ok(t) => {
+                for (k, v) in vars::parse_env(&t) {
+                    let origin = Origin::at(
+                        file.display().to_string(),
+                        format!("env_file of service {name}, {k}"),
+                    );
+                    if let Some(s) = setting(&v, origin, notes) {
+                        resolved.env.insert(k, s);
+                    }
+                }
+            }
+            Err(e) => notes.push(ConfigNote {
+                origin: origin_for(format!("env_file {env_file}"), "env_file"),
+                kind: NoteKind::MissingExtends,
+                message: format!("env_file {} cannot be read: {e}", file.display()),
+            }),
+        }
+    }
+    match svc.get("environment") {
+        Some(Value::Array(items)) => {
+            for item in items {
+                let Some(item) = scalar(item) else { continue };
+                let (k, v) = match item.split_once('=') {
+                    Some((k, v)) => (k.trim().to_owned(), Some(v.to_owned())),
+                    None => (item.trim().to_owned(), None),
+                };
+                let origin = origin_for(format!("environment {k}"), &k);
+                insert_env(&mut resolved.env, k, v, origin, &mut setting, notes);
+            }
+        }
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                let origin = origin_for(format!("environment {k}"), k);
+                insert_env(
+                    &mut resolved.env,
+                    k.clone(),
+                    scalar(v),
+                    origin,
+                    &mut setting,
+                    notes,
+                );
+            }
+        }
+        _ => {}
+    }
+    chain.pop();
+    resolved
+}
+
+/// A variable without a value (`- KEY` or `KEY:`) takes the shell's value at `up` time: unknown here.
+fn insert_env(
+    env: &mut BTreeMap<String, Setting>,
+    key: String,
+    value: Option<String>,
+    origin: Origin,
+    setting: &mut impl FnMut(&str, Origin, &mut Vec<ConfigNote>) -> Option<Setting>,
+    notes: &mut Vec<ConfigNote>,
+) {
+    match value {
+        Some(v) => {
+            if let Some(s) = setting(&v, origin, notes) {
+                env.insert(key, s);
+            }
+        }
+        None => {
+            notes.push(ConfigNote {
+                origin: origin.clone(),
+                kind: NoteKind::UnresolvedVariable,
+                message: format!(
+                    "{key} takes its value from the shell environment at start-up: unknown here"
+                ),
+            });
+            env.insert(
+                key.clone(),
+                Setting {
+                    value: String::new(),
+                    origin,
+                    unresolved: vec![key],
+                    templated: false,
+                },
+            );
+        }
+    }
+}
+
+fn env_files(svc: &Value) -> Vec<String> {
+    match svc.get("env_file") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| scalar(v).or_else(|| v.get("path").and_then(scalar)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,372 @@
+//! Ordering-service configuration gathered from artifacts: Kafka brokers, ZooKeeper servers and
+//! orderers as deployed (docker-compose services, Kubernetes workloads, Helm charts), and the
+//! channel configuration they serve (configtx.yaml profiles).
+//!
+//! Every value keeps where it was written ([`Setting::origin`]) and whether it could be
+//! evaluated: a `${VAR}` with no value or a template expression is carried as such, never
+//! guessed. Files that cannot be evaluated become [`ConfigNote`]s.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::Origin;
+
+pub mod compose;
+pub mod configtx;
+pub mod helm;
+pub mod kube;
+pub mod vars;
+pub mod yaml;
+
+/// A configured value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    /// The value after variable substitution, as the server would receive it.
+    pub value: String,
+    pub origin: Origin,
+    /// Variables the value refers to that have no value (left unresolved in `value`).
+    pub unresolved: Vec<String>,
+    /// The value contains template syntax that was not evaluated (Helm, Jinja).
+    pub templated: bool,
+}
+
+impl Setting {
+    pub fn literal(value: impl Into<String>, origin: Origin) -> Setting {
+        Setting {
+            value: value.into(),
+            origin,
+            unresolved: Vec::new(),
+            templated: false,
+        }
+    }
+
+    /// Whether the value is what the server would actually get.
+    pub fn evaluated(&self) -> bool {
+        self.unresolved.is_empty() && !self.templated
+    }
+}
+
+/// What a workload runs, from its image and settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Component {
+    Kafka,
+    Zookeeper,
+    Orderer,
+    Peer,
+    Other,
+}
+
+/// How many instances a workload runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replicas {
+    Count(u32),
+    /// Written as a template or variable that was not evaluated.
+    Unknown,
+}
+
+/// One deployed service: a compose service, or one container of a Kubernetes workload.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Service, object or container name.
+    pub name: String,
+    /// The file and the object in it (`service kafka0`, `StatefulSet kafka/kafka`).
+    pub origin: Origin,
+    /// The folder the workload was defined in; workloads of one folder form one network.
+    pub scope: String,
+    pub component: Component,
+    pub image: Option<String>,
+    pub replicas: Replicas,
+    /// Environment variables by name.
+    pub env: BTreeMap<String, Setting>,
+    /// Kafka/ZooKeeper properties written by their own dotted names (Helm `configurationOverrides`).
+    pub properties: BTreeMap<String, Setting>,
+    /// Names other services reach it by: service name, container_name, hostname, aliases,
+    /// Kubernetes Service names, StatefulSet pod names.
+    pub hostnames: Vec<String>,
+    /// A command that computes settings at start-up (`export ZOO_MY_ID=${HOSTNAME##*-}`).
+    pub computed_at_start: Vec<String>,
+}
+
+impl Workload {
+    /// A Kafka broker property from wherever it is written: a dotted property, `KAFKA_<NAME>`
+    /// (the Fabric and wurstmeister images) or `KAFKA_CFG_<NAME>` (bitnami).
+    pub fn kafka_setting(&self, property: &str) -> Option<&Setting> {
+        if let Some(s) = self.properties.get(property) {
+            return Some(s);
+        }
+        let env_name = property.to_ascii_uppercase().replace('.', "_");
+        self.env
+            .get(&format!("KAFKA_{env_name}"))
+            .or_else(|| self.env.get(&format!("KAFKA_CFG_{env_name}")))
+    }
+
+    /// The number of instances, or 1 when unknown (a workload is at least one instance).
+    pub fn instances(&self) -> u32 {
+        match self.replicas {
+            Replicas::Count(n) => n,
+            Replicas::Unknown => 1,
+        }
+    }
+}
+
+/// One Orderer section of configtx.yaml: a profile's, or the top-level defaults.
+#[derive(Debug, Clone)]
+pub struct ConfigTxProfile {
+    /// The file and `profile <name>` (or `Orderer defaults`).
+    pub origin: Origin,
+    pub scope: String,
+    pub name: String,
+    pub orderer_type: Option<Setting>,
+    /// `Kafka.Brokers`, when present.
+    pub kafka_brokers: Option<Vec<String>>,
+    /// `BatchSize.AbsoluteMaxBytes` in bytes, parsed as Fabric does, or why it does not parse.
+    pub absolute_max_bytes: Option<Result<u64, String>>,
+    pub preferred_max_bytes: Option<Result<u64, String>>,
+}
+
+impl ConfigTxProfile {
+    pub fn is_kafka(&self) -> bool {
+        self.orderer_type
+            .as_ref()
+            .is_some_and(|t| t.value.eq_ignore_ascii_case("kafka"))
+    }
+}
+
+/// Something in the configuration that could not be evaluated, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigNote {
+    pub origin: Origin,
+    pub kind: NoteKind,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NoteKind {
+    /// A template (Helm, Jinja) that was not (or only partly) rendered.
+    Template,
+    /// A variable with no value.
+    UnresolvedVariable,
+    /// YAML that does not parse, or a file that cannot be read.
+    Unparseable,
+    /// `extends` names a file or service that does not exist.
+    MissingExtends,
+    /// `extends` comes back to where it started.
+    ExtendsCycle,
+    /// A value too large to be a setting, or a list too long to be a configuration.
+    Oversized,
+}
+
+/// Everything the static Kafka and ZooKeeper checks read.
+#[derive(Debug, Clone, Default)]
+pub struct OrderingConfig {
+    pub workloads: Vec<Workload>,
+    pub profiles: Vec<ConfigTxProfile>,
+    pub notes: Vec<ConfigNote>,
+}
+
+/// The workloads and channel profiles that belong together.
+#[derive(Debug)]
+pub struct Network<'a> {
+    pub scope: &'a str,
+    pub workloads: Vec<&'a Workload>,
+    /// configtx.yaml profiles in the network's folder, a folder above it, or one below it.
+    pub profiles: Vec<&'a ConfigTxProfile>,
+}
+
+impl<'a> Network<'a> {
+    pub fn of(&self, component: Component) -> impl Iterator<Item = &'a Workload> + '_ {
+        self.workloads
+            .iter()
+            .copied()
+            .filter(move |w| w.component == component)
+    }
+
+    /// Total instances of a component (a StatefulSet with replicas 4 is four brokers).
+    pub fn count(&self, component: Component) -> u32 {
+        self.of(component).map(Workload::instances).sum()
+    }
+
+    pub fn kafka_profiles(&self) -> impl Iterator<Item = &'a ConfigTxProfile> + '_ {
+        self.profiles.iter().copied().filter(|p| p.is_kafka())
+    }
+}
+
+impl OrderingConfig {
+    /// Groups workloads by the folder that defines them, with the profiles that apply.
+    /// Folders with channel profiles but no workloads related to them are networks too (their
+    /// ordering service is defined elsewhere, or not at all).
+    pub fn networks(&self) -> Vec<Network<'_>> {
+        let mut by_scope: BTreeMap<&str, Vec<&Workload>> = BTreeMap::new();
+        for w in &self.workloads {
+            by_scope.entry(w.scope.as_str()).or_default().push(w);
+        }
+        for p in &self.profiles {
+            if !self.workloads.iter().any(|w| related(&w.scope, &p.scope)) {
+                by_scope.entry(p.scope.as_str()).or_default();
+            }
+        }
+        by_scope
+            .into_iter()
+            .map(|(scope, workloads)| {
+                let profiles = self
+                    .profiles
+                    .iter()
+                    .filter(|p| related(scope, &p.scope))
+                    .collect();
+                Network {
+                    scope,
+                    workloads,
+                    profiles,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Whether two folders are the same, or one contains the other.
+fn related(a: &str, b: &str) -> bool {
+    let (a, b) = (Path::new(a), Path::new(b));
+    a == b || a.starts_with(b) || b.starts_with(a)
+}
+
+/// Decides what a workload runs, from its image first and its settings second.
+pub fn classify(image: Option<&str>, env: &BTreeMap<String, Setting>) -> Component {
+    let image = image.unwrap_or("").to_ascii_lowercase();
+    let repo = image
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("");
+    if repo.contains("kafka") && !repo.contains("zookeeper") {
+        return Component::Kafka;
+    }
+    if repo.contains("zookeeper") || repo == "zk" {
+        return Component::Zookeeper;
+    }
+    if repo.contains("orderer") {
+        return Component::Orderer;
+    }
+    if repo.contains("peer") {
+        return Component::Peer;
+    }
+    let has = |prefix: &str| env.keys().any(|k| k.starts_with(prefix));
+    if env.contains_key("KAFKA_BROKER_ID") || env.contains_key("KAFKA_ZOOKEEPER_CONNECT") {
+        Component::Kafka
+    } else if env.contains_key("ZOO_MY_ID") || env.contains_key("ZOO_SERVERS") {
+        Component::Zookeeper
+    } else if has("ORDERER_GENERAL_") {
+        Component::Orderer
+    } else if has("CORE_PEER_") {
+        Component::Peer
+    } else {
+        Component::Other
+    }
+}
+
+/// Gathers ordering-service configuration from the YAML (and template) files of a tree.
+pub fn gather(files: &[PathBuf]) -> OrderingConfig {
+    let mut config = OrderingConfig::default();
+    let docs = yaml::load_all(files, &mut config.notes);
+    let charts = helm::render_charts(files, &mut config.notes);
+    compose::gather(&docs, &mut config);
+    kube::gather(
+        docs.iter()
+            .chain(charts.iter().flat_map(|c| c.files.iter())),
+        &mut config,
+    );
+    configtx::gather(&docs, &mut config);
+    for chart in &charts {
+        for w in config
+            .workloads
+            .iter_mut()
+            .filter(|w| w.scope == chart.scope && w.component == Component::Kafka)
+        {
+            w.properties.extend(chart.kafka_properties.clone());
+        }
+    }
+    config
+        .workloads
+        .sort_by(|a, b| (&a.scope, &a.origin).cmp(&(&b.scope, &b.origin)));
+    config
+        .notes
+        .sort_by(|a, b| (&a.origin, a.kind).cmp(&(&b.origin, b.kind)));
+    config.notes.dedup();
+    config
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_by_image_then_settings() {
+        let env = BTreeMap::new();
+        assert_eq!(
+            classify(Some("hyperledger/fabric-kafka:0.4.14"), &env),
+            Component::Kafka
+        );
+        assert_eq!(
+            classify(Some("confluentinc/cp-kafka"), &env),
+            Component::Kafka
+        );
+        assert_eq!(
+            classify(Some("hyperledger/fabric-zookeeper"), &env),
+            Component::Zookeeper
+        );
+        assert_eq!(
+            classify(
+                Some("ghcr.io/hyperledger/bevel-fabric-zookeeper:0.4.18"),
+                &env
+            ),
+            Component::Zookeeper
+        );
+        assert_eq!(
+            classify(Some("hyperledger/fabric-orderer:$IMAGE_TAG"), &env),
+            Component::Orderer
+        );
+        let mut env = BTreeMap::new();
+        env.insert(
+            "ZOO_MY_ID".to_owned(),
+            Setting::literal("1", Origin::file("x")),
+        );
+        assert_eq!(classify(Some("busybox"), &env), Component::Zookeeper);
+    }
+
+    #[test]
+    fn kafka_settings_from_env_or_properties() {
+        let mut w = Workload {
+            name: "k".into(),
+            origin: Origin::file("x"),
+            scope: "d".into(),
+            component: Component::Kafka,
+            image: None,
+            replicas: Replicas::Count(1),
+            env: BTreeMap::new(),
+            properties: BTreeMap::new(),
+            hostnames: vec![],
+            computed_at_start: vec![],
+        };
+        w.env.insert(
+            "KAFKA_MESSAGE_MAX_BYTES".into(),
+            Setting::literal("1", Origin::file("x")),
+        );
+        assert_eq!(w.kafka_setting("message.max.bytes").unwrap().value, "1");
+        w.properties.insert(
+            "message.max.bytes".into(),
+            Setting::literal("2", Origin::file("x")),
+        );
+        assert_eq!(w.kafka_setting("message.max.bytes").unwrap().value, "2");
+        assert!(w.kafka_setting("log.retention.ms").is_none());
+    }
+
+    #[test]
+    fn related_scopes() {
+        assert!(related("a/b", "a/b"));
+        assert!(related("a/b", "a/b/kafka"));
+        assert!(related("a/b/c", "a"));
+        assert!(!related("a/b", "a/c"));
+        assert!(!related("a/bc", "a/b"));
+    }
+}

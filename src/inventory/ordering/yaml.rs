@@ -1,0 +1,254 @@
+//! Loading YAML configuration files once, with the facts every gatherer needs: the parsed
+//! documents (anchors and merge keys resolved), the text for locating lines, and the folder.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::{ConfigNote, NoteKind};
+use crate::inventory::Origin;
+
+/// Largest YAML file read as configuration; anything larger is not a hand-written config.
+pub const MAX_YAML_BYTES: u64 = 32 * 1024 * 1024;
+
+/// One YAML file, parsed.
+#[derive(Debug)]
+pub struct YamlFile {
+    pub path: PathBuf,
+    /// Path as shown in findings.
+    pub shown: String,
+    /// Folder of the file, as shown.
+    pub dir: String,
+    pub text: String,
+    pub docs: Vec<serde_json::Value>,
+}
+
+impl YamlFile {
+    /// 1-based line of the first occurrence of `needle` at or after `from` (1-based).
+    pub fn line_of(&self, needle: &str, from: usize) -> Option<usize> {
+        self.text
+            .lines()
+            .enumerate()
+            .skip(from.saturating_sub(1))
+            .find(|(_, l)| l.contains(needle))
+            .map(|(i, _)| i + 1)
+    }
+
+    /// 1-based line where `key:` is written as a mapping key (not inside a value).
+    pub fn key_line(&self, key: &str) -> Option<usize> {
+        key_line(&self.text, key, 1)
+    }
+
+    /// An origin in this file at the line where `needle` first appears after `from`.
+    pub fn origin_at(&self, locator: String, needle: &str, from: usize) -> Origin {
+        match self.line_of(needle, from) {
+            Some(line) => Origin::at(self.shown.clone(), format!("{locator}, line {line}")),
+            None => Origin::at(self.shown.clone(), locator),
+        }
+    }
+}
+
+/// 1-based line of the first line at or after `from` (1-based) of `text` that is the mapping
+/// key `key:`.
+pub fn key_line(text: &str, key: &str, from: usize) -> Option<usize> {
+    let wanted = format!("{key}:");
+    let skip = from.saturating_sub(1);
+    text.lines()
+        .skip(skip)
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches("- ");
+            t.strip_prefix(&wanted)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '#']))
+                || t.strip_prefix(&format!("\"{key}\":")).is_some()
+        })
+        .map(|i| i + skip + 1)
+}
+
+/// Whether a file is a Helm chart template (rendered by `helm`, not parsed here directly).
+pub fn is_chart_template(path: &Path) -> bool {
+    let in_templates = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "templates");
+    let chart_root = path.parent().and_then(Path::parent);
+    in_templates && chart_root.is_some_and(|r| r.join("Chart.yaml").is_file())
+}
+
+/// Whether text mentions what the ordering checks read; broken YAML elsewhere is not ours.
+fn mentions_ordering(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    ["kafka", "zookeeper", "zoo_", "orderer"]
+        .iter()
+        .any(|k| lower.contains(k))
+}
+
+/// Parses every YAML file (except chart templates) in parallel. Files that do not parse are
+/// noted when they look like ordering configuration, and templates are named as templates.
+pub fn load_all(files: &[PathBuf], notes: &mut Vec<ConfigNote>) -> Vec<YamlFile> {
+    let results: Vec<(Option<YamlFile>, Option<ConfigNote>)> = files
+        .par_iter()
+        .filter(|p| {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            matches!(ext, "yaml" | "yml") && !is_chart_template(p)
+        })
+        .map(|p| load(p))
+        .collect();
+    let mut out = Vec::new();
+    for (file, note) in results {
+        out.extend(file);
+        notes.extend(note);
+    }
+    out
+}
+
+fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
+    let shown = path.display().to_string();
+    let dir = path
+        .parent()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    let note = |kind, message: String| {
+        Some(ConfigNote {
+            origin: Origin::file(shown.clone()),
+            kind,
+            message,
+        })
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_YAML_BYTES => {
+            return (
+                None,
+                note(
+                    NoteKind::Oversized,
+                    format!(
+                        "{} bytes is larger than any configuration file ({MAX_YAML_BYTES} byte limit); not read",
+                        m.len()
+                    ),
+                ),
+            );
+        }
+        Err(e) => {
+            return (
+                None,
+                note(NoteKind::Unparseable, format!("failed to read: {e}")),
+            );
+        }
+        Ok(_) => {}
+    }
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => return (None, None), // not text: not configuration
+        },
+        Err(e) => {
+            return (
+                None,
+                note(NoteKind::Unparseable, format!("failed to read: {e}")),
+            );
+        }
+    };
+    if !mentions_ordering(&text) {
+        return (None, None);
+    }
+    let parsed = serde_saphyr::from_multiple::<serde_json::Value>(&text).or_else(|e| {
+        // Fabric's configtx.yaml files often put Profiles first and the anchors they use
+        // below; go-yaml (and so configtxgen) resolves such forward aliases, YAML 1.2 parsers
+        // do not. Reading the definitions first gives the documents go-yaml would have built.
+        if e.to_string().contains("unknown anchor") {
+            serde_saphyr::from_multiple::<serde_json::Value>(&definitions_first(&text))
+                .map_err(|_| e)
+        } else {
+            Err(e)
+        }
+    });
+    match parsed {
+        Ok(docs) => (
+            Some(YamlFile {
+                path: path.to_path_buf(),
+                shown,
+                dir,
+                text,
+                docs,
+            }),
+            None,
+        ),
+        Err(e) if text.contains("{{") || text.contains("{%") => (
+            None,
+            note(
+                NoteKind::Template,
+                format!(
+                    "template, not evaluated: the file holds template syntax ({})",
+                    first_line(&e.to_string())
+                ),
+            ),
+        ),
+        Err(e) => (
+            None,
+            note(
+                NoteKind::Unparseable,
+                format!("failed to parse YAML: {}", first_line(&e.to_string())),
+            ),
+        ),
+    }
+}
+
+/// Reorders a single-document file's top-level blocks so that blocks using aliases come after
+/// the blocks that define anchors (a block is a top-level key with everything indented under
+/// it, with the comments above it).
+pub fn definitions_first(text: &str) -> String {
+    let mut blocks: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    for line in text.lines() {
+        let top_level_key =
+            line.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '"' || c == '\'');
+        if top_level_key {
+            blocks.push(std::mem::take(&mut pending));
+        }
+        pending.push_str(line);
+        pending.push('\n');
+    }
+    blocks.push(pending);
+    let uses_alias = |b: &str| b.contains("*") && !b.contains('&');
+    let (later, first): (Vec<String>, Vec<String>) =
+        blocks.into_iter().partition(|b| uses_alias(b));
+    first.into_iter().chain(later).collect()
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_owned()
+}
+
+/// A YAML scalar as the string a program would receive (numbers and booleans as written).
+pub fn scalar(v: &serde_json::Value) -> Option<String> {
+    // (numbers and booleans are written back as YAML wrote them)
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forward_aliases_are_read_as_go_yaml_reads_them() {
+        let text = "Profiles:\n  Genesis:\n    Orderer:\n      <<: *OrdererDefaults\n# the defaults\nOrderer: &OrdererDefaults\n  OrdererType: kafka\n";
+        assert!(
+            serde_saphyr::from_str::<serde_json::Value>(text).is_err(),
+            "plain YAML 1.2 refuses forward aliases"
+        );
+        let v: serde_json::Value = serde_saphyr::from_str(&definitions_first(text)).unwrap();
+        assert_eq!(v["Profiles"]["Genesis"]["Orderer"]["OrdererType"], "kafka");
+    }
+
+    #[test]
+    fn keys_are_found_as_keys_not_inside_values() {
+        let text = "a:\n  ZOO_SERVERS: server.1=zk2:2888\nservices:\n  zk2:\n    image: x\n";
+        assert_eq!(key_line(text, "zk2", 1), Some(4));
+        assert_eq!(key_line(text, "services", 1), Some(3));
+        assert_eq!(key_line(text, "zk2", 5), None);
+    }
+}

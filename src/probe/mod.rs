@@ -1,0 +1,162 @@
+//! Network primitives, one per protocol. Every operation is bounded: a connect timeout, a read
+//! timeout per exchange, and the caller's overall deadline. A probe never decides a verdict; it
+//! returns what the server said (or why it could not ask) for the checks to judge.
+
+use std::time::Duration;
+
+pub mod kafka;
+pub mod zookeeper;
+
+/// Time limits for one probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// TCP connect.
+    pub connect: Duration,
+    /// One request/response exchange.
+    pub read: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(3),
+            read: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a probe could not get an answer. Messages are lowercase and name the endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    #[error("failed to resolve {endpoint}: {reason}")]
+    Resolve { endpoint: String, reason: String },
+    #[error("failed to connect to {endpoint}: {reason}")]
+    Connect { endpoint: String, reason: String },
+    #[error("failed to get an answer from {endpoint}: no response within {after_ms} ms ({during})")]
+    Timeout {
+        endpoint: String,
+        during: String,
+        after_ms: u64,
+    },
+    #[error("failed to read from {endpoint}: connection closed {during}")]
+    Closed { endpoint: String, during: String },
+    #[error("failed to understand {endpoint}: {reason}")]
+    Protocol { endpoint: String, reason: String },
+}
+
+impl ProbeError {
+    pub fn endpoint(&self) -> &str {
+        match self {
+            ProbeError::Resolve { endpoint, .. }
+            | ProbeError::Connect { endpoint, .. }
+            | ProbeError::Timeout { endpoint, .. }
+            | ProbeError::Closed { endpoint, .. }
+            | ProbeError::Protocol { endpoint, .. } => endpoint,
+        }
+    }
+}
+
+/// Probes every ZooKeeper endpoint and the Kafka cluster concurrently, all within `total`.
+/// Probes still running at the deadline are reported as timed out, never waited for.
+pub fn observe_all(
+    zookeeper: &[String],
+    kafka: &[String],
+    timeouts: Timeouts,
+    total: Duration,
+) -> crate::inventory::live::LiveState {
+    use crate::inventory::live::{KafkaObservation, LiveState, ZkObservation};
+
+    let mut state = LiveState::default();
+    if zookeeper.is_empty() && kafka.is_empty() {
+        return state;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let fail = |endpoint: String| ProbeError::Connect {
+                endpoint,
+                reason: format!("no async runtime: {e}"),
+            };
+            state.zookeeper = zookeeper
+                .iter()
+                .map(|ep| ZkObservation {
+                    endpoint: ep.clone(),
+                    result: Err(fail(ep.clone())),
+                })
+                .collect();
+            if !kafka.is_empty() {
+                state.kafka = Some(KafkaObservation {
+                    bootstrap: kafka.to_vec(),
+                    result: Err(fail(kafka.join(","))),
+                });
+            }
+            return state;
+        }
+    };
+    let timed_out = |endpoint: String, during: &str| ProbeError::Timeout {
+        endpoint,
+        during: during.to_owned(),
+        after_ms: u64::try_from(total.as_millis()).unwrap_or(u64::MAX),
+    };
+    runtime.block_on(async {
+        let zk_tasks: Vec<_> = zookeeper
+            .iter()
+            .map(|ep| {
+                let ep = ep.clone();
+                tokio::spawn(async move { zookeeper::observe(&ep, timeouts).await })
+            })
+            .collect();
+        let kafka_task = (!kafka.is_empty()).then(|| {
+            let bootstrap = kafka.to_vec();
+            tokio::spawn(async move { kafka::observe(&bootstrap, timeouts).await })
+        });
+        let deadline = tokio::time::Instant::now() + total;
+        for (ep, task) in zookeeper.iter().zip(zk_tasks) {
+            let obs = match tokio::time::timeout_at(deadline, task).await {
+                Ok(Ok(obs)) => obs,
+                Ok(Err(join)) => ZkObservation {
+                    endpoint: ep.clone(),
+                    result: Err(ProbeError::Protocol {
+                        endpoint: ep.clone(),
+                        reason: format!("probe failed: {join}"),
+                    }),
+                },
+                Err(_) => {
+                    state.deadline_hit = true;
+                    ZkObservation {
+                        endpoint: ep.clone(),
+                        result: Err(timed_out(ep.clone(), "the overall --timeout")),
+                    }
+                }
+            };
+            state.zookeeper.push(obs);
+        }
+        if let Some(task) = kafka_task {
+            let obs = match tokio::time::timeout_at(deadline, task).await {
+                Ok(Ok(obs)) => obs,
+                Ok(Err(join)) => KafkaObservation {
+                    bootstrap: kafka.to_vec(),
+                    result: Err(ProbeError::Protocol {
+                        endpoint: kafka.join(","),
+                        reason: format!("probe failed: {join}"),
+                    }),
+                },
+                Err(_) => {
+                    state.deadline_hit = true;
+                    KafkaObservation {
+                        bootstrap: kafka.to_vec(),
+                        result: Err(timed_out(kafka.join(","), "the overall --timeout")),
+                    }
+                }
+            };
+            state.kafka = Some(obs);
+        }
+    });
+    // Tasks still running are abandoned with the runtime; their sockets close with it.
+    runtime.shutdown_background();
+    state
+}

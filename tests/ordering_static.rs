@@ -1,0 +1,362 @@
+//! Static Kafka/ZooKeeper verdicts: the real-world material in ../shared/realworld (asserted
+//! per network), and hostile or broken configuration built at test time.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+#[path = "support/findings.rs"]
+mod findings;
+use findings::{describe, realworld};
+
+/// Runs the Kafka and ZooKeeper checks on a folder; returns the JSON report and exit code.
+fn check(dir: &Path) -> (Value, i32) {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .args([
+            "check",
+            "--artifacts",
+            dir.to_str().unwrap(),
+            "--select",
+            "KAFKA-0,ZK-00",
+            "--ignore",
+            "KAFKA-014,KAFKA-015,KAFKA-016,KAFKA-017,ZK-005,ZK-006",
+            "-o",
+            "json",
+        ])
+        .output()
+        .expect("fabcheck runs");
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "static checks took {:?}",
+        start.elapsed()
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out.status.code().unwrap_or(-1))
+}
+
+fn with<'a>(report: &'a Value, id: &str, status: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check_id"] == id && f["status"] == status)
+        .collect()
+}
+
+fn assert_finding(report: &Value, id: &str, status: &str, phrase: &str) {
+    let found = with(report, id, status);
+    assert!(
+        found
+            .iter()
+            .any(|f| f["message"].as_str().unwrap_or("").contains(phrase)),
+        "expected {id} {status} containing {phrase:?}; got:\n{}",
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check_id"] == id)
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn fabric_samples_first_network_kafka_fails_on_every_count() {
+    let (r, code) = check(&realworld(
+        "hyperledger__fabric-samples/release-1.4/first-network",
+    ));
+    assert_eq!(code, 1);
+    assert_finding(&r, "KAFKA-001", "fail", "1 broker(s)");
+    assert_finding(&r, "ZK-001", "fail", "1 server");
+    assert_finding(&r, "KAFKA-003", "fail", "min.insync.replicas=1");
+    assert_finding(
+        &r,
+        "KAFKA-004",
+        "fail",
+        "N=1 is not above min.insync.replicas M=1",
+    );
+    assert_finding(
+        &r,
+        "KAFKA-005",
+        "fail",
+        "AbsoluteMaxBytes=103809024 is not below message.max.bytes=1048576",
+    );
+    assert_finding(
+        &r,
+        "KAFKA-009",
+        "fail",
+        "1 broker(s) listed (kafka.example.com:9092)",
+    );
+}
+
+#[test]
+fn fabric_release_1_0_bddtests_is_the_compliant_control() {
+    let (r, _) = check(&realworld("hyperledger__fabric/release-1.0/bddtests"));
+    let bad: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail" || f["status"] == "error")
+        .map(describe)
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "the reference Kafka network must have no failures:\n{}",
+        bad.join("\n")
+    );
+    assert_finding(&r, "KAFKA-001", "pass", "4 brokers");
+    assert_finding(&r, "ZK-001", "pass", "3 servers");
+    assert_finding(&r, "KAFKA-004", "pass", "M=2 < N=3 < K=4");
+    assert_finding(&r, "KAFKA-008", "pass", "lists all 3 ZooKeeper servers");
+    assert_eq!(with(&r, "ZK-002", "pass").len(), 3);
+    // log.retention.ms is commented out there: a warning, not a failure.
+    assert_eq!(with(&r, "KAFKA-006", "warn").len(), 4);
+    // The orderers' ${ORDERER1_...} variables have no .env: reported, not guessed.
+    assert_finding(
+        &r,
+        "KAFKA-013",
+        "warn",
+        "${ORDERER1_ORDERER_GENERAL_LOCALMSPID} has no value",
+    );
+}
+
+#[test]
+fn bevel_zkkafka_chart_has_four_zookeepers_and_a_commented_number() {
+    let (r, code) = check(&realworld(
+        "hyperledger__bevel/main/platforms/hyperledger-fabric/charts/zkkafka",
+    ));
+    assert_eq!(code, 1);
+    assert_finding(&r, "ZK-001", "fail", "4 servers");
+    assert_finding(
+        &r,
+        "KAFKA-011",
+        "fail",
+        "KAFKA_MESSAGE_MAX_BYTES=\"103809024 # 99 * 1024 * 1024 B\" is not an integer",
+    );
+    assert_finding(&r, "KAFKA-011", "fail", "KAFKA_REPLICA_FETCH_MAX_BYTES=");
+    assert_finding(&r, "KAFKA-001", "pass", "4 brokers");
+    assert_finding(&r, "ZK-002", "skip", "computed when the server starts");
+    assert_finding(&r, "KAFKA-013", "skip", "template, partly evaluated");
+}
+
+#[test]
+fn cello_compose_and_kubernetes_templates() {
+    let (r, _) = check(&realworld(
+        "hyperledger__cello/release-0.9.0/src/agent/docker/_compose_files/fabric-1.2",
+    ));
+    assert_finding(
+        &r,
+        "KAFKA-005",
+        "fail",
+        "AbsoluteMaxBytes=103809024 is not below message.max.bytes=1048576",
+    );
+    assert_finding(&r, "KAFKA-001", "pass", "4 brokers");
+    assert_finding(&r, "KAFKA-010", "pass", "kafka profile");
+    let (r, _) = check(&realworld(
+        "hyperledger__cello/release-0.9.0/src/agent/k8s/templates",
+    ));
+    assert_finding(&r, "KAFKA-001", "fail", "3 broker(s)");
+    assert_finding(
+        &r,
+        "KAFKA-004",
+        "fail",
+        "N=3 is not below the broker count K=3",
+    );
+}
+
+#[test]
+fn feitnomore_orderer_type_key_is_misspelled_and_no_brokers_are_deployed() {
+    let (r, _) = check(&realworld("feitnomore__hyperledger-fabric-kubernetes"));
+    assert_finding(
+        &r,
+        "KAFKA-012",
+        "fail",
+        "CONFIGTX_GENERAL_ORDERERTYPE is not a setting anything reads; did you mean CONFIGTX_ORDERER_ORDERERTYPE",
+    );
+    assert_finding(&r, "KAFKA-010", "fail", "no Kafka brokers are deployed");
+    assert_finding(&r, "KAFKA-009", "pass", "4 brokers listed");
+}
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn compose_variables_extends_and_env_forms() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(d, ".env", "MSG=103809024\nTAG=1.4\n");
+    write(
+        d,
+        "base/kafka-base.yaml",
+        "services:\n  kafka:\n    image: hyperledger/fabric-kafka:${TAG}\n    environment:\n      KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE: 'false'\n      KAFKA_MIN_INSYNC_REPLICAS: 2\n      KAFKA_DEFAULT_REPLICATION_FACTOR: 3\n      KAFKA_LOG_RETENTION_MS: -1\n      KAFKA_MESSAGE_MAX_BYTES: ${MSG}\n      KAFKA_REPLICA_FETCH_MAX_BYTES: ${FETCH:-103809024}\n",
+    );
+    let mut compose = String::from("services:\n");
+    for i in 0..4 {
+        compose.push_str(&format!("  kafka{i}:\n    extends:\n      file: base/kafka-base.yaml\n      service: kafka\n    environment:\n      - KAFKA_BROKER_ID={i}\n      - KAFKA_ZOOKEEPER_CONNECT=zk0:2181,zk1:2181,zk2:2181\n"));
+    }
+    for i in 0..3 {
+        compose.push_str(&format!("  zk{i}:\n    image: hyperledger/fabric-zookeeper\n    environment:\n      - ZOO_MY_ID={}\n      - ZOO_SERVERS=server.1=zk0:2888:3888 server.2=zk1:2888:3888 server.3=zk2:2888:3888\n", i + 1));
+    }
+    write(d, "docker-compose.yaml", &compose);
+    write(
+        d,
+        "configtx.yaml",
+        "Orderer: &OrdererDefaults\n  OrdererType: kafka\n  BatchSize:\n    AbsoluteMaxBytes: 98 MB\n  Kafka:\n    Brokers:\n      - kafka0:9092\n      - kafka1:9092\nProfiles:\n  Genesis:\n    Orderer:\n      <<: *OrdererDefaults\n",
+    );
+    let (r, code) = check(d);
+    let bad: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] != "pass" && f["status"] != "skip")
+        .map(describe)
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "a compliant network built from extends, .env and defaults:\n{}",
+        bad.join("\n")
+    );
+    assert_eq!(code, 0);
+    assert_finding(
+        &r,
+        "KAFKA-005",
+        "pass",
+        "AbsoluteMaxBytes=102760448 < replica.fetch.max.bytes=103809024",
+    );
+    assert_eq!(
+        with(&r, "KAFKA-002", "pass").len(),
+        4,
+        "base service settings reach every broker"
+    );
+}
+
+#[test]
+fn broken_configuration_is_reported_per_file_and_never_hangs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "broken/docker-compose.yaml",
+        "services:\n  kafka0:\n    image: hyperledger/fabric-kafka\n    environment: [\n",
+    );
+    write(
+        d,
+        "missing/docker-compose.yaml",
+        "services:\n  kafka0:\n    extends:\n      file: nowhere.yaml\n      service: kafka\n",
+    );
+    write(
+        d,
+        "cycle/docker-compose.yaml",
+        "services:\n  kafka0:\n    image: hyperledger/fabric-kafka\n    extends: kafka1\n  kafka1:\n    extends: kafka0\n",
+    );
+    let huge = "9".repeat(10 * 1024 * 1024);
+    write(
+        d,
+        "huge/docker-compose.yaml",
+        &format!(
+            "services:\n  kafka0:\n    image: hyperledger/fabric-kafka\n    environment:\n      KAFKA_MESSAGE_MAX_BYTES: \"{huge}\"\n"
+        ),
+    );
+    let brokers: String = (0..10_000)
+        .map(|i| format!("      - kafka{i}.example.com:9092\n"))
+        .collect();
+    write(
+        d,
+        "many/configtx.yaml",
+        &format!("Orderer:\n  OrdererType: kafka\n  Kafka:\n    Brokers:\n{brokers}"),
+    );
+    write(
+        d,
+        "unset/docker-compose.yaml",
+        "services:\n  kafka0:\n    image: hyperledger/fabric-kafka\n    environment:\n      - KAFKA_MIN_INSYNC_REPLICAS=${MIN_ISR}\n",
+    );
+    let (r, code) = check(d);
+    assert_eq!(code, 1);
+    assert_finding(&r, "KAFKA-013", "error", "failed to parse YAML");
+    assert_finding(
+        &r,
+        "KAFKA-013",
+        "error",
+        "nowhere.yaml, which cannot be read or parsed",
+    );
+    assert_finding(&r, "KAFKA-013", "error", "extends cycle");
+    assert_finding(&r, "KAFKA-013", "error", "larger than any setting");
+    assert_finding(&r, "KAFKA-013", "warn", "${MIN_ISR} has no value");
+    assert_finding(&r, "KAFKA-003", "error", "depends on MIN_ISR");
+    assert_finding(&r, "KAFKA-010", "fail", "no Kafka brokers are deployed");
+    let parse_error = with(&r, "KAFKA-013", "error")
+        .into_iter()
+        .find(|f| f["message"].as_str().unwrap().contains("failed to parse"))
+        .unwrap();
+    assert!(
+        parse_error["target"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("broken/docker-compose.yaml")
+    );
+    assert!(
+        parse_error["message"].as_str().unwrap().contains("line"),
+        "names the line: {}",
+        describe(parse_error)
+    );
+}
+
+#[test]
+fn kubernetes_statefulsets_configmaps_and_helm_overrides() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // Plain manifests: a 3-replica ZooKeeper StatefulSet and a 4-replica Kafka StatefulSet whose
+    // settings come from a ConfigMap, one of them through envFrom.
+    write(
+        d,
+        "k8s/kafka.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kafka-config, namespace: kafka}\ndata:\n  KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE: 'true'\n  min_isr: '2'\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: zk, namespace: kafka}\nspec:\n  serviceName: zk\n  replicas: 3\n  template:\n    spec:\n      containers:\n      - name: zookeeper\n        image: hyperledger/fabric-zookeeper\n---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: kafka, namespace: kafka}\nspec:\n  replicas: 4\n  template:\n    spec:\n      containers:\n      - name: kafka\n        image: hyperledger/fabric-kafka\n        envFrom:\n        - configMapRef: {name: kafka-config}\n        env:\n        - name: KAFKA_MIN_INSYNC_REPLICAS\n          valueFrom:\n            configMapKeyRef: {name: kafka-config, key: min_isr}\n        - name: KAFKA_ZOOKEEPER_CONNECT\n          value: zk-0.zk:2181,zk-1.zk:2181\n",
+    );
+    // A chart with dotted Kafka properties in values.yaml and a templated replica count.
+    write(
+        d,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: kafka\nversion: 0.1.0\n",
+    );
+    write(
+        d,
+        "chart/values.yaml",
+        "replicas: 2\nconfigurationOverrides:\n  \"default.replication.factor\": 3\n  \"log.retention.ms\": 604800000\n",
+    );
+    write(
+        d,
+        "chart/templates/statefulset.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {{ .Release.Name }}-kafka\nspec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n      - name: kafka\n        image: confluentinc/cp-kafka\n",
+    );
+    let (r, _) = check(d);
+    assert_finding(&r, "KAFKA-001", "pass", "4 brokers");
+    assert_finding(&r, "ZK-001", "pass", "3 servers");
+    assert_finding(
+        &r,
+        "KAFKA-002",
+        "fail",
+        "unclean.leader.election.enable=true",
+    );
+    assert_finding(&r, "KAFKA-003", "pass", "min.insync.replicas=2");
+    assert_finding(&r, "KAFKA-008", "fail", "missing: zk-2");
+    assert_finding(&r, "KAFKA-001", "fail", "2 broker(s)");
+    assert_finding(&r, "KAFKA-006", "fail", "log.retention.ms=604800000");
+    assert_finding(
+        &r,
+        "KAFKA-004",
+        "fail",
+        "N=3 is not below the broker count K=2",
+    );
+}
