@@ -70,6 +70,7 @@ const SOURCES: &[(&str, &str)] = &[
         "checks/zookeeper.yaml",
         include_str!("../checks/zookeeper.yaml"),
     ),
+    ("checks/tls.yaml", include_str!("../checks/tls.yaml")),
 ];
 
 #[derive(Debug, thiserror::Error)]

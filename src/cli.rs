@@ -74,6 +74,28 @@ pub struct CheckArgs {
     #[arg(long, value_delimiter = ',', value_name = "HOST:PORT,...")]
     pub kafka: Vec<String>,
 
+    /// YAML file of peer and orderer endpoints to dial over TLS (see README).
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: Option<PathBuf>,
+
+    /// A peer or orderer to dial: NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer]
+    /// [,cert=FILE,key=FILE][,clientauth=true|false]; repeatable.
+    #[arg(long = "endpoint", value_name = "SPEC")]
+    pub endpoint_flags: Vec<String>,
+
+    /// Dial TLS endpoints without verifying their certificates (to inspect a server whose CA is
+    /// unknown); every TLS finding then says verification was off.
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Also dial the peers and orderers the artifacts describe (connection profiles).
+    #[arg(long, requires = "artifacts")]
+    pub dial: bool,
+
+    /// How many TLS endpoints to dial at once.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
+
     /// Upper bound on the whole live phase (all probes together), e.g. 30s, 2m.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub timeout: DurationArg,
@@ -225,6 +247,13 @@ pub struct CheckConfig {
     pub kafka: Vec<String>,
     /// Bound on the whole live phase.
     pub live_timeout: std::time::Duration,
+    /// Endpoints file and `--endpoint` specs, read when the check runs.
+    pub endpoints_file: Option<PathBuf>,
+    pub endpoint_flags: Vec<String>,
+    pub insecure: bool,
+    pub concurrency: usize,
+    /// Dial endpoints found in the artifacts' connection profiles.
+    pub dial: bool,
     pub probe_timeouts: crate::probe::Timeouts,
     /// Fixed evaluation instant, or `None` for the current time.
     pub at: Option<OffsetDateTime>,
@@ -252,7 +281,9 @@ pub enum ConfigError {
     BadInstant { value: String, reason: String },
     #[error("failed to use --output: {0}")]
     Outputs(String),
-    #[error("failed to start a check: nothing to check (give --artifacts, --zookeeper or --kafka)")]
+    #[error(
+        "failed to start a check: nothing to check (give --artifacts, --zookeeper, --kafka, --endpoints or --endpoint)"
+    )]
     NoSource,
     #[error("failed to use {flag}: {reason}")]
     BadEndpoint { flag: &'static str, reason: String },
@@ -277,7 +308,12 @@ impl Cli {
                         })
                     })
                     .transpose()?;
-                if args.artifacts.is_none() && args.zookeeper.is_empty() && args.kafka.is_empty() {
+                if args.artifacts.is_none()
+                    && args.zookeeper.is_empty()
+                    && args.kafka.is_empty()
+                    && args.endpoints.is_none()
+                    && args.endpoint_flags.is_empty()
+                {
                     return Err(ConfigError::NoSource);
                 }
                 for (flag, list) in [("--zookeeper", &args.zookeeper), ("--kafka", &args.kafka)] {
@@ -291,6 +327,11 @@ impl Cli {
                 }
                 Ok(Config::Check(Box::new(CheckConfig {
                     artifacts: args.artifacts,
+                    endpoints_file: args.endpoints,
+                    endpoint_flags: args.endpoint_flags,
+                    insecure: args.insecure,
+                    dial: args.dial,
+                    concurrency: args.concurrency.max(1),
                     zookeeper: args.zookeeper,
                     kafka: args.kafka,
                     live_timeout: positive("--timeout", args.timeout)?,

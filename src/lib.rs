@@ -34,6 +34,8 @@ pub enum RunError {
     Unreachable(#[from] inventory::artifacts::GatherError),
     #[error(transparent)]
     Waivers(#[from] waiver::WaiverError),
+    #[error(transparent)]
+    Endpoints(#[from] inventory::endpoints::EndpointsError),
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
     UnknownCheck(String),
     #[error("failed to write {path}: {source}")]
@@ -49,6 +51,7 @@ impl RunError {
             RunError::Unreachable(_) => exit::UNREACHABLE,
             RunError::Config(_)
             | RunError::Waivers(_)
+            | RunError::Endpoints(_)
             | RunError::UnknownCheck(_)
             | RunError::Output { .. } => exit::USAGE,
         }
@@ -104,10 +107,20 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
         .as_deref()
         .map(waiver::Waivers::load)
         .transpose()?;
+    let mut tls_endpoints =
+        inventory::endpoints::load(check.endpoints_file.as_deref(), &check.endpoint_flags)?;
     let mut inventory = match &check.artifacts {
         Some(dir) => inventory::artifacts::gather(dir)?,
         None => inventory::Inventory::default(),
     };
+    if check.dial
+        && let Some(root) = &check.artifacts
+    {
+        tls_endpoints.extend(inventory::endpoints::from_connection_profiles(
+            root,
+            &inventory.config_files,
+        ));
+    }
     let mut sources: Vec<String> = Vec::new();
     if check.artifacts.is_some() {
         sources.push(std::mem::take(&mut inventory.source));
@@ -118,13 +131,20 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
     if !check.kafka.is_empty() {
         sources.push(format!("kafka:{}", check.kafka.join(",")));
     }
+    if !tls_endpoints.is_empty() {
+        sources.push(format!("endpoints:{}", tls_endpoints.len()));
+    }
     inventory.source = sources.join(" ");
-    inventory.live = probe::observe_all(
-        &check.zookeeper,
-        &check.kafka,
-        check.probe_timeouts,
-        check.live_timeout,
-    );
+    inventory.live = probe::observe_all(&probe::LiveRequest {
+        zookeeper: check.zookeeper.clone(),
+        kafka: check.kafka.clone(),
+        tls: tls_endpoints,
+        insecure: check.insecure,
+        concurrency: check.concurrency,
+        timeouts: check.probe_timeouts,
+        total: check.live_timeout,
+    });
+    inventory::endpoints::add_served_certificates(&mut inventory);
     let ctx = Context::new(
         check.at.unwrap_or_else(OffsetDateTime::now_utc),
         check.policy.clone(),

@@ -14,6 +14,7 @@ use crate::inventory::Inventory;
 use crate::report::{Finding, Outcome, Status, Target, TargetKind};
 
 pub mod kafka;
+pub mod tls;
 pub mod x509;
 pub mod zookeeper;
 
@@ -62,6 +63,14 @@ pub static REGISTRY: &[&dyn Check] = &[
     &zookeeper::client_port_mismatch::ClientPortMismatch,
     &zookeeper::no_quorum::NoQuorum,
     &zookeeper::followers_not_synced::FollowersNotSynced,
+    &tls::endpoint_unreachable::EndpointUnreachable,
+    &tls::not_tls::NotTls,
+    &tls::handshake_rejected::HandshakeRejected,
+    &tls::name_not_covered::NameNotCovered,
+    &tls::client_auth_mismatch::ClientAuthMismatch,
+    &tls::alpn_not_h2::AlpnNotH2,
+    &tls::grpc_not_answering::GrpcNotAnswering,
+    &tls::slow_handshake::SlowHandshake,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.

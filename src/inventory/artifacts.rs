@@ -139,11 +139,12 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         .iter()
         .filter(|y| {
             let ext = y.path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            matches!(ext, "yaml" | "yml" | "tpl" | "j2" | "tmpl")
+            matches!(ext, "yaml" | "yml" | "tpl" | "j2" | "tmpl" | "json")
         })
         .map(|y| y.path.clone())
         .collect();
     inventory.ordering = super::ordering::gather(&config_files);
+    inventory.config_files = config_files;
     for y in yields {
         inventory.certs.extend(y.certs);
         inventory.keys.extend(y.keys);

@@ -12,6 +12,8 @@ pub struct LiveState {
     pub zookeeper: Vec<ZkObservation>,
     /// The Kafka cluster as seen through the bootstrap endpoints, when asked.
     pub kafka: Option<KafkaObservation>,
+    /// One observation per TLS endpoint probed (peers and orderers), in the order given.
+    pub tls: Vec<TlsObservation>,
     /// The live phase hit its overall deadline (`--timeout`) before every probe answered.
     pub deadline_hit: bool,
 }
@@ -140,4 +142,116 @@ pub struct KafkaPartition {
     pub replicas: Vec<i32>,
     pub isr: Vec<i32>,
     pub error: Option<String>,
+}
+
+/// Whether a node is a peer or an orderer, for the gRPC service to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NodeRole {
+    #[default]
+    Peer,
+    Orderer,
+}
+
+/// A peer or orderer endpoint to dial as a Fabric client would.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TlsEndpoint {
+    /// The name clients use for the node (`peer0.org1`).
+    pub name: String,
+    /// `host:port` to connect to.
+    pub address: String,
+    /// SNI and the name the certificate must cover; Fabric's `ssl-target-name-override`.
+    /// Defaults to the host of `address`.
+    pub server_name: Option<String>,
+    pub role: NodeRole,
+    /// The org's TLS root certificates (DER); the only roots trusted for this endpoint.
+    pub tls_roots: Vec<Vec<u8>>,
+    /// Where the roots came from (file or MSP folder), for findings.
+    pub tls_roots_origin: Option<String>,
+    /// Client certificate and key for mutual TLS, if configured.
+    pub client_identity: Option<ClientIdentity>,
+    /// What the deployment says about client authentication
+    /// (`CORE_PEER_TLS_CLIENTAUTHREQUIRED` / `ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED`).
+    pub client_auth_required: Option<bool>,
+    /// Where the endpoint was declared (endpoints file line, `--endpoint` flag).
+    pub declared_at: String,
+}
+
+/// A client certificate chain and its private key. The key is zeroed on drop and never
+/// printed: `Debug` shows only that it is there.
+#[derive(Clone, PartialEq)]
+pub struct ClientIdentity {
+    /// Certificate chain, leaf first (DER).
+    pub chain: Vec<Vec<u8>>,
+    /// The private key as read from its PEM file (PKCS#8, SEC1 or PKCS#1).
+    pub key_pem: zeroize::Zeroizing<Vec<u8>>,
+    /// Where the certificate came from, for findings.
+    pub cert_origin: String,
+}
+
+impl std::fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("chain", &format!("{} certificate(s)", self.chain.len()))
+            .field("key_pem", &"<redacted>")
+            .field("cert_origin", &self.cert_origin)
+            .finish()
+    }
+}
+
+/// How a TLS handshake failed, classified from the verifier's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeFailure {
+    /// The served chain does not lead to the configured root.
+    UnknownIssuer,
+    Expired,
+    NotYetValid,
+    /// The certificate does not cover the name dialled; the names it does cover.
+    NameMismatch {
+        offered: Vec<String>,
+    },
+    /// The server asked for a client certificate and none was configured.
+    ClientCertRequired,
+    /// The server rejected the client certificate that was sent.
+    ClientCertRejected(String),
+    /// The server does not speak TLS (plaintext HTTP/2, garbage).
+    NotTls(String),
+    /// Anything else the TLS layer reported.
+    Other(String),
+}
+
+/// One TLS connection attempt and what it showed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TlsAttempt {
+    /// Whether a client certificate was offered on this attempt.
+    pub with_client_cert: bool,
+    /// `Ok` when the handshake completed (with verification on, unless `insecure`).
+    pub handshake: Option<Result<(), HandshakeFailure>>,
+    /// The chain the server sent (leaf first), captured even when it did not verify.
+    pub served_chain: Vec<Vec<u8>>,
+    /// `TLSv1_3`, `TLSv1_2`.
+    pub protocol_version: Option<String>,
+    pub cipher_suite: Option<String>,
+    /// ALPN protocol agreed (`h2` expected).
+    pub alpn: Option<String>,
+    pub handshake_ms: Option<u64>,
+    /// The gRPC call's outcome: `Ok(status code name)` when the server answered gRPC at all
+    /// (any status proves the stack answers), `Err(transport error)` otherwise.
+    pub grpc: Option<Result<String, String>>,
+    /// The gRPC method called.
+    pub grpc_method: Option<String>,
+}
+
+/// What probing one endpoint showed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsObservation {
+    pub endpoint: TlsEndpoint,
+    /// TCP connect failed (refused, timed out, DNS), before any TLS.
+    pub connect_error: Option<ProbeError>,
+    /// The attempt as configured (with the client identity when there is one).
+    pub primary: TlsAttempt,
+    /// When a client identity is configured: the attempt without it, to see whether the server
+    /// enforces client authentication.
+    pub without_client_cert: Option<TlsAttempt>,
+    /// Verification was off (`--insecure`): findings say so.
+    pub insecure: bool,
 }

@@ -10,6 +10,7 @@ use crate::report::{Target, TargetKind};
 pub mod artifacts;
 pub mod cert;
 pub mod chain;
+pub mod endpoints;
 pub mod key;
 pub mod layout;
 pub mod live;
@@ -88,6 +89,8 @@ pub struct Inventory {
     pub files_scanned: usize,
     /// Ordering-service configuration: Kafka, ZooKeeper and orderer workloads, configtx.yaml.
     pub ordering: ordering::OrderingConfig,
+    /// Configuration files found (YAML, JSON, templates), for gatherers that read them later.
+    pub config_files: Vec<std::path::PathBuf>,
     /// What live probes observed (empty unless endpoints were given).
     pub live: live::LiveState,
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 pub mod kafka;
+pub mod tls;
 pub mod zookeeper;
 
 /// Time limits for one probe.
@@ -56,18 +57,35 @@ impl ProbeError {
     }
 }
 
-/// Probes every ZooKeeper endpoint and the Kafka cluster concurrently, all within `total`.
-/// Probes still running at the deadline are reported as timed out, never waited for.
-pub fn observe_all(
-    zookeeper: &[String],
-    kafka: &[String],
-    timeouts: Timeouts,
-    total: Duration,
-) -> crate::inventory::live::LiveState {
+/// What the live phase is asked to probe.
+#[derive(Debug, Clone, Default)]
+pub struct LiveRequest {
+    pub zookeeper: Vec<String>,
+    pub kafka: Vec<String>,
+    pub tls: Vec<crate::inventory::live::TlsEndpoint>,
+    /// Skip certificate verification on TLS endpoints (findings say so).
+    pub insecure: bool,
+    /// How many TLS endpoints are dialled at once.
+    pub concurrency: usize,
+    pub timeouts: Timeouts,
+    /// Bound on the whole live phase.
+    pub total: Duration,
+}
+
+/// Probes every ZooKeeper endpoint, the Kafka cluster and every TLS endpoint concurrently, all
+/// within `total`. Probes still running at the deadline are reported as timed out, never
+/// waited for.
+pub fn observe_all(request: &LiveRequest) -> crate::inventory::live::LiveState {
+    let (zookeeper, kafka, timeouts, total) = (
+        &request.zookeeper[..],
+        &request.kafka[..],
+        request.timeouts,
+        request.total,
+    );
     use crate::inventory::live::{KafkaObservation, LiveState, ZkObservation};
 
     let mut state = LiveState::default();
-    if zookeeper.is_empty() && kafka.is_empty() {
+    if zookeeper.is_empty() && kafka.is_empty() && request.tls.is_empty() {
         return state;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -135,6 +153,42 @@ pub fn observe_all(
             };
             state.zookeeper.push(obs);
         }
+        // TLS endpoints: bounded concurrency, so a thousand endpoints do not open a thousand
+        // sockets at once; each probe carries its own timeouts, the deadline bounds them all.
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(request.concurrency.max(1)));
+        let tls_tasks: Vec<_> = request
+            .tls
+            .iter()
+            .map(|ep| {
+                let (ep, permits, insecure) = (ep.clone(), permits.clone(), request.insecure);
+                tokio::spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    tls::observe(ep, timeouts, insecure).await
+                })
+            })
+            .collect();
+        for (ep, task) in request.tls.iter().zip(tls_tasks) {
+            let obs = match tokio::time::timeout_at(deadline, task).await {
+                Ok(Ok(obs)) => obs,
+                Ok(Err(join)) => tls_failed(
+                    ep,
+                    ProbeError::Protocol {
+                        endpoint: ep.address.clone(),
+                        reason: format!("probe failed: {join}"),
+                    },
+                    request.insecure,
+                ),
+                Err(_) => {
+                    state.deadline_hit = true;
+                    tls_failed(
+                        ep,
+                        timed_out(ep.address.clone(), "the overall --timeout"),
+                        request.insecure,
+                    )
+                }
+            };
+            state.tls.push(obs);
+        }
         if let Some(task) = kafka_task {
             let obs = match tokio::time::timeout_at(deadline, task).await {
                 Ok(Ok(obs)) => obs,
@@ -159,4 +213,18 @@ pub fn observe_all(
     // Tasks still running are abandoned with the runtime; their sockets close with it.
     runtime.shutdown_background();
     state
+}
+
+fn tls_failed(
+    ep: &crate::inventory::live::TlsEndpoint,
+    error: ProbeError,
+    insecure: bool,
+) -> crate::inventory::live::TlsObservation {
+    crate::inventory::live::TlsObservation {
+        endpoint: ep.clone(),
+        connect_error: Some(error),
+        primary: Default::default(),
+        without_client_cert: None,
+        insecure,
+    }
 }

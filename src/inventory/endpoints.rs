@@ -1,0 +1,436 @@
+//! Peer and orderer endpoints to dial over TLS: from an endpoints file (`--endpoints`) or
+//! `--endpoint` flags, each with the name clients use, the org's TLS roots and an optional
+//! client identity for mutual TLS.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::live::{ClientIdentity, NodeRole, TlsEndpoint};
+use super::pem::blocks;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointsError {
+    #[error("failed to read endpoints file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("failed to parse endpoints file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("failed to use --endpoint '{spec}': {reason}")]
+    Spec { spec: String, reason: String },
+    #[error("failed to load TLS material for endpoint {endpoint} from {path}: {reason}")]
+    Material {
+        endpoint: String,
+        path: String,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    endpoints: Vec<Entry>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: String,
+    address: String,
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    server_name: Option<String>,
+    #[serde(default)]
+    tls_ca: Option<PathBuf>,
+    #[serde(default)]
+    client_cert: Option<PathBuf>,
+    #[serde(default)]
+    client_key: Option<PathBuf>,
+    #[serde(default)]
+    client_auth_required: Option<bool>,
+}
+
+/// Loads the endpoints file (if any) and the `--endpoint` specs, in that order.
+pub fn load(file: Option<&Path>, flags: &[String]) -> Result<Vec<TlsEndpoint>, EndpointsError> {
+    let mut out = Vec::new();
+    if let Some(path) = file {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| EndpointsError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let parsed: File = serde_saphyr::from_str(&text).map_err(|e| EndpointsError::Parse {
+            path: shown.clone(),
+            message: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for (i, entry) in parsed.endpoints.into_iter().enumerate() {
+            out.push(resolve(
+                entry,
+                base,
+                format!("{shown}, endpoint {}", i + 1),
+            )?);
+        }
+    }
+    for spec in flags {
+        let entry = parse_spec(spec)?;
+        out.push(resolve(entry, Path::new(""), format!("--endpoint {spec}"))?);
+    }
+    Ok(out)
+}
+
+/// `NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer][,cert=FILE,key=FILE][,clientauth=BOOL]`
+fn parse_spec(spec: &str) -> Result<Entry, EndpointsError> {
+    let bad = |reason: &str| EndpointsError::Spec {
+        spec: spec.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut parts = spec.split(',');
+    let (name, address) = parts
+        .next()
+        .and_then(|p| p.split_once('='))
+        .ok_or_else(|| bad("expected NAME=HOST:PORT"))?;
+    let mut entry = Entry {
+        name: name.to_owned(),
+        address: address.to_owned(),
+        ..Entry::default()
+    };
+    for part in parts {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| bad(&format!("'{part}' is not key=value")))?;
+        match k {
+            "ca" => entry.tls_ca = Some(v.into()),
+            "sni" => entry.server_name = Some(v.to_owned()),
+            "role" => entry.role = Some(v.to_owned()),
+            "cert" => entry.client_cert = Some(v.into()),
+            "key" => entry.client_key = Some(v.into()),
+            "clientauth" => {
+                entry.client_auth_required = Some(
+                    v.parse()
+                        .map_err(|_| bad("clientauth must be true or false"))?,
+                )
+            }
+            other => {
+                return Err(bad(&format!(
+                    "unknown key '{other}' (ca, sni, role, cert, key, clientauth)"
+                )));
+            }
+        }
+    }
+    Ok(entry)
+}
+
+fn resolve(entry: Entry, base: &Path, declared_at: String) -> Result<TlsEndpoint, EndpointsError> {
+    let material = |path: &Path, reason: String| EndpointsError::Material {
+        endpoint: entry.name.clone(),
+        path: path.display().to_string(),
+        reason,
+    };
+    let (host, port) = entry
+        .address
+        .rsplit_once(':')
+        .ok_or_else(|| EndpointsError::Spec {
+            spec: declared_at.clone(),
+            reason: format!("address '{}' is not host:port", entry.address),
+        })?;
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(EndpointsError::Spec {
+            spec: declared_at.clone(),
+            reason: format!("address '{}' is not host:port", entry.address),
+        });
+    }
+    let role = match entry.role.as_deref() {
+        None | Some("peer") => NodeRole::Peer,
+        Some("orderer") => NodeRole::Orderer,
+        Some(other) => {
+            return Err(EndpointsError::Spec {
+                spec: declared_at,
+                reason: format!("role '{other}' is not peer or orderer"),
+            });
+        }
+    };
+    let (tls_roots, tls_roots_origin) = match &entry.tls_ca {
+        Some(p) => {
+            let p = base.join(p);
+            (
+                roots(&p).map_err(|e| material(&p, e))?,
+                Some(p.display().to_string()),
+            )
+        }
+        None => (Vec::new(), None),
+    };
+    let client_identity = match (&entry.client_cert, &entry.client_key) {
+        (Some(c), Some(k)) => {
+            let (c, k) = (base.join(c), base.join(k));
+            let chain = certificates(&std::fs::read(&c).map_err(|e| material(&c, e.to_string()))?)
+                .map_err(|e| material(&c, e))?;
+            let key_pem =
+                Zeroizing::new(std::fs::read(&k).map_err(|e| material(&k, e.to_string()))?);
+            Some(ClientIdentity {
+                chain,
+                key_pem,
+                cert_origin: c.display().to_string(),
+            })
+        }
+        (None, None) => None,
+        _ => {
+            return Err(EndpointsError::Spec {
+                spec: declared_at,
+                reason: "client_cert and client_key go together".into(),
+            });
+        }
+    };
+    Ok(TlsEndpoint {
+        name: entry.name,
+        address: entry.address,
+        server_name: entry.server_name,
+        role,
+        tls_roots,
+        tls_roots_origin,
+        client_identity,
+        client_auth_required: entry.client_auth_required,
+        declared_at,
+    })
+}
+
+/// TLS roots from a PEM file, or from an MSP folder (`tlscacerts/`) or a `tls/` folder (`ca.crt`).
+fn roots(path: &Path) -> Result<Vec<Vec<u8>>, String> {
+    if path.is_dir() {
+        let mut out = Vec::new();
+        for candidate in [path.join("tlscacerts"), path.join("msp/tlscacerts")] {
+            if let Ok(dir) = std::fs::read_dir(&candidate) {
+                for f in dir.flatten() {
+                    out.extend(certificates(
+                        &std::fs::read(f.path()).map_err(|e| e.to_string())?,
+                    )?);
+                }
+            }
+        }
+        if let Ok(bytes) = std::fs::read(path.join("ca.crt")) {
+            out.extend(certificates(&bytes)?);
+        }
+        if out.is_empty() {
+            return Err("no tlscacerts/ or ca.crt in this folder".into());
+        }
+        return Ok(out);
+    }
+    certificates(&std::fs::read(path).map_err(|e| e.to_string())?)
+}
+
+fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let certs: Vec<Vec<u8>> = blocks(bytes)
+        .into_iter()
+        .filter(|b| b.label == "CERTIFICATE")
+        .map(|b| b.contents)
+        .collect::<Result<_, _>>()?;
+    if certs.is_empty() {
+        return Err("no PEM CERTIFICATE block".into());
+    }
+    Ok(certs)
+}
+
+/// Adds the certificates servers sent, and the roots they were checked against, to the
+/// inventory so the certificate checks judge them too: an expired served certificate is
+/// caught even when the files on disk were renewed.
+pub fn add_served_certificates(inventory: &mut super::Inventory) {
+    use super::layout::{Layout, Role};
+    use super::{CertRecord, Origin, Problem};
+
+    let mut added = false;
+    for o in &inventory.live.tls {
+        let ep = &o.endpoint;
+        let attempts = std::iter::once(&o.primary).chain(o.without_client_cert.iter());
+        let Some(chain) = attempts.map(|a| &a.served_chain).find(|c| !c.is_empty()) else {
+            continue;
+        };
+        let layout = |role| Layout {
+            role: Some(role),
+            tls_dir: Some(format!("endpoint {}", ep.address)),
+            ..Layout::default()
+        };
+        for (i, der) in chain.iter().enumerate() {
+            let origin = Origin::at(
+                ep.address.clone(),
+                format!("served certificate {} (endpoint {})", i + 1, ep.name),
+            );
+            let role = if i == 0 {
+                Role::TlsServerCert
+            } else {
+                Role::Other
+            };
+            match CertRecord::parse(der, origin.clone(), layout(role)) {
+                Ok(c) => inventory.certs.push(c),
+                Err(reason) => inventory.problems.push(Problem {
+                    origin,
+                    expected: "served certificate",
+                    reason,
+                }),
+            }
+        }
+        for (i, der) in ep.tls_roots.iter().enumerate() {
+            let origin = Origin::at(
+                ep.tls_roots_origin
+                    .clone()
+                    .unwrap_or_else(|| ep.declared_at.clone()),
+                format!("TLS root {} for endpoint {}", i + 1, ep.name),
+            );
+            if let Ok(c) = CertRecord::parse(der, origin, layout(Role::TlsCa)) {
+                inventory.certs.push(c);
+            }
+        }
+        added = true;
+    }
+    if added {
+        inventory.link();
+    }
+}
+
+/// Peers and orderers described by Fabric connection profiles (`peers:`/`orderers:` with a
+/// `grpcs://` url, `tlsCACerts` as `pem` or `path`, `grpcOptions.ssl-target-name-override`),
+/// YAML or JSON. A `path` is tried relative to the profile's folder and each folder above it up
+/// to the scanned root, since SDK profiles name paths from the application's root.
+pub fn from_connection_profiles(root: &Path, files: &[PathBuf]) -> Vec<TlsEndpoint> {
+    let mut endpoints = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        if !text.contains("grpcs://") || !text.contains("tlsCACerts") {
+            continue;
+        }
+        let doc: Option<serde_json::Value> = if file.extension().is_some_and(|e| e == "json") {
+            serde_json::from_str(&text).ok()
+        } else {
+            serde_saphyr::from_str(&text).ok()
+        };
+        let Some(doc) = doc else { continue };
+        for (section, role) in [("peers", NodeRole::Peer), ("orderers", NodeRole::Orderer)] {
+            let Some(nodes) = doc.get(section).and_then(|v| v.as_object()) else {
+                continue;
+            };
+            for (name, node) in nodes {
+                let Some(url) = node.get("url").and_then(|u| u.as_str()) else {
+                    continue;
+                };
+                let Some(address) = url.strip_prefix("grpcs://") else {
+                    continue;
+                };
+                let declared_at = format!("{}, {section}.{name}", file.display());
+                let server_name = node
+                    .get("grpcOptions")
+                    .and_then(|g| g.get("ssl-target-name-override"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                let ca = node.get("tlsCACerts");
+                let (tls_roots, tls_roots_origin) = if let Some(pem) =
+                    ca.and_then(|c| c.get("pem")).and_then(|p| p.as_str())
+                {
+                    match certificates(pem.replace("\\n", "\n").as_bytes()) {
+                        Ok(r) => (r, Some(format!("{declared_at}.tlsCACerts.pem"))),
+                        Err(e) => (
+                            Vec::new(),
+                            Some(format!("unusable: {declared_at}.tlsCACerts.pem: {e}")),
+                        ),
+                    }
+                } else if let Some(rel) = ca.and_then(|c| c.get("path")).and_then(|p| p.as_str()) {
+                    let found = file
+                        .ancestors()
+                        .skip(1)
+                        .take_while(|d| d.starts_with(root) || *d == root)
+                        .map(|d| d.join(rel))
+                        .find(|p| p.exists());
+                    match found.map(|p| roots(&p).map(|r| (r, p))) {
+                        Some(Ok((r, p))) => (r, Some(p.display().to_string())),
+                        Some(Err(e)) => (
+                            Vec::new(),
+                            Some(format!(
+                                "unusable: {declared_at}.tlsCACerts.path {rel}: {e}"
+                            )),
+                        ),
+                        None => (
+                            Vec::new(),
+                            Some(format!(
+                                "unusable: {declared_at}.tlsCACerts.path {rel} not found beside the profile"
+                            )),
+                        ),
+                    }
+                } else {
+                    (Vec::new(), None)
+                };
+                endpoints.push(TlsEndpoint {
+                    name: name.clone(),
+                    address: address.to_owned(),
+                    server_name,
+                    role,
+                    tls_roots,
+                    tls_roots_origin,
+                    client_identity: None,
+                    client_auth_required: None,
+                    declared_at,
+                });
+            }
+        }
+    }
+    endpoints
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs() {
+        let e = parse_spec(
+            "peer0.org1=127.0.0.1:7051,sni=peer0.org1.example.com,role=peer,clientauth=true",
+        )
+        .unwrap();
+        assert_eq!(e.name, "peer0.org1");
+        assert_eq!(e.address, "127.0.0.1:7051");
+        assert_eq!(e.server_name.as_deref(), Some("peer0.org1.example.com"));
+        assert_eq!(e.client_auth_required, Some(true));
+        assert!(parse_spec("nohost").is_err());
+        assert!(
+            parse_spec("a=h:1,colour=red")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown key 'colour'")
+        );
+    }
+
+    #[test]
+    fn bad_addresses_roles_and_half_identities_are_errors() {
+        let r = |spec: &str| load(None, &[spec.to_owned()]);
+        assert!(
+            r("a=host")
+                .unwrap_err()
+                .to_string()
+                .contains("not host:port")
+        );
+        assert!(r("a=host:99999").is_err());
+        assert!(
+            r("a=h:1,role=client")
+                .unwrap_err()
+                .to_string()
+                .contains("not peer or orderer")
+        );
+        assert!(
+            r("a=h:1,cert=x.pem")
+                .unwrap_err()
+                .to_string()
+                .contains("go together")
+        );
+        assert!(
+            r("a=h:1,ca=/nonexistent/ca.pem")
+                .unwrap_err()
+                .to_string()
+                .contains("/nonexistent/ca.pem")
+        );
+        let ok = r("a=h:1,role=orderer").unwrap();
+        assert_eq!(ok[0].role, NodeRole::Orderer);
+    }
+}

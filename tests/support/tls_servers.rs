@@ -1,0 +1,637 @@
+//! In-process stand-ins for Fabric peers and orderers on 127.0.0.1: TLS (rustls) with PKI made
+//! the way Fabric makes it, HTTP/2 (hyper) answering gRPC with a status, and the ways real
+//! nodes go wrong — a certificate from another org's TLS CA, an expired one, one whose SANs miss
+//! the dialled name, mutual TLS required, plaintext HTTP/2, a service that is not TLS at all,
+//! one that never speaks, no ALPN `h2`, TLS 1.2 only.
+//!
+//! Include with `#[path = "support/tls_servers.rs"] mod tls_servers;`; the PKI helpers come
+//! along as `tls_servers::pki`. A server runs on the caller's Tokio runtime when there is one
+//! and on a shared background runtime otherwise (so synchronous tests that run the binary can
+//! use them too); it stops, with every connection it accepted, when its handle is dropped.
+//! The servers stand in for the protocol only: they never judge what the client sent.
+
+#![allow(dead_code)]
+
+#[path = "pki.rs"]
+pub mod pki;
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body as HttpBody, Frame};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use pki::{Cert, Spec};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::{Duration as TimeDuration, OffsetDateTime};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+/// The names a healthy peer's TLS certificate covers: how clients inside the namespace, across
+/// namespaces and outside the cluster reach it.
+pub const PEER_SANS: [&str; 3] = [
+    "peer0.org1",
+    "peer0.org1.svc.cluster.local",
+    "peer0.org1.example.com",
+];
+/// The name peers are dialled by in the tests (Fabric's `ssl-target-name-override`).
+pub const PEER_NAME: &str = "peer0.org1.example.com";
+pub const ORDERER_SANS: [&str; 3] = [
+    "orderer0",
+    "orderer0.svc.cluster.local",
+    "orderer0.example.com",
+];
+pub const ORDERER_NAME: &str = "orderer0.example.com";
+
+/// The gRPC methods the stand-ins serve; any other path gets UNIMPLEMENTED.
+pub const PEER_METHOD: &str = "/protos.Endorser/ProcessProposal";
+pub const ORDERER_METHOD: &str = "/orderer.AtomicBroadcast/Deliver";
+
+/// What the not-TLS server sends: bytes no TLS record starts with.
+pub const GARBAGE: &[u8] = b"\x00\xffgarbage, not a TLS record\r\n";
+
+/// The ring provider, passed explicitly (nothing installs a process-wide default).
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// One org's certificate authorities, as cryptogen and fabric-ca make them: a CA for
+/// identities and a separate TLS CA for TLS certificates.
+pub struct Org {
+    pub domain: String,
+    pub ca: Cert,
+    pub tlsca: Cert,
+}
+
+impl Org {
+    fn new(domain: &str) -> Org {
+        let ca = Cert::self_signed(valid(
+            Spec::new(domain, &format!("ca.{domain}"), EPOCH, EPOCH).ca(),
+            -1,
+            3650,
+        ));
+        let tlsca = Cert::self_signed(valid(
+            Spec::new(domain, &format!("tlsca.{domain}"), EPOCH, EPOCH).ca(),
+            -1,
+            3650,
+        ));
+        Org {
+            domain: domain.into(),
+            ca,
+            tlsca,
+        }
+    }
+
+    /// A TLS certificate from this org's TLS CA, valid from yesterday for a year.
+    fn tls_cert(&self, cn: &str, sans: &[&str]) -> Cert {
+        self.tlsca.issue(valid(
+            Spec::new(&self.domain, cn, EPOCH, EPOCH).sans(sans),
+            -1,
+            365,
+        ))
+    }
+}
+
+/// A placeholder instant for `Spec::new`; [`valid`] sets the real window.
+const EPOCH: &str = "2000-01-01T00:00:00Z";
+
+/// Sets a validity window relative to now, in days.
+fn valid(mut spec: Spec, from_days: i64, to_days: i64) -> Spec {
+    let now = OffsetDateTime::now_utc();
+    spec.not_before = now + TimeDuration::days(from_days);
+    spec.not_after = now + TimeDuration::days(to_days);
+    spec
+}
+
+/// Where the PKI was written, for pointing the binary at it.
+pub struct PkiFiles {
+    pub dir: PathBuf,
+    /// org1's TLS CA (the root peers' certificates chain to).
+    pub org1_tlsca: PathBuf,
+    /// org1's identity CA (not a TLS root: dialling with it is a misconfiguration).
+    pub org1_ca: PathBuf,
+    pub org2_tlsca: PathBuf,
+    pub orderer_tlsca: PathBuf,
+    /// A client TLS certificate and key from org1's TLS CA (PKCS#8 PEM, as cryptogen writes).
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+    /// A client TLS certificate and key from org2's TLS CA: refused by org1's mTLS peer.
+    pub org2_client_cert: PathBuf,
+    pub org2_client_key: PathBuf,
+}
+
+/// Everything the servers and their clients need: three orgs' CAs, the server certificates of
+/// every kind, and client certificates; written to a temporary directory that lives as long as
+/// this value.
+pub struct Pki {
+    pub org1: Org,
+    pub org2: Org,
+    pub orderer_org: Org,
+    pub peer: Cert,
+    pub orderer: Cert,
+    /// A peer certificate with the right SANs from org2's TLS CA.
+    pub other_org_peer: Cert,
+    pub expired_peer: Cert,
+    /// A peer certificate covering `peer0.org1` and `peer0.org1.svc.cluster.local` only.
+    pub san_missing_peer: Cert,
+    pub client: Cert,
+    pub org2_client: Cert,
+    pub files: PkiFiles,
+    _dir: tempfile::TempDir,
+}
+
+impl Pki {
+    pub fn new() -> Pki {
+        let org1 = Org::new("org1.example.com");
+        let org2 = Org::new("org2.example.com");
+        let orderer_org = Org::new("example.com");
+        let peer = org1.tls_cert(PEER_NAME, &PEER_SANS);
+        let orderer = orderer_org.tls_cert(ORDERER_NAME, &ORDERER_SANS);
+        let other_org_peer = org2.tls_cert(PEER_NAME, &PEER_SANS);
+        let expired_peer = org1.tlsca.issue(valid(
+            Spec::new(&org1.domain, PEER_NAME, EPOCH, EPOCH).sans(&PEER_SANS),
+            -400,
+            -1,
+        ));
+        let san_missing_peer = org1.tls_cert(PEER_NAME, &PEER_SANS[..2]);
+        let client = org1.tls_cert("Admin@org1.example.com", &[]);
+        let org2_client = org2.tls_cert("Admin@org2.example.com", &[]);
+
+        let dir = tempfile::tempdir().expect("temp dir for the test PKI");
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write test PKI file");
+            path
+        };
+        let files = PkiFiles {
+            dir: dir.path().to_path_buf(),
+            org1_tlsca: write("org1-tlsca.pem", &org1.tlsca.pem()),
+            org1_ca: write("org1-ca.pem", &org1.ca.pem()),
+            org2_tlsca: write("org2-tlsca.pem", &org2.tlsca.pem()),
+            orderer_tlsca: write("orderer-tlsca.pem", &orderer_org.tlsca.pem()),
+            client_cert: write("client.pem", &client.pem()),
+            client_key: write("client.key", &client.key_pem()),
+            org2_client_cert: write("org2-client.pem", &org2_client.pem()),
+            org2_client_key: write("org2-client.key", &org2_client.key_pem()),
+        };
+        Pki {
+            org1,
+            org2,
+            orderer_org,
+            peer,
+            orderer,
+            other_org_peer,
+            expired_peer,
+            san_missing_peer,
+            client,
+            org2_client,
+            files,
+            _dir: dir,
+        }
+    }
+}
+
+impl Default for Pki {
+    fn default() -> Self {
+        Pki::new()
+    }
+}
+
+/// What a server does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// TLS 1.2/1.3 with org1's peer certificate, ALPN h2, gRPC answering; ProcessProposal
+    /// gets INVALID_ARGUMENT (trailers-only).
+    Peer,
+    /// The same with the orderer org's certificate; Deliver gets one DeliverResponse
+    /// (BAD_REQUEST) and status OK in the trailers, as a real orderer answers an empty envelope.
+    Orderer,
+    /// A peer whose certificate comes from org2's TLS CA.
+    OtherOrgCa,
+    /// A peer whose certificate expired yesterday.
+    Expired,
+    /// A peer whose certificate does not cover `peer0.org1.example.com`.
+    SanMissing,
+    /// A peer that requires a client certificate from org1's TLS CA.
+    MutualTls,
+    /// The same over TLS 1.2 only, where the refusal ends the handshake itself.
+    MutualTls12,
+    /// gRPC over plaintext HTTP/2 (h2c): a node with TLS disabled.
+    PlaintextH2,
+    /// A TCP service that answers with [`GARBAGE`].
+    Garbage,
+    /// Accepts connections and never sends a byte.
+    Silent,
+    /// TLS with no ALPN configured: the handshake completes, no protocol is agreed.
+    NoAlpn,
+    /// TLS offering only `http/1.1` by ALPN: rustls refuses a client that offers only `h2`.
+    Http11Only,
+    /// TLS 1.2 only (ECDHE-ECDSA), ALPN h2, gRPC answering.
+    Tls12Only,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 13] = [
+        Kind::Peer,
+        Kind::Orderer,
+        Kind::OtherOrgCa,
+        Kind::Expired,
+        Kind::SanMissing,
+        Kind::MutualTls,
+        Kind::MutualTls12,
+        Kind::PlaintextH2,
+        Kind::Garbage,
+        Kind::Silent,
+        Kind::NoAlpn,
+        Kind::Http11Only,
+        Kind::Tls12Only,
+    ];
+}
+
+/// How one server treats a connection.
+#[derive(Clone)]
+enum Behaviour {
+    Tls(Arc<rustls::ServerConfig>),
+    PlaintextH2,
+    Garbage,
+    Silent,
+}
+
+/// A running server. Dropping it stops the accept loop and every connection.
+pub struct Server {
+    pub kind: Kind,
+    pub addr: SocketAddr,
+    task: tokio::task::AbortHandle,
+}
+
+impl Server {
+    /// Starts a server of `kind` on 127.0.0.1 with an ephemeral port.
+    pub fn start(kind: Kind, pki: &Pki) -> Server {
+        Server::start_with(kind, behaviour(kind, pki))
+    }
+
+    /// `address` as an endpoints file wants it.
+    pub fn address(&self) -> String {
+        self.addr.to_string()
+    }
+
+    fn start_with(kind: Kind, behaviour: Behaviour) -> Server {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        listener.set_nonblocking(true).expect("non-blocking");
+        let task = runtime()
+            .spawn(async move {
+                match TcpListener::from_std(listener) {
+                    Ok(listener) => serve(listener, behaviour).await,
+                    Err(e) => eprintln!("tls_servers: cannot listen: {e}"),
+                }
+            })
+            .abort_handle();
+        Server { kind, addr, task }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `count` healthy servers sharing one certificate and config (for the benchmark fleet).
+pub fn start_fleet(kind: Kind, pki: &Pki, count: usize) -> Vec<Server> {
+    let behaviour = behaviour(kind, pki);
+    (0..count)
+        .map(|_| Server::start_with(kind, behaviour.clone()))
+        .collect()
+}
+
+/// The caller's runtime, or a shared background one for synchronous callers.
+fn runtime() -> tokio::runtime::Handle {
+    static BACKGROUND: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    tokio::runtime::Handle::try_current().unwrap_or_else(|_| {
+        BACKGROUND
+            .get_or_init(|| {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("tls-servers")
+                    .enable_all()
+                    .build()
+                    .expect("background runtime for the test servers")
+            })
+            .handle()
+            .clone()
+    })
+}
+
+fn behaviour(kind: Kind, pki: &Pki) -> Behaviour {
+    let h2 = || vec![b"h2".to_vec()];
+    let tls =
+        |cert: &Cert, alpn: Vec<Vec<u8>>| Behaviour::Tls(server_config(cert, alpn, false, None));
+    match kind {
+        Kind::Peer => tls(&pki.peer, h2()),
+        Kind::Orderer => tls(&pki.orderer, h2()),
+        Kind::OtherOrgCa => tls(&pki.other_org_peer, h2()),
+        Kind::Expired => tls(&pki.expired_peer, h2()),
+        Kind::SanMissing => tls(&pki.san_missing_peer, h2()),
+        Kind::MutualTls => {
+            Behaviour::Tls(server_config(&pki.peer, h2(), false, Some(&pki.org1.tlsca)))
+        }
+        Kind::MutualTls12 => {
+            Behaviour::Tls(server_config(&pki.peer, h2(), true, Some(&pki.org1.tlsca)))
+        }
+        Kind::PlaintextH2 => Behaviour::PlaintextH2,
+        Kind::Garbage => Behaviour::Garbage,
+        Kind::Silent => Behaviour::Silent,
+        Kind::NoAlpn => tls(&pki.peer, Vec::new()),
+        Kind::Http11Only => tls(&pki.peer, vec![b"http/1.1".to_vec()]),
+        Kind::Tls12Only => Behaviour::Tls(server_config(&pki.peer, h2(), true, None)),
+    }
+}
+
+/// A rustls server config serving `cert` (leaf only, as Fabric nodes usually do), optionally
+/// TLS 1.2 only, optionally requiring a client certificate from `client_ca`.
+fn server_config(
+    cert: &Cert,
+    alpn: Vec<Vec<u8>>,
+    tls12_only: bool,
+    client_ca: Option<&Cert>,
+) -> Arc<rustls::ServerConfig> {
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls12_only {
+        &[&rustls::version::TLS12]
+    } else {
+        &[&rustls::version::TLS13, &rustls::version::TLS12]
+    };
+    let builder = rustls::ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(versions)
+        .expect("protocol versions");
+    let builder = match client_ca {
+        None => builder.with_no_client_auth(),
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            roots
+                .add(CertificateDer::from(ca.der.clone()))
+                .expect("client CA");
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider(),
+            )
+            .build()
+            .expect("client verifier");
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key.serialize_der()));
+    let mut config = builder
+        .with_single_cert(vec![CertificateDer::from(cert.der.clone())], key)
+        .expect("server certificate and key");
+    config.alpn_protocols = alpn;
+    Arc::new(config)
+}
+
+/// Accepts until aborted; connections live in a set that is dropped (aborted) with the loop.
+async fn serve(listener: TcpListener, behaviour: Behaviour) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    let _ = stream.set_nodelay(true);
+                    conns.spawn(connection(stream, behaviour.clone()));
+                }
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+}
+
+async fn connection(mut stream: TcpStream, behaviour: Behaviour) {
+    match behaviour {
+        Behaviour::Tls(config) => {
+            let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
+            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), accept).await else {
+                return;
+            };
+            if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+                serve_h2(tls).await;
+            } else {
+                drain(tls).await;
+            }
+        }
+        Behaviour::PlaintextH2 => serve_h2(stream).await,
+        Behaviour::Garbage => {
+            if stream.write_all(GARBAGE).await.is_ok() {
+                drain(stream).await;
+            }
+        }
+        Behaviour::Silent => drain(stream).await,
+    }
+}
+
+/// Reads and discards until the client hangs up, so the connection closes with a FIN and
+/// what was written is never lost to a reset.
+async fn drain<S: tokio::io::AsyncRead + Unpin>(mut stream: S) {
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+async fn serve_h2<S>(io: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(answer);
+    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .serve_connection(TokioIo::new(io), service)
+        .await;
+}
+
+/// Answers any gRPC request with a status, as a Fabric node answers an empty message.
+async fn answer(
+    request: http::Request<hyper::body::Incoming>,
+) -> Result<http::Response<Reply>, Infallible> {
+    let path = request.uri().path().to_owned();
+    let grpc = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/grpc"));
+    // Read the request to its end, as a server reads the message before answering.
+    let mut body = request.into_body();
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        {
+        }
+    })
+    .await;
+    if !grpc {
+        return Ok(http::Response::builder()
+            .status(415)
+            .header(http::header::CONTENT_TYPE, "text/plain")
+            .body(Reply::data_only(Bytes::from_static(b"not gRPC\n")))
+            .expect("response"));
+    }
+    let response = match path.as_str() {
+        PEER_METHOD => trailers_only(3, "empty SignedProposal"),
+        ORDERER_METHOD => {
+            // DeliverResponse { status: BAD_REQUEST (400) }: field 1, varint 400.
+            let message = Bytes::from_static(&[0x08, 0x90, 0x03]);
+            let mut framed = vec![0u8];
+            framed.extend_from_slice(&(message.len() as u32).to_be_bytes());
+            framed.extend_from_slice(&message);
+            let mut trailers = http::HeaderMap::new();
+            trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+            http::Response::builder()
+                .status(200)
+                .header(http::header::CONTENT_TYPE, "application/grpc")
+                .body(Reply {
+                    frames: VecDeque::from([
+                        Frame::data(Bytes::from(framed)),
+                        Frame::trailers(trailers),
+                    ]),
+                })
+                .expect("response")
+        }
+        _ => trailers_only(12, "unknown service"),
+    };
+    Ok(response)
+}
+
+/// A gRPC error as a trailers-only response: the status in the only HEADERS frame.
+fn trailers_only(code: u8, message: &str) -> http::Response<Reply> {
+    http::Response::builder()
+        .status(200)
+        .header(http::header::CONTENT_TYPE, "application/grpc")
+        .header("grpc-status", code.to_string())
+        .header("grpc-message", message)
+        .body(Reply {
+            frames: VecDeque::new(),
+        })
+        .expect("response")
+}
+
+/// A response body of frames known up front.
+pub struct Reply {
+    frames: VecDeque<Frame<Bytes>>,
+}
+
+impl Reply {
+    fn data_only(data: Bytes) -> Reply {
+        Reply {
+            frames: VecDeque::from([Frame::data(data)]),
+        }
+    }
+}
+
+impl HttpBody for Reply {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(self.frames.pop_front().map(Ok))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+/// One entry of an endpoints file.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointEntry {
+    pub name: String,
+    pub address: String,
+    /// `peer` or `orderer`.
+    pub role: String,
+    pub server_name: Option<String>,
+    pub tls_ca: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub client_auth_required: Option<bool>,
+}
+
+impl EndpointEntry {
+    /// A peer at `server`'s address dialled as `peer0.org1.example.com`, trusting org1's TLS CA.
+    pub fn peer(name: &str, server: &Server, pki: &Pki) -> EndpointEntry {
+        EndpointEntry {
+            name: name.into(),
+            address: server.address(),
+            role: "peer".into(),
+            server_name: Some(PEER_NAME.into()),
+            tls_ca: Some(pki.files.org1_tlsca.clone()),
+            ..EndpointEntry::default()
+        }
+    }
+
+    /// An orderer at `server`'s address, trusting the orderer org's TLS CA.
+    pub fn orderer(name: &str, server: &Server, pki: &Pki) -> EndpointEntry {
+        EndpointEntry {
+            name: name.into(),
+            address: server.address(),
+            role: "orderer".into(),
+            server_name: Some(ORDERER_NAME.into()),
+            tls_ca: Some(pki.files.orderer_tlsca.clone()),
+            ..EndpointEntry::default()
+        }
+    }
+
+    /// With org1's client certificate and key.
+    pub fn with_client(mut self, pki: &Pki) -> EndpointEntry {
+        self.client_cert = Some(pki.files.client_cert.clone());
+        self.client_key = Some(pki.files.client_key.clone());
+        self
+    }
+}
+
+/// Writes an endpoints file (the format `fabcheck check --endpoints` reads) to `path`.
+pub fn write_endpoints_yaml(path: &Path, entries: &[EndpointEntry]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    out.write_all(endpoints_yaml(entries).as_bytes())?;
+    out.flush()
+}
+
+/// The endpoints file text. Every string is double-quoted, so paths and names with YAML
+/// metacharacters stay strings.
+pub fn endpoints_yaml(entries: &[EndpointEntry]) -> String {
+    fn q(s: &str) -> String {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+    fn p(path: &Path) -> String {
+        q(&path.to_string_lossy())
+    }
+    let mut text = String::from("endpoints:\n");
+    for e in entries {
+        text.push_str(&format!("  - name: {}\n", q(&e.name)));
+        text.push_str(&format!("    address: {}\n", q(&e.address)));
+        text.push_str(&format!("    role: {}\n", q(&e.role)));
+        if let Some(v) = &e.server_name {
+            text.push_str(&format!("    server_name: {}\n", q(v)));
+        }
+        if let Some(v) = &e.tls_ca {
+            text.push_str(&format!("    tls_ca: {}\n", p(v)));
+        }
+        if let Some(v) = &e.client_cert {
+            text.push_str(&format!("    client_cert: {}\n", p(v)));
+        }
+        if let Some(v) = &e.client_key {
+            text.push_str(&format!("    client_key: {}\n", p(v)));
+        }
+        if let Some(v) = e.client_auth_required {
+            text.push_str(&format!("    client_auth_required: {v}\n"));
+        }
+    }
+    text
+}
