@@ -88,7 +88,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub insecure: bool,
 
-    /// Also dial the peers and orderers the artifacts describe (connection profiles).
+    /// Also dial the peers and orderers the artifacts describe: connection profiles, and
+    /// docker-compose services that publish their gRPC port on this host.
     #[arg(long, requires = "artifacts")]
     pub dial: bool,
 

@@ -120,6 +120,7 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
             root,
             &inventory.config_files,
         ));
+        tls_endpoints.extend(inventory::endpoints::from_compose(&inventory.ordering));
     }
     let mut sources: Vec<String> = Vec::new();
     if check.artifacts.is_some() {

@@ -469,6 +469,36 @@ async fn tls12_only_server_negotiates_tls12_and_answers_grpc() {
 }
 
 #[tokio::test]
+async fn a_web_server_over_h2_is_not_a_grpc_answer() {
+    // An ingress or web server in front of the node: HTTP/2 answers, but with HTTP 404 and no
+    // grpc-status (which tonic alone would report as UNIMPLEMENTED).
+    let pki = Pki::new();
+    let server = Server::start(Kind::NotGrpc, &pki);
+    let ep = peer(&server, &pki);
+    let obs = probe(ep.clone(), TIMEOUTS, false).await;
+    let expected = healthy(
+        &pki.peer,
+        PEER_METHOD,
+        Err("not a gRPC answer: HTTP 404 with content-type text/html and no grpc-status"),
+    );
+    assert_observed(&obs, &observation(ep, expected));
+}
+
+#[tokio::test]
+async fn garbage_after_the_handshake_is_a_grpc_transport_error() {
+    let pki = Pki::new();
+    let server = Server::start(Kind::H2Garbage, &pki);
+    let ep = peer(&server, &pki);
+    let obs = probe(ep.clone(), TIMEOUTS, false).await;
+    let expected = healthy(
+        &pki.peer,
+        PEER_METHOD,
+        Err("h2 protocol error: http2 error: connection error detected: frame with invalid size"),
+    );
+    assert_observed(&obs, &observation(ep, expected));
+}
+
+#[tokio::test]
 async fn tls12_mutual_tls_without_an_identity_fails_the_handshake_itself() {
     // In TLS 1.2 the server judges the client's certificate before its own Finished, so the
     // refusal ends the handshake: the chain is captured, nothing was negotiated.

@@ -379,6 +379,62 @@ pub fn from_connection_profiles(root: &Path, files: &[PathBuf]) -> Vec<TlsEndpoi
     endpoints
 }
 
+/// Peers and orderers of docker-compose services that publish their gRPC port: dialled at the
+/// published host port, by their service name, trusting the TLS root the node itself is given
+/// (`CORE_PEER_TLS_ROOTCERT_FILE`, `ORDERER_GENERAL_TLS_ROOTCAS`) found on the host through the
+/// service's bind mounts.
+pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoint> {
+    use super::ordering::Component;
+
+    let mut out = Vec::new();
+    for w in &ordering.workloads {
+        let (role, default_port, roots_key, auth_key) = match w.component {
+            Component::Peer => (NodeRole::Peer, 7051, "CORE_PEER_TLS_ROOTCERT_FILE", "CORE_PEER_TLS_CLIENTAUTHREQUIRED"),
+            Component::Orderer => (NodeRole::Orderer, 7050, "ORDERER_GENERAL_TLS_ROOTCAS", "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED"),
+            _ => continue,
+        };
+        let env = |k: &str| w.env.get(k).filter(|s| s.evaluated()).map(|s| s.value.trim().to_owned());
+        let port: u16 = match role {
+            NodeRole::Peer => env("CORE_PEER_LISTENADDRESS").and_then(|a| a.rsplit_once(':')?.1.parse().ok()),
+            NodeRole::Orderer => env("ORDERER_GENERAL_LISTENPORT").and_then(|p| p.parse().ok()),
+        }
+        .unwrap_or(default_port);
+        let Some(mapping) = w.ports.iter().find(|p| p.target == port) else { continue };
+        let host = match mapping.host_ip.as_deref() {
+            None | Some("0.0.0.0") | Some("") => "127.0.0.1",
+            Some(ip) => ip,
+        };
+        let mut roots = Vec::new();
+        let mut origin = None;
+        for container_path in env(roots_key).iter().flat_map(|v| {
+            v.trim_start_matches('[').trim_end_matches(']').split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>()
+        }) {
+            match w.host_path(&container_path) {
+                Some(p) => match std::fs::read(&p).map_err(|e| e.to_string()).and_then(|b| certificates(&b)) {
+                    Ok(r) => {
+                        roots.extend(r);
+                        origin = Some(p.display().to_string());
+                    }
+                    Err(e) => origin = Some(format!("unusable: {} ({container_path} in the container): {e}", p.display())),
+                },
+                None => origin = Some(format!("unusable: {container_path} is not under any bind mount of {}", w.name)),
+            }
+        }
+        out.push(TlsEndpoint {
+            name: w.name.clone(),
+            address: format!("{host}:{}", mapping.published),
+            server_name: Some(w.hostnames.iter().find(|h| h.contains('.')).cloned().unwrap_or_else(|| w.name.clone())),
+            role,
+            tls_roots: roots,
+            tls_roots_origin: origin,
+            client_identity: None,
+            client_auth_required: env(auth_key).and_then(|v| v.to_ascii_lowercase().parse().ok()),
+            declared_at: w.origin.to_string(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

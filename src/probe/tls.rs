@@ -981,7 +981,9 @@ impl GrpcSeen {
     }
 }
 
-/// The call's verdict: `Ok(code name)` only when the server itself sent a `grpc-status`.
+/// The call's verdict: `Ok(code name)` only when the server itself sent a `grpc-status`. An
+/// answer that is not gRPC at all (another HTTP status or content type) is named by what it
+/// was, not by what tonic made of its body.
 fn grpc_verdict(seen: &GrpcSeen, outcome: Result<(), String>) -> Result<String, String> {
     if let Some(code) = seen.grpc_status {
         return Ok(code_name(code));
@@ -994,10 +996,10 @@ fn grpc_verdict(seen: &GrpcSeen, outcome: Result<(), String>) -> Result<String, 
         (None, _) => Err(reason),
         (Some(200), Some(ct)) if ct.starts_with("application/grpc") => Err(reason),
         (Some(status), ct) => Err(format!(
-            "not a gRPC answer: HTTP {status}{} without a grpc-status ({reason})",
+            "not a gRPC answer: HTTP {status}{} and no grpc-status",
             ct.as_ref()
                 .map(|c| format!(" with content-type {c}"))
-                .unwrap_or_default()
+                .unwrap_or_else(|| " without a content-type".into())
         )),
     }
 }
@@ -1076,30 +1078,36 @@ where
     .await
 }
 
-/// A client-made status in words, with its transport cause when there is one.
+/// A status tonic made on the client side, in words. With a transport cause, the code is
+/// tonic's guess and is left out; the cause chain says what happened.
 fn status_text(s: &tonic::Status) -> String {
-    let mut text = format!("{:?}: {}", s.code(), s.message());
-    if let Some(source) = std::error::Error::source(s) {
-        let cause = error_chain(source);
-        if !text.contains(&cause) {
-            text.push_str(&format!(" ({cause})"));
+    match std::error::Error::source(s) {
+        Some(source) => {
+            let mut parts = vec![s.message().to_owned()];
+            push_chain(&mut parts, source);
+            parts.join(": ")
         }
+        None => format!("{}: {}", code_name(s.code() as i32), s.message()),
     }
-    text
 }
 
 /// An error and its sources, joined: hyper's top-level messages alone rarely say why.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
+    let mut parts = Vec::new();
+    push_chain(&mut parts, e);
+    parts.join(": ")
+}
+
+/// Appends `e` and its sources, skipping any already said by an earlier part.
+fn push_chain(parts: &mut Vec<String>, e: &(dyn std::error::Error + 'static)) {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
-        cur = s.source();
+        cur = err.source();
     }
-    parts.join(": ")
 }
 
 /// tonic's view of the HTTP/2 connection: sends each request on it and hands back a body that
@@ -1769,10 +1777,16 @@ mod tests {
         assert_eq!(
             grpc_verdict(&web, Err("Unimplemented: inferred".into())),
             Err(
-                "not a gRPC answer: HTTP 404 with content-type text/html without a grpc-status \
-                 (Unimplemented: inferred)"
-                    .into()
+                "not a gRPC answer: HTTP 404 with content-type text/html and no grpc-status".into()
             )
+        );
+        let bare = GrpcSeen {
+            http_status: Some(200),
+            ..GrpcSeen::default()
+        };
+        assert_eq!(
+            grpc_verdict(&bare, Ok(())),
+            Err("not a gRPC answer: HTTP 200 without a content-type and no grpc-status".into())
         );
         let truncated = GrpcSeen {
             grpc_status: None,

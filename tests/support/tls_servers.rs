@@ -1,8 +1,9 @@
 //! In-process stand-ins for Fabric peers and orderers on 127.0.0.1: TLS (rustls) with PKI made
 //! the way Fabric makes it, HTTP/2 (hyper) answering gRPC with a status, and the ways real
 //! nodes go wrong — a certificate from another org's TLS CA, an expired one, one whose SANs miss
-//! the dialled name, mutual TLS required, plaintext HTTP/2, a service that is not TLS at all,
-//! one that never speaks, no ALPN `h2`, TLS 1.2 only.
+//! the dialled name, mutual TLS required (over TLS 1.3 and 1.2), plaintext HTTP/2, a service
+//! that is not TLS at all, one that never speaks, no ALPN `h2` (or `http/1.1` only), TLS 1.2
+//! only, a web server behind TLS and HTTP/2 that is not gRPC, and TLS followed by garbage.
 //!
 //! Include with `#[path = "support/tls_servers.rs"] mod tls_servers;`; the PKI helpers come
 //! along as `tls_servers::pki`. A server runs on the caller's Tokio runtime when there is one
@@ -236,10 +237,14 @@ pub enum Kind {
     Http11Only,
     /// TLS 1.2 only (ECDHE-ECDSA), ALPN h2, gRPC answering.
     Tls12Only,
+    /// TLS and HTTP/2, but a web server: every request gets HTTP 404 `text/html`.
+    NotGrpc,
+    /// TLS with ALPN h2, then bytes that are not HTTP/2.
+    H2Garbage,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Peer,
         Kind::Orderer,
         Kind::OtherOrgCa,
@@ -253,16 +258,26 @@ impl Kind {
         Kind::NoAlpn,
         Kind::Http11Only,
         Kind::Tls12Only,
+        Kind::NotGrpc,
+        Kind::H2Garbage,
     ];
 }
 
 /// How one server treats a connection.
 #[derive(Clone)]
 enum Behaviour {
-    Tls(Arc<rustls::ServerConfig>),
+    Tls(Arc<rustls::ServerConfig>, App),
     PlaintextH2,
     Garbage,
     Silent,
+}
+
+/// What runs over TLS once ALPN agreed on `h2`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum App {
+    Grpc,
+    Web404,
+    Garbage,
 }
 
 /// A running server. Dropping it stops the accept loop and every connection.
@@ -333,26 +348,31 @@ fn runtime() -> tokio::runtime::Handle {
 
 fn behaviour(kind: Kind, pki: &Pki) -> Behaviour {
     let h2 = || vec![b"h2".to_vec()];
-    let tls =
-        |cert: &Cert, alpn: Vec<Vec<u8>>| Behaviour::Tls(server_config(cert, alpn, false, None));
+    let tls = |cert: &Cert, alpn: Vec<Vec<u8>>| {
+        Behaviour::Tls(server_config(cert, alpn, false, None), App::Grpc)
+    };
+    let mtls = |tls12_only: bool| {
+        let config = server_config(&pki.peer, h2(), tls12_only, Some(&pki.org1.tlsca));
+        Behaviour::Tls(config, App::Grpc)
+    };
     match kind {
         Kind::Peer => tls(&pki.peer, h2()),
         Kind::Orderer => tls(&pki.orderer, h2()),
         Kind::OtherOrgCa => tls(&pki.other_org_peer, h2()),
         Kind::Expired => tls(&pki.expired_peer, h2()),
         Kind::SanMissing => tls(&pki.san_missing_peer, h2()),
-        Kind::MutualTls => {
-            Behaviour::Tls(server_config(&pki.peer, h2(), false, Some(&pki.org1.tlsca)))
-        }
-        Kind::MutualTls12 => {
-            Behaviour::Tls(server_config(&pki.peer, h2(), true, Some(&pki.org1.tlsca)))
-        }
+        Kind::MutualTls => mtls(false),
+        Kind::MutualTls12 => mtls(true),
         Kind::PlaintextH2 => Behaviour::PlaintextH2,
         Kind::Garbage => Behaviour::Garbage,
         Kind::Silent => Behaviour::Silent,
         Kind::NoAlpn => tls(&pki.peer, Vec::new()),
         Kind::Http11Only => tls(&pki.peer, vec![b"http/1.1".to_vec()]),
-        Kind::Tls12Only => Behaviour::Tls(server_config(&pki.peer, h2(), true, None)),
+        Kind::Tls12Only => Behaviour::Tls(server_config(&pki.peer, h2(), true, None), App::Grpc),
+        Kind::NotGrpc => Behaviour::Tls(server_config(&pki.peer, h2(), false, None), App::Web404),
+        Kind::H2Garbage => {
+            Behaviour::Tls(server_config(&pki.peer, h2(), false, None), App::Garbage)
+        }
     }
 }
 
@@ -414,18 +434,27 @@ async fn serve(listener: TcpListener, behaviour: Behaviour) {
 
 async fn connection(mut stream: TcpStream, behaviour: Behaviour) {
     match behaviour {
-        Behaviour::Tls(config) => {
+        Behaviour::Tls(config, app) => {
             let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
-            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), accept).await else {
+            let Ok(Ok(mut tls)) = tokio::time::timeout(Duration::from_secs(10), accept).await
+            else {
                 return;
             };
-            if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-                serve_h2(tls).await;
-            } else {
+            if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
                 drain(tls).await;
+                return;
+            }
+            match app {
+                App::Grpc => serve_h2(tls, false).await,
+                App::Web404 => serve_h2(tls, true).await,
+                App::Garbage => {
+                    if tls.write_all(GARBAGE).await.is_ok() && tls.flush().await.is_ok() {
+                        drain(tls).await;
+                    }
+                }
             }
         }
-        Behaviour::PlaintextH2 => serve_h2(stream).await,
+        Behaviour::PlaintextH2 => serve_h2(stream, false).await,
         Behaviour::Garbage => {
             if stream.write_all(GARBAGE).await.is_ok() {
                 drain(stream).await;
@@ -446,14 +475,34 @@ async fn drain<S: tokio::io::AsyncRead + Unpin>(mut stream: S) {
     }
 }
 
-async fn serve_h2<S>(io: S)
+async fn serve_h2<S>(io: S, web: bool)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = hyper::service::service_fn(answer);
-    let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-        .serve_connection(TokioIo::new(io), service)
-        .await;
+    let builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    let io = TokioIo::new(io);
+    let _ = if web {
+        builder
+            .serve_connection(io, hyper::service::service_fn(not_found))
+            .await
+    } else {
+        builder
+            .serve_connection(io, hyper::service::service_fn(answer))
+            .await
+    };
+}
+
+/// A web server's answer to anything: 404 with an HTML page, no gRPC status.
+async fn not_found(
+    _request: http::Request<hyper::body::Incoming>,
+) -> Result<http::Response<Reply>, Infallible> {
+    Ok(http::Response::builder()
+        .status(404)
+        .header(http::header::CONTENT_TYPE, "text/html")
+        .body(Reply::data_only(Bytes::from_static(
+            b"<html><body>404 Not Found</body></html>\n",
+        )))
+        .expect("response"))
 }
 
 /// Answers any gRPC request with a status, as a Fabric node answers an empty message.

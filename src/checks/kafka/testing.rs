@@ -35,6 +35,8 @@ fn workload(name: &str, component: Component, env: &[(&str, &str)]) -> Workload 
         properties: BTreeMap::new(),
         hostnames: vec![name.into()],
         computed_at_start: vec![],
+        ports: vec![],
+        mounts: vec![],
     }
 }
 

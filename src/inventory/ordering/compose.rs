@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::vars::{self, Substituted};
 use super::yaml::{YamlFile, scalar};
-use super::{ConfigNote, NoteKind, OrderingConfig, Replicas, Setting, Workload, classify};
+use super::{ConfigNote, NoteKind, OrderingConfig, PortMapping, Replicas, Setting, Workload, classify};
 use crate::inventory::Origin;
 
 /// Largest single setting value kept; a bigger value is reported and dropped.
@@ -24,6 +24,8 @@ struct Resolved {
     names: Vec<String>,
     replicas: Option<Replicas>,
     commands: Vec<String>,
+    ports: Vec<PortMapping>,
+    mounts: Vec<(PathBuf, String)>,
 }
 
 /// Loads and remembers compose files reached through `extends`, whether or not they were
@@ -121,6 +123,8 @@ pub fn gather(docs: &[YamlFile], config: &mut OrderingConfig) {
                 properties: BTreeMap::new(),
                 hostnames,
                 computed_at_start: resolved.commands,
+                ports: resolved.ports,
+                mounts: resolved.mounts,
             };
             // Same service name in the same folder: later files override earlier ones.
             match merged.entry((workload.scope.clone(), name.clone())) {
@@ -154,8 +158,14 @@ fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
+            // A leading `..` (a tree given as ../shared/...) has nothing to cancel: keep it.
             std::path::Component::ParentDir => {
-                out.pop();
+                let cancels = matches!(out.components().next_back(), Some(std::path::Component::Normal(_)));
+                if cancels {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
             }
             std::path::Component::CurDir => {}
             other => out.push(other),
@@ -323,6 +333,16 @@ fn resolve(
             }
         }
     }
+    // Ports and bind mounts of the child replace the base's, as compose merges them by target.
+    let ports = parse_ports(svc.get("ports"));
+    if !ports.is_empty() {
+        resolved.ports.retain(|p| !ports.iter().any(|q| q.target == p.target));
+        resolved.ports.extend(ports);
+    }
+    for (host, target) in parse_volumes(svc.get("volumes"), &dir, &vars) {
+        resolved.mounts.retain(|(_, t)| *t != target);
+        resolved.mounts.push((host, target));
+    }
     for env_file in env_files(&svc) {
         let file = dir.join(&env_file);
         match std::fs::read_to_string(&file) {
@@ -419,5 +439,88 @@ fn env_files(svc: &Value) -> Vec<String> {
             .filter_map(|v| scalar(v).or_else(|| v.get("path").and_then(scalar)))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// `ports:` in short (`"7051:7051"`, `"127.0.0.1:7051:7051"`, `7051`) or long syntax.
+fn parse_ports(v: Option<&Value>) -> Vec<PortMapping> {
+    let mut out = Vec::new();
+    for item in v.and_then(Value::as_array).into_iter().flatten() {
+        if let Some(m) = item.as_object() {
+            let target = m.get("target").and_then(|t| scalar(t)?.parse().ok());
+            let published = m.get("published").and_then(|p| scalar(p)?.parse().ok());
+            if let (Some(target), Some(published)) = (target, published) {
+                out.push(PortMapping { host_ip: m.get("host_ip").and_then(scalar), published, target });
+            }
+            continue;
+        }
+        let Some(text) = scalar(item) else { continue };
+        let text = text.split('/').next().unwrap_or("");
+        let parts: Vec<&str> = text.rsplitn(3, ':').collect();
+        match parts.as_slice() {
+            [target, published, ip] => {
+                if let (Ok(t), Ok(p)) = (target.parse(), published.parse()) {
+                    out.push(PortMapping { host_ip: Some((*ip).to_owned()), published: p, target: t });
+                }
+            }
+            [target, published] => {
+                if let (Ok(t), Ok(p)) = (target.parse(), published.parse()) {
+                    out.push(PortMapping { host_ip: None, published: p, target: t });
+                }
+            }
+            _ => {} // a bare container port is published on a random host port: unknown here
+        }
+    }
+    out
+}
+
+/// Bind mounts from `volumes:` (`./host:/container[:ro]` or long syntax); named volumes are
+/// not host paths and are skipped. Relative sources are relative to the file that says them.
+fn parse_volumes(v: Option<&Value>, dir: &Path, vars: &BTreeMap<String, String>) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for item in v.and_then(Value::as_array).into_iter().flatten() {
+        let (source, target) = match item {
+            Value::Object(m) => match (m.get("source").and_then(scalar), m.get("target").and_then(scalar)) {
+                (Some(s), Some(t)) => (s, t),
+                _ => continue,
+            },
+            other => {
+                let Some(text) = scalar(other) else { continue };
+                let text = vars::substitute(&text, vars).value;
+                let mut parts = text.splitn(3, ':');
+                match (parts.next(), parts.next()) {
+                    (Some(s), Some(t)) => (s.to_owned(), t.to_owned()),
+                    _ => continue,
+                }
+            }
+        };
+        if !(source.starts_with('.') || source.starts_with('/') || source.starts_with('~')) {
+            continue;
+        }
+        out.push((normalize(&dir.join(&source)), target));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports_in_every_form() {
+        let v: Value = serde_json::json!(["7051:7051", "127.0.0.1:8051:7051/tcp", 9443, {"target": 7050, "published": "17050"}]);
+        let p = parse_ports(Some(&v));
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[1], PortMapping { host_ip: Some("127.0.0.1".into()), published: 8051, target: 7051 });
+        assert_eq!(p[2].published, 17050);
+    }
+
+    #[test]
+    fn bind_mounts_resolve_relative_to_the_file_and_keep_leading_parents() {
+        let v: Value = serde_json::json!(["../crypto-config/org1/tls:/etc/hyperledger/fabric/tls", "peer0.org1.example.com:/var/hyperledger/production", "/var/run/:/host/var/run/"]);
+        let m = parse_volumes(Some(&v), Path::new("../net/base"), &BTreeMap::new());
+        assert_eq!(m.len(), 2, "named volumes are not host paths");
+        assert_eq!(m[0], (PathBuf::from("../net/crypto-config/org1/tls"), "/etc/hyperledger/fabric/tls".to_owned()));
+        assert_eq!(normalize(Path::new("../../a/./b/../c")), PathBuf::from("../../a/c"));
     }
 }

@@ -234,6 +234,8 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
                     } else {
                         Vec::new()
                     },
+                    ports: Vec::new(),
+                    mounts: Vec::new(),
                 });
             }
         }

@@ -85,6 +85,32 @@ pub struct Workload {
     pub hostnames: Vec<String>,
     /// A command that computes settings at start-up (`export ZOO_MY_ID=${HOSTNAME##*-}`).
     pub computed_at_start: Vec<String>,
+    /// Published ports (compose `ports:`): (host address, host port, container port).
+    pub ports: Vec<PortMapping>,
+    /// Bind mounts (compose `volumes:`): host path → container path.
+    pub mounts: Vec<(PathBuf, String)>,
+}
+
+/// A container port published on the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortMapping {
+    pub host_ip: Option<String>,
+    pub published: u16,
+    pub target: u16,
+}
+
+impl Workload {
+    /// The host file a container path refers to, through the bind mounts (longest match).
+    pub fn host_path(&self, container_path: &str) -> Option<PathBuf> {
+        self.mounts
+            .iter()
+            .filter_map(|(host, target)| {
+                let rest = container_path.strip_prefix(target.trim_end_matches('/'))?;
+                (rest.is_empty() || rest.starts_with('/')).then(|| (target.len(), host.join(rest.trim_start_matches('/'))))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, p)| p)
+    }
 }
 
 impl Workload {
@@ -347,6 +373,8 @@ mod tests {
             properties: BTreeMap::new(),
             hostnames: vec![],
             computed_at_start: vec![],
+            ports: vec![],
+            mounts: vec![],
         };
         w.env.insert(
             "KAFKA_MESSAGE_MAX_BYTES".into(),

@@ -77,7 +77,7 @@ pub fn is_chart_template(path: &Path) -> bool {
 /// Whether text mentions what the ordering checks read; broken YAML elsewhere is not ours.
 fn mentions_ordering(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    ["kafka", "zookeeper", "zoo_", "orderer"]
+    ["kafka", "zookeeper", "zoo_", "orderer", "core_peer", "hyperledger/fabric"]
         .iter()
         .any(|k| lower.contains(k))
 }
