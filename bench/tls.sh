@@ -99,6 +99,18 @@ verify=$(s_client "$addr" "$name" 2>&1 | grep -m1 'Verify return code' || true)
 echo "openssl s_client on ${LINES[0]}: ${verify:-no verify result}"
 [[ $verify == *"0 (ok)"* ]] || die "openssl could not verify the fleet's certificate"
 
+# Loopback TIME_WAIT sockets (60 s each), such as a previous run's openssl loop leaves by the
+# thousand, make every new connect() search longer for a free port and slow fabcheck by a
+# quarter; let them expire first.
+if command -v ss >/dev/null; then
+    for _ in $(seq 70); do
+        tw=$(ss -Htan state time-wait | wc -l)
+        ((tw < 100)) && break
+        [[ -n ${said_tw:-} ]] || { echo "waiting for $tw TIME_WAIT sockets from an earlier run to expire"; said_tw=1; }
+        sleep 1
+    done
+fi
+
 echo "== (a) fabcheck check --endpoints FILE -o json=/dev/null --select TLS, best of $RUNS"
 best=""
 for i in $(seq "$RUNS"); do

@@ -109,3 +109,28 @@ fn broken_endpoint_declarations_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("expected NAME=HOST:PORT"), "{err}");
 }
+
+#[test]
+fn only_unreachable_endpoints_exit_3_with_the_report_written() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let spec = format!("peer0=127.0.0.1:{port}");
+    let (r, code, _) = fabcheck(&[
+        "check",
+        "--endpoint",
+        &spec,
+        "--select",
+        "TLS-001",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 3);
+    assert_eq!(r["findings"][0]["status"], "error");
+    assert!(
+        r["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused")
+    );
+}

@@ -223,22 +223,46 @@ fn compose_services_are_dialled_through_their_published_ports_and_mounts() {
     let server = Server::start(Kind::Peer, &pki);
     let tmp = tempfile::tempdir().unwrap();
     let ca_dir = pki.files.org1_tlsca.parent().unwrap().display().to_string();
-    let ca_name = pki.files.org1_tlsca.file_name().unwrap().to_string_lossy().into_owned();
+    let ca_name = pki
+        .files
+        .org1_tlsca
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let compose = format!(
         "services:\n  peer0.org1.example.com:\n    image: hyperledger/fabric-peer:2.5\n    environment:\n      - CORE_PEER_TLS_ENABLED=true\n      - CORE_PEER_LISTENADDRESS=0.0.0.0:7051\n      - CORE_PEER_TLS_ROOTCERT_FILE=/etc/hyperledger/fabric/tls/{ca_name}\n      - CORE_PEER_TLS_CLIENTAUTHREQUIRED=false\n    volumes:\n      - {ca_dir}:/etc/hyperledger/fabric/tls\n    ports:\n      - \"{}:7051\"\n",
         server.addr.port()
     );
     std::fs::write(tmp.path().join("docker-compose.yaml"), compose).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
-        .args(["check", "--artifacts", tmp.path().to_str().unwrap(), "--dial", "--select", "TLS", "-o", "json"])
+        .args([
+            "check",
+            "--artifacts",
+            tmp.path().to_str().unwrap(),
+            "--dial",
+            "--select",
+            "TLS",
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for id in ["TLS-001", "TLS-003", "TLS-004", "TLS-005", "TLS-006", "TLS-007"] {
+    for id in [
+        "TLS-001", "TLS-003", "TLS-004", "TLS-005", "TLS-006", "TLS-007",
+    ] {
         let f = finding(&r, id, "peer0.org1.example.com");
         assert_eq!(f["status"], "pass", "{}", describe(f));
     }
     let f = finding(&r, "TLS-003", "peer0.org1.example.com");
-    assert!(f["evidence"]["tls_roots"].as_str().unwrap().ends_with(&ca_name), "the root came through the bind mount: {}", describe(f));
+    assert!(
+        f["evidence"]["tls_roots"]
+            .as_str()
+            .unwrap()
+            .ends_with(&ca_name),
+        "the root came through the bind mount: {}",
+        describe(f)
+    );
     assert_eq!(out.status.code(), Some(0));
 }

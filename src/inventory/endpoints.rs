@@ -389,17 +389,36 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
     let mut out = Vec::new();
     for w in &ordering.workloads {
         let (role, default_port, roots_key, auth_key) = match w.component {
-            Component::Peer => (NodeRole::Peer, 7051, "CORE_PEER_TLS_ROOTCERT_FILE", "CORE_PEER_TLS_CLIENTAUTHREQUIRED"),
-            Component::Orderer => (NodeRole::Orderer, 7050, "ORDERER_GENERAL_TLS_ROOTCAS", "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED"),
+            Component::Peer => (
+                NodeRole::Peer,
+                7051,
+                "CORE_PEER_TLS_ROOTCERT_FILE",
+                "CORE_PEER_TLS_CLIENTAUTHREQUIRED",
+            ),
+            Component::Orderer => (
+                NodeRole::Orderer,
+                7050,
+                "ORDERER_GENERAL_TLS_ROOTCAS",
+                "ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED",
+            ),
             _ => continue,
         };
-        let env = |k: &str| w.env.get(k).filter(|s| s.evaluated()).map(|s| s.value.trim().to_owned());
+        let env = |k: &str| {
+            w.env
+                .get(k)
+                .filter(|s| s.evaluated())
+                .map(|s| s.value.trim().to_owned())
+        };
         let port: u16 = match role {
-            NodeRole::Peer => env("CORE_PEER_LISTENADDRESS").and_then(|a| a.rsplit_once(':')?.1.parse().ok()),
+            NodeRole::Peer => {
+                env("CORE_PEER_LISTENADDRESS").and_then(|a| a.rsplit_once(':')?.1.parse().ok())
+            }
             NodeRole::Orderer => env("ORDERER_GENERAL_LISTENPORT").and_then(|p| p.parse().ok()),
         }
         .unwrap_or(default_port);
-        let Some(mapping) = w.ports.iter().find(|p| p.target == port) else { continue };
+        let Some(mapping) = w.ports.iter().find(|p| p.target == port) else {
+            continue;
+        };
         let host = match mapping.host_ip.as_deref() {
             None | Some("0.0.0.0") | Some("") => "127.0.0.1",
             Some(ip) => ip,
@@ -407,23 +426,46 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
         let mut roots = Vec::new();
         let mut origin = None;
         for container_path in env(roots_key).iter().flat_map(|v| {
-            v.trim_start_matches('[').trim_end_matches(']').split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>()
+            v.trim_start_matches('[')
+                .trim_end_matches(']')
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .collect::<Vec<_>>()
         }) {
             match w.host_path(&container_path) {
-                Some(p) => match std::fs::read(&p).map_err(|e| e.to_string()).and_then(|b| certificates(&b)) {
+                Some(p) => match std::fs::read(&p)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| certificates(&b))
+                {
                     Ok(r) => {
                         roots.extend(r);
                         origin = Some(p.display().to_string());
                     }
-                    Err(e) => origin = Some(format!("unusable: {} ({container_path} in the container): {e}", p.display())),
+                    Err(e) => {
+                        origin = Some(format!(
+                            "unusable: {} ({container_path} in the container): {e}",
+                            p.display()
+                        ))
+                    }
                 },
-                None => origin = Some(format!("unusable: {container_path} is not under any bind mount of {}", w.name)),
+                None => {
+                    origin = Some(format!(
+                        "unusable: {container_path} is not under any bind mount of {}",
+                        w.name
+                    ))
+                }
             }
         }
         out.push(TlsEndpoint {
             name: w.name.clone(),
             address: format!("{host}:{}", mapping.published),
-            server_name: Some(w.hostnames.iter().find(|h| h.contains('.')).cloned().unwrap_or_else(|| w.name.clone())),
+            server_name: Some(
+                w.hostnames
+                    .iter()
+                    .find(|h| h.contains('.'))
+                    .cloned()
+                    .unwrap_or_else(|| w.name.clone()),
+            ),
             role,
             tls_roots: roots,
             tls_roots_origin: origin,

@@ -29,7 +29,11 @@ impl LiveState {
                     | ProbeError::Timeout { .. }
             )
         };
-        let asked = !self.zookeeper.is_empty() || self.kafka.is_some();
+        let asked = !self.zookeeper.is_empty() || self.kafka.is_some() || !self.tls.is_empty();
+        let tls_none = self
+            .tls
+            .iter()
+            .all(|o| o.connect_error.as_ref().is_some_and(unreached));
         let zk_none = self
             .zookeeper
             .iter()
@@ -38,7 +42,7 @@ impl LiveState {
             .kafka
             .as_ref()
             .is_none_or(|o| o.result.as_ref().err().is_some_and(unreached));
-        asked && zk_none && kafka_none
+        asked && zk_none && kafka_none && tls_none
     }
 }
 

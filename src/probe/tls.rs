@@ -95,7 +95,8 @@ fn provider() -> Arc<CryptoProvider> {
             // AES-128-GCM with SHA-256 first, as Go's crypto/tls (Fabric's TLS stack) orders
             // them on AES-NI hardware. Its key schedule hashes with SHA-256, which current
             // x86 and ARM CPUs compute in hardware, where the AES-256 suites' SHA-384 runs in
-            // software: a quarter less client CPU per handshake. Every suite stays offered.
+            // software: about a tenth less CPU here and a fifth less in the server per
+            // handshake (bench/README.md). Every suite stays offered.
             const FIRST: [rustls::CipherSuite; 3] = [
                 rustls::CipherSuite::TLS13_AES_128_GCM_SHA256,
                 rustls::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,

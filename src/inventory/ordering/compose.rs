@@ -10,7 +10,9 @@ use serde_json::Value;
 
 use super::vars::{self, Substituted};
 use super::yaml::{YamlFile, scalar};
-use super::{ConfigNote, NoteKind, OrderingConfig, PortMapping, Replicas, Setting, Workload, classify};
+use super::{
+    ConfigNote, NoteKind, OrderingConfig, PortMapping, Replicas, Setting, Workload, classify,
+};
 use crate::inventory::Origin;
 
 /// Largest single setting value kept; a bigger value is reported and dropped.
@@ -160,7 +162,10 @@ fn normalize(p: &Path) -> PathBuf {
         match c {
             // A leading `..` (a tree given as ../shared/...) has nothing to cancel: keep it.
             std::path::Component::ParentDir => {
-                let cancels = matches!(out.components().next_back(), Some(std::path::Component::Normal(_)));
+                let cancels = matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                );
                 if cancels {
                     out.pop();
                 } else {
@@ -336,7 +341,9 @@ fn resolve(
     // Ports and bind mounts of the child replace the base's, as compose merges them by target.
     let ports = parse_ports(svc.get("ports"));
     if !ports.is_empty() {
-        resolved.ports.retain(|p| !ports.iter().any(|q| q.target == p.target));
+        resolved
+            .ports
+            .retain(|p| !ports.iter().any(|q| q.target == p.target));
         resolved.ports.extend(ports);
     }
     for (host, target) in parse_volumes(svc.get("volumes"), &dir, &vars) {
@@ -450,7 +457,11 @@ fn parse_ports(v: Option<&Value>) -> Vec<PortMapping> {
             let target = m.get("target").and_then(|t| scalar(t)?.parse().ok());
             let published = m.get("published").and_then(|p| scalar(p)?.parse().ok());
             if let (Some(target), Some(published)) = (target, published) {
-                out.push(PortMapping { host_ip: m.get("host_ip").and_then(scalar), published, target });
+                out.push(PortMapping {
+                    host_ip: m.get("host_ip").and_then(scalar),
+                    published,
+                    target,
+                });
             }
             continue;
         }
@@ -460,12 +471,20 @@ fn parse_ports(v: Option<&Value>) -> Vec<PortMapping> {
         match parts.as_slice() {
             [target, published, ip] => {
                 if let (Ok(t), Ok(p)) = (target.parse(), published.parse()) {
-                    out.push(PortMapping { host_ip: Some((*ip).to_owned()), published: p, target: t });
+                    out.push(PortMapping {
+                        host_ip: Some((*ip).to_owned()),
+                        published: p,
+                        target: t,
+                    });
                 }
             }
             [target, published] => {
                 if let (Ok(t), Ok(p)) = (target.parse(), published.parse()) {
-                    out.push(PortMapping { host_ip: None, published: p, target: t });
+                    out.push(PortMapping {
+                        host_ip: None,
+                        published: p,
+                        target: t,
+                    });
                 }
             }
             _ => {} // a bare container port is published on a random host port: unknown here
@@ -476,11 +495,18 @@ fn parse_ports(v: Option<&Value>) -> Vec<PortMapping> {
 
 /// Bind mounts from `volumes:` (`./host:/container[:ro]` or long syntax); named volumes are
 /// not host paths and are skipped. Relative sources are relative to the file that says them.
-fn parse_volumes(v: Option<&Value>, dir: &Path, vars: &BTreeMap<String, String>) -> Vec<(PathBuf, String)> {
+fn parse_volumes(
+    v: Option<&Value>,
+    dir: &Path,
+    vars: &BTreeMap<String, String>,
+) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     for item in v.and_then(Value::as_array).into_iter().flatten() {
         let (source, target) = match item {
-            Value::Object(m) => match (m.get("source").and_then(scalar), m.get("target").and_then(scalar)) {
+            Value::Object(m) => match (
+                m.get("source").and_then(scalar),
+                m.get("target").and_then(scalar),
+            ) {
                 (Some(s), Some(t)) => (s, t),
                 _ => continue,
             },
@@ -511,16 +537,36 @@ mod tests {
         let v: Value = serde_json::json!(["7051:7051", "127.0.0.1:8051:7051/tcp", 9443, {"target": 7050, "published": "17050"}]);
         let p = parse_ports(Some(&v));
         assert_eq!(p.len(), 3);
-        assert_eq!(p[1], PortMapping { host_ip: Some("127.0.0.1".into()), published: 8051, target: 7051 });
+        assert_eq!(
+            p[1],
+            PortMapping {
+                host_ip: Some("127.0.0.1".into()),
+                published: 8051,
+                target: 7051
+            }
+        );
         assert_eq!(p[2].published, 17050);
     }
 
     #[test]
     fn bind_mounts_resolve_relative_to_the_file_and_keep_leading_parents() {
-        let v: Value = serde_json::json!(["../crypto-config/org1/tls:/etc/hyperledger/fabric/tls", "peer0.org1.example.com:/var/hyperledger/production", "/var/run/:/host/var/run/"]);
+        let v: Value = serde_json::json!([
+            "../crypto-config/org1/tls:/etc/hyperledger/fabric/tls",
+            "peer0.org1.example.com:/var/hyperledger/production",
+            "/var/run/:/host/var/run/"
+        ]);
         let m = parse_volumes(Some(&v), Path::new("../net/base"), &BTreeMap::new());
         assert_eq!(m.len(), 2, "named volumes are not host paths");
-        assert_eq!(m[0], (PathBuf::from("../net/crypto-config/org1/tls"), "/etc/hyperledger/fabric/tls".to_owned()));
-        assert_eq!(normalize(Path::new("../../a/./b/../c")), PathBuf::from("../../a/c"));
+        assert_eq!(
+            m[0],
+            (
+                PathBuf::from("../net/crypto-config/org1/tls"),
+                "/etc/hyperledger/fabric/tls".to_owned()
+            )
+        );
+        assert_eq!(
+            normalize(Path::new("../../a/./b/../c")),
+            PathBuf::from("../../a/c")
+        );
     }
 }

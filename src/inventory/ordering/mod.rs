@@ -106,7 +106,8 @@ impl Workload {
             .iter()
             .filter_map(|(host, target)| {
                 let rest = container_path.strip_prefix(target.trim_end_matches('/'))?;
-                (rest.is_empty() || rest.starts_with('/')).then(|| (target.len(), host.join(rest.trim_start_matches('/'))))
+                (rest.is_empty() || rest.starts_with('/'))
+                    .then(|| (target.len(), host.join(rest.trim_start_matches('/'))))
             })
             .max_by_key(|(len, _)| *len)
             .map(|(_, p)| p)

@@ -77,9 +77,16 @@ pub fn is_chart_template(path: &Path) -> bool {
 /// Whether text mentions what the ordering checks read; broken YAML elsewhere is not ours.
 fn mentions_ordering(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    ["kafka", "zookeeper", "zoo_", "orderer", "core_peer", "hyperledger/fabric"]
-        .iter()
-        .any(|k| lower.contains(k))
+    [
+        "kafka",
+        "zookeeper",
+        "zoo_",
+        "orderer",
+        "core_peer",
+        "hyperledger/fabric",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
 }
 
 /// Parses every YAML file (except chart templates) in parallel. Files that do not parse are
