@@ -57,6 +57,53 @@ impl ProbeError {
     }
 }
 
+/// Resolves `host:port` once, bounded by `limit`, so several connections to one endpoint do not
+/// each ask DNS.
+pub(crate) async fn resolve(
+    endpoint: &str,
+    limit: Duration,
+) -> Result<Vec<std::net::SocketAddr>, ProbeError> {
+    match tokio::time::timeout(limit, tokio::net::lookup_host(endpoint)).await {
+        Err(_) => Err(timeout(endpoint, "resolving the host name", limit)),
+        Ok(Err(e)) => Err(ProbeError::Resolve {
+            endpoint: endpoint.to_owned(),
+            reason: io_reason(&e),
+        }),
+        Ok(Ok(addrs)) => {
+            let addrs: Vec<std::net::SocketAddr> = addrs.collect();
+            if addrs.is_empty() {
+                Err(ProbeError::Resolve {
+                    endpoint: endpoint.to_owned(),
+                    reason: "no addresses".into(),
+                })
+            } else {
+                Ok(addrs)
+            }
+        }
+    }
+}
+
+/// A timeout while doing `during`, after `after`.
+pub(crate) fn timeout(endpoint: &str, during: &str, after: Duration) -> ProbeError {
+    ProbeError::Timeout {
+        endpoint: endpoint.to_owned(),
+        during: during.to_owned(),
+        after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+/// An I/O error as a lowercase fragment ("connection refused"), dropping the `(os error N)`
+/// suffix that means nothing to an operator.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = text.split(" (os error").next().unwrap_or(&text).trim();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => e.kind().to_string(),
+    }
+}
+
 /// What the live phase is asked to probe.
 #[derive(Debug, Clone, Default)]
 pub struct LiveRequest {

@@ -61,7 +61,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
-use super::{ProbeError, Timeouts};
+use super::{ProbeError, Timeouts, io_reason, resolve, timeout};
 use crate::inventory::live::{
     ClientIdentity, HandshakeFailure, NodeRole, TlsAttempt, TlsEndpoint, TlsObservation,
 };
@@ -156,28 +156,6 @@ pub async fn observe(endpoint: TlsEndpoint, timeouts: Timeouts, insecure: bool) 
         })
     });
     obs
-}
-
-/// Resolves `host:port` once for both attempts.
-async fn resolve(address: &str, limit: Duration) -> Result<Vec<SocketAddr>, ProbeError> {
-    match tokio::time::timeout(limit, tokio::net::lookup_host(address)).await {
-        Err(_) => Err(timeout(address, "resolving the host name", limit)),
-        Ok(Err(e)) => Err(ProbeError::Resolve {
-            endpoint: address.to_owned(),
-            reason: io_reason(&e),
-        }),
-        Ok(Ok(addrs)) => {
-            let addrs: Vec<SocketAddr> = addrs.collect();
-            if addrs.is_empty() {
-                Err(ProbeError::Resolve {
-                    endpoint: address.to_owned(),
-                    reason: "no addresses".into(),
-                })
-            } else {
-                Ok(addrs)
-            }
-        }
-    }
 }
 
 /// Connects to the first address that accepts, all within `limit`.
@@ -1371,26 +1349,6 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watch<S> {
 /// Locks a probe-local mutex; a poisoned one (a panic elsewhere) still holds usable data.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn timeout(endpoint: &str, during: &str, after: Duration) -> ProbeError {
-    ProbeError::Timeout {
-        endpoint: endpoint.to_owned(),
-        during: during.to_owned(),
-        after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
-    }
-}
-
-/// An I/O error as a lowercase fragment ("connection refused"), dropping the `(os error N)`
-/// suffix that means nothing to an operator.
-fn io_reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text).trim();
-    if text.is_empty() {
-        e.kind().to_string()
-    } else {
-        lowercase_first(text)
-    }
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::{ProbeError, Timeouts};
+use super::{ProbeError, Timeouts, io_reason, resolve, timeout};
 use crate::inventory::live::{ZkMode, ZkNodeState, ZkObservation};
 
 /// The words asked, in the order their errors are reported when none of them got an answer.
@@ -57,29 +57,6 @@ pub async fn observe(endpoint: &str, timeouts: Timeouts) -> ZkObservation {
     ZkObservation {
         endpoint: endpoint.to_owned(),
         result,
-    }
-}
-
-/// Resolves `host:port` once, so the four connections do not each ask DNS.
-async fn resolve(endpoint: &str, limit: Duration) -> Result<Vec<SocketAddr>, ProbeError> {
-    let lookup = tokio::net::lookup_host(endpoint);
-    match tokio::time::timeout(limit, lookup).await {
-        Err(_) => Err(timeout(endpoint, "resolving the host name", limit)),
-        Ok(Err(e)) => Err(ProbeError::Resolve {
-            endpoint: endpoint.to_owned(),
-            reason: io_reason(&e),
-        }),
-        Ok(Ok(addrs)) => {
-            let addrs: Vec<SocketAddr> = addrs.collect();
-            if addrs.is_empty() {
-                Err(ProbeError::Resolve {
-                    endpoint: endpoint.to_owned(),
-                    reason: "no addresses".into(),
-                })
-            } else {
-                Ok(addrs)
-            }
-        }
     }
 }
 
@@ -157,26 +134,6 @@ async fn connect(
             reason: io_reason(&e),
         }),
         Ok(Ok(s)) => Ok(s),
-    }
-}
-
-fn timeout(endpoint: &str, during: &str, after: Duration) -> ProbeError {
-    ProbeError::Timeout {
-        endpoint: endpoint.to_owned(),
-        during: during.to_owned(),
-        after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
-    }
-}
-
-/// An I/O error as a lowercase fragment ("connection refused"), dropping the `(os error N)`
-/// suffix that means nothing to an operator.
-fn io_reason(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text).trim();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => e.kind().to_string(),
     }
 }
 
