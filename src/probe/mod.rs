@@ -83,6 +83,32 @@ pub(crate) async fn resolve(
     }
 }
 
+/// Connects to the first of `addrs` that accepts, all within `limit`.
+pub(crate) async fn connect(
+    endpoint: &str,
+    addrs: &[std::net::SocketAddr],
+    limit: Duration,
+) -> Result<tokio::net::TcpStream, ProbeError> {
+    let attempt = async {
+        let mut last = None;
+        for addr in addrs {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no addresses")))
+    };
+    match tokio::time::timeout(limit, attempt).await {
+        Err(_) => Err(timeout(endpoint, "connecting", limit)),
+        Ok(Err(e)) => Err(ProbeError::Connect {
+            endpoint: endpoint.to_owned(),
+            reason: io_reason(&e),
+        }),
+        Ok(Ok(s)) => Ok(s),
+    }
+}
+
 /// A timeout while doing `during`, after `after`.
 pub(crate) fn timeout(endpoint: &str, during: &str, after: Duration) -> ProbeError {
     ProbeError::Timeout {

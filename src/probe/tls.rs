@@ -61,7 +61,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
-use super::{ProbeError, Timeouts, io_reason, resolve, timeout};
+use super::{ProbeError, Timeouts, connect, io_reason, resolve};
 use crate::inventory::live::{
     ClientIdentity, HandshakeFailure, NodeRole, TlsAttempt, TlsEndpoint, TlsObservation,
 };
@@ -156,32 +156,6 @@ pub async fn observe(endpoint: TlsEndpoint, timeouts: Timeouts, insecure: bool) 
         })
     });
     obs
-}
-
-/// Connects to the first address that accepts, all within `limit`.
-async fn connect(
-    address: &str,
-    addrs: &[SocketAddr],
-    limit: Duration,
-) -> Result<TcpStream, ProbeError> {
-    let attempt = async {
-        let mut last = None;
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(s) => return Ok(s),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| io::Error::other("no addresses")))
-    };
-    match tokio::time::timeout(limit, attempt).await {
-        Err(_) => Err(timeout(address, "connecting", limit)),
-        Ok(Err(e)) => Err(ProbeError::Connect {
-            endpoint: address.to_owned(),
-            reason: io_reason(&e),
-        }),
-        Ok(Ok(s)) => Ok(s),
-    }
 }
 
 /// One connection: TCP, TLS, gRPC. `Err` only when TCP could not connect.

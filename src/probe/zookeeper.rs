@@ -17,12 +17,10 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-use super::{ProbeError, Timeouts, io_reason, resolve, timeout};
+use super::{ProbeError, Timeouts, connect, io_reason, resolve, timeout};
 use crate::inventory::live::{ZkMode, ZkNodeState, ZkObservation};
 
 /// The words asked, in the order their errors are reported when none of them got an answer.
@@ -109,32 +107,6 @@ async fn ask(
         });
     }
     Ok(String::from_utf8_lossy(&answer).into_owned())
-}
-
-/// Connects to the first address that accepts, all within `limit`.
-async fn connect(
-    endpoint: &str,
-    addrs: &[SocketAddr],
-    limit: Duration,
-) -> Result<TcpStream, ProbeError> {
-    let attempt = async {
-        let mut last = None;
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(s) => return Ok(s),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| std::io::Error::other("no addresses")))
-    };
-    match tokio::time::timeout(limit, attempt).await {
-        Err(_) => Err(timeout(endpoint, "connecting", limit)),
-        Ok(Err(e)) => Err(ProbeError::Connect {
-            endpoint: endpoint.to_owned(),
-            reason: io_reason(&e),
-        }),
-        Ok(Ok(s)) => Ok(s),
-    }
 }
 
 /// Builds the node state from the answers to [`WORDS`], in that order.
