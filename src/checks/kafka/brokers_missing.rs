@@ -59,10 +59,8 @@ impl Check for BrokersMissing {
 
 /// How many brokers the cluster should have registered: the number of distinct bootstrap
 /// endpoints given (compared trimmed and case-insensitively; two names for one broker count
-/// twice). `None` when no Kafka endpoint was given.
-///
-/// The count of brokers deployed in static configuration (compose files, manifests) is meant
-/// to join this, the larger of the two winning.
+/// twice), or the number of brokers the artifacts deploy when they describe exactly one Kafka
+/// cluster, the larger of the two winning. `None` when no Kafka endpoint was given.
 fn expected_brokers(inv: &Inventory) -> Option<usize> {
     let bootstrap = &inv.live.kafka.as_ref()?.bootstrap;
     let distinct: BTreeSet<String> = bootstrap
@@ -70,13 +68,36 @@ fn expected_brokers(inv: &Inventory) -> Option<usize> {
         .map(|e| e.trim().to_ascii_lowercase())
         .filter(|e| !e.is_empty())
         .collect();
-    (!distinct.is_empty()).then_some(distinct.len())
+    let clusters: Vec<usize> = inv
+        .ordering
+        .networks()
+        .iter()
+        .map(|n| n.count(crate::inventory::ordering::Component::Kafka) as usize)
+        .filter(|&k| k > 0)
+        .collect();
+    let deployed = match clusters.as_slice() {
+        [k] => *k,
+        _ => 0,
+    };
+    let expected = distinct.len().max(deployed);
+    (expected > 0).then_some(expected)
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::partition_without_leader::live_testing::*;
     use super::*;
+
+    #[test]
+    fn deployed_brokers_in_the_artifacts_raise_the_expectation() {
+        let mut inv = inventory(healthy());
+        inv.ordering.workloads = (0..5)
+            .map(|i| crate::checks::kafka::testing::broker(&format!("kafka{i}"), &[]))
+            .collect();
+        let out = BrokersMissing.evaluate(&ctx(), &inv);
+        assert_eq!(out[0].status, Status::Fail, "{}", out[0].message);
+        assert_eq!(out[0].evidence["expected"], 5);
+    }
 
     #[test]
     fn all_expected_brokers_registered_passes() {
