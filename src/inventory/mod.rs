@@ -10,6 +10,7 @@ use crate::report::{Target, TargetKind};
 pub mod artifacts;
 pub mod cert;
 pub mod chain;
+pub mod dns;
 pub mod endpoints;
 pub mod key;
 pub mod layout;
