@@ -14,6 +14,8 @@ pub struct LiveState {
     pub kafka: Option<KafkaObservation>,
     /// One observation per TLS endpoint probed (peers and orderers), in the order given.
     pub tls: Vec<TlsObservation>,
+    /// Name lookups made for chaincode resolver contexts (`--dns-server`, `--docker`, probe logs).
+    pub dns: Vec<crate::inventory::dns::DnsObservation>,
     /// The live phase hit its overall deadline (`--timeout`) before every probe answered.
     pub deadline_hit: bool,
 }

@@ -6,7 +6,9 @@
 //! live containers) feeds it.
 
 pub mod candidates;
+pub mod lookup;
 pub mod resolver;
 
 pub use candidates::candidates;
+pub use lookup::{CandidateAnswer, CandidateOutcome, DnsObservation, NameResolution, Vantage};
 pub use resolver::{Nameserver, ResolverConfig};
