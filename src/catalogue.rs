@@ -71,6 +71,7 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../checks/zookeeper.yaml"),
     ),
     ("checks/tls.yaml", include_str!("../checks/tls.yaml")),
+    ("checks/dns.yaml", include_str!("../checks/dns.yaml")),
 ];
 
 #[derive(Debug, thiserror::Error)]

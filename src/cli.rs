@@ -41,6 +41,38 @@ pub enum Command {
         /// Check id, e.g. X509-001 (case-insensitive).
         id: String,
     },
+    /// Print manifests to apply in a cluster.
+    Render {
+        #[command(subcommand)]
+        command: RenderCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RenderCommand {
+    /// DaemonSets that look names up on every node the way chaincode would: one with the
+    /// Docker daemon's resolver (docker-launched chaincode), one with the chaincode pods' own.
+    /// Their logs feed `fabcheck check --dns-probe-log`.
+    DnsProbe(DnsProbeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DnsProbeArgs {
+    /// Namespace the probes run in: the chaincode pods' (ClusterFirst searches it first).
+    #[arg(long, value_name = "NS")]
+    pub namespace: String,
+    /// Artifacts to take the names and the Docker/peer DNS settings from.
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
+    /// A name to look up (repeatable), in addition to those the artifacts give.
+    #[arg(long = "name", value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Image with /bin/sh and glibc's getent.
+    #[arg(long, value_name = "IMAGE", default_value = crate::probe::dns_pod::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Render only the chaincode-pod probe (no docker-launched chaincode on this cluster).
+    #[arg(long)]
+    pub no_docker: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +179,33 @@ pub struct CheckArgs {
     /// YAML file of waivers (id, target, reason, expires); waived findings do not gate.
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
+
+    /// Resolve the chaincode names from here against this DNS server, IP[:PORT], with each
+    /// chaincode resolver's search list, ndots, timeout and attempts; repeatable.
+    #[arg(long = "dns-server", value_name = "IP[:PORT]")]
+    pub dns_servers: Vec<String>,
+
+    /// Docker endpoint (unix:///var/run/docker.sock, tcp://HOST:PORT) on which to launch a probe
+    /// container the way each peer launches chaincode, and resolve its names inside it.
+    #[arg(long, value_name = "ENDPOINT")]
+    pub docker: Option<String>,
+
+    /// Image for the --docker probe container: must be on the daemon (nothing is pulled) and
+    /// have glibc's getent, like the chaincode runtime image.
+    #[arg(long, value_name = "IMAGE", default_value = "hyperledger/fabric-baseos:latest")]
+    pub docker_image: String,
+
+    /// Log of a `fabcheck render dns-probe` pod (kubectl logs); repeatable.
+    #[arg(long = "dns-probe-log", value_name = "FILE")]
+    pub dns_probe_logs: Vec<PathBuf>,
+
+    /// The cluster DNS Service IP, when the artifacts do not include the kube-dns Service.
+    #[arg(long, value_name = "IP")]
+    pub cluster_dns: Option<std::net::IpAddr>,
+
+    /// The cluster domain (default cluster.local, or what the artifacts say).
+    #[arg(long, value_name = "DOMAIN")]
+    pub cluster_domain: Option<String>,
 
     /// When to colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -264,6 +323,18 @@ pub struct CheckConfig {
     pub selection: Selection,
     pub waivers: Option<PathBuf>,
     pub color: ColorChoice,
+    pub dns: DnsOptions,
+}
+
+/// The chaincode-DNS options of a `check` run.
+#[derive(Debug, Clone, Default)]
+pub struct DnsOptions {
+    pub servers: Vec<std::net::SocketAddr>,
+    pub docker: Option<String>,
+    pub docker_image: String,
+    pub probe_logs: Vec<PathBuf>,
+    pub cluster_dns: Option<std::net::IpAddr>,
+    pub cluster_domain: Option<String>,
 }
 
 /// What to do, validated.
@@ -272,6 +343,7 @@ pub enum Config {
     Check(Box<CheckConfig>),
     ListChecks(ListFormat),
     Explain(String),
+    RenderDnsProbe(DnsProbeArgs),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -283,11 +355,13 @@ pub enum ConfigError {
     #[error("failed to use --output: {0}")]
     Outputs(String),
     #[error(
-        "failed to start a check: nothing to check (give --artifacts, --zookeeper, --kafka, --endpoints or --endpoint)"
+        "failed to start a check: nothing to check (give --artifacts, --zookeeper, --kafka, --endpoints, --endpoint or --dns-probe-log)"
     )]
     NoSource,
     #[error("failed to use {flag}: {reason}")]
     BadEndpoint { flag: &'static str, reason: String },
+    #[error("failed to use {flag}: it resolves the names the artifacts give; add --artifacts DIR")]
+    NeedsArtifacts { flag: &'static str },
     #[error("failed to use {flag}: the duration must be positive")]
     ZeroDuration { flag: &'static str },
 }
@@ -299,6 +373,9 @@ impl Cli {
                 command: ChecksCommand::List { format },
             } => Ok(Config::ListChecks(format)),
             Command::Explain { id } => Ok(Config::Explain(id)),
+            Command::Render {
+                command: RenderCommand::DnsProbe(args),
+            } => Ok(Config::RenderDnsProbe(args)),
             Command::Check(args) => {
                 let at = args
                     .at
@@ -314,6 +391,7 @@ impl Cli {
                     && args.kafka.is_empty()
                     && args.endpoints.is_none()
                     && args.endpoint_flags.is_empty()
+                    && args.dns_probe_logs.is_empty()
                 {
                     return Err(ConfigError::NoSource);
                 }
@@ -321,6 +399,23 @@ impl Cli {
                     for endpoint in list {
                         check_endpoint(flag, endpoint)?;
                     }
+                }
+                let dns_servers = args
+                    .dns_servers
+                    .iter()
+                    .map(|s| {
+                        crate::probe::dns::parse_server(s).map_err(|reason| {
+                            ConfigError::BadEndpoint {
+                                flag: "--dns-server",
+                                reason,
+                            }
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                if (!dns_servers.is_empty() || args.docker.is_some()) && args.artifacts.is_none() {
+                    return Err(ConfigError::NeedsArtifacts {
+                        flag: if dns_servers.is_empty() { "--docker" } else { "--dns-server" },
+                    });
                 }
                 let stdout_outputs = args.outputs.iter().filter(|o| o.path.is_none()).count();
                 if stdout_outputs > 1 {
@@ -356,6 +451,14 @@ impl Cli {
                     },
                     waivers: args.waivers,
                     color: args.color,
+                    dns: DnsOptions {
+                        servers: dns_servers,
+                        docker: args.docker,
+                        docker_image: args.docker_image,
+                        probe_logs: args.dns_probe_logs,
+                        cluster_dns: args.cluster_dns,
+                        cluster_domain: args.cluster_domain,
+                    },
                 })))
             }
         }

@@ -36,6 +36,8 @@ pub enum RunError {
     Waivers(#[from] waiver::WaiverError),
     #[error(transparent)]
     Endpoints(#[from] inventory::endpoints::EndpointsError),
+    #[error(transparent)]
+    Render(#[from] probe::dns_pod::RenderError),
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
     UnknownCheck(String),
     #[error("failed to write {path}: {source}")]
@@ -53,6 +55,7 @@ impl RunError {
             | RunError::Waivers(_)
             | RunError::Endpoints(_)
             | RunError::UnknownCheck(_)
+            | RunError::Render(_)
             | RunError::Output { .. } => exit::USAGE,
         }
     }
@@ -74,6 +77,14 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
                 .get(&id)
                 .ok_or(RunError::UnknownCheck(id))?;
             explain(entry, stdout).map_err(stdout_err)?;
+            Ok(exit::SUCCESS)
+        }
+        Config::RenderDnsProbe(args) => {
+            let (yaml, notes) = render_dns_probe(&args)?;
+            for note in notes {
+                eprintln!("fabcheck: note: {note}");
+            }
+            stdout.write_all(yaml.as_bytes()).map_err(stdout_err)?;
             Ok(exit::SUCCESS)
         }
         Config::Check(check) => {
@@ -122,6 +133,11 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
         ));
         tls_endpoints.extend(inventory::endpoints::from_compose(&inventory.ordering));
     }
+    if check.dns.cluster_dns.is_some() || check.dns.cluster_domain.is_some() {
+        inventory
+            .dns
+            .set_cluster(check.dns.cluster_dns, check.dns.cluster_domain.clone());
+    }
     let mut sources: Vec<String> = Vec::new();
     if check.artifacts.is_some() {
         sources.push(std::mem::take(&mut inventory.source));
@@ -145,6 +161,17 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
         timeouts: check.probe_timeouts,
         total: check.live_timeout,
     });
+    inventory.live.dns = probe::chaincode::observe(
+        &probe::chaincode::DnsRequest {
+            servers: check.dns.servers.clone(),
+            docker: check.dns.docker.clone(),
+            docker_image: check.dns.docker_image.clone(),
+            probe_logs: check.dns.probe_logs.clone(),
+            concurrency: check.concurrency.max(64),
+            total: check.live_timeout,
+        },
+        &inventory.dns.contexts,
+    );
     inventory::endpoints::add_served_certificates(&mut inventory);
     let ctx = Context::new(
         check.at.unwrap_or_else(OffsetDateTime::now_utc),
@@ -158,6 +185,73 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
     let source = std::mem::take(&mut inventory.source);
     drop_in_background(inventory);
     Ok((Report::new(rfc3339(ctx.now), source, findings), unreachable))
+}
+
+/// The in-cluster DNS probe manifests for `render dns-probe`: names and Docker settings from the
+/// artifacts' chaincode resolver contexts (and `--name`), rendered as YAML; plus notes where the
+/// pod settings cannot mirror Docker's exactly.
+fn render_dns_probe(args: &cli::DnsProbeArgs) -> Result<(String, Vec<String>), RunError> {
+    use inventory::dns::{Runtime, SettingSource};
+    use probe::dns_pod::{DnsProbeSpec, DockerDns, PodDns};
+    let inventory = match &args.artifacts {
+        Some(dir) => inventory::artifacts::gather(dir)?,
+        None => inventory::Inventory::default(),
+    };
+    let mut names: Vec<String> = inventory
+        .dns
+        .contexts
+        .iter()
+        .flat_map(|c| c.names.iter().map(|n| n.name.clone()))
+        .chain(args.names.iter().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    // Docker's settings as the first docker-launching peer's chaincode gets them; parts that
+    // come from the node itself are left to dnsPolicy Default, which reads the node's file.
+    let docker = (!args.no_docker).then(|| {
+        let ctx = inventory
+            .dns
+            .contexts
+            .iter()
+            .find(|c| matches!(c.runtime, Runtime::Docker { .. }));
+        let configured = |s: &SettingSource| {
+            matches!(s, SettingSource::Peer(_) | SettingSource::Daemon(_))
+        };
+        match ctx {
+            Some(c) => DockerDns {
+                nameservers: if configured(&c.nameservers_from) {
+                    c.config.nameservers.iter().map(|n| n.ip.to_string()).collect()
+                } else {
+                    Vec::new()
+                },
+                searches: if configured(&c.search_from) {
+                    c.config.search.clone()
+                } else {
+                    Vec::new()
+                },
+                options: if configured(&c.options_from) {
+                    vec![
+                        format!("ndots:{}", c.config.ndots),
+                        format!("timeout:{}", c.config.timeout),
+                        format!("attempts:{}", c.config.attempts),
+                    ]
+                } else {
+                    Vec::new()
+                },
+            },
+            None => DockerDns::default(),
+        }
+    });
+    let manifests = probe::dns_pod::render(&DnsProbeSpec {
+        namespace: args.namespace.clone(),
+        image: args.image.clone(),
+        names,
+        docker,
+        pod: PodDns::cluster_first(),
+    })?;
+    let yaml = probe::dns_pod::render_yaml(&manifests.daemon_sets)?;
+    drop_in_background(inventory);
+    Ok((yaml, manifests.notes))
 }
 
 /// Frees a large value on another thread. A 10,000-certificate inventory or report is

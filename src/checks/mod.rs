@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::inventory::Inventory;
 use crate::report::{Finding, Outcome, Status, Target, TargetKind};
 
+pub mod dns;
 pub mod kafka;
 pub mod tls;
 pub mod x509;
@@ -71,6 +72,15 @@ pub static REGISTRY: &[&dyn Check] = &[
     &tls::alpn_not_h2::AlpnNotH2,
     &tls::grpc_not_answering::GrpcNotAnswering,
     &tls::slow_handshake::SlowHandshake,
+    &dns::cluster_dns_missing::ClusterDnsMissing,
+    &dns::search_cannot_complete::SearchCannotComplete,
+    &dns::ndots_too_low::NdotsTooLow,
+    &dns::lookup_outlasts_startup::LookupOutlastsStartup,
+    &dns::setting_not_applied::SettingNotApplied,
+    &dns::network_mode_unusable::NetworkModeUnusable,
+    &dns::resolver_config_invalid::ResolverConfigInvalid,
+    &dns::name_does_not_resolve::NameDoesNotResolve,
+    &dns::resolved_outside_cluster::ResolvedOutsideCluster,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.

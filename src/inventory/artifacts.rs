@@ -143,7 +143,13 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         })
         .map(|y| y.path.clone())
         .collect();
-    inventory.ordering = super::ordering::gather(&config_files);
+    let (ordering, docs) = super::ordering::gather_with_docs(&config_files);
+    let all_paths: Vec<PathBuf> = yields.iter().map(|y| y.path.clone()).collect();
+    inventory.dns = super::dns::DnsInventory::gather(&docs, &all_paths, &ordering.workloads, |p| {
+        display(p)
+    });
+    drop(docs);
+    inventory.ordering = ordering;
     inventory.config_files = config_files;
     for y in yields {
         inventory.certs.extend(y.certs);

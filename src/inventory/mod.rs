@@ -92,6 +92,8 @@ pub struct Inventory {
     pub ordering: ordering::OrderingConfig,
     /// Configuration files found (YAML, JSON, templates), for gatherers that read them later.
     pub config_files: Vec<std::path::PathBuf>,
+    /// Chaincode resolver contexts and where their settings come from.
+    pub dns: dns::DnsInventory,
     /// What live probes observed (empty unless endpoints were given).
     pub live: live::LiveState,
 }

@@ -4,6 +4,10 @@
 
 use std::time::Duration;
 
+pub mod chaincode;
+pub mod dns;
+pub mod dns_pod;
+pub mod docker;
 pub mod kafka;
 pub mod tls;
 pub mod zookeeper;

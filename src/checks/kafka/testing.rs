@@ -37,6 +37,7 @@ fn workload(name: &str, component: Component, env: &[(&str, &str)]) -> Workload 
         computed_at_start: vec![],
         ports: vec![],
         mounts: vec![],
+        pod: None,
     }
 }
 

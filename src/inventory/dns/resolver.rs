@@ -107,6 +107,20 @@ impl ResolverConfig {
         }
     }
 
+    /// Builds a configuration from lists as Docker and Kubernetes take them (`Dns`,
+    /// `DnsSearch`, `DnsOptions`; `dnsConfig`), with the same limits as a resolv.conf.
+    pub fn from_parts(nameservers: &[String], search: &[String], options: &[String]) -> Self {
+        let mut c = ResolverConfig::default();
+        for ns in nameservers {
+            c.add_nameserver(ns);
+        }
+        c.set_search(search.iter().cloned());
+        for o in options {
+            c.add_option(o);
+        }
+        c
+    }
+
     /// Parses a resolv.conf. The last `search` or `domain` line wins, as in glibc.
     pub fn from_resolv_conf(text: &str) -> ResolverConfig {
         let mut c = ResolverConfig::default();

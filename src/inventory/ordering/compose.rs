@@ -127,6 +127,7 @@ pub fn gather(docs: &[YamlFile], config: &mut OrderingConfig) {
                 computed_at_start: resolved.commands,
                 ports: resolved.ports,
                 mounts: resolved.mounts,
+                pod: None,
             };
             // Same service name in the same folder: later files override earlier ones.
             match merged.entry((workload.scope.clone(), name.clone())) {

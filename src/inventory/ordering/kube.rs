@@ -4,12 +4,15 @@
 //! select them, for the names other workloads use.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde_json::Value;
 
 use super::helm::TEMPLATE_MARK;
 use super::yaml::{YamlFile, scalar};
-use super::{ConfigNote, NoteKind, OrderingConfig, Replicas, Setting, Workload, classify};
+use super::{
+    ConfigNote, NoteKind, OrderingConfig, PodSettings, Replicas, Setting, Workload, classify,
+};
 use crate::inventory::Origin;
 
 /// Services per (folder, namespace): name and label selector.
@@ -145,6 +148,9 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
                 .get("spec")
                 .and_then(|s| s.get("containers"))
                 .and_then(Value::as_array);
+            let pod_spec = pod.get("spec");
+            let pod_settings = pod_settings(pod_spec, &ns);
+            let host_paths = host_path_volumes(pod_spec);
             for container in containers.into_iter().flatten() {
                 let cname = container
                     .get("name")
@@ -215,6 +221,18 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
                     .filter_map(scalar)
                     .collect::<Vec<_>>()
                     .join(" ");
+                let mounts: Vec<(PathBuf, String)> = container
+                    .get("volumeMounts")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|m| {
+                        let host = host_paths.get(&m.get("name").and_then(scalar)?)?;
+                        Some((PathBuf::from(host), m.get("mountPath").and_then(scalar)?))
+                    })
+                    .collect();
+                let mut pod_settings = pod_settings.clone();
+                pod_settings.sidecars.retain(|(n, _, _)| *n != cname);
                 let mut names = hostnames.clone();
                 names.push(cname.clone());
                 names.sort();
@@ -235,11 +253,85 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
                         Vec::new()
                     },
                     ports: Vec::new(),
-                    mounts: Vec::new(),
+                    mounts,
+                    pod: Some(pod_settings),
                 });
             }
         }
     }
+}
+
+/// The pod-level settings every container of the pod shares.
+fn pod_settings(spec: Option<&Value>, namespace: &str) -> PodSettings {
+    let strings = |v: Option<&Value>| -> Vec<String> {
+        v.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(scalar)
+            .collect()
+    };
+    let dns_config = spec.and_then(|s| s.get("dnsConfig"));
+    let options = dns_config
+        .and_then(|c| c.get("options"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            let name = o.get("name").and_then(scalar)?;
+            Some(match o.get("value").and_then(scalar) {
+                Some(v) => format!("{name}:{v}"),
+                None => name,
+            })
+        })
+        .collect();
+    let sidecars = spec
+        .and_then(|s| s.get("containers"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let command = ["command", "args"]
+                .iter()
+                .filter_map(|k| c.get(*k).and_then(Value::as_array))
+                .flatten()
+                .filter_map(scalar)
+                .collect::<Vec<_>>()
+                .join(" ");
+            (
+                c.get("name").and_then(scalar).unwrap_or_default(),
+                c.get("image").and_then(scalar).unwrap_or_default(),
+                command,
+            )
+        })
+        .collect();
+    PodSettings {
+        namespace: namespace.to_owned(),
+        dns_policy: spec
+            .and_then(|s| s.get("dnsPolicy"))
+            .and_then(scalar)
+            .unwrap_or_else(|| "ClusterFirst".to_owned()),
+        dns_nameservers: strings(dns_config.and_then(|c| c.get("nameservers"))),
+        dns_searches: strings(dns_config.and_then(|c| c.get("searches"))),
+        dns_options: options,
+        host_network: spec
+            .and_then(|s| s.get("hostNetwork"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        sidecars,
+    }
+}
+
+/// Volume name → host path, for the pod's `hostPath` volumes.
+fn host_path_volumes(spec: Option<&Value>) -> BTreeMap<String, String> {
+    spec.and_then(|s| s.get("volumes"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| {
+            let path = v.get("hostPath")?.get("path").and_then(scalar)?;
+            Some((v.get("name").and_then(scalar)?, path))
+        })
+        .collect()
 }
 
 fn env_value(

@@ -87,8 +87,26 @@ pub struct Workload {
     pub computed_at_start: Vec<String>,
     /// Published ports (compose `ports:`): (host address, host port, container port).
     pub ports: Vec<PortMapping>,
-    /// Bind mounts (compose `volumes:`): host path → container path.
+    /// Bind mounts: host path → container path (compose `volumes:`, Kubernetes `hostPath`).
     pub mounts: Vec<(PathBuf, String)>,
+    /// The pod around a Kubernetes container: namespace, DNS policy, its other containers.
+    pub pod: Option<PodSettings>,
+}
+
+/// What a Kubernetes pod spec says beyond one container: where names resolve from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodSettings {
+    pub namespace: String,
+    /// `dnsPolicy` as written (`ClusterFirst` when absent, as Kubernetes defaults it).
+    pub dns_policy: String,
+    pub dns_nameservers: Vec<String>,
+    pub dns_searches: Vec<String>,
+    /// `dnsConfig.options` as `name` or `name:value`.
+    pub dns_options: Vec<String>,
+    pub host_network: bool,
+    /// The pod's other containers (name, image, command and args joined), e.g. a
+    /// Docker-in-Docker sidecar whose `dockerd` flags set the chaincode resolver.
+    pub sidecars: Vec<(String, String, String)>,
 }
 
 /// A container port published on the host.
@@ -294,6 +312,11 @@ pub fn classify(image: Option<&str>, env: &BTreeMap<String, Setting>) -> Compone
 
 /// Gathers ordering-service configuration from the YAML (and template) files of a tree.
 pub fn gather(files: &[PathBuf]) -> OrderingConfig {
+    gather_with_docs(files).0
+}
+
+/// [`gather`], also handing back the parsed YAML documents for other gatherers.
+pub fn gather_with_docs(files: &[PathBuf]) -> (OrderingConfig, Vec<yaml::YamlFile>) {
     let mut config = OrderingConfig::default();
     let docs = yaml::load_all(files, &mut config.notes);
     let charts = helm::render_charts(files, &mut config.notes);
@@ -320,7 +343,7 @@ pub fn gather(files: &[PathBuf]) -> OrderingConfig {
         .notes
         .sort_by(|a, b| (&a.origin, a.kind).cmp(&(&b.origin, b.kind)));
     config.notes.dedup();
-    config
+    (config, docs)
 }
 
 #[cfg(test)]
@@ -376,6 +399,7 @@ mod tests {
             computed_at_start: vec![],
             ports: vec![],
             mounts: vec![],
+            pod: None,
         };
         w.env.insert(
             "KAFKA_MESSAGE_MAX_BYTES".into(),

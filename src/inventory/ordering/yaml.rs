@@ -84,6 +84,12 @@ fn mentions_ordering(text: &str) -> bool {
         "orderer",
         "core_peer",
         "hyperledger/fabric",
+        // What the chaincode-DNS gatherer reads: the cluster DNS Service, kubelet settings,
+        // peer core.yaml files.
+        "kube-dns",
+        "coredns",
+        "clusterdns",
+        "chaincodelistenaddress",
     ]
     .iter()
     .any(|k| lower.contains(k))

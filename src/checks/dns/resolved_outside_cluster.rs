@@ -1,0 +1,80 @@
+//! DNS-009 `resolved-outside-cluster`: a Service name was answered for the name as written —
+//! by an upstream server, before the cluster domain was tried.
+
+use super::name_does_not_resolve::{observation_target, sequence};
+use crate::checks::{Check, nothing_to_check};
+use crate::context::Context;
+use crate::inventory::Inventory;
+use crate::report::{Outcome, Status};
+
+pub struct ResolvedOutsideCluster;
+
+impl Check for ResolvedOutsideCluster {
+    fn id(&self) -> &'static str {
+        "DNS-009"
+    }
+
+    fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
+        let suffix = format!(".svc.{}", inv.dns.cluster_domain());
+        let mut out = Vec::new();
+        for obs in inv.live.dns.iter().filter(|o| o.failure.is_none()) {
+            for r in &obs.results {
+                let Some((query, addrs)) = r.matched() else { continue };
+                let in_cluster = |q: &str| q.trim_end_matches('.').ends_with(&suffix);
+                // Only names the search list could have put in the cluster are judged.
+                if in_cluster(&r.name) || !r.candidates.iter().any(|c| in_cluster(&c.query)) {
+                    continue;
+                }
+                let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                let o = Outcome::new(Status::Pass, observation_target(obs), String::new())
+                    .with("name", r.name.clone())
+                    .with("matched", query.to_owned())
+                    .with("addresses", addrs.clone())
+                    .with("candidates", sequence(r));
+                out.push(if in_cluster(query) {
+                    let mut o = o;
+                    o.message = format!("{} was answered in the cluster domain, as {query}", r.name);
+                    o
+                } else {
+                    let mut o = o;
+                    o.status = Status::Warn;
+                    o.message = format!(
+                        "{} was answered as written ({query} → {}) before any cluster domain was tried: that is not the Service's address",
+                        r.name,
+                        addrs.join(", ")
+                    );
+                    o
+                });
+            }
+        }
+        if out.is_empty() {
+            return nothing_to_check(inv, "resolved service names from live lookups");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::inventory::dns::{CandidateAnswer, CandidateOutcome, NameResolution};
+
+    #[test]
+    fn an_upstream_answer_for_the_raw_name_warns() {
+        let p = k8s_peer("peer0", "org1", &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")]);
+        let wrong = NameResolution {
+            name: "peer0.org1".into(),
+            candidates: vec![
+                CandidateOutcome { query: "peer0.org1".into(), answer: CandidateAnswer::Addresses(vec!["203.0.113.7".parse().unwrap()]) },
+                CandidateOutcome { query: "peer0.org1.svc.cluster.local".into(), answer: CandidateAnswer::NotAsked },
+            ],
+        };
+        let mut right = wrong.clone();
+        right.candidates[0].answer = CandidateAnswer::NoSuchName;
+        right.candidates[1].answer = CandidateAnswer::Addresses(vec!["10.96.1.1".parse().unwrap()]);
+        let out = ResolvedOutsideCluster.evaluate(&ctx(), &observed(inventory(vec![p], None, None), vec![wrong, right], None));
+        assert_eq!(statuses(&out), vec![Status::Warn, Status::Pass]);
+        assert!(out[0].message.contains("203.0.113.7"), "{}", out[0].message);
+    }
+}

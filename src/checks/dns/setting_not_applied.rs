@@ -1,0 +1,80 @@
+//! DNS-005 `setting-not-applied`: a DNS setting is written but inert — a misspelled key, a
+//! variable or template no one expands, or the line commented out.
+
+use crate::checks::Check;
+use crate::context::Context;
+use crate::inventory::Inventory;
+use crate::inventory::dns::DnsNoteKind;
+use crate::report::{Outcome, Status, Target, TargetKind};
+
+pub struct SettingNotApplied;
+
+impl Check for SettingNotApplied {
+    fn id(&self) -> &'static str {
+        "DNS-005"
+    }
+
+    fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
+        notes_as_outcomes(
+            inv,
+            &[DnsNoteKind::MisspelledKey, DnsNoteKind::Unexpanded, DnsNoteKind::CommentedOut],
+            "DNS settings for chaincode",
+        )
+    }
+}
+
+/// One `fail` per note of `kinds`, or a `pass` over the whole source when there is none
+/// among peers that resolve names (a `skip` when there are no such peers at all).
+pub fn notes_as_outcomes(inv: &Inventory, kinds: &[DnsNoteKind], what: &str) -> Vec<Outcome> {
+    let notes: Vec<Outcome> = inv
+        .dns
+        .notes
+        .iter()
+        .filter(|n| kinds.contains(&n.kind))
+        .map(|n| {
+            Outcome::new(
+                Status::Fail,
+                Target::new(TargetKind::File, n.origin.path.clone()).with_locator(n.origin.locator.clone()),
+                n.message.clone(),
+            )
+            .with("kind", format!("{:?}", n.kind))
+        })
+        .collect();
+    if !notes.is_empty() {
+        return notes;
+    }
+    if inv.dns.contexts.is_empty() && inv.dns.files.daemons.is_empty() {
+        return crate::checks::nothing_to_check(inv, "peers or Docker daemon options");
+    }
+    vec![Outcome::new(
+        Status::Pass,
+        Target::new(TargetKind::Source, inv.source.clone()),
+        format!("every {what} found is one that takes effect"),
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn misspelled_key_with_an_unexpanded_variable_fails() {
+        // cello's peer manifests: CORE_VM_HOSTCONFIG_DNS=$NGINX_PROXY_DNS.
+        let p = k8s_peer(
+            "peer0-org1",
+            "default",
+            &[
+                ("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock"),
+                ("CORE_VM_HOSTCONFIG_DNS", "$NGINX_PROXY_DNS"),
+            ],
+        );
+        let out = SettingNotApplied.evaluate(&ctx(), &inventory(vec![p], None, None));
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        assert!(out[0].message.contains("CORE_VM_DOCKER_HOSTCONFIG_DNS"), "{}", out[0].message);
+        assert!(out[0].message.contains("$NGINX_PROXY_DNS"), "{}", out[0].message);
+        let clean = k8s_peer("peer0-org1", "default", &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")]);
+        let out = SettingNotApplied.evaluate(&ctx(), &inventory(vec![clean], None, None));
+        assert_eq!(statuses(&out), vec![Status::Pass]);
+    }
+}
