@@ -192,7 +192,11 @@ pub struct CheckArgs {
 
     /// Image for the --docker probe container: must be on the daemon (nothing is pulled) and
     /// have glibc's getent, like the chaincode runtime image.
-    #[arg(long, value_name = "IMAGE", default_value = "hyperledger/fabric-baseos:latest")]
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = "hyperledger/fabric-baseos:latest"
+    )]
     pub docker_image: String,
 
     /// Log of a `fabcheck render dns-probe` pod (kubectl logs); repeatable.
@@ -414,7 +418,11 @@ impl Cli {
                     .collect::<Result<Vec<_>, _>>()?;
                 if (!dns_servers.is_empty() || args.docker.is_some()) && args.artifacts.is_none() {
                     return Err(ConfigError::NeedsArtifacts {
-                        flag: if dns_servers.is_empty() { "--docker" } else { "--dns-server" },
+                        flag: if dns_servers.is_empty() {
+                            "--docker"
+                        } else {
+                            "--dns-server"
+                        },
                     });
                 }
                 let stdout_outputs = args.outputs.iter().filter(|o| o.path.is_none()).count();

@@ -167,7 +167,7 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
             docker: check.dns.docker.clone(),
             docker_image: check.dns.docker_image.clone(),
             probe_logs: check.dns.probe_logs.clone(),
-            concurrency: check.concurrency.max(64),
+            concurrency: check.concurrency.clamp(1, 64),
             total: check.live_timeout,
         },
         &inventory.dns.contexts,
@@ -214,13 +214,16 @@ fn render_dns_probe(args: &cli::DnsProbeArgs) -> Result<(String, Vec<String>), R
             .contexts
             .iter()
             .find(|c| matches!(c.runtime, Runtime::Docker { .. }));
-        let configured = |s: &SettingSource| {
-            matches!(s, SettingSource::Peer(_) | SettingSource::Daemon(_))
-        };
+        let configured =
+            |s: &SettingSource| matches!(s, SettingSource::Peer(_) | SettingSource::Daemon(_));
         match ctx {
             Some(c) => DockerDns {
                 nameservers: if configured(&c.nameservers_from) {
-                    c.config.nameservers.iter().map(|n| n.ip.to_string()).collect()
+                    c.config
+                        .nameservers
+                        .iter()
+                        .map(|n| n.ip.to_string())
+                        .collect()
                 } else {
                     Vec::new()
                 },

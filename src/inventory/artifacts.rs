@@ -145,9 +145,8 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         .collect();
     let (ordering, docs) = super::ordering::gather_with_docs(&config_files);
     let all_paths: Vec<PathBuf> = yields.iter().map(|y| y.path.clone()).collect();
-    inventory.dns = super::dns::DnsInventory::gather(&docs, &all_paths, &ordering.workloads, |p| {
-        display(p)
-    });
+    inventory.dns =
+        super::dns::DnsInventory::gather(&docs, &all_paths, &ordering.workloads, display);
     drop(docs);
     inventory.ordering = ordering;
     inventory.config_files = config_files;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::docker::{ChaincodeHostConfig, observation, probe_chaincode_dns};
@@ -35,7 +35,7 @@ pub fn observe(request: &DnsRequest, contexts: &[ResolverContext]) -> Vec<DnsObs
     let mut out: Vec<DnsObservation> = request
         .probe_logs
         .iter()
-        .flat_map(|path| from_log(path))
+        .flat_map(|p| from_log(p))
         .collect();
     let contexts: Vec<&ResolverContext> = contexts.iter().filter(|c| !c.names.is_empty()).collect();
     if (request.servers.is_empty() && request.docker.is_none()) || contexts.is_empty() {
@@ -48,7 +48,11 @@ pub fn observe(request: &DnsRequest, contexts: &[ResolverContext]) -> Vec<DnsObs
     {
         Ok(rt) => rt,
         Err(e) => {
-            out.extend(contexts.iter().map(|c| failed(c, direct_vantage(request), format!("no async runtime: {e}"))));
+            out.extend(
+                contexts
+                    .iter()
+                    .map(|c| failed(c, direct_vantage(request), format!("no async runtime: {e}"))),
+            );
             return out;
         }
     };
@@ -95,7 +99,14 @@ async fn direct(
 ) -> Vec<DnsObservation> {
     let mut batches: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, c) in contexts.iter().enumerate() {
-        let key = format!("{:?}|{}|{}|{}|{}", c.config.search, c.config.ndots, c.config.timeout, c.config.attempts, c.config.nameservers.len());
+        let key = format!(
+            "{:?}|{}|{}|{}|{}",
+            c.config.search,
+            c.config.ndots,
+            c.config.timeout,
+            c.config.attempts,
+            c.config.nameservers.len()
+        );
         batches.entry(key).or_default().push(i);
     }
     let mut results: Vec<Option<DnsObservation>> = vec![None; contexts.len()];
@@ -114,7 +125,11 @@ async fn direct(
             Ok(r) => r.into_iter(),
             Err(_) => {
                 for &i in members {
-                    results[i] = Some(failed(contexts[i], direct_vantage(request), "the overall --timeout ran out before the lookups finished".to_owned()));
+                    results[i] = Some(failed(
+                        contexts[i],
+                        direct_vantage(request),
+                        "the overall --timeout ran out before the lookups finished".to_owned(),
+                    ));
                 }
                 continue;
             }
@@ -157,12 +172,22 @@ async fn containers(
         let names: Vec<String> = c.names.iter().map(|n| n.name.clone()).collect();
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if left.is_zero() {
-            out.push(failed(c, container_vantage(endpoint, &host_config), "the overall --timeout ran out before this probe container started".to_owned()));
+            out.push(failed(
+                c,
+                container_vantage(endpoint, &host_config),
+                "the overall --timeout ran out before this probe container started".to_owned(),
+            ));
             continue;
         }
         let result = match tokio::time::timeout(
             left,
-            probe_chaincode_dns(endpoint, &request.docker_image, &host_config, &names, left.min(Duration::from_secs(30))),
+            probe_chaincode_dns(
+                endpoint,
+                &request.docker_image,
+                &host_config,
+                &names,
+                left.min(Duration::from_secs(30)),
+            ),
         )
         .await
         {
@@ -187,7 +212,7 @@ fn container_vantage(endpoint: &str, host_config: &ChaincodeHostConfig) -> Vanta
 }
 
 /// Observations from a probe pod log; an unreadable file is one failed observation.
-fn from_log(path: &PathBuf) -> Vec<DnsObservation> {
+fn from_log(path: &Path) -> Vec<DnsObservation> {
     let shown = path.display().to_string();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,

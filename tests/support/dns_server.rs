@@ -386,11 +386,11 @@ fn start_instance(
 fn wait_ready(instance: &mut Instance, addr: SocketAddr) -> Result<(), String> {
     let deadline = Instant::now() + READY_WITHIN;
     loop {
-        if let Some(child) = &mut instance.process {
-            if let Ok(Some(status)) = child.try_wait() {
-                instance.process = None;
-                return Err(format!("dnsmasq exited early ({status})"));
-            }
+        if let Some(child) = &mut instance.process
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            instance.process = None;
+            return Err(format!("dnsmasq exited early ({status})"));
         }
         if answers_udp(addr)
             && TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()

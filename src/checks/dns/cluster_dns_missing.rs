@@ -22,13 +22,20 @@ impl Check for ClusterDnsMissing {
             inv,
             |_| true,
             |c| {
-                let out = |status, message: String| vec![with_settings(Outcome::new(status, target(c), message), c)];
-                if c.resolver != Resolver::DockerChaincode {
-                    if let SettingSource::Pod(policy) = &c.nameservers_from {
-                        if policy.starts_with("ClusterFirst") {
-                            return out(Status::Pass, format!("runs as a pod with dnsPolicy {policy}: the cluster DNS is its nameserver ({})", c.runtime.describe()));
-                        }
-                    }
+                let out = |status, message: String| {
+                    vec![with_settings(Outcome::new(status, target(c), message), c)]
+                };
+                if c.resolver != Resolver::DockerChaincode
+                    && let SettingSource::Pod(policy) = &c.nameservers_from
+                    && policy.starts_with("ClusterFirst")
+                {
+                    return out(
+                        Status::Pass,
+                        format!(
+                            "runs as a pod with dnsPolicy {policy}: the cluster DNS is its nameserver ({})",
+                            c.runtime.describe()
+                        ),
+                    );
                 }
                 if c.platform == Platform::Compose {
                     return out(Status::Skip, "not on Kubernetes: chaincode reaches peers through Docker's own networks, not a cluster DNS".to_owned());
@@ -36,27 +43,47 @@ impl Check for ClusterDnsMissing {
                 if let Some(why) = unevaluated(&c.nameservers_from) {
                     return out(Status::Skip, format!("chaincode nameservers are {why}"));
                 }
-                let servers: Vec<String> =
-                    c.config.nameservers.iter().map(|n| n.ip.to_string()).collect();
+                let servers: Vec<String> = c
+                    .config
+                    .nameservers
+                    .iter()
+                    .map(|n| n.ip.to_string())
+                    .collect();
                 if c.nameservers_from == SettingSource::NodeUnknown {
-                    return out(Status::Fail, format!(
-                        "no Dns is set for chaincode containers, neither on the peer (CORE_VM_DOCKER_HOSTCONFIG_DNS) nor on the Docker daemon (--dns, daemon.json): chaincode of {} ({}) gets the node's resolv.conf, which does not point at the cluster DNS",
-                        c.peer, c.runtime.describe()
-                    ));
+                    return out(
+                        Status::Fail,
+                        format!(
+                            "no Dns is set for chaincode containers, neither on the peer (CORE_VM_DOCKER_HOSTCONFIG_DNS) nor on the Docker daemon (--dns, daemon.json): chaincode of {} ({}) gets the node's resolv.conf, which does not point at the cluster DNS",
+                            c.peer,
+                            c.runtime.describe()
+                        ),
+                    );
                 }
                 match cluster_ip {
-                    Some(ip) if c.config.nameservers.iter().any(|n| n.ip == ip) => out(Status::Pass, format!(
-                        "chaincode nameservers {} include the cluster DNS {ip} (from {})",
-                        servers.join(" "), c.nameservers_from.describe()
-                    )),
-                    Some(ip) => out(Status::Fail, format!(
-                        "chaincode nameservers [{}] (from {}) do not include the cluster DNS Service IP {ip}",
-                        servers.join(" "), c.nameservers_from.describe()
-                    )),
-                    None => out(Status::Skip, format!(
-                        "chaincode nameservers [{}] are set (from {}), but the cluster DNS Service IP is not among the artifacts; give --cluster-dns to judge them",
-                        servers.join(" "), c.nameservers_from.describe()
-                    )),
+                    Some(ip) if c.config.nameservers.iter().any(|n| n.ip == ip) => out(
+                        Status::Pass,
+                        format!(
+                            "chaincode nameservers {} include the cluster DNS {ip} (from {})",
+                            servers.join(" "),
+                            c.nameservers_from.describe()
+                        ),
+                    ),
+                    Some(ip) => out(
+                        Status::Fail,
+                        format!(
+                            "chaincode nameservers [{}] (from {}) do not include the cluster DNS Service IP {ip}",
+                            servers.join(" "),
+                            c.nameservers_from.describe()
+                        ),
+                    ),
+                    None => out(
+                        Status::Skip,
+                        format!(
+                            "chaincode nameservers [{}] are set (from {}), but the cluster DNS Service IP is not among the artifacts; give --cluster-dns to judge them",
+                            servers.join(" "),
+                            c.nameservers_from.describe()
+                        ),
+                    ),
                 }
             },
         )
@@ -70,8 +97,16 @@ mod tests {
 
     #[test]
     fn docker_sock_without_dns_fails_and_the_seed_fix_passes() {
-        let without = k8s_peer("peer0", "org1", &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")]);
-        let seeded = k8s_peer("peer1", "org1", &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")]);
+        let without = k8s_peer(
+            "peer0",
+            "org1",
+            &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")],
+        );
+        let seeded = k8s_peer(
+            "peer1",
+            "org1",
+            &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")],
+        );
         let inv = inventory(vec![without], Some(SEED_DOCKER_OPTS), Some("10.68.0.2"));
         let out = ClusterDnsMissing.evaluate(&ctx(), &inv);
         // The daemon options apply to every docker.sock peer on the node.
@@ -79,7 +114,11 @@ mod tests {
         let inv = inventory(vec![seeded], None, Some("10.68.0.2"));
         let out = ClusterDnsMissing.evaluate(&ctx(), &inv);
         assert_eq!(statuses(&out), vec![Status::Fail]);
-        assert!(out[0].message.contains("no Dns is set"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("no Dns is set"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
@@ -93,7 +132,8 @@ mod tests {
                 ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "8.8.8.8"),
             ],
         );
-        let out = ClusterDnsMissing.evaluate(&ctx(), &inventory(vec![p.clone()], None, Some("10.68.0.2")));
+        let out = ClusterDnsMissing
+            .evaluate(&ctx(), &inventory(vec![p.clone()], None, Some("10.68.0.2")));
         assert_eq!(statuses(&out), vec![Status::Fail]);
         let out = ClusterDnsMissing.evaluate(&ctx(), &inventory(vec![p], None, None));
         assert_eq!(statuses(&out), vec![Status::Skip]);

@@ -26,14 +26,17 @@ impl Check for LookupOutlastsStartup {
                 let o = |status, message: String| {
                     vec![
                         with_settings(Outcome::new(status, target(c), message), c)
-                            
                             .with("startup_timeout_seconds", *limit)
                             .with("startup_timeout_from", limit_from.clone()),
                     ]
                 };
                 // ClusterFirst pods have exactly one nameserver, the cluster DNS, known or not.
                 let cluster_first = matches!(&c.nameservers_from, SettingSource::Pod(p) if p.starts_with("ClusterFirst"));
-                let servers = if cluster_first { cfg.nameservers.len().max(1) } else { cfg.nameservers.len() };
+                let servers = if cluster_first {
+                    cfg.nameservers.len().max(1)
+                } else {
+                    cfg.nameservers.len()
+                };
                 if servers == 0 {
                     return o(Status::Skip, "the nameservers are not known, so neither is how long a failing lookup takes".to_owned());
                 }
@@ -43,13 +46,19 @@ impl Check for LookupOutlastsStartup {
                     cfg.timeout, cfg.attempts
                 );
                 if worst > *limit {
-                    o(Status::Warn, format!(
-                        "a lookup with no answer takes {formula}, longer than the chaincode start timeout of {limit} s ({limit_from})"
-                    ))
+                    o(
+                        Status::Warn,
+                        format!(
+                            "a lookup with no answer takes {formula}, longer than the chaincode start timeout of {limit} s ({limit_from})"
+                        ),
+                    )
                 } else {
-                    o(Status::Pass, format!(
-                        "a lookup with no answer gives up after {formula}, within the chaincode start timeout of {limit} s"
-                    ))
+                    o(
+                        Status::Pass,
+                        format!(
+                            "a lookup with no answer gives up after {formula}, within the chaincode start timeout of {limit} s"
+                        ),
+                    )
                 }
             },
         )
@@ -66,14 +75,30 @@ mod tests {
         let env = [
             ("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock"),
             ("CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE", "bridge"),
-            ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "10.68.0.2 10.0.0.1 10.0.0.2"),
-            ("CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS", "timeout:10 attempts:3"),
+            (
+                "CORE_VM_DOCKER_HOSTCONFIG_DNS",
+                "10.68.0.2 10.0.0.1 10.0.0.2",
+            ),
+            (
+                "CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS",
+                "timeout:10 attempts:3",
+            ),
             ("CORE_CHAINCODE_STARTUPTIMEOUT", "60s"),
         ];
-        let out = LookupOutlastsStartup.evaluate(&ctx(), &inventory(vec![k8s_peer("p", "default", &env)], None, None));
+        let out = LookupOutlastsStartup.evaluate(
+            &ctx(),
+            &inventory(vec![k8s_peer("p", "default", &env)], None, None),
+        );
         assert_eq!(statuses(&out), vec![Status::Warn]);
         assert!(out[0].message.contains("= 90 s"), "{}", out[0].message);
-        let out = LookupOutlastsStartup.evaluate(&ctx(), &inventory(vec![k8s_peer("p", "default", &env[..1])], Some(SEED_DOCKER_OPTS), None));
+        let out = LookupOutlastsStartup.evaluate(
+            &ctx(),
+            &inventory(
+                vec![k8s_peer("p", "default", &env[..1])],
+                Some(SEED_DOCKER_OPTS),
+                None,
+            ),
+        );
         assert_eq!(statuses(&out), vec![Status::Pass]);
     }
 }

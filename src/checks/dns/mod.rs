@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use crate::checks::nothing_to_check;
 use crate::inventory::Inventory;
-use crate::inventory::dns::{ResolverContext, SettingSource};
 use crate::inventory::dns::chaincode::Platform;
+use crate::inventory::dns::{ResolverContext, SettingSource};
 use crate::report::{Outcome, Target, TargetKind};
 
 pub mod cluster_dns_missing;
@@ -53,10 +53,12 @@ pub fn per_context(
     applies: impl Fn(&ResolverContext) -> bool,
     judge: impl Fn(&ResolverContext) -> Vec<Outcome>,
 ) -> Vec<Outcome> {
-    let contexts: Vec<&ResolverContext> =
-        inv.dns.contexts.iter().filter(|c| applies(c)).collect();
+    let contexts: Vec<&ResolverContext> = inv.dns.contexts.iter().filter(|c| applies(c)).collect();
     if contexts.is_empty() {
-        return nothing_to_check(inv, "peers whose chaincode resolves names (docker.sock, Docker-in-Docker or chaincode pods)");
+        return nothing_to_check(
+            inv,
+            "peers whose chaincode resolves names (docker.sock, Docker-in-Docker or chaincode pods)",
+        );
     }
     contexts.into_iter().flat_map(judge).collect()
 }
@@ -110,7 +112,9 @@ fn services(inv: &Inventory) -> BTreeSet<(String, String)> {
 /// Whether the settings are a template no one evaluated (judging them would be a guess).
 pub fn unevaluated(source: &SettingSource) -> Option<String> {
     match source {
-        SettingSource::Unevaluated(o) => Some(format!("set by a template value that was not evaluated ({o})")),
+        SettingSource::Unevaluated(o) => Some(format!(
+            "set by a template value that was not evaluated ({o})"
+        )),
         _ => None,
     }
 }

@@ -28,7 +28,10 @@ impl Check for NameDoesNotResolve {
 
     fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
         if inv.live.dns.is_empty() {
-            return nothing_to_check(inv, "live lookups (--dns-server, --docker or --dns-probe-log)");
+            return nothing_to_check(
+                inv,
+                "live lookups (--dns-server, --docker or --dns-probe-log)",
+            );
         }
         let mut out = Vec::new();
         for obs in &inv.live.dns {
@@ -37,12 +40,19 @@ impl Check for NameDoesNotResolve {
                 out.push(Outcome::new(
                     Status::Error,
                     target,
-                    format!("could not resolve from {}: {failure}", obs.vantage.describe()),
+                    format!(
+                        "could not resolve from {}: {failure}",
+                        obs.vantage.describe()
+                    ),
                 ));
                 continue;
             }
             if obs.missing_network.is_some() {
-                out.push(Outcome::new(Status::Skip, target, "no container could start on its network (see DNS-006)"));
+                out.push(Outcome::new(
+                    Status::Skip,
+                    target,
+                    "no container could start on its network (see DNS-006)",
+                ));
                 continue;
             }
             for r in &obs.results {
@@ -55,21 +65,28 @@ impl Check for NameDoesNotResolve {
                 out.push(match r.matched() {
                     Some((query, addrs)) => {
                         let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-                        let mut o = o.with("matched", query.to_owned()).with("addresses", addrs.clone());
-                        o.message = format!("{} resolves as {query} to {}", r.name, addrs.join(", "));
+                        let mut o = o
+                            .with("matched", query.to_owned())
+                            .with("addresses", addrs.clone());
+                        o.message =
+                            format!("{} resolves as {query} to {}", r.name, addrs.join(", "));
                         o
                     }
                     None => {
                         let mut o = o;
                         o.status = Status::Fail;
-                        let last = r.last_asked().map(|c| format!("{} → {}", c.query, c.answer.describe()));
+                        let last = r
+                            .last_asked()
+                            .map(|c| format!("{} → {}", c.query, c.answer.describe()));
                         o.message = format!(
                             "{} does not resolve from {}: {}",
                             r.name,
                             obs.vantage.describe(),
                             match last {
-                                Some(l) if r.queries_sent() < r.candidates.len() => format!("the search stopped at {l}"),
-                                Some(_) => format!("every candidate failed ({})", sequence(r).join("; ")),
+                                Some(l) if r.queries_sent() < r.candidates.len() =>
+                                    format!("the search stopped at {l}"),
+                                Some(_) =>
+                                    format!("every candidate failed ({})", sequence(r).join("; ")),
                                 None => "nothing was asked".to_owned(),
                             }
                         );
@@ -93,28 +110,82 @@ mod tests {
             name: name.into(),
             candidates: answers
                 .iter()
-                .map(|(q, a)| CandidateOutcome { query: q.to_string(), answer: a.clone() })
+                .map(|(q, a)| CandidateOutcome {
+                    query: q.to_string(),
+                    answer: a.clone(),
+                })
                 .collect(),
         }
     }
 
     #[test]
     fn nxdomain_everywhere_fails_a_timeout_stops_and_an_answer_passes() {
-        let p = k8s_peer("peer0", "org1", &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")]);
+        let p = k8s_peer(
+            "peer0",
+            "org1",
+            &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")],
+        );
         let results = vec![
-            resolution("peer0.org1", &[
-                ("peer0.org1.default.svc.cluster.local", CandidateAnswer::NoSuchName),
-                ("peer0.org1.svc.cluster.local", CandidateAnswer::Addresses(vec!["10.96.1.1".parse().unwrap()])),
-                ("peer0.org1", CandidateAnswer::NotAsked),
-            ]),
-            resolution("peer9", &[("peer9.default.svc.cluster.local", CandidateAnswer::NoSuchName), ("peer9", CandidateAnswer::NoSuchName)]),
-            resolution("peer8", &[("peer8.default.svc.cluster.local", CandidateAnswer::TimedOut), ("peer8", CandidateAnswer::NotAsked)]),
+            resolution(
+                "peer0.org1",
+                &[
+                    (
+                        "peer0.org1.default.svc.cluster.local",
+                        CandidateAnswer::NoSuchName,
+                    ),
+                    (
+                        "peer0.org1.svc.cluster.local",
+                        CandidateAnswer::Addresses(vec!["10.96.1.1".parse().unwrap()]),
+                    ),
+                    ("peer0.org1", CandidateAnswer::NotAsked),
+                ],
+            ),
+            resolution(
+                "peer9",
+                &[
+                    (
+                        "peer9.default.svc.cluster.local",
+                        CandidateAnswer::NoSuchName,
+                    ),
+                    ("peer9", CandidateAnswer::NoSuchName),
+                ],
+            ),
+            resolution(
+                "peer8",
+                &[
+                    ("peer8.default.svc.cluster.local", CandidateAnswer::TimedOut),
+                    ("peer8", CandidateAnswer::NotAsked),
+                ],
+            ),
         ];
-        let out = NameDoesNotResolve.evaluate(&ctx(), &observed(inventory(vec![p.clone()], None, None), results, None));
-        assert_eq!(statuses(&out), vec![Status::Pass, Status::Fail, Status::Fail]);
-        assert!(out[0].message.contains("as peer0.org1.svc.cluster.local"), "{}", out[0].message);
-        assert!(out[2].message.contains("stopped at peer8.default.svc.cluster.local → timed out"), "{}", out[2].message);
-        let out = NameDoesNotResolve.evaluate(&ctx(), &observed(inventory(vec![p], None, None), vec![], Some("failed to connect to unix:///x.sock")));
+        let out = NameDoesNotResolve.evaluate(
+            &ctx(),
+            &observed(inventory(vec![p.clone()], None, None), results, None),
+        );
+        assert_eq!(
+            statuses(&out),
+            vec![Status::Pass, Status::Fail, Status::Fail]
+        );
+        assert!(
+            out[0].message.contains("as peer0.org1.svc.cluster.local"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[2]
+                .message
+                .contains("stopped at peer8.default.svc.cluster.local → timed out"),
+            "{}",
+            out[2].message
+        );
+        let out = NameDoesNotResolve.evaluate(
+            &ctx(),
+            &observed(
+                inventory(vec![p], None, None),
+                vec![],
+                Some("failed to connect to unix:///x.sock"),
+            ),
+        );
         assert_eq!(statuses(&out), vec![Status::Error]);
     }
 }

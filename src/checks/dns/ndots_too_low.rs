@@ -67,7 +67,11 @@ mod tests {
 
     #[test]
     fn ndots_one_asks_peer0_org1_as_written_first() {
-        let p = k8s_peer("peer0", "org1", &[SOCK, ("CORE_PEER_ADDRESS", "peer0.org1:7051")]);
+        let p = k8s_peer(
+            "peer0",
+            "org1",
+            &[SOCK, ("CORE_PEER_ADDRESS", "peer0.org1:7051")],
+        );
         let low = "--dns 10.68.0.2 --dns-search default.svc.cluster.local --dns-search svc.cluster.local --dns-opt ndots:1";
         let out = NdotsTooLow.evaluate(&ctx(), &inventory(vec![p.clone()], Some(low), None));
         assert_eq!(statuses(&out), vec![Status::Warn]);
@@ -84,7 +88,10 @@ mod tests {
                 SOCK,
                 ("CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE", "fabric_cc"),
                 ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "10.68.0.2"),
-                ("CORE_VM_DOCKER_HOSTCONFIG_DNSSEARCH", "default.svc.cluster.local"),
+                (
+                    "CORE_VM_DOCKER_HOSTCONFIG_DNSSEARCH",
+                    "default.svc.cluster.local",
+                ),
                 ("CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS", "timeout:2"),
             ],
         );

@@ -24,16 +24,23 @@ impl Check for NetworkModeUnusable {
             .map(|n| {
                 Outcome::new(
                     Status::Fail,
-                    Target::new(TargetKind::File, n.origin.path.clone()).with_locator(n.origin.locator.clone()),
+                    Target::new(TargetKind::File, n.origin.path.clone())
+                        .with_locator(n.origin.locator.clone()),
                     n.message.clone(),
                 )
             })
             .collect();
         for obs in &inv.live.dns {
-            let Vantage::Container { endpoint, network_mode, .. } = &obs.vantage else {
+            let Vantage::Container {
+                endpoint,
+                network_mode,
+                ..
+            } = &obs.vantage
+            else {
                 continue;
             };
-            let target = Target::new(TargetKind::Object, obs.context.clone()).with_locator(Some(endpoint.clone()));
+            let target = Target::new(TargetKind::Object, obs.context.clone())
+                .with_locator(Some(endpoint.clone()));
             out.push(match (&obs.missing_network, &obs.failure) {
                 (Some(net), _) => Outcome::new(
                     Status::Fail,
@@ -60,7 +67,10 @@ impl Check for NetworkModeUnusable {
                 .filter(|c| matches!(c.runtime, crate::inventory::dns::Runtime::Docker { .. }))
                 .count();
             if docker == 0 {
-                return crate::checks::nothing_to_check(inv, "peers that launch chaincode through Docker");
+                return crate::checks::nothing_to_check(
+                    inv,
+                    "peers that launch chaincode through Docker",
+                );
             }
             out.push(Outcome::new(
                 Status::Pass,
@@ -82,16 +92,30 @@ mod tests {
         let p = k8s_peer(
             "p",
             "default",
-            &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock"), ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "10.68.0.2")],
+            &[
+                ("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock"),
+                ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "10.68.0.2"),
+            ],
         );
         let out = NetworkModeUnusable.evaluate(&ctx(), &inventory(vec![p], None, None));
         assert_eq!(statuses(&out), vec![Status::Fail]);
-        assert!(out[0].message.contains("conflicting options"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("conflicting options"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
     fn a_missing_network_seen_by_the_probe_fails() {
-        let p = k8s_peer("p", "default", &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock"), ("CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE", "bridge")]);
+        let p = k8s_peer(
+            "p",
+            "default",
+            &[
+                ("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock"),
+                ("CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE", "bridge"),
+            ],
+        );
         let mut inv = observed(inventory(vec![p], None, None), vec![], None);
         inv.live.dns[0].vantage = Vantage::Container {
             endpoint: "unix:///run/docker.sock".into(),

@@ -19,7 +19,9 @@ impl Check for ResolvedOutsideCluster {
         let mut out = Vec::new();
         for obs in inv.live.dns.iter().filter(|o| o.failure.is_none()) {
             for r in &obs.results {
-                let Some((query, addrs)) = r.matched() else { continue };
+                let Some((query, addrs)) = r.matched() else {
+                    continue;
+                };
                 let in_cluster = |q: &str| q.trim_end_matches('.').ends_with(&suffix);
                 // Only names the search list could have put in the cluster are judged.
                 if in_cluster(&r.name) || !r.candidates.iter().any(|c| in_cluster(&c.query)) {
@@ -62,18 +64,31 @@ mod tests {
 
     #[test]
     fn an_upstream_answer_for_the_raw_name_warns() {
-        let p = k8s_peer("peer0", "org1", &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")]);
+        let p = k8s_peer(
+            "peer0",
+            "org1",
+            &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")],
+        );
         let wrong = NameResolution {
             name: "peer0.org1".into(),
             candidates: vec![
-                CandidateOutcome { query: "peer0.org1".into(), answer: CandidateAnswer::Addresses(vec!["203.0.113.7".parse().unwrap()]) },
-                CandidateOutcome { query: "peer0.org1.svc.cluster.local".into(), answer: CandidateAnswer::NotAsked },
+                CandidateOutcome {
+                    query: "peer0.org1".into(),
+                    answer: CandidateAnswer::Addresses(vec!["203.0.113.7".parse().unwrap()]),
+                },
+                CandidateOutcome {
+                    query: "peer0.org1.svc.cluster.local".into(),
+                    answer: CandidateAnswer::NotAsked,
+                },
             ],
         };
         let mut right = wrong.clone();
         right.candidates[0].answer = CandidateAnswer::NoSuchName;
         right.candidates[1].answer = CandidateAnswer::Addresses(vec!["10.96.1.1".parse().unwrap()]);
-        let out = ResolvedOutsideCluster.evaluate(&ctx(), &observed(inventory(vec![p], None, None), vec![wrong, right], None));
+        let out = ResolvedOutsideCluster.evaluate(
+            &ctx(),
+            &observed(inventory(vec![p], None, None), vec![wrong, right], None),
+        );
         assert_eq!(statuses(&out), vec![Status::Warn, Status::Pass]);
         assert!(out[0].message.contains("203.0.113.7"), "{}", out[0].message);
     }

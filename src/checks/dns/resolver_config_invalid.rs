@@ -35,12 +35,21 @@ mod tests {
             &[
                 ("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock"),
                 ("CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE", "bridge"),
-                ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "10.0.0.1,10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6"),
+                (
+                    "CORE_VM_DOCKER_HOSTCONFIG_DNS",
+                    "10.0.0.1,10.0.0.2 10.0.0.3 10.0.0.4 10.0.0.5 10.0.0.6",
+                ),
             ],
         );
         let out = ResolverConfigInvalid.evaluate(&ctx(), &inventory(vec![p], None, None));
-        assert!(statuses(&out).iter().all(|s| *s == Status::Fail) && out.len() >= 2, "{out:?}");
-        assert!(out.iter().any(|o| o.message.contains("splits the value on whitespace")));
+        assert!(
+            statuses(&out).iter().all(|s| *s == Status::Fail) && out.len() >= 2,
+            "{out:?}"
+        );
+        assert!(
+            out.iter()
+                .any(|o| o.message.contains("splits the value on whitespace"))
+        );
         assert!(out.iter().any(|o| o.message.contains("only the first 3")));
     }
 }

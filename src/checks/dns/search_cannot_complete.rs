@@ -82,29 +82,57 @@ mod tests {
 
     #[test]
     fn seed_search_list_completes_svc_dot_namespace() {
-        let p = k8s_peer("peer0", "org1", &[SOCK, ("CORE_PEER_ADDRESS", "peer0.org1:7051")]);
-        let out = SearchCannotComplete.evaluate(&ctx(), &inventory(vec![p], Some(SEED_DOCKER_OPTS), None));
+        let p = k8s_peer(
+            "peer0",
+            "org1",
+            &[SOCK, ("CORE_PEER_ADDRESS", "peer0.org1:7051")],
+        );
+        let out = SearchCannotComplete
+            .evaluate(&ctx(), &inventory(vec![p], Some(SEED_DOCKER_OPTS), None));
         assert_eq!(statuses(&out), vec![Status::Pass]);
-        assert!(out[0].message.contains("peer0.org1.svc.cluster.local (candidate 2 of 3)"), "{}", out[0].message);
+        assert!(
+            out[0]
+                .message
+                .contains("peer0.org1.svc.cluster.local (candidate 2 of 3)"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
     fn only_the_default_namespace_domain_cannot_complete_svc_dot_namespace() {
-        let p = k8s_peer("peer0", "org1", &[SOCK, ("CORE_PEER_ADDRESS", "peer0.org1:7051")]);
+        let p = k8s_peer(
+            "peer0",
+            "org1",
+            &[SOCK, ("CORE_PEER_ADDRESS", "peer0.org1:7051")],
+        );
         let flags = "--dns 10.68.0.2 --dns-search default.svc.cluster.local --dns-opt ndots:2";
         let out = SearchCannotComplete.evaluate(&ctx(), &inventory(vec![p], Some(flags), None));
         assert_eq!(statuses(&out), vec![Status::Fail]);
-        assert!(out[0].message.contains("peer0.org1.default.svc.cluster.local"), "{}", out[0].message);
+        assert!(
+            out[0]
+                .message
+                .contains("peer0.org1.default.svc.cluster.local"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
     fn bare_name_needs_the_namespace_domain_and_nothing_set_fails() {
         // peer0-org1 in namespace default: the seed's first search domain completes it.
         let p = k8s_peer("peer0-org1", "default", &[SOCK]);
-        let out = SearchCannotComplete.evaluate(&ctx(), &inventory(vec![p.clone()], Some(SEED_DOCKER_OPTS), None));
+        let out = SearchCannotComplete.evaluate(
+            &ctx(),
+            &inventory(vec![p.clone()], Some(SEED_DOCKER_OPTS), None),
+        );
         assert_eq!(statuses(&out), vec![Status::Pass, Status::Pass]);
         let out = SearchCannotComplete.evaluate(&ctx(), &inventory(vec![p], None, None));
         assert_eq!(statuses(&out), vec![Status::Fail, Status::Fail]);
-        assert!(out[0].message.contains("no search list is set"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("no search list is set"),
+            "{}",
+            out[0].message
+        );
     }
 }

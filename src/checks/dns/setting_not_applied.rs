@@ -17,7 +17,11 @@ impl Check for SettingNotApplied {
     fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
         notes_as_outcomes(
             inv,
-            &[DnsNoteKind::MisspelledKey, DnsNoteKind::Unexpanded, DnsNoteKind::CommentedOut],
+            &[
+                DnsNoteKind::MisspelledKey,
+                DnsNoteKind::Unexpanded,
+                DnsNoteKind::CommentedOut,
+            ],
             "DNS settings for chaincode",
         )
     }
@@ -34,7 +38,8 @@ pub fn notes_as_outcomes(inv: &Inventory, kinds: &[DnsNoteKind], what: &str) -> 
         .map(|n| {
             Outcome::new(
                 Status::Fail,
-                Target::new(TargetKind::File, n.origin.path.clone()).with_locator(n.origin.locator.clone()),
+                Target::new(TargetKind::File, n.origin.path.clone())
+                    .with_locator(n.origin.locator.clone()),
                 n.message.clone(),
             )
             .with("kind", format!("{:?}", n.kind))
@@ -71,9 +76,21 @@ mod tests {
         );
         let out = SettingNotApplied.evaluate(&ctx(), &inventory(vec![p], None, None));
         assert_eq!(statuses(&out), vec![Status::Fail]);
-        assert!(out[0].message.contains("CORE_VM_DOCKER_HOSTCONFIG_DNS"), "{}", out[0].message);
-        assert!(out[0].message.contains("$NGINX_PROXY_DNS"), "{}", out[0].message);
-        let clean = k8s_peer("peer0-org1", "default", &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")]);
+        assert!(
+            out[0].message.contains("CORE_VM_DOCKER_HOSTCONFIG_DNS"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[0].message.contains("$NGINX_PROXY_DNS"),
+            "{}",
+            out[0].message
+        );
+        let clean = k8s_peer(
+            "peer0-org1",
+            "default",
+            &[("CORE_VM_ENDPOINT", "unix:///host/var/run/docker.sock")],
+        );
         let out = SettingNotApplied.evaluate(&ctx(), &inventory(vec![clean], None, None));
         assert_eq!(statuses(&out), vec![Status::Pass]);
     }

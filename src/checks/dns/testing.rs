@@ -46,7 +46,10 @@ pub fn k8s_peer(name: &str, ns: &str, env: &[(&str, &str)]) -> Workload {
         computed_at_start: vec![],
         ports: vec![],
         mounts: if socket {
-            vec![(PathBuf::from("/var/run/docker.sock"), "/host/var/run/docker.sock".into())]
+            vec![(
+                PathBuf::from("/var/run/docker.sock"),
+                "/host/var/run/docker.sock".into(),
+            )]
         } else {
             vec![]
         },
@@ -60,7 +63,11 @@ pub fn k8s_peer(name: &str, ns: &str, env: &[(&str, &str)]) -> Workload {
 
 /// An inventory of `peers`, optionally the node daemon's `DOCKER_OPTS` flags and the cluster
 /// DNS Service IP.
-pub fn inventory(peers: Vec<Workload>, daemon_flags: Option<&str>, cluster_ip: Option<&str>) -> Inventory {
+pub fn inventory(
+    peers: Vec<Workload>,
+    daemon_flags: Option<&str>,
+    cluster_ip: Option<&str>,
+) -> Inventory {
     let mut files = FileSources::default();
     if let Some(flags) = daemon_flags {
         files.daemons.push(DaemonSource {
@@ -81,7 +88,11 @@ pub fn inventory(peers: Vec<Workload>, daemon_flags: Option<&str>, cluster_ip: O
 }
 
 /// `inv` with one live observation for its first context.
-pub fn observed(mut inv: Inventory, results: Vec<NameResolution>, failure: Option<&str>) -> Inventory {
+pub fn observed(
+    mut inv: Inventory,
+    results: Vec<NameResolution>,
+    failure: Option<&str>,
+) -> Inventory {
     let context = inv.dns.contexts[0].clone();
     inv.live.dns.push(DnsObservation {
         context: context.label.clone(),

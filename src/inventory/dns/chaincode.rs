@@ -185,7 +185,10 @@ pub fn contexts(
             _ => match core.and_then(|c| c.startup_timeout) {
                 Some(t) => (
                     t,
-                    format!("core.yaml chaincode.startuptimeout ({})", core.map(|c| c.origin.to_string()).unwrap_or_default()),
+                    format!(
+                        "core.yaml chaincode.startuptimeout ({})",
+                        core.map(|c| c.origin.to_string()).unwrap_or_default()
+                    ),
                 ),
                 None => (DEFAULT_STARTUP_TIMEOUT, "Fabric's default".to_owned()),
             },
@@ -204,7 +207,9 @@ pub fn contexts(
             }
         }
         names.retain(|n| {
-            n.name.parse::<IpAddr>().is_err() && !n.name.is_empty() && !n.name.contains(TEMPLATE_MARK)
+            n.name.parse::<IpAddr>().is_err()
+                && !n.name.is_empty()
+                && !n.name.contains(TEMPLATE_MARK)
         });
         let base = ResolverContext {
             label: String::new(),
@@ -285,7 +290,10 @@ fn service_names(workloads: &[Workload]) -> BTreeSet<(String, String)> {
 /// The core.yaml that applies to a workload: the one nearest to it in the folder tree (a
 /// sibling tree's `config/` counts: manifests and core.yaml usually sit side by side).
 fn core_yaml_for<'a>(w: &Workload, files: &'a FileSources) -> Option<&'a super::sources::CoreYaml> {
-    nearest(&w.scope, files.core_yamls.iter().map(|c| (c.dir.as_str(), c)))
+    nearest(
+        &w.scope,
+        files.core_yamls.iter().map(|c| (c.dir.as_str(), c)),
+    )
 }
 
 /// Of files that configure a node or a peer, the one nearest to a workload's folder: it must sit
@@ -379,9 +387,8 @@ fn runtime_of(w: &Workload, core: Option<&super::sources::CoreYaml>) -> Runtime 
 /// Fabric's choice of the address chaincode dials (peer/node/start.go): chaincodeAddress,
 /// else chaincodeListenAddress unless it is a wildcard, else the peer address.
 fn chaincode_address(w: &Workload, core: Option<&super::sources::CoreYaml>) -> Option<NameUse> {
-    let from_env = |key: &str| {
-        env(w, key).map(|s| (s.value.clone(), key.to_owned(), s.origin.clone()))
-    };
+    let from_env =
+        |key: &str| env(w, key).map(|s| (s.value.clone(), key.to_owned(), s.origin.clone()));
     let from_core = |v: Option<&String>, key: &str| {
         let c = core?;
         v.map(|v| (v.clone(), format!("core.yaml {key}"), c.origin.clone()))
@@ -391,7 +398,12 @@ fn chaincode_address(w: &Workload, core: Option<&super::sources::CoreYaml>) -> O
         h == "0.0.0.0" || h == "::" || h.is_empty()
     };
     let (value, purpose, origin) = from_env("CORE_PEER_CHAINCODEADDRESS")
-        .or_else(|| from_core(core.and_then(|c| c.chaincode_address.as_ref()), "peer.chaincodeAddress"))
+        .or_else(|| {
+            from_core(
+                core.and_then(|c| c.chaincode_address.as_ref()),
+                "peer.chaincodeAddress",
+            )
+        })
         .or_else(|| from_env("CORE_PEER_CHAINCODELISTENADDRESS").filter(|v| !wildcard(v)))
         .or_else(|| {
             from_core(
@@ -430,7 +442,9 @@ fn misspelled_keys(w: &Workload, notes: &mut Vec<DnsNote>) {
         }
         let upper = key.to_ascii_uppercase();
         let looks_related = upper.starts_with("CORE_VM")
-            && (upper.contains("DNS") || upper.ends_with("NETWORKMODE") || upper.ends_with("NETWORK_MODE"));
+            && (upper.contains("DNS")
+                || upper.ends_with("NETWORKMODE")
+                || upper.ends_with("NETWORK_MODE"));
         if !looks_related {
             continue;
         }
@@ -439,10 +453,14 @@ fn misspelled_keys(w: &Workload, notes: &mut Vec<DnsNote>) {
             .min_by_key(|k| strsim::levenshtein(k, &upper))
             .copied()
             .unwrap_or("CORE_VM_DOCKER_HOSTCONFIG_DNS");
-        let mut message =
-            format!("{key} is not a key Fabric reads (did you mean {closest}?); the setting has no effect");
+        let mut message = format!(
+            "{key} is not a key Fabric reads (did you mean {closest}?); the setting has no effect"
+        );
         if let Some(expr) = unexpanded_in_pod(w, &setting.value) {
-            message.push_str(&format!(", and its value {} still holds {expr}", setting.value));
+            message.push_str(&format!(
+                ", and its value {} still holds {expr}",
+                setting.value
+            ));
         }
         notes.push(DnsNote {
             origin: setting.origin.clone(),
@@ -517,8 +535,8 @@ fn docker_context(
         core.map(|c| &c.dns_options),
         notes,
     );
-    ctx.peer_host_config = [&dns, &search, &options]
-        .map(|v| v.as_ref().map(|(v, _)| v.clone()).unwrap_or_default());
+    ctx.peer_host_config =
+        [&dns, &search, &options].map(|v| v.as_ref().map(|(v, _)| v.clone()).unwrap_or_default());
     ctx.network_mode = env(w, "CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE")
         .filter(|s| s.evaluated())
         .map(|s| s.value.clone())
@@ -538,21 +556,19 @@ fn docker_context(
     } else {
         None
     };
-    let daemon = sidecar_daemon
-        .as_ref()
-        .or_else(|| {
-            if dind {
-                return None;
-            }
-            nearest(
-                &w.scope,
-                files
-                    .daemons
-                    .iter()
-                    .filter(|d| d.config.is_ok())
-                    .map(|d| (node_root(&d.origin.path), d)),
-            )
-        });
+    let daemon = sidecar_daemon.as_ref().or_else(|| {
+        if dind {
+            return None;
+        }
+        nearest(
+            &w.scope,
+            files
+                .daemons
+                .iter()
+                .filter(|d| d.config.is_ok())
+                .map(|d| (node_root(&d.origin.path), d)),
+        )
+    });
     let daemon_dns = daemon.and_then(|d| d.config.as_ref().ok().map(|c| (c, d.origin.clone())));
 
     // The "host" resolv.conf: a DinD daemon's is its pod's; the node's otherwise.
@@ -572,7 +588,10 @@ fn docker_context(
         .as_ref()
         .map_or(SettingSource::NodeUnknown, |(_, s)| s.clone());
 
-    let mode = ctx.network_mode.clone().unwrap_or_else(|| "host".to_owned());
+    let mode = ctx
+        .network_mode
+        .clone()
+        .unwrap_or_else(|| "host".to_owned());
     if mode == "host" && dns.is_some() {
         notes.push(DnsNote {
             origin: dns.as_ref().map(|(_, o)| o.clone()).unwrap_or_else(|| w.origin.clone()),
@@ -600,7 +619,11 @@ fn docker_context(
         }
     };
     let (ns, ns_from) = pick(true, dns, daemon_dns.clone().map(|(d, o)| (&d.dns, o)));
-    let (se, se_from) = pick(false, search, daemon_dns.clone().map(|(d, o)| (&d.search, o)));
+    let (se, se_from) = pick(
+        false,
+        search,
+        daemon_dns.clone().map(|(d, o)| (&d.search, o)),
+    );
     let (op, op_from) = pick(false, options, daemon_dns.map(|(d, o)| (&d.options, o)));
     let host_config = host.as_ref().map(|(c, _)| c);
     let mut config = ResolverConfig::from_parts(
@@ -619,7 +642,11 @@ fn docker_context(
     }
     let user_defined = !matches!(mode.as_str(), "host" | "bridge" | "default" | "none")
         && !mode.starts_with("container:");
-    if user_defined && !op.as_ref().is_some_and(|o| o.iter().any(|o| o.starts_with("ndots"))) {
+    if user_defined
+        && !op
+            .as_ref()
+            .is_some_and(|o| o.iter().any(|o| o.starts_with("ndots")))
+    {
         // Docker's embedded DNS (127.0.0.11) on user-defined networks writes `options ndots:0`
         // unless ndots is given: every name is then asked as written first.
         config.ndots = 0;
@@ -636,7 +663,12 @@ fn daemon_dns_of(command: &str) -> super::sources::DaemonDns {
 }
 
 /// A pod's resolver from its DNS policy and dnsConfig (kubelet's rules).
-fn apply_pod(ctx: &mut ResolverContext, pod: &PodSettings, files: &FileSources, cluster: &ClusterView) {
+fn apply_pod(
+    ctx: &mut ResolverContext,
+    pod: &PodSettings,
+    files: &FileSources,
+    cluster: &ClusterView,
+) {
     // ClusterFirst on the host network falls back to Default, as the kubelet does.
     let policy = match pod.dns_policy.as_str() {
         "ClusterFirst" if pod.host_network => "Default",
@@ -679,7 +711,10 @@ fn apply_pod(ctx: &mut ResolverContext, pod: &PodSettings, files: &FileSources, 
         }
         merged.insert(name, o);
     }
-    let options: Vec<String> = order.iter().filter_map(|n| merged.get(n).cloned()).collect();
+    let options: Vec<String> = order
+        .iter()
+        .filter_map(|n| merged.get(n).cloned())
+        .collect();
     ctx.config = ResolverConfig::from_parts(&nameservers, &search, &options);
     let source = match (policy, &files.node_resolv) {
         ("Default", Some((o, _))) => SettingSource::NodeResolvConf(o.clone()),

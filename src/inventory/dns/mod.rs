@@ -84,7 +84,8 @@ impl DnsInventory {
         }
         if let Some(d) = domain {
             self.files.cluster.domain = d.trim_end_matches('.').to_owned();
-            self.files.cluster.domain_origin = Some(crate::inventory::Origin::file("--cluster-domain"));
+            self.files.cluster.domain_origin =
+                Some(crate::inventory::Origin::file("--cluster-domain"));
         }
         self.rebuild();
     }

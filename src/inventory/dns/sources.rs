@@ -113,7 +113,9 @@ pub struct FileSources {
 /// (which Kubernetes expands only for variables the container defines), `{{ … }}`.
 pub fn unexpanded(value: &str) -> Option<String> {
     if let Some(start) = value.find("{{") {
-        let end = value[start..].find("}}").map_or(value.len(), |e| start + e + 2);
+        let end = value[start..]
+            .find("}}")
+            .map_or(value.len(), |e| start + e + 2);
         return Some(value[start..end].to_owned());
     }
     let start = value.find('$')?;
@@ -128,7 +130,11 @@ pub fn unexpanded(value: &str) -> Option<String> {
 }
 
 /// Reads the non-YAML sources among `paths` and the YAML ones among `docs`.
-pub fn gather(docs: &[YamlFile], paths: &[PathBuf], shown: impl Fn(&Path) -> String) -> FileSources {
+pub fn gather(
+    docs: &[YamlFile],
+    paths: &[PathBuf],
+    shown: impl Fn(&Path) -> String,
+) -> FileSources {
     let mut out = FileSources::default();
     for path in paths {
         let name = path
@@ -140,7 +146,10 @@ pub fn gather(docs: &[YamlFile], paths: &[PathBuf], shown: impl Fn(&Path) -> Str
             || name == "docker"
             || name == "resolv.conf"
             || name == "connection.json"
-            || matches!(ext, "service" | "conf" | "j2" | "env" | "sh" | "tpl" | "yaml" | "yml");
+            || matches!(
+                ext,
+                "service" | "conf" | "j2" | "env" | "sh" | "tpl" | "yaml" | "yml"
+            );
         if !wanted || std::fs::metadata(path).map_or(true, |m| m.len() > MAX_SOURCE_BYTES) {
             continue;
         }
@@ -150,7 +159,11 @@ pub fn gather(docs: &[YamlFile], paths: &[PathBuf], shown: impl Fn(&Path) -> Str
         let file = shown(path);
         let is_template = matches!(ext, "j2" | "tpl" | "tmpl");
         // Template expressions stay one word (`{{node_ip}}`) so flags around them still parse.
-        let text = if is_template { compact_templates(&text) } else { text };
+        let text = if is_template {
+            compact_templates(&text)
+        } else {
+            text
+        };
         commented_out_lines(&file, &text, &mut out.notes);
         cluster_flags(&file, &text, &mut out.cluster);
         match name {
@@ -158,13 +171,11 @@ pub fn gather(docs: &[YamlFile], paths: &[PathBuf], shown: impl Fn(&Path) -> Str
                 origin: Origin::file(file.clone()),
                 config: ResolverConfig::from_daemon_json(&text).map(|_| daemon_json(&text)),
             }),
-            "resolv.conf" => {
-                if out.node_resolv.is_none() {
-                    out.node_resolv = Some((
-                        Origin::file(file.clone()),
-                        ResolverConfig::from_resolv_conf(&text),
-                    ));
-                }
+            "resolv.conf" if out.node_resolv.is_none() => {
+                out.node_resolv = Some((
+                    Origin::file(file.clone()),
+                    ResolverConfig::from_resolv_conf(&text),
+                ));
             }
             "connection.json" => {
                 if let Some(addr) = serde_json::from_str::<Value>(&text)
@@ -180,8 +191,7 @@ pub fn gather(docs: &[YamlFile], paths: &[PathBuf], shown: impl Fn(&Path) -> Str
         if matches!(ext, "yaml" | "yml") {
             continue;
         }
-        if let Some(source) = docker_opts(&file, &text).or_else(|| systemd_dockerd(&file, &text))
-        {
+        if let Some(source) = docker_opts(&file, &text).or_else(|| systemd_dockerd(&file, &text)) {
             if let (Ok(d), false) = (&source.config, is_template) {
                 for value in d.dns.iter().chain(&d.search).chain(&d.options) {
                     if let Some(expr) = unexpanded(value) {
@@ -216,7 +226,11 @@ fn compact_templates(text: &str) -> String {
             break;
         };
         out.push_str(&rest[..start]);
-        out.extend(rest[start..start + len + 2].chars().filter(|c| !c.is_whitespace()));
+        out.extend(
+            rest[start..start + len + 2]
+                .chars()
+                .filter(|c| !c.is_whitespace()),
+        );
         rest = &rest[start + len + 2..];
     }
     out.push_str(rest);
@@ -312,14 +326,10 @@ fn systemd_dockerd(file: &str, text: &str) -> Option<DaemonSource> {
     }
     // ExecStart may continue over lines ending in a backslash.
     let lines: Vec<&str> = text.lines().collect();
-    let (start, _) = lines
-        .iter()
-        .enumerate()
-        .rev()
-        .find(|(_, l)| {
-            let l = l.trim();
-            l.starts_with("ExecStart=") && l.contains("dockerd")
-        })?;
+    let (start, _) = lines.iter().enumerate().rev().find(|(_, l)| {
+        let l = l.trim();
+        l.starts_with("ExecStart=") && l.contains("dockerd")
+    })?;
     let mut command = String::new();
     for l in &lines[start..] {
         let l = l.trim();
@@ -413,7 +423,10 @@ fn cluster_service(f: &YamlFile, doc: &Value, cluster: &mut ClusterDns) {
                 let line = f.key_line("clusterIP").unwrap_or(1);
                 cluster.ip = Some((
                     ip,
-                    Origin::at(f.shown.clone(), format!("Service kube-system/{name}, line {line}")),
+                    Origin::at(
+                        f.shown.clone(),
+                        format!("Service kube-system/{name}, line {line}"),
+                    ),
                 ));
             }
         }
@@ -425,14 +438,19 @@ fn cluster_service(f: &YamlFile, doc: &Value, cluster: &mut ClusterDns) {
                 .and_then(scalar)
                 .and_then(|s| s.parse().ok());
             if let (None, Some(ip)) = (&cluster.ip, ip) {
-                cluster.ip = Some((ip, Origin::at(f.shown.clone(), "KubeletConfiguration clusterDNS")));
+                cluster.ip = Some((
+                    ip,
+                    Origin::at(f.shown.clone(), "KubeletConfiguration clusterDNS"),
+                ));
             }
             if let Some(d) = doc.get("clusterDomain").and_then(scalar)
                 && cluster.domain_origin.is_none()
             {
                 cluster.domain = d.trim_end_matches('.').to_owned();
-                cluster.domain_origin =
-                    Some(Origin::at(f.shown.clone(), "KubeletConfiguration clusterDomain"));
+                cluster.domain_origin = Some(Origin::at(
+                    f.shown.clone(),
+                    "KubeletConfiguration clusterDomain",
+                ));
             }
         }
         _ => {}
@@ -527,9 +545,15 @@ fn commented_out_lines(file: &str, text: &str, notes: &mut Vec<DnsNote>) {
             continue;
         }
         let c = comment.trim_start_matches(['#', ' ', '-', '\t']);
-        let setting = ["CORE_VM_DOCKER_HOSTCONFIG_DNS", "--dns", "\"dns\"", "dnsConfig", "dnsPolicy"]
-            .iter()
-            .find(|s| c.starts_with(**s) || c.starts_with(&format!("name: {s}")));
+        let setting = [
+            "CORE_VM_DOCKER_HOSTCONFIG_DNS",
+            "--dns",
+            "\"dns\"",
+            "dnsConfig",
+            "dnsPolicy",
+        ]
+        .iter()
+        .find(|s| c.starts_with(**s) || c.starts_with(&format!("name: {s}")));
         if let Some(setting) = setting {
             notes.push(DnsNote {
                 origin: Origin::at(file, format!("line {}", i + 1)),
@@ -550,9 +574,18 @@ mod tests {
 
     #[test]
     fn unexpanded_values() {
-        assert_eq!(unexpanded("$NGINX_PROXY_DNS").as_deref(), Some("$NGINX_PROXY_DNS"));
-        assert_eq!(unexpanded("--dns=${NODE_IP}").as_deref(), Some("${NODE_IP}"));
-        assert_eq!(unexpanded("--dns={{ node_ip }}").as_deref(), Some("{{ node_ip }}"));
+        assert_eq!(
+            unexpanded("$NGINX_PROXY_DNS").as_deref(),
+            Some("$NGINX_PROXY_DNS")
+        );
+        assert_eq!(
+            unexpanded("--dns=${NODE_IP}").as_deref(),
+            Some("${NODE_IP}")
+        );
+        assert_eq!(
+            unexpanded("--dns={{ node_ip }}").as_deref(),
+            Some("{{ node_ip }}")
+        );
         assert_eq!(unexpanded("$(KUBE_DNS)").as_deref(), Some("$(KUBE_DNS)"));
         assert_eq!(unexpanded("10.96.0.10"), None);
         assert_eq!(unexpanded("price $"), None);
