@@ -41,11 +41,7 @@ pub fn observe(request: &DnsRequest, contexts: &[ResolverContext]) -> Vec<DnsObs
     if (request.servers.is_empty() && request.docker.is_none()) || contexts.is_empty() {
         return out;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => {
             out.extend(
@@ -211,44 +207,39 @@ fn container_vantage(endpoint: &str, host_config: &ChaincodeHostConfig) -> Vanta
     }
 }
 
-/// Observations from a probe pod log; an unreadable file is one failed observation.
+/// Observations from a probe pod log; an unreadable file, or one with no probe output, is one
+/// failed observation naming the file.
 fn from_log(path: &Path) -> Vec<DnsObservation> {
     let shown = path.display().to_string();
+    let unusable = |reason: String| DnsObservation {
+        context: shown.clone(),
+        vantage: Vantage::Pod {
+            pod: shown.clone(),
+            node: None,
+        },
+        config: Default::default(),
+        results: Vec::new(),
+        failure: Some(reason),
+        missing_network: None,
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            return vec![DnsObservation {
-                context: shown.clone(),
-                vantage: Vantage::Pod {
-                    pod: shown.clone(),
-                    node: None,
-                },
-                config: Default::default(),
-                results: Vec::new(),
-                failure: Some(format!("failed to read {shown}: {}", super::io_reason(&e))),
-                missing_network: None,
-            }];
+            return vec![unusable(format!(
+                "failed to read {shown}: {}",
+                super::io_reason(&e)
+            ))];
         }
     };
     let logs = super::dns_pod::parse_probe_log(&text);
     let mut out: Vec<DnsObservation> = logs.blocks.iter().map(|b| b.observation()).collect();
     if out.is_empty() {
         let reasons: Vec<String> = logs.errors.iter().map(ToString::to_string).collect();
-        out.push(DnsObservation {
-            context: shown.clone(),
-            vantage: Vantage::Pod {
-                pod: shown.clone(),
-                node: None,
-            },
-            config: Default::default(),
-            results: Vec::new(),
-            failure: Some(if reasons.is_empty() {
-                format!("{shown} holds no fabcheck-dns-probe output")
-            } else {
-                format!("{shown}: {}", reasons.join("; "))
-            }),
-            missing_network: None,
-        });
+        out.push(unusable(if reasons.is_empty() {
+            format!("{shown} holds no fabcheck-dns-probe output")
+        } else {
+            format!("{shown}: {}", reasons.join("; "))
+        }));
     }
     out
 }

@@ -149,6 +149,15 @@ pub struct LiveRequest {
     pub total: Duration,
 }
 
+/// The runtime a live phase runs on: two workers (the machines this runs on have two cores and
+/// the work is waiting on sockets), timers and I/O enabled.
+pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
 /// Probes every ZooKeeper endpoint, the Kafka cluster and every TLS endpoint concurrently, all
 /// within `total`. Probes still running at the deadline are reported as timed out, never
 /// waited for.
@@ -165,11 +174,7 @@ pub fn observe_all(request: &LiveRequest) -> crate::inventory::live::LiveState {
     if zookeeper.is_empty() && kafka.is_empty() && request.tls.is_empty() {
         return state;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
             let fail = |endpoint: String| ProbeError::Connect {

@@ -2,6 +2,7 @@
 //! names — a network the Docker daemon does not have (seen by the `--docker` probe), or Dns
 //! together with NetworkMode host, which Docker refuses.
 
+use super::setting_not_applied::note_outcome;
 use crate::checks::Check;
 use crate::context::Context;
 use crate::inventory::Inventory;
@@ -21,14 +22,7 @@ impl Check for NetworkModeUnusable {
             .notes
             .iter()
             .filter(|n| n.kind == DnsNoteKind::Conflict)
-            .map(|n| {
-                Outcome::new(
-                    Status::Fail,
-                    Target::new(TargetKind::File, n.origin.path.clone())
-                        .with_locator(n.origin.locator.clone()),
-                    n.message.clone(),
-                )
-            })
+            .map(note_outcome)
             .collect();
         for obs in &inv.live.dns {
             let Vantage::Container {

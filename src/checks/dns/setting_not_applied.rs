@@ -27,6 +27,16 @@ impl Check for SettingNotApplied {
     }
 }
 
+/// A note as a `fail` on the file and line it names.
+pub fn note_outcome(n: &crate::inventory::dns::DnsNote) -> Outcome {
+    Outcome::new(
+        Status::Fail,
+        Target::new(TargetKind::File, n.origin.path.clone()).with_locator(n.origin.locator.clone()),
+        n.message.clone(),
+    )
+    .with("kind", format!("{:?}", n.kind))
+}
+
 /// One `fail` per note of `kinds`, or a `pass` over the whole source when there is none
 /// among peers that resolve names (a `skip` when there are no such peers at all).
 pub fn notes_as_outcomes(inv: &Inventory, kinds: &[DnsNoteKind], what: &str) -> Vec<Outcome> {
@@ -35,15 +45,7 @@ pub fn notes_as_outcomes(inv: &Inventory, kinds: &[DnsNoteKind], what: &str) -> 
         .notes
         .iter()
         .filter(|n| kinds.contains(&n.kind))
-        .map(|n| {
-            Outcome::new(
-                Status::Fail,
-                Target::new(TargetKind::File, n.origin.path.clone())
-                    .with_locator(n.origin.locator.clone()),
-                n.message.clone(),
-            )
-            .with("kind", format!("{:?}", n.kind))
-        })
+        .map(note_outcome)
         .collect();
     if !notes.is_empty() {
         return notes;
