@@ -151,6 +151,16 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
     if !tls_endpoints.is_empty() {
         sources.push(format!("endpoints:{}", tls_endpoints.len()));
     }
+    if !check.dns.servers.is_empty() {
+        let servers: Vec<String> = check.dns.servers.iter().map(ToString::to_string).collect();
+        sources.push(format!("dns-server:{}", servers.join(",")));
+    }
+    if let Some(docker) = &check.dns.docker {
+        sources.push(format!("docker:{docker}"));
+    }
+    for log in &check.dns.probe_logs {
+        sources.push(format!("dns-probe-log:{}", log.display()));
+    }
     inventory.source = sources.join(" ");
     inventory.live = probe::observe_all(&probe::LiveRequest {
         zookeeper: check.zookeeper.clone(),

@@ -54,7 +54,7 @@ impl Check for ClusterDnsMissing {
                         Status::Fail,
                         format!(
                             "no Dns is set for chaincode containers, neither on the peer (CORE_VM_DOCKER_HOSTCONFIG_DNS) nor on the Docker daemon (--dns, daemon.json): chaincode of {} ({}) gets the node's resolv.conf, which does not point at the cluster DNS",
-                            c.peer,
+                            c.label.trim_start_matches("chaincode of "),
                             c.runtime.describe()
                         ),
                     );

@@ -2,6 +2,7 @@
 //! by an upstream server, before the cluster domain was tried.
 
 use super::name_does_not_resolve::{observation_target, sequence};
+use super::{NameKind, classify_name};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::inventory::Inventory;
@@ -23,29 +24,48 @@ impl Check for ResolvedOutsideCluster {
                     continue;
                 };
                 let in_cluster = |q: &str| q.trim_end_matches('.').ends_with(&suffix);
-                // Only names the search list could have put in the cluster are judged.
-                if in_cluster(&r.name) || !r.candidates.iter().any(|c| in_cluster(&c.query)) {
+                let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+                let o = |status, message: String| {
+                    Outcome::new(status, observation_target(obs), message)
+                        .with("name", r.name.clone())
+                        .with("matched", query.to_owned())
+                        .with("addresses", addrs.clone())
+                        .with("candidates", sequence(r))
+                };
+                // Only Service names are judged: an external name answered as written is right.
+                if !is_service_name(inv, &obs.context, &r.name) {
+                    out.push(o(
+                        Status::Skip,
+                        format!(
+                            "{} is not a Service name of the cluster; it resolved as {query}",
+                            r.name
+                        ),
+                    ));
                     continue;
                 }
-                let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
-                let o = Outcome::new(Status::Pass, observation_target(obs), String::new())
-                    .with("name", r.name.clone())
-                    .with("matched", query.to_owned())
-                    .with("addresses", addrs.clone())
-                    .with("candidates", sequence(r));
-                out.push(if in_cluster(query) {
-                    let mut o = o;
-                    o.message = format!("{} was answered in the cluster domain, as {query}", r.name);
-                    o
-                } else {
-                    let mut o = o;
-                    o.status = Status::Warn;
-                    o.message = format!(
-                        "{} was answered as written ({query} → {}) before any cluster domain was tried: that is not the Service's address",
-                        r.name,
-                        addrs.join(", ")
-                    );
-                    o
+                let first_cluster = r.candidates.iter().position(|c| in_cluster(&c.query));
+                let matched_at = r.candidates.iter().position(|c| c.query == query);
+                out.push(match (in_cluster(query), matched_at, first_cluster) {
+                    (true, _, _) => o(
+                        Status::Pass,
+                        format!("{} was answered in the cluster domain, as {query}", r.name),
+                    ),
+                    (false, Some(m), Some(first)) if m < first => o(
+                        Status::Warn,
+                        format!(
+                            "{} was answered as written ({query} → {}) before any cluster domain was tried: that is not the Service's address",
+                            r.name,
+                            addrs.join(", ")
+                        ),
+                    ),
+                    (false, _, _) => o(
+                        Status::Warn,
+                        format!(
+                            "{} was answered only outside the cluster domain ({query} → {}): the cluster has no record for the Service under that name",
+                            r.name,
+                            addrs.join(", ")
+                        ),
+                    ),
                 });
             }
         }
@@ -53,6 +73,16 @@ impl Check for ResolvedOutsideCluster {
             return nothing_to_check(inv, "resolved service names from live lookups");
         }
         out
+    }
+}
+
+/// Whether `name` is a Service name of the context the lookups stand for. Lookups from a probe
+/// pod's log have no context among the artifacts; there the short forms (`svc`, `svc.ns`) are
+/// taken as Service names, and anything longer as external.
+fn is_service_name(inv: &Inventory, context: &str, name: &str) -> bool {
+    match inv.dns.contexts.iter().find(|c| c.label == context) {
+        Some(ctx) => matches!(classify_name(inv, ctx, name), NameKind::Service { .. }),
+        None => !name.ends_with('.') && name.split('.').count() <= 2 && name != "localhost",
     }
 }
 

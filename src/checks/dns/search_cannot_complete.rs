@@ -49,7 +49,7 @@ impl Check for SearchCannotComplete {
                         if c.search_from == SettingSource::NodeUnknown {
                             return o(Status::Fail, format!(
                                 "{} needs a search domain that makes it {fqdn}, but no search list is set for chaincode of {} (peer HostConfig DnsSearch or daemon --dns-search): it gets the node's",
-                                n.name, c.peer
+                                n.name, c.label.trim_start_matches("chaincode of ")
                             ))
                             .with("expected_fqdn", fqdn);
                         }
