@@ -22,13 +22,15 @@
 
 #![allow(dead_code)]
 
+#[path = "watched.rs"]
+mod watched;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// How long dnsmasq may take to answer its first query. It binds its sockets before it
@@ -45,15 +47,6 @@ const ROOT_TRUST_ANCHOR: &str =
 
 /// The name asked to see whether a server is up.
 const READY_NAME: &str = "ready.invalid";
-
-/// Runs `$@` and kills it when the test process (`$1`) goes away.
-const WATCHDOG: &str = r#"parent=$1; shift
-"$@" &
-child=$!
-trap 'kill -KILL "$child" 2>/dev/null; exit 0' TERM INT HUP
-while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
-kill -KILL "$child" 2>/dev/null
-wait "$child" 2>/dev/null"#;
 
 /// What the server answers.
 #[derive(Debug, Clone)]
@@ -286,7 +279,7 @@ impl Drop for DnsServer {
 impl Instance {
     fn stop(&mut self) {
         if let Some(child) = self.process.take() {
-            kill_group(child);
+            watched::kill_group(child);
         }
     }
 
@@ -436,31 +429,13 @@ fn query_bytes(id: u16, name: &str) -> Vec<u8> {
 }
 
 fn spawn(dnsmasq: &Path, args: &[String], output: &Path) -> Child {
-    let out = fs::File::create(output).expect("dnsmasq output file");
-    let err = out.try_clone().expect("dnsmasq output file");
-    Command::new("bash")
-        .arg("-c")
-        .arg(WATCHDOG)
-        .arg("dns-watchdog")
-        .arg(std::process::id().to_string())
-        .arg(dnsmasq)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        // Its own process group: one signal reaches the watchdog, dnsmasq and its TCP children.
-        .process_group(0)
-        .spawn()
-        .expect("bash and dnsmasq run (apt-get install -y dnsmasq-base)")
-}
-
-fn kill_group(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .stderr(Stdio::null())
-        .status();
-    let _ = child.kill();
-    let _ = child.wait();
+    // One signal to the group reaches the watchdog, dnsmasq and its TCP children.
+    watched::spawn(
+        "dnsmasq (apt-get install -y dnsmasq-base)",
+        dnsmasq,
+        args,
+        output,
+    )
 }
 
 /// `/proc/self` belongs to the process's effective user.

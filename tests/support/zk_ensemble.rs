@@ -8,12 +8,14 @@
 
 #![allow(dead_code)]
 
+#[path = "watched.rs"]
+mod watched;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// How long an ensemble may take to elect a leader and sync every follower. A JVM starts in
@@ -28,15 +30,6 @@ const JARS: &[&str] = &[
 
 /// An SLF4J binding, when installed, so each node's log explains a failed start.
 const LOG_BINDING: &str = "/usr/share/java/slf4j-simple.jar";
-
-/// Runs `$@` and kills it when the test process (`$1`) goes away.
-const WATCHDOG: &str = r#"parent=$1; shift
-"$@" &
-child=$!
-trap 'kill -KILL "$child" 2>/dev/null; exit 0' TERM INT HUP
-while kill -0 "$parent" 2>/dev/null && kill -0 "$child" 2>/dev/null; do sleep 1; done
-kill -KILL "$child" 2>/dev/null
-wait "$child" 2>/dev/null"#;
 
 /// Settings for one ensemble.
 #[derive(Debug, Clone)]
@@ -148,7 +141,7 @@ impl Ensemble {
     /// Kills server `i` (0-based), as a crash would.
     pub fn stop(&mut self, i: usize) {
         if let Some(child) = self.nodes[i].process.take() {
-            kill_group(child);
+            watched::kill_group(child);
         }
     }
 
@@ -259,44 +252,28 @@ fn classpath() -> String {
 }
 
 fn spawn(classpath: &str, cfg: &Path, log: &Path) -> Child {
-    let out = fs::File::create(log).expect("server log");
-    let err = out.try_clone().expect("server log");
-    Command::new("bash")
-        .arg("-c")
-        .arg(WATCHDOG)
-        .arg("zk-watchdog")
-        .arg(std::process::id().to_string())
-        .arg("java")
+    let mut args: Vec<String> = [
         // A small heap and the client compiler: startup time matters more than throughput.
-        .args([
-            "-Xms32m",
-            "-Xmx192m",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-XX:-UsePerfData",
-            "-Djava.net.preferIPv4Stack=true",
-            "-Dorg.slf4j.simpleLogger.showDateTime=true",
-            "-cp",
-            classpath,
-            "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-        ])
-        .arg(cfg)
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        // Its own process group, so one signal reaches the watchdog and the JVM together.
-        .process_group(0)
-        .spawn()
-        .expect("bash and java run (apt-get install -y zookeeper)")
-}
-
-fn kill_group(mut child: Child) {
-    let _ = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{}", child.id())])
-        .stderr(Stdio::null())
-        .status();
-    let _ = child.kill();
-    let _ = child.wait();
+        "-Xms32m",
+        "-Xmx192m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-XX:-UsePerfData",
+        "-Djava.net.preferIPv4Stack=true",
+        "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        "-cp",
+        classpath,
+        "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.push(cfg.display().to_string());
+    watched::spawn(
+        "java (apt-get install -y zookeeper)",
+        Path::new("java"),
+        &args,
+        log,
+    )
 }
 
 /// `n` distinct free loopback ports.
