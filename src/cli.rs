@@ -125,7 +125,7 @@ pub struct CheckArgs {
     #[arg(long, requires = "artifacts")]
     pub dial: bool,
 
-    /// How many TLS endpoints to dial at once.
+    /// How many TLS endpoints to dial at once (and, up to 64, DNS names to resolve at once).
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub concurrency: usize,
 

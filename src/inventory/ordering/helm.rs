@@ -161,6 +161,7 @@ fn render_files(
                     path: (*path).clone(),
                     shown,
                     dir: scope.to_owned(),
+                    line_starts: super::yaml::line_starts(&text),
                     text,
                     docs,
                 });

@@ -21,17 +21,27 @@ pub struct YamlFile {
     pub dir: String,
     pub text: String,
     pub docs: Vec<serde_json::Value>,
+    /// Byte offset where each line starts, so finding a line is proportional to the distance
+    /// searched, not to the file: a 1,000-document manifest asks for a line per document and
+    /// per environment variable.
+    pub line_starts: Vec<usize>,
+}
+
+/// Byte offsets of the start of every line of `text`.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
 }
 
 impl YamlFile {
     /// 1-based line of the first occurrence of `needle` at or after `from` (1-based).
     pub fn line_of(&self, needle: &str, from: usize) -> Option<usize> {
-        self.text
-            .lines()
-            .enumerate()
-            .skip(from.saturating_sub(1))
-            .find(|(_, l)| l.contains(needle))
-            .map(|(i, _)| i + 1)
+        // A needle never spans lines, so its first occurrence at or after the start of line
+        // `from` is on the first line at or after `from` that contains it.
+        let start = *self.line_starts.get(from.saturating_sub(1))?;
+        let at = start + self.text[start..].find(needle)?;
+        Some(self.line_starts.partition_point(|&s| s <= at))
     }
 
     /// 1-based line where `key:` is written as a mapping key (not inside a value).
@@ -180,6 +190,7 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
                 path: path.to_path_buf(),
                 shown,
                 dir,
+                line_starts: line_starts(&text),
                 text,
                 docs,
             }),
@@ -245,6 +256,23 @@ pub fn scalar(v: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_of_searches_from_a_line() {
+        let text = "a: 1\nname: x\n---\nname: y\nname: x\n".to_owned();
+        let f = YamlFile {
+            path: PathBuf::from("f.yaml"),
+            shown: "f.yaml".into(),
+            dir: String::new(),
+            line_starts: line_starts(&text),
+            text,
+            docs: Vec::new(),
+        };
+        assert_eq!(f.line_of("name: x", 1), Some(2));
+        assert_eq!(f.line_of("name: x", 3), Some(5));
+        assert_eq!(f.line_of("name: y", 5), None);
+        assert_eq!(f.line_of("a: 1", 99), None);
+    }
 
     #[test]
     fn forward_aliases_are_read_as_go_yaml_reads_them() {
