@@ -23,8 +23,11 @@
 #[path = "../tests/support/pki.rs"]
 mod pki;
 
+#[path = "support/args.rs"]
+mod args;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -46,25 +49,11 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: gen-bench-tree DIR [ORGS] [NODES]";
-    let dir = PathBuf::from(args.first().ok_or(usage)?);
-    let count = |i: usize, default: usize, what: &str| -> Result<usize, String> {
-        match args.get(i) {
-            None => Ok(default),
-            Some(s) => match s.parse::<usize>() {
-                Ok(n) if n > 0 => Ok(n),
-                _ => Err(format!(
-                    "{what} must be a positive integer, got '{s}'; {usage}"
-                )),
-            },
-        }
-    };
-    let orgs = count(1, DEFAULT_ORGS, "ORGS")?;
-    let nodes = count(2, DEFAULT_NODES, "NODES")?;
-    if args.len() > 3 {
-        return Err(usage.into());
-    }
+    let args = args::Positional::from_env("usage: gen-bench-tree DIR [ORGS] [NODES]");
+    let dir = args.dir()?;
+    let orgs = args.count(1, DEFAULT_ORGS, "ORGS")?;
+    let nodes = args.count(2, DEFAULT_NODES, "NODES")?;
+    args.at_most(3)?;
 
     let started = Instant::now();
     let now = OffsetDateTime::now_utc()

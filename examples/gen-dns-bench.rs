@@ -37,9 +37,12 @@
 //! So 10 A queries per peer: 1,000 peers make 10,000 queries for 2,000 names, 1,000 of which
 //! resolve.
 
+#[path = "support/args.rs"]
+mod args;
+
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 const DEFAULT_ORGS: usize = 100;
@@ -69,23 +72,12 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: gen-dns-bench DIR [ORGS] [PEERS] [ORGS_PER_FILE]";
-    let dir = PathBuf::from(args.first().ok_or(usage)?);
-    let count = |i: usize, default: usize, what: &str| -> Result<usize, String> {
-        match args.get(i) {
-            None => Ok(default),
-            Some(s) => match s.parse::<usize>() {
-                Ok(n) if n > 0 => Ok(n),
-                _ => Err(format!(
-                    "{what} must be a positive integer, got '{s}'; {usage}"
-                )),
-            },
-        }
-    };
-    let orgs = count(1, DEFAULT_ORGS, "ORGS")?;
-    let peers = count(2, DEFAULT_PEERS, "PEERS")?;
-    let per_file = count(3, DEFAULT_ORGS_PER_FILE, "ORGS_PER_FILE")?;
+    let args =
+        args::Positional::from_env("usage: gen-dns-bench DIR [ORGS] [PEERS] [ORGS_PER_FILE]");
+    let dir = args.dir()?;
+    let orgs = args.count(1, DEFAULT_ORGS, "ORGS")?;
+    let peers = args.count(2, DEFAULT_PEERS, "PEERS")?;
+    let per_file = args.count(3, DEFAULT_ORGS_PER_FILE, "ORGS_PER_FILE")?;
     if orgs * peers > 250 * 250 {
         return Err(format!(
             "{} peers is more than the 62,500 addresses the zone numbers",

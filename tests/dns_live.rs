@@ -109,6 +109,12 @@ fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String
 }
 
 /// `fabcheck check <args> --select DNS -o json`, its report and how the run went.
+/// `check --artifacts DIR --dns-server ADDR` for a copy of the reference network.
+fn check_with_server(artifacts: &Path, server: &DnsServer) -> (Value, Run) {
+    let addr = server.addr().to_string();
+    check(&["--artifacts", path_str(artifacts), "--dns-server", &addr])
+}
+
 fn check(args: &[&str]) -> (Value, Run) {
     let mut all = vec!["check"];
     all.extend_from_slice(args);
@@ -287,13 +293,7 @@ fn a_search_list_of_the_default_namespace_alone_cannot_reach_either_peer() {
     let artifacts = reference_with(Some(
         "--dns=10.96.0.10 --dns-search default.svc.cluster.local --dns-opt ndots:2 --dns-opt timeout:2 --dns-opt attempts:2",
     ));
-    let addr = server.addr().to_string();
-    let (r, run) = check(&[
-        "--artifacts",
-        path_str(artifacts.path()),
-        "--dns-server",
-        &addr,
-    ]);
+    let (r, run) = check_with_server(artifacts.path(), &server);
     assert_eq!(run.code, Some(1), "errors gate: {}", run.stderr);
 
     for (target, name) in [(ORG1, "peer0.org1"), (ORG2, "peer0.org2")] {
@@ -306,7 +306,10 @@ fn a_search_list_of_the_default_namespace_alone_cannot_reach_either_peer() {
             f,
             "fail",
             &[
-                &format!("{name} does not resolve from server {addr} asked from here"),
+                &format!(
+                    "{name} does not resolve from server {} asked from here",
+                    server.addr()
+                ),
                 &format!("every candidate failed ({})", sequence.join("; ")),
             ],
         );
@@ -358,13 +361,7 @@ fn ndots_one_takes_an_upstream_answer_for_the_raw_name() {
     let artifacts = reference_with(Some(
         "--dns=10.96.0.10 --dns=192.168.1.1 --dns-search default.svc.cluster.local --dns-search svc.cluster.local --dns-opt ndots:1 --dns-opt timeout:2 --dns-opt attempts:2",
     ));
-    let addr = server.addr().to_string();
-    let (r, run) = check(&[
-        "--artifacts",
-        path_str(artifacts.path()),
-        "--dns-server",
-        &addr,
-    ]);
+    let (r, run) = check_with_server(artifacts.path(), &server);
     assert_eq!(run.code, Some(0), "warnings do not gate: {}", run.stderr);
 
     // Statically: ndots 1 asks both names as written first.
@@ -457,13 +454,7 @@ fn an_external_name_answered_after_the_cluster_domains_is_not_a_dns_009_warning(
         ),
     )
     .expect("manifest");
-    let addr = server.addr().to_string();
-    let (r, _) = check(&[
-        "--artifacts",
-        path_str(artifacts.path()),
-        "--dns-server",
-        &addr,
-    ]);
+    let (r, _) = check_with_server(artifacts.path(), &server);
     let f = one(&r, "DNS-008", ORG1);
     expect(
         f,
@@ -568,13 +559,7 @@ fn servfail_on_the_first_search_domain_moves_on_to_the_next() {
     let artifacts = reference_with(Some(
         "--dns=10.96.0.10 --dns-search broken.test --dns-search svc.cluster.local --dns-opt ndots:2 --dns-opt timeout:2 --dns-opt attempts:2",
     ));
-    let addr = server.addr().to_string();
-    let (r, run) = check(&[
-        "--artifacts",
-        path_str(artifacts.path()),
-        "--dns-server",
-        &addr,
-    ]);
+    let (r, run) = check_with_server(artifacts.path(), &server);
     assert!(
         run.took < Duration::from_secs(5),
         "SERVFAIL is an answer, not a wait: {:?}",

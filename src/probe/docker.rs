@@ -100,21 +100,7 @@ impl ChaincodeHostConfig {
     /// flags. This is what was requested, not what the container got: the container's
     /// resolv.conf (see [`ContainerLookups::config`]) is authoritative.
     pub fn requested_resolver(&self) -> ResolverConfig {
-        let flags = self
-            .dns
-            .iter()
-            .map(|v| ("--dns", v))
-            .chain(self.dns_search.iter().map(|v| ("--dns-search", v)))
-            .chain(self.dns_options.iter().map(|v| ("--dns-opt", v)))
-            .flat_map(|(flag, value)| [flag.to_owned(), value.clone()]);
-        let words: Vec<String> = flags.collect();
-        match shlex::try_join(words.iter().map(String::as_str)) {
-            Ok(line) => ResolverConfig::from_docker_flags(&line).unwrap_or_default(),
-            Err(e) => ResolverConfig {
-                problems: vec![format!("the DNS settings cannot be quoted: {e}")],
-                ..ResolverConfig::default()
-            },
-        }
+        ResolverConfig::from_parts(&self.dns, &self.dns_search, &self.dns_options)
     }
 
     fn to_docker(&self) -> HostConfig {

@@ -84,7 +84,7 @@ pub fn classify_name(inv: &Inventory, ctx: &ResolverContext, name: &str) -> Name
     let Platform::Kubernetes { namespace } = &ctx.platform else {
         return NameKind::Other;
     };
-    let services = services(inv);
+    let services = crate::inventory::dns::chaincode::service_names(&inv.ordering.workloads);
     let namespaces: BTreeSet<&str> = services.iter().map(|(ns, _)| ns.as_str()).collect();
     let labels: Vec<&str> = bare.split('.').collect();
     let known = |ns: &str, svc: &str| services.contains(&(ns.to_owned(), svc.to_owned()));
@@ -97,16 +97,6 @@ pub fn classify_name(inv: &Inventory, ctx: &ResolverContext, name: &str) -> Name
         [svc, ns, "svc"] => fqdn(svc, ns),
         _ => NameKind::Other,
     }
-}
-
-/// (namespace, name) of every Kubernetes workload's Service and pod names.
-fn services(inv: &Inventory) -> BTreeSet<(String, String)> {
-    inv.ordering
-        .workloads
-        .iter()
-        .filter_map(|w| Some((w.pod.as_ref()?, w)))
-        .flat_map(|(p, w)| w.hostnames.iter().map(|h| (p.namespace.clone(), h.clone())))
-        .collect()
 }
 
 /// Whether the settings are a template no one evaluated (judging them would be a guess).

@@ -279,7 +279,7 @@ fn is_peer(w: &Workload) -> bool {
 }
 
 /// (namespace, service name) for every Kubernetes workload's names.
-fn service_names(workloads: &[Workload]) -> BTreeSet<(String, String)> {
+pub fn service_names(workloads: &[Workload]) -> BTreeSet<(String, String)> {
     workloads
         .iter()
         .filter_map(|w| Some((w.pod.as_ref()?, w)))
@@ -550,7 +550,7 @@ fn docker_context(
                 .find(|(_, image, cmd)| image.contains("dind") || cmd.contains("dockerd"))
                 .map(|(name, _, cmd)| super::sources::DaemonSource {
                     origin: Origin::at(w.origin.path.clone(), format!("container {name} args")),
-                    config: Ok(daemon_dns_of(cmd)),
+                    config: super::sources::daemon_flags(cmd),
                 })
         })
     } else {
@@ -656,10 +656,6 @@ fn docker_context(
     ctx.search_from = se_from;
     ctx.options_from = op_from;
     ctx
-}
-
-fn daemon_dns_of(command: &str) -> super::sources::DaemonDns {
-    super::sources::daemon_flags(command).unwrap_or_default()
 }
 
 /// A pod's resolver from its DNS policy and dnsConfig (kubelet's rules).

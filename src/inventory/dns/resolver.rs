@@ -149,55 +149,12 @@ impl ResolverConfig {
     /// a separate value) from a DOCKER_OPTS string or a dockerd command line, quoting as the
     /// shell would. `Err` when the quoting itself is broken.
     pub fn from_docker_flags(flags: &str) -> Result<ResolverConfig, String> {
-        let words = shlex::split(flags).ok_or_else(|| format!("unbalanced quotes in '{flags}'"))?;
-        let mut c = ResolverConfig::default();
-        let mut search = Vec::new();
-        let mut it = words.into_iter().peekable();
-        while let Some(w) = it.next() {
-            let (flag, inline) = match w.split_once('=') {
-                Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
-                None => (w.clone(), None),
-            };
-            if !matches!(flag.as_str(), "--dns" | "--dns-search" | "--dns-opt") {
-                continue;
-            }
-            let Some(value) = inline.or_else(|| it.next()) else {
-                c.problems.push(format!("{flag} without a value"));
-                continue;
-            };
-            match flag.as_str() {
-                "--dns" => c.add_nameserver(&value),
-                "--dns-search" => search.push(value),
-                _ => c.add_option(&value),
-            }
-        }
-        c.set_search(search);
-        Ok(c)
+        super::sources::daemon_flags(flags).map(|d| d.resolver())
     }
 
     /// Parses the DNS keys of a daemon.json (`dns`, `dns-search`, `dns-opts`).
     pub fn from_daemon_json(text: &str) -> Result<ResolverConfig, String> {
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("daemon.json is not JSON: {e}"))?;
-        let list = |key: &str| -> Vec<String> {
-            v.get(key)
-                .and_then(|x| x.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let mut c = ResolverConfig::default();
-        for ns in list("dns") {
-            c.add_nameserver(&ns);
-        }
-        c.set_search(list("dns-search"));
-        for o in list("dns-opts") {
-            c.add_option(&o);
-        }
-        Ok(c)
+        super::sources::daemon_json(text).map(|d| d.resolver())
     }
 }
 

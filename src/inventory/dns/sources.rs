@@ -36,6 +36,13 @@ pub struct DaemonDns {
     pub options: Vec<String>,
 }
 
+impl DaemonDns {
+    /// The options as glibc would read them from the resolv.conf Docker writes.
+    pub fn resolver(&self) -> ResolverConfig {
+        ResolverConfig::from_parts(&self.dns, &self.search, &self.options)
+    }
+}
+
 /// The peer-side settings of one `core.yaml`.
 #[derive(Debug, Clone, Default)]
 pub struct CoreYaml {
@@ -169,7 +176,7 @@ pub fn gather(
         match name {
             "daemon.json" => out.daemons.push(DaemonSource {
                 origin: Origin::file(file.clone()),
-                config: ResolverConfig::from_daemon_json(&text).map(|_| daemon_json(&text)),
+                config: daemon_json(&text),
             }),
             "resolv.conf" if out.node_resolv.is_none() => {
                 out.node_resolv = Some((
@@ -253,19 +260,21 @@ pub fn host_of(address: &str) -> String {
     }
 }
 
-fn daemon_json(text: &str) -> DaemonDns {
-    let v: Value = serde_json::from_str(text).unwrap_or_default();
+/// The DNS keys of a daemon.json (`dns`, `dns-search`, `dns-opts`).
+pub(crate) fn daemon_json(text: &str) -> Result<DaemonDns, String> {
+    let v: Value =
+        serde_json::from_str(text).map_err(|e| format!("daemon.json is not JSON: {e}"))?;
     let list = |key: &str| -> Vec<String> {
         v.get(key)
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(scalar).collect())
             .unwrap_or_default()
     };
-    DaemonDns {
+    Ok(DaemonDns {
         dns: list("dns"),
         search: list("dns-search"),
         options: list("dns-opts"),
-    }
+    })
 }
 
 /// The DNS flags among dockerd's arguments.
