@@ -10,13 +10,14 @@ mod dns_server;
 mod dockerd;
 #[path = "support/findings.rs"]
 mod findings;
+#[path = "support/probe_log.rs"]
+mod probe_log;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -1002,31 +1003,7 @@ fn the_rendered_probe_script_run_here_feeds_check() {
 /// Reads the probe's output up to its `end` line, then ends the probe and its idle `sleep`.
 fn read_block(mut child: Child, limit: Duration) -> String {
     let stdout = child.stdout.take().expect("stdout");
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let done = line.ends_with(" v1 end");
-            if send.send(line).is_err() || done {
-                break;
-            }
-        }
-    });
-    let mut log = String::new();
-    let deadline = Instant::now() + limit;
-    let finished = loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match receive.recv_timeout(left) {
-            Ok(line) => {
-                log.push_str(&line);
-                log.push('\n');
-                if line.ends_with(" v1 end") {
-                    break true;
-                }
-            }
-            Err(_) => break false,
-        }
-    };
+    let (log, finished) = probe_log::read_until_end(stdout, limit);
     let _ = Command::new("kill")
         .args(["-KILL", "--", &format!("-{}", child.id())])
         .stderr(Stdio::null())

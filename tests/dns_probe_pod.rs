@@ -3,10 +3,11 @@
 //! produced by running the rendered script itself with this machine's `sh` and `getent` —
 //! read back into DNS observations. No cluster is contacted.
 
-use std::io::{BufRead, BufReader};
+#[path = "support/probe_log.rs"]
+mod probe_log;
+
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use fabcheck::inventory::dns::{CandidateAnswer, Vantage};
@@ -382,29 +383,7 @@ fn the_rendered_script_run_here_prints_what_the_parser_reads() {
         .spawn()
         .expect("sh runs");
     let stdout = child.stdout.take().unwrap();
-    let (send, receive) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let done = line.ends_with(" v1 end");
-            if send.send(line).is_err() || done {
-                break;
-            }
-        }
-    });
-    let mut log = String::new();
-    let finished = loop {
-        match receive.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) => {
-                log.push_str(&line);
-                log.push('\n');
-                if line.ends_with(" v1 end") {
-                    break true;
-                }
-            }
-            Err(_) => break false,
-        }
-    };
+    let (log, finished) = probe_log::read_until_end(stdout, Duration::from_secs(60));
     // The script now idles as a DaemonSet pod does; SIGTERM (pod deletion) must end it at
     // once and cleanly.
     let stopped = Command::new("kill")
