@@ -41,11 +41,116 @@ pub enum Command {
         /// Check id, e.g. X509-001 (case-insensitive).
         id: String,
     },
-    /// Print manifests to apply in a cluster.
+    /// Write the network's manifests, PKI and configtx.yaml to a folder (`--out DIR`), or print
+    /// other manifests (`render dns-probe`).
+    #[command(args_conflicts_with_subcommands = true)]
     Render {
         #[command(subcommand)]
-        command: RenderCommand,
+        command: Option<RenderCommand>,
+        #[command(flatten)]
+        network: RenderNetworkArgs,
     },
+    /// Deploy the network on Kubernetes and wait until it is up.
+    #[command(after_help = EXIT_CODES)]
+    Deploy(DeployArgs),
+    /// Delete everything the network owns (its namespaces) and wait until it is gone.
+    #[command(after_help = EXIT_CODES)]
+    Teardown(TeardownArgs),
+    /// Deploy, wait, read back what was deployed, run the suite on it, report, tear down.
+    #[command(after_help = EXIT_CODES)]
+    DeployAndVerify(Box<DeployAndVerifyArgs>),
+}
+
+/// Which network: the reference network, or a spec file.
+#[derive(Debug, Clone, Args)]
+pub struct SpecArgs {
+    /// Network spec (YAML, see README "Network spec"); default: the reference network.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RenderNetworkArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Folder to write manifests/, crypto-config/, configtx.yaml and cluster/ into.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Cluster DNS Service IP the chaincode resolvers point at (default: the spec's, else
+    /// 10.96.0.10, kubeadm's).
+    #[arg(long, value_name = "IP")]
+    pub cluster_dns: Option<std::net::IpAddr>,
+}
+
+/// How to reach the cluster, as kubectl does.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// Kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then the in-cluster service
+    /// account.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context; default: the current context.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Bound on each Kubernetes API request.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub request_timeout: DurationArg,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Upper bound on the whole deploy, waits included, e.g. 10m.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub timeout: DurationArg,
+    /// Apply every phase without waiting for workloads to become ready.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Progress display on stderr: bars on a terminal, lines otherwise (auto), or none.
+    #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+    /// How many objects to apply at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Lines,
+    Quiet,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeardownArgs {
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Upper bound on deleting and waiting until the namespaces are gone.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub timeout: DurationArg,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployAndVerifyArgs {
+    #[command(flatten)]
+    pub deploy: DeployArgs,
+    /// When to tear the network down afterwards.
+    #[arg(long, value_enum, default_value_t = TeardownPolicy::Always)]
+    pub teardown: TeardownPolicy,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TeardownPolicy {
+    Always,
+    OnSuccess,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,6 +246,44 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", default_value = "5s")]
     pub read_timeout: DurationArg,
 
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Resolve the chaincode names from here against this DNS server, IP[:PORT], with each
+    /// chaincode resolver's search list, ndots, timeout and attempts; repeatable.
+    #[arg(long = "dns-server", value_name = "IP[:PORT]")]
+    pub dns_servers: Vec<String>,
+
+    /// Docker endpoint (unix:///var/run/docker.sock, tcp://HOST:PORT) on which to launch a probe
+    /// container the way each peer launches chaincode, and resolve its names inside it.
+    #[arg(long, value_name = "ENDPOINT")]
+    pub docker: Option<String>,
+
+    /// Image for the --docker probe container: must be on the daemon (nothing is pulled) and
+    /// have glibc's getent, like the chaincode runtime image.
+    #[arg(
+        long,
+        value_name = "IMAGE",
+        default_value = "hyperledger/fabric-baseos:latest"
+    )]
+    pub docker_image: String,
+
+    /// Log of a `fabcheck render dns-probe` pod (kubectl logs); repeatable.
+    #[arg(long = "dns-probe-log", value_name = "FILE")]
+    pub dns_probe_logs: Vec<PathBuf>,
+
+    /// The cluster DNS Service IP, when the artifacts do not include the kube-dns Service.
+    #[arg(long, value_name = "IP")]
+    pub cluster_dns: Option<std::net::IpAddr>,
+
+    /// The cluster domain (default cluster.local, or what the artifacts say).
+    #[arg(long, value_name = "DOMAIN")]
+    pub cluster_domain: Option<String>,
+}
+
+/// How findings are evaluated and reported: shared by `check` and `deploy-and-verify`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
     /// Evaluate as of this instant (RFC 3339), instead of now.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
@@ -180,40 +323,60 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
 
-    /// Resolve the chaincode names from here against this DNS server, IP[:PORT], with each
-    /// chaincode resolver's search list, ndots, timeout and attempts; repeatable.
-    #[arg(long = "dns-server", value_name = "IP[:PORT]")]
-    pub dns_servers: Vec<String>,
-
-    /// Docker endpoint (unix:///var/run/docker.sock, tcp://HOST:PORT) on which to launch a probe
-    /// container the way each peer launches chaincode, and resolve its names inside it.
-    #[arg(long, value_name = "ENDPOINT")]
-    pub docker: Option<String>,
-
-    /// Image for the --docker probe container: must be on the daemon (nothing is pulled) and
-    /// have glibc's getent, like the chaincode runtime image.
-    #[arg(
-        long,
-        value_name = "IMAGE",
-        default_value = "hyperledger/fabric-baseos:latest"
-    )]
-    pub docker_image: String,
-
-    /// Log of a `fabcheck render dns-probe` pod (kubectl logs); repeatable.
-    #[arg(long = "dns-probe-log", value_name = "FILE")]
-    pub dns_probe_logs: Vec<PathBuf>,
-
-    /// The cluster DNS Service IP, when the artifacts do not include the kube-dns Service.
-    #[arg(long, value_name = "IP")]
-    pub cluster_dns: Option<std::net::IpAddr>,
-
-    /// The cluster domain (default cluster.local, or what the artifacts say).
-    #[arg(long, value_name = "DOMAIN")]
-    pub cluster_domain: Option<String>,
-
     /// When to colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// [`ReportArgs`] validated.
+#[derive(Debug, Clone)]
+pub struct ReportConfig {
+    pub at: Option<OffsetDateTime>,
+    pub threshold: Severity,
+    pub outputs: Vec<OutputSpec>,
+    pub policy: Policy,
+    pub selection: Selection,
+    pub waivers: Option<PathBuf>,
+    pub color: ColorChoice,
+}
+
+impl ReportArgs {
+    pub fn validate(self) -> Result<ReportConfig, ConfigError> {
+        let at = self
+            .at
+            .map(|v| {
+                OffsetDateTime::parse(&v, &Rfc3339).map_err(|e| ConfigError::BadInstant {
+                    value: v.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()?;
+        let stdout_outputs = self.outputs.iter().filter(|o| o.path.is_none()).count();
+        if stdout_outputs > 1 {
+            return Err(ConfigError::Outputs(
+                "more than one output format writes to stdout; give the others a path (FORMAT=PATH)"
+                    .into(),
+            ));
+        }
+        Ok(ReportConfig {
+            at,
+            threshold: match self.fail_on {
+                FailOn::Error => Severity::Error,
+                FailOn::Warning => Severity::Warning,
+            },
+            outputs: self.outputs,
+            policy: Policy {
+                expiry_warning: time::Duration::days(self.expiry_warning_days.into()),
+                clock_skew: self.clock_skew.0,
+            },
+            selection: Selection {
+                select: self.select,
+                ignore: self.ignore,
+            },
+            waivers: self.waivers,
+            color: self.color,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -328,6 +491,9 @@ pub struct CheckConfig {
     pub waivers: Option<PathBuf>,
     pub color: ColorChoice,
     pub dns: DnsOptions,
+    /// Why no live probe ran, when fabcheck decided that itself (`deploy-and-verify` from a
+    /// runner that cannot reach the cluster's Services); live checks skip with it.
+    pub live_skip_reason: Option<String>,
 }
 
 /// The chaincode-DNS options of a `check` run.
@@ -348,6 +514,39 @@ pub enum Config {
     ListChecks(ListFormat),
     Explain(String),
     RenderDnsProbe(DnsProbeArgs),
+    RenderNetwork(RenderNetworkConfig),
+    Deploy(DeployConfig),
+    Teardown(TeardownConfig),
+    DeployAndVerify(Box<DeployAndVerifyConfig>),
+}
+
+#[derive(Debug, Clone)]
+pub struct RenderNetworkConfig {
+    pub spec: Option<PathBuf>,
+    pub out: PathBuf,
+    pub cluster_dns: Option<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeployConfig {
+    pub spec: Option<PathBuf>,
+    pub cluster: crate::deploy::ClusterOptions,
+    pub options: crate::deploy::DeployOptions,
+    pub progress: crate::deploy::ProgressMode,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeardownConfig {
+    pub spec: Option<PathBuf>,
+    pub cluster: crate::deploy::ClusterOptions,
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeployAndVerifyConfig {
+    pub deploy: DeployConfig,
+    pub teardown: TeardownPolicy,
+    pub report: ReportConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -366,6 +565,8 @@ pub enum ConfigError {
     BadEndpoint { flag: &'static str, reason: String },
     #[error("failed to use {flag}: it resolves the names the artifacts give; add --artifacts DIR")]
     NeedsArtifacts { flag: &'static str },
+    #[error("failed to render: give --out DIR (or a subcommand such as dns-probe)")]
+    NoOut,
     #[error("failed to use {flag}: the duration must be positive")]
     ZeroDuration { flag: &'static str },
 }
@@ -378,18 +579,32 @@ impl Cli {
             } => Ok(Config::ListChecks(format)),
             Command::Explain { id } => Ok(Config::Explain(id)),
             Command::Render {
-                command: RenderCommand::DnsProbe(args),
+                command: Some(RenderCommand::DnsProbe(args)),
+                ..
             } => Ok(Config::RenderDnsProbe(args)),
+            Command::Render {
+                command: None,
+                network,
+            } => Ok(Config::RenderNetwork(RenderNetworkConfig {
+                spec: network.spec.spec,
+                out: network.out.ok_or(ConfigError::NoOut)?,
+                cluster_dns: network.cluster_dns,
+            })),
+            Command::Deploy(args) => Ok(Config::Deploy(args.validate()?)),
+            Command::Teardown(args) => Ok(Config::Teardown(TeardownConfig {
+                spec: args.spec.spec,
+                cluster: args.cluster.validate()?,
+                timeout: positive("--timeout", args.timeout)?,
+            })),
+            Command::DeployAndVerify(args) => {
+                let args = *args;
+                Ok(Config::DeployAndVerify(Box::new(DeployAndVerifyConfig {
+                    deploy: args.deploy.validate()?,
+                    teardown: args.teardown,
+                    report: args.report.validate()?,
+                })))
+            }
             Command::Check(args) => {
-                let at = args
-                    .at
-                    .map(|v| {
-                        OffsetDateTime::parse(&v, &Rfc3339).map_err(|e| ConfigError::BadInstant {
-                            value: v.clone(),
-                            reason: e.to_string(),
-                        })
-                    })
-                    .transpose()?;
                 if args.artifacts.is_none()
                     && args.zookeeper.is_empty()
                     && args.kafka.is_empty()
@@ -425,10 +640,7 @@ impl Cli {
                         },
                     });
                 }
-                let stdout_outputs = args.outputs.iter().filter(|o| o.path.is_none()).count();
-                if stdout_outputs > 1 {
-                    return Err(ConfigError::Outputs("more than one output format writes to stdout; give the others a path (FORMAT=PATH)".into()));
-                }
+                let report = args.report.validate()?;
                 Ok(Config::Check(Box::new(CheckConfig {
                     artifacts: args.artifacts,
                     endpoints_file: args.endpoints,
@@ -443,22 +655,13 @@ impl Cli {
                         connect: positive("--connect-timeout", args.connect_timeout)?,
                         read: positive("--read-timeout", args.read_timeout)?,
                     },
-                    at,
-                    threshold: match args.fail_on {
-                        FailOn::Error => Severity::Error,
-                        FailOn::Warning => Severity::Warning,
-                    },
-                    outputs: args.outputs,
-                    policy: Policy {
-                        expiry_warning: time::Duration::days(args.expiry_warning_days.into()),
-                        clock_skew: args.clock_skew.0,
-                    },
-                    selection: Selection {
-                        select: args.select,
-                        ignore: args.ignore,
-                    },
-                    waivers: args.waivers,
-                    color: args.color,
+                    at: report.at,
+                    threshold: report.threshold,
+                    outputs: report.outputs,
+                    policy: report.policy,
+                    selection: report.selection,
+                    waivers: report.waivers,
+                    color: report.color,
                     dns: DnsOptions {
                         servers: dns_servers,
                         docker: args.docker,
@@ -467,6 +670,7 @@ impl Cli {
                         cluster_dns: args.cluster_dns,
                         cluster_domain: args.cluster_domain,
                     },
+                    live_skip_reason: None,
                 })))
             }
         }
@@ -474,6 +678,35 @@ impl Cli {
 }
 
 /// Accepts `host:port` with a numeric port (IPv6 hosts in brackets).
+impl ClusterArgs {
+    fn validate(self) -> Result<crate::deploy::ClusterOptions, ConfigError> {
+        Ok(crate::deploy::ClusterOptions {
+            kubeconfig: self.kubeconfig,
+            context: self.context,
+            request_timeout: positive("--request-timeout", self.request_timeout)?,
+        })
+    }
+}
+
+impl DeployArgs {
+    fn validate(self) -> Result<DeployConfig, ConfigError> {
+        Ok(DeployConfig {
+            spec: self.spec.spec,
+            cluster: self.cluster.validate()?,
+            options: crate::deploy::DeployOptions {
+                timeout: positive("--timeout", self.timeout)?,
+                wait: !self.no_wait,
+                concurrency: self.concurrency.clamp(1, 256),
+            },
+            progress: match self.progress {
+                ProgressArg::Auto => crate::deploy::ProgressMode::Auto,
+                ProgressArg::Lines => crate::deploy::ProgressMode::Lines,
+                ProgressArg::Quiet => crate::deploy::ProgressMode::Quiet,
+            },
+        })
+    }
+}
+
 fn check_endpoint(flag: &'static str, endpoint: &str) -> Result<(), ConfigError> {
     let bad = |why: &str| ConfigError::BadEndpoint {
         flag,

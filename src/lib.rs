@@ -13,8 +13,11 @@ pub mod catalogue;
 pub mod checks;
 pub mod cli;
 pub mod context;
+pub mod deploy;
+pub mod deployment;
 pub mod exit;
 pub mod inventory;
+pub mod network;
 pub mod probe;
 pub mod report;
 pub mod waiver;
@@ -38,6 +41,8 @@ pub enum RunError {
     Endpoints(#[from] inventory::endpoints::EndpointsError),
     #[error(transparent)]
     Render(#[from] probe::dns_pod::RenderError),
+    #[error(transparent)]
+    Deploy(#[from] deploy::DeployError),
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
     UnknownCheck(String),
     #[error("failed to write {path}: {source}")]
@@ -51,6 +56,8 @@ impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RunError::Unreachable(_) => exit::UNREACHABLE,
+            RunError::Deploy(e) if e.is_usage() => exit::USAGE,
+            RunError::Deploy(_) => exit::DEPLOY_FAILED,
             RunError::Config(_)
             | RunError::Waivers(_)
             | RunError::Endpoints(_)
@@ -87,6 +94,10 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
             stdout.write_all(yaml.as_bytes()).map_err(stdout_err)?;
             Ok(exit::SUCCESS)
         }
+        Config::RenderNetwork(cfg) => deployment::render_network(&cfg, stdout),
+        Config::Deploy(cfg) => deployment::deploy(&cfg, stdout),
+        Config::Teardown(cfg) => deployment::teardown(&cfg, stdout),
+        Config::DeployAndVerify(cfg) => deployment::deploy_and_verify(&cfg, stdout),
         Config::Check(check) => {
             let (report, unreachable) = check_report_with_reach(&check)?;
             write_outputs(&report, &check, stdout)?;
@@ -171,6 +182,7 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
         timeouts: check.probe_timeouts,
         total: check.live_timeout,
     });
+    inventory.live.not_probed = check.live_skip_reason.clone();
     inventory.live.dns = probe::chaincode::observe(
         &probe::chaincode::DnsRequest {
             servers: check.dns.servers.clone(),
@@ -273,7 +285,7 @@ pub fn drop_in_background<T: Send + 'static>(value: T) {
     std::thread::spawn(move || drop(value));
 }
 
-fn write_outputs(
+pub(crate) fn write_outputs(
     report: &Report,
     check: &CheckConfig,
     stdout: &mut dyn Write,

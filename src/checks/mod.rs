@@ -148,7 +148,10 @@ pub fn nothing_to_check(inventory: &Inventory, what: &str) -> Vec<Outcome> {
     vec![Outcome::new(
         Status::Skip,
         Target::new(TargetKind::Source, inventory.source.clone()),
-        format!("no {what} found"),
+        match &inventory.live.not_probed {
+            Some(reason) => format!("no {what} found ({reason})"),
+            None => format!("no {what} found"),
+        },
     )]
 }
 

@@ -18,6 +18,8 @@ pub struct LiveState {
     pub dns: Vec<crate::inventory::dns::DnsObservation>,
     /// The live phase hit its overall deadline (`--timeout`) before every probe answered.
     pub deadline_hit: bool,
+    /// Why live probes were not run at all, when that was decided up front.
+    pub not_probed: Option<String>,
 }
 
 impl LiveState {

@@ -1,0 +1,379 @@
+//! The pieces every object shares, built once: labels and metadata, a node's Service, the
+//! single-replica StatefulSet and Deployment around a pod, data and crypto volumes.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::core::v1::{
+    Container, ContainerPort, EmptyDirVolumeSource, EnvVar, KeyToPath, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, Service,
+    ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::network::{
+    COMPONENT_LABEL, MANAGED_BY_LABEL, NETWORK_LABEL, Network, Node, Role, Storage, ports,
+};
+
+/// `app.kubernetes.io/name`, valued with the node's name on everything of one node.
+pub const NAME_LABEL: &str = "app.kubernetes.io/name";
+
+/// Component of namespaces and other network-wide plumbing.
+pub const CONFIG_COMPONENT: &str = "config";
+/// Component of the PKI Secrets.
+pub const CRYPTO_COMPONENT: &str = "crypto";
+/// Component of the genesis Job and everything it uses.
+pub const GENESIS_COMPONENT: &str = "genesis";
+
+/// Written out although it is the default: `protocol` is part of the key of Service and
+/// container ports, and API servers before 1.21 refuse a server-side apply that omits it.
+const TCP: &str = "TCP";
+
+/// The data volume (an emptyDir, or the StatefulSet's claim template).
+pub const DATA_VOLUME: &str = "data";
+
+/// The labels of an object of `component`; `node` names the node it belongs to, if any.
+pub fn labels(network: &Network, component: &str, node: Option<&str>) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([
+        (NETWORK_LABEL.to_owned(), network.name.clone()),
+        (COMPONENT_LABEL.to_owned(), component.to_owned()),
+        (MANAGED_BY_LABEL.to_owned(), "fabcheck".to_owned()),
+    ]);
+    if let Some(node) = node {
+        labels.insert(NAME_LABEL.to_owned(), node.to_owned());
+    }
+    labels
+}
+
+/// Name, namespace (none for cluster-scoped objects) and labels.
+pub fn object_meta(
+    network: &Network,
+    name: &str,
+    namespace: Option<&str>,
+    component: &str,
+    node: Option<&str>,
+) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: namespace.map(str::to_owned),
+        labels: Some(labels(network, component, node)),
+        ..ObjectMeta::default()
+    }
+}
+
+/// The metadata of an object of `node`, in its namespace.
+pub fn node_meta(network: &Network, node: &Node, name: &str) -> ObjectMeta {
+    object_meta(
+        network,
+        name,
+        Some(&node.namespace),
+        node.role.component(),
+        Some(&node.name),
+    )
+}
+
+/// What selects a node's pod: its name within the namespace, and the network, so two
+/// networks sharing a namespace never select each other's pods.
+pub fn selector(network: &Network, node: &Node) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (NAME_LABEL.to_owned(), node.name.clone()),
+        (NETWORK_LABEL.to_owned(), network.name.clone()),
+    ])
+}
+
+/// The named ports a node serves.
+pub fn node_ports(role: Role) -> &'static [(&'static str, u16)] {
+    match role {
+        Role::Peer => &[
+            ("grpc", ports::PEER),
+            ("chaincode", ports::PEER_CHAINCODE),
+            ("operations", ports::PEER_OPERATIONS),
+        ],
+        Role::Orderer => &[
+            ("grpc", ports::ORDERER),
+            ("operations", ports::ORDERER_OPERATIONS),
+        ],
+        Role::Ca => &[("https", ports::CA)],
+        Role::Kafka => &[("kafka", ports::KAFKA)],
+        Role::ZooKeeper => &[
+            ("client", ports::ZOOKEEPER_CLIENT),
+            ("peer", ports::ZOOKEEPER_PEER),
+            ("election", ports::ZOOKEEPER_ELECTION),
+        ],
+    }
+}
+
+/// The node's ClusterIP Service: `name.namespace` is the host every other node dials.
+pub fn service(network: &Network, node: &Node) -> Service {
+    // ZooKeeper servers and Kafka brokers must reach each other before they are ready: an
+    // ensemble forms quorum, and brokers replicate, through these Services.
+    let early = matches!(node.role, Role::ZooKeeper | Role::Kafka).then_some(true);
+    Service {
+        metadata: node_meta(network, node, &node.name),
+        spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".to_owned()),
+            selector: Some(selector(network, node)),
+            publish_not_ready_addresses: early,
+            ports: Some(
+                node_ports(node.role)
+                    .iter()
+                    .map(|(name, port)| ServicePort {
+                        name: Some((*name).to_owned()),
+                        port: i32::from(*port),
+                        protocol: Some(TCP.to_owned()),
+                        ..ServicePort::default()
+                    })
+                    .collect(),
+            ),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+/// The pod template of a node: its labels, and what every fabcheck pod sets.
+pub fn pod_template(network: &Network, node: &Node, spec: PodSpec) -> PodTemplateSpec {
+    PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: Some(labels(network, node.role.component(), Some(&node.name))),
+            ..ObjectMeta::default()
+        }),
+        spec: Some(PodSpec {
+            // Service links would put `<SERVICE>_PORT=tcp://…` into every container, and the
+            // Kafka and ZooKeeper images turn any `KAFKA_*` / `ZOO_*` variable into a setting.
+            enable_service_links: Some(false),
+            ..spec
+        }),
+    }
+}
+
+/// A single-replica StatefulSet for `node` around `pod`, with the data claim when the storage
+/// is a PVC.
+pub fn stateful_set(network: &Network, node: &Node, pod: PodSpec) -> StatefulSet {
+    StatefulSet {
+        metadata: node_meta(network, node, &node.name),
+        spec: Some(StatefulSetSpec {
+            replicas: Some(1),
+            service_name: Some(node.name.clone()),
+            // Single replicas: ordered start-up buys nothing and would serialise restarts.
+            pod_management_policy: Some("Parallel".to_owned()),
+            selector: LabelSelector {
+                match_labels: Some(selector(network, node)),
+                ..LabelSelector::default()
+            },
+            template: pod_template(network, node, pod),
+            volume_claim_templates: claim_templates(network, node),
+            ..StatefulSetSpec::default()
+        }),
+        ..StatefulSet::default()
+    }
+}
+
+/// A single-replica Deployment for `node` around `pod` (the CA: its state is its PKI).
+pub fn deployment(network: &Network, node: &Node, pod: PodSpec) -> Deployment {
+    Deployment {
+        metadata: node_meta(network, node, &node.name),
+        spec: Some(DeploymentSpec {
+            replicas: Some(1),
+            selector: LabelSelector {
+                match_labels: Some(selector(network, node)),
+                ..LabelSelector::default()
+            },
+            template: pod_template(network, node, pod),
+            ..DeploymentSpec::default()
+        }),
+        ..Deployment::default()
+    }
+}
+
+/// The claim template of the data volume, when the storage is a PVC. The claim carries the
+/// network's labels so teardown finds the PVCs the StatefulSet leaves behind.
+fn claim_templates(network: &Network, node: &Node) -> Option<Vec<PersistentVolumeClaim>> {
+    let Storage::Pvc {
+        storage_class,
+        size,
+    } = &network.storage
+    else {
+        return None;
+    };
+    Some(vec![PersistentVolumeClaim {
+        metadata: ObjectMeta {
+            name: Some(DATA_VOLUME.to_owned()),
+            labels: Some(labels(network, node.role.component(), Some(&node.name))),
+            ..ObjectMeta::default()
+        },
+        spec: Some(PersistentVolumeClaimSpec {
+            access_modes: Some(vec!["ReadWriteOnce".to_owned()]),
+            storage_class_name: storage_class.clone(),
+            resources: Some(VolumeResourceRequirements {
+                requests: Some(BTreeMap::from([(
+                    "storage".to_owned(),
+                    Quantity(size.clone()),
+                )])),
+                ..VolumeResourceRequirements::default()
+            }),
+            ..PersistentVolumeClaimSpec::default()
+        }),
+        ..PersistentVolumeClaim::default()
+    }])
+}
+
+/// The pod volume behind [`DATA_VOLUME`]: an emptyDir, or nothing when the claim template
+/// provides it.
+pub fn data_volumes(network: &Network) -> Vec<Volume> {
+    match network.storage {
+        Storage::EmptyDir => vec![empty_dir(DATA_VOLUME)],
+        Storage::Pvc { .. } => Vec::new(),
+    }
+}
+
+/// A mount of a sub-folder of the data volume. Each data path gets its own sub-folder, so
+/// a PVC's `lost+found` never lands in a folder a server scans.
+pub fn data_mount(path: &str, sub_path: &str) -> VolumeMount {
+    VolumeMount {
+        name: DATA_VOLUME.to_owned(),
+        mount_path: path.to_owned(),
+        sub_path: Some(sub_path.to_owned()),
+        ..VolumeMount::default()
+    }
+}
+
+pub fn empty_dir(name: &str) -> Volume {
+    Volume {
+        name: name.to_owned(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Volume::default()
+    }
+}
+
+pub fn mount(name: &str, path: &str) -> VolumeMount {
+    VolumeMount {
+        name: name.to_owned(),
+        mount_path: path.to_owned(),
+        ..VolumeMount::default()
+    }
+}
+
+/// Environment variables with literal values, in the order given.
+pub fn env(pairs: Vec<(&str, String)>) -> Vec<EnvVar> {
+    pairs
+        .into_iter()
+        .map(|(name, value)| EnvVar {
+            name: name.to_owned(),
+            value: Some(value),
+            ..EnvVar::default()
+        })
+        .collect()
+}
+
+/// The container of a node: its image, environment, named ports and a readiness probe on its
+/// first port (every image here listens there once it serves).
+pub fn node_container(
+    node: &Node,
+    name: &str,
+    image: &str,
+    env: Vec<EnvVar>,
+    mounts: Vec<VolumeMount>,
+) -> Container {
+    let ports = node_ports(node.role);
+    Container {
+        name: name.to_owned(),
+        image: Some(image.to_owned()),
+        env: Some(env),
+        ports: Some(
+            ports
+                .iter()
+                .map(|(name, port)| ContainerPort {
+                    name: Some((*name).to_owned()),
+                    container_port: i32::from(*port),
+                    protocol: Some(TCP.to_owned()),
+                    ..ContainerPort::default()
+                })
+                .collect(),
+        ),
+        readiness_probe: ports.first().map(|(_, port)| tcp_probe(*port)),
+        volume_mounts: Some(mounts),
+        ..Container::default()
+    }
+}
+
+/// Ready once something accepts connections on `port`.
+pub fn tcp_probe(port: u16) -> Probe {
+    Probe {
+        tcp_socket: Some(TCPSocketAction {
+            port: IntOrString::Int(i32::from(port)),
+            ..TCPSocketAction::default()
+        }),
+        initial_delay_seconds: Some(5),
+        ..Probe::default()
+    }
+}
+
+/// Secret volumes that show a node's files under `root` (`root/msp/…`, `root/tls/…`): one
+/// volume per top-level folder, so that other mounts (the orderer's genesis block) can sit
+/// beside them instead of inside a read-only Secret mount. `entries` are (data key, path
+/// relative to the node folder). Files at the top level put everything into one volume at
+/// `root`.
+pub fn crypto_volumes(
+    secret: &str,
+    entries: &[(String, String)],
+    root: &str,
+) -> (Vec<Volume>, Vec<VolumeMount>) {
+    let mut groups: BTreeMap<&str, Vec<KeyToPath>> = BTreeMap::new();
+    let flat = entries.iter().any(|(_, path)| !path.contains('/'));
+    for (key, path) in entries {
+        let (dir, rest) = match path.split_once('/') {
+            Some((dir, rest)) if !flat => (dir, rest),
+            _ => ("", path.as_str()),
+        };
+        groups.entry(dir).or_default().push(KeyToPath {
+            key: key.clone(),
+            path: rest.to_owned(),
+            ..KeyToPath::default()
+        });
+    }
+    let mut volumes = Vec::new();
+    let mut mounts = Vec::new();
+    for (i, (dir, items)) in groups.into_iter().enumerate() {
+        let name = volume_name(dir, i);
+        volumes.push(Volume {
+            name: name.clone(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(secret.to_owned()),
+                items: Some(items),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+        let path = if dir.is_empty() {
+            root.to_owned()
+        } else {
+            format!("{root}/{dir}")
+        };
+        mounts.push(VolumeMount {
+            read_only: Some(true),
+            ..mount(&name, &path)
+        });
+    }
+    (volumes, mounts)
+}
+
+/// `crypto` for the top level, `crypto-msp`, `crypto-tls`; a folder name that is not a DNS
+/// label gets its position.
+fn volume_name(dir: &str, index: usize) -> String {
+    if dir.is_empty() {
+        return "crypto".to_owned();
+    }
+    let clean = dir.len() <= 50
+        && dir
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && !dir.starts_with(|c: char| c.is_ascii_digit());
+    if clean {
+        format!("crypto-{dir}")
+    } else {
+        format!("crypto-{index}")
+    }
+}

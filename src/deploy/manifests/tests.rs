@@ -1,0 +1,481 @@
+//! The manifests of whole networks: phases, labels, the Secret round trip, determinism, and
+//! the rendered YAML judged by the suite's own static checks.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use super::*;
+use crate::catalogue::Catalogue;
+use crate::checks::Selection;
+use crate::context::Context;
+use crate::deploy::configtx;
+use crate::network::{COMPONENT_LABEL, MANAGED_BY_LABEL, NETWORK_LABEL, NetworkSpec};
+use crate::report::{Finding, Status};
+
+/// When the test PKI is made; checks run an hour later.
+const MADE_AT: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
+const CLUSTER_DNS: &str = "10.96.0.10";
+
+fn network(spec: &str) -> Network {
+    let mut net = NetworkSpec::parse(spec, "spec.yaml")
+        .expect("test spec parses")
+        .resolve()
+        .expect("test spec resolves");
+    net.cluster_dns = Some(CLUSTER_DNS.parse().unwrap());
+    net
+}
+
+fn crypto_for(net: &Network) -> CryptoMaterial {
+    CryptoMaterial::generate(net, MADE_AT).expect("the test PKI generates")
+}
+
+/// The reference network and its PKI, made once for the tests that only read them.
+fn reference() -> &'static (Network, CryptoMaterial, Manifests) {
+    static REFERENCE: OnceLock<(Network, CryptoMaterial, Manifests)> = OnceLock::new();
+    REFERENCE.get_or_init(|| {
+        let net = network("");
+        let crypto = crypto_for(&net);
+        let manifests = build(&net, &crypto).expect("the reference network builds");
+        (net, crypto, manifests)
+    })
+}
+
+fn typed<T: serde::de::DeserializeOwned>(o: &Object) -> T {
+    serde_json::from_value(o.body.clone()).expect("an object deserializes as its kind")
+}
+
+fn kinds(phase: &Phase) -> BTreeMap<&str, usize> {
+    let mut out = BTreeMap::new();
+    for o in &phase.objects {
+        *out.entry(o.kind.as_str()).or_default() += 1;
+    }
+    out
+}
+
+#[test]
+fn phases_come_in_order_with_their_objects() {
+    let (_, _, m) = reference();
+    let names: Vec<&str> = m.phases.iter().map(|p| p.name).collect();
+    assert_eq!(
+        names,
+        [
+            "namespaces",
+            "config",
+            "zookeeper",
+            "kafka",
+            "genesis",
+            "orderers",
+            "peers"
+        ]
+    );
+    let counts: Vec<BTreeMap<&str, usize>> = m.phases.iter().map(kinds).collect();
+    assert_eq!(counts[0], BTreeMap::from([("Namespace", 5)]));
+    // 19 nodes; Secrets: 12 node (3 orderers, 3 CAs, 6 peers) + 4 org + 3 CA bootstrap.
+    assert_eq!(
+        counts[1],
+        BTreeMap::from([
+            ("ConfigMap", 1),
+            ("Role", 1),
+            ("RoleBinding", 1),
+            ("Secret", 19),
+            ("Service", 19),
+            ("ServiceAccount", 1),
+        ])
+    );
+    assert_eq!(counts[2], BTreeMap::from([("StatefulSet", 3)]));
+    assert_eq!(counts[3], BTreeMap::from([("StatefulSet", 4)]));
+    assert_eq!(counts[4], BTreeMap::from([("Job", 1)]));
+    assert_eq!(counts[5], BTreeMap::from([("StatefulSet", 3)]));
+    assert_eq!(
+        counts[6],
+        BTreeMap::from([("Deployment", 3), ("StatefulSet", 6)])
+    );
+    // Access objects before what uses them, Services last in config.
+    let config: Vec<&str> = m.phases[1]
+        .objects
+        .iter()
+        .map(|o| o.kind.as_str())
+        .collect();
+    assert_eq!(&config[..3], ["ServiceAccount", "Role", "RoleBinding"]);
+    assert_eq!(config.last(), Some(&"Service"));
+}
+
+#[test]
+fn every_object_is_labelled_and_namespaced() {
+    let (net, _, m) = reference();
+    let nodes: Vec<String> = net.nodes().iter().map(|n| n.name.clone()).collect();
+    for o in m.objects() {
+        let labels = &o.body["metadata"]["labels"];
+        assert_eq!(labels[NETWORK_LABEL], "reference", "{}", o.key());
+        assert_eq!(labels[MANAGED_BY_LABEL], "fabcheck", "{}", o.key());
+        let component = labels[COMPONENT_LABEL].as_str().unwrap_or_default();
+        assert!(
+            [
+                "peer",
+                "orderer",
+                "ca",
+                "kafka",
+                "zookeeper",
+                "genesis",
+                "crypto",
+                "config"
+            ]
+            .contains(&component),
+            "{}: component {component:?}",
+            o.key()
+        );
+        match o.kind.as_str() {
+            "Namespace" => assert!(o.namespace.is_none()),
+            _ => assert_eq!(
+                o.body["metadata"]["namespace"].as_str(),
+                o.namespace.as_deref(),
+                "{}",
+                o.key()
+            ),
+        }
+        if matches!(o.kind.as_str(), "StatefulSet" | "Deployment" | "Service") {
+            assert!(nodes.contains(&o.name), "{}", o.key());
+            assert_eq!(labels[meta::NAME_LABEL], o.name.as_str(), "{}", o.key());
+        }
+    }
+}
+
+#[test]
+fn every_service_host_is_name_dot_namespace() {
+    let (net, _, m) = reference();
+    let hosts: Vec<String> = m
+        .objects()
+        .filter(|o| o.kind == "Service")
+        .map(|o| format!("{}.{}", o.name, o.namespace.as_deref().unwrap_or_default()))
+        .collect();
+    let expected: Vec<String> = net.nodes().iter().map(|n| n.host()).collect();
+    assert_eq!(hosts, expected);
+    for o in m.objects().filter(|o| o.kind == "StatefulSet") {
+        assert_eq!(o.body["spec"]["serviceName"], o.name.as_str());
+        assert_eq!(o.body["spec"]["podManagementPolicy"], "Parallel");
+        assert_eq!(o.body["spec"]["replicas"], 1);
+    }
+}
+
+#[test]
+fn no_configmap_holds_a_private_key() {
+    let (_, _, m) = reference();
+    let maps: Vec<ConfigMap> = m
+        .objects()
+        .filter(|o| o.kind == "ConfigMap")
+        .map(typed)
+        .collect();
+    assert!(!maps.is_empty());
+    for cm in maps {
+        let files: BTreeMap<String, String> = serde_json::from_str(
+            &cm.metadata.annotations.as_ref().expect("annotated")[CONFIG_FILES_ANNOTATION],
+        )
+        .expect("the annotation is JSON");
+        assert!(
+            files.contains_key("configtx.yaml") || files.values().any(|p| p == "configtx.yaml")
+        );
+        for path in files.values() {
+            assert!(!CryptoMaterial::is_private_key(path), "{path}");
+        }
+        for text in cm.data.iter().flat_map(|d| d.values()) {
+            assert!(!text.contains("PRIVATE KEY"));
+        }
+        for bytes in cm.binary_data.iter().flat_map(|d| d.values()) {
+            assert!(!bytes.0.windows(11).any(|w| w == b"PRIVATE KEY"));
+        }
+    }
+}
+
+#[test]
+fn secrets_rebuild_the_crypto_material() {
+    let (net, crypto, m) = reference();
+    let secrets: Vec<Secret> = m
+        .objects()
+        .filter(|o| o.kind == "Secret")
+        .map(typed)
+        .collect();
+    assert_eq!(&crypto_from_secrets(&secrets).unwrap(), crypto);
+    // Each file is in exactly one Secret, and node Secrets hold only the node's own files.
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for s in &secrets {
+        let Some(a) = s.metadata.annotations.as_ref() else {
+            continue;
+        };
+        let files: BTreeMap<String, String> =
+            serde_json::from_str(&a[CRYPTO_FILES_ANNOTATION]).unwrap();
+        let name = format!(
+            "{}/{}",
+            s.metadata.namespace.as_deref().unwrap_or_default(),
+            s.metadata.name.as_deref().unwrap_or_default()
+        );
+        for (key, path) in files {
+            assert!(
+                key.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)),
+                "{key}"
+            );
+            if let Some(other) = seen.insert(path.clone(), name.clone()) {
+                panic!("{path} is in {other} and {name}");
+            }
+        }
+    }
+    assert_eq!(seen.len(), crypto.files.len());
+    let peer = &net.peer_orgs[0].nodes[0];
+    let dir = CryptoMaterial::node_dir(&net.peer_orgs[0], peer);
+    let peer0: Vec<&String> = seen
+        .iter()
+        .filter(|(_, s)| *s == "org1/peer0-crypto")
+        .map(|(p, _)| p)
+        .collect();
+    assert!(!peer0.is_empty());
+    assert!(
+        peer0.iter().all(|p| p.starts_with(&format!("{dir}/"))),
+        "{peer0:?}"
+    );
+    // Private keys of the CAs are kept, in the org Secrets.
+    assert!(
+        seen.iter()
+            .any(|(p, s)| s.ends_with("-org-crypto") && CryptoMaterial::is_private_key(p))
+    );
+}
+
+#[test]
+fn nodes_mount_their_own_secret() {
+    let (_, _, m) = reference();
+    let peer = m
+        .objects()
+        .find(|o| o.kind == "StatefulSet" && o.key() == "StatefulSet org1/peer0")
+        .unwrap();
+    let volumes = peer.body["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .unwrap();
+    let secrets: Vec<&str> = volumes
+        .iter()
+        .filter_map(|v| v["secret"]["secretName"].as_str())
+        .collect();
+    assert!(!secrets.is_empty() && secrets.iter().all(|s| *s == "peer0-crypto"));
+    let mounts: Vec<&str> = peer.body["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["mountPath"].as_str())
+        .collect();
+    assert!(mounts.contains(&"/var/hyperledger/peer/msp"), "{mounts:?}");
+    assert!(mounts.contains(&"/var/hyperledger/peer/tls"), "{mounts:?}");
+    let orderer = m
+        .objects()
+        .find(|o| o.key() == "StatefulSet orgorderer1/orderer0")
+        .unwrap();
+    let text = orderer.body.to_string();
+    assert!(text.contains(GENESIS_CONFIGMAP), "{text}");
+    assert!(text.contains("/var/hyperledger/orderer/genesis/genesis.block"));
+}
+
+#[test]
+fn build_is_deterministic() {
+    let (net, crypto, m) = reference();
+    let again = build(net, crypto).unwrap();
+    assert_eq!(&again, m);
+    let all: Vec<Object> = m.objects().cloned().collect();
+    assert_eq!(
+        render_yaml(&all),
+        render_yaml(&again.objects().cloned().collect::<Vec<_>>())
+    );
+    assert!(!render_yaml(&all).contains("creationTimestamp"));
+}
+
+#[test]
+fn the_cluster_dns_must_be_known() {
+    let (net, crypto, _) = reference();
+    let mut net = net.clone();
+    net.cluster_dns = None;
+    let err = build(&net, crypto).unwrap_err();
+    assert!(matches!(err, ManifestError::ClusterDnsUnknown));
+    assert!(err.to_string().starts_with("failed to "), "{err}");
+}
+
+#[test]
+fn etcdraft_has_no_kafka_or_zookeeper() {
+    let net = network("consensus: etcdraft\norgs: 1\n");
+    let m = build(&net, &crypto_for(&net)).unwrap();
+    let names: Vec<&str> = m.phases.iter().map(|p| p.name).collect();
+    assert_eq!(
+        names,
+        ["namespaces", "config", "genesis", "orderers", "peers"]
+    );
+    let orderer = m
+        .objects()
+        .find(|o| o.key() == "StatefulSet orgorderer1/orderer0")
+        .unwrap()
+        .body
+        .to_string();
+    assert!(orderer.contains("ORDERER_GENERAL_CLUSTER_ROOTCAS"));
+    assert!(!orderer.contains("ORDERER_KAFKA_"));
+}
+
+#[test]
+fn pvc_storage_makes_claim_templates() {
+    let net = network("orgs: 1\nstorage:\n  kind: pvc\n  storageClass: fast\n  size: 5Gi\n");
+    let m = build(&net, &crypto_for(&net)).unwrap();
+    let sets: Vec<&Object> = m.objects().filter(|o| o.kind == "StatefulSet").collect();
+    assert_eq!(sets.len(), 3 + 4 + 3 + 2);
+    for o in sets {
+        let claim = &o.body["spec"]["volumeClaimTemplates"][0];
+        assert_eq!(claim["metadata"]["name"], "data", "{}", o.key());
+        assert_eq!(claim["spec"]["storageClassName"], "fast");
+        assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "5Gi");
+        let volumes = o.body["spec"]["template"]["spec"]["volumes"].to_string();
+        assert!(!volumes.contains("\"data\""), "{}: {volumes}", o.key());
+    }
+    let reference = &reference().2;
+    assert!(
+        reference
+            .objects()
+            .all(|o| o.body["spec"]["volumeClaimTemplates"].is_null())
+    );
+}
+
+#[test]
+fn ccaas_peers_have_no_docker() {
+    let net = network("orgs: 1\nchaincode:\n  runtime: ccaas\n");
+    let m = build(&net, &crypto_for(&net)).unwrap();
+    let peer = m
+        .objects()
+        .find(|o| o.key() == "StatefulSet org1/peer0")
+        .unwrap();
+    let containers = peer.body["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .unwrap();
+    assert_eq!(containers.len(), 1);
+    let text = peer.body.to_string();
+    assert!(text.contains("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG"));
+    assert!(!text.contains("CORE_VM_ENDPOINT"));
+}
+
+/// Writes what `render --out` writes (the manifests, the PKI, configtx.yaml) plus the
+/// kubelet's configuration, which is where the checks learn the cluster DNS and domain.
+fn write_artifacts(dir: &Path, net: &Network, crypto: &CryptoMaterial, m: &Manifests) {
+    let write = |rel: &str, bytes: &[u8]| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    for (i, phase) in m.phases.iter().enumerate() {
+        write(
+            &format!("manifests/{i:02}-{}.yaml", phase.name),
+            render_yaml(&phase.objects).as_bytes(),
+        );
+    }
+    for (path, bytes) in &crypto.files {
+        write(&format!("crypto-config/{path}"), bytes);
+    }
+    write("configtx.yaml", configtx::render(net).as_bytes());
+    write(
+        "cluster/kubelet-config.yaml",
+        format!(
+            "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nclusterDNS:\n  - {}\nclusterDomain: {}\n",
+            CLUSTER_DNS, net.cluster_domain
+        )
+        .as_bytes(),
+    );
+}
+
+/// The findings of every check over the rendered network, as `fabcheck check --artifacts`
+/// would make them an hour after the PKI was made.
+fn check_rendered(spec: &str) -> Vec<Finding> {
+    let net = network(spec);
+    let crypto = crypto_for(&net);
+    let m = build(&net, &crypto).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_artifacts(dir.path(), &net, &crypto, &m);
+    let inventory = crate::inventory::artifacts::gather(dir.path()).unwrap();
+    crate::checks::run(
+        &Context::at(MADE_AT + time::Duration::hours(1)),
+        &inventory,
+        Catalogue::embedded(),
+        &Selection::default(),
+    )
+}
+
+fn shown(findings: &[&Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {:?} {} {:?}: {}",
+                f.check_id, f.status, f.target.name, f.target.locator, f.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every check that can judge the rendered artifacts passes (or has nothing to judge);
+/// none fails, errs or warns.
+fn assert_passes(spec: &str, must_pass: &[&str]) {
+    let findings = check_rendered(spec);
+    let bad: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Error | Status::Warn))
+        .collect();
+    assert!(bad.is_empty(), "spec {spec:?}:\n{}", shown(&bad));
+    for id in must_pass {
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.check_id == *id).collect();
+        assert!(
+            !mine.is_empty() && mine.iter().all(|f| f.status == Status::Pass),
+            "spec {spec:?}: {id} should pass:\n{}",
+            shown(&mine)
+        );
+    }
+}
+
+const STATIC_DNS: &[&str] = &[
+    "DNS-001", "DNS-002", "DNS-003", "DNS-004", "DNS-005", "DNS-007",
+];
+
+#[test]
+fn the_reference_network_passes_the_static_checks() {
+    let mut must: Vec<&str> = STATIC_DNS.to_vec();
+    must.extend([
+        "DNS-006",
+        "KAFKA-001",
+        "KAFKA-002",
+        "KAFKA-003",
+        "KAFKA-004",
+        "KAFKA-005",
+        "KAFKA-006",
+        "KAFKA-007",
+        "KAFKA-008",
+        "KAFKA-009",
+        "KAFKA-010",
+        "KAFKA-012",
+        "ZK-001",
+        "ZK-002",
+        "ZK-003",
+        "ZK-004",
+        "X509-001",
+        "X509-002",
+        "X509-004",
+        "X509-005",
+        "X509-007",
+        "X509-008",
+    ]);
+    assert_passes("", &must);
+}
+
+#[test]
+fn etcdraft_and_ccaas_networks_pass_the_static_checks() {
+    assert_passes(
+        "consensus: etcdraft\norgs: 2\n",
+        &["KAFKA-010", "DNS-001", "DNS-002"],
+    );
+    assert_passes(
+        "orgs: 1\nchaincode:\n  runtime: ccaas\n",
+        &["DNS-001", "DNS-002", "DNS-003"],
+    );
+}

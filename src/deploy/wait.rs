@@ -1,0 +1,350 @@
+//! Waiting for applied workloads to become ready, and saying what is not when time runs out.
+//!
+//! Readiness is judged from the objects' status as the controllers write it (evaluate, pure)
+//! after reading them back (gather): a StatefulSet or Deployment is ready when its controller
+//! has seen the current generation and every replica is ready (available for Deployments); a
+//! Job when it has completed. A failed Job is final: waiting longer would not help.
+
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::{Event, Pod};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
+use kube::{Api, Client};
+use serde_json::Value;
+
+use super::Object;
+use super::cluster::describe;
+
+/// What a workload's status says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// Still coming up; the text says how far (`0/1 ready`).
+    Pending(String),
+    /// Will not become ready without a change (a Job that failed).
+    Failed(String),
+}
+
+/// Whether objects of this kind are waited for.
+pub fn is_workload(kind: &str) -> bool {
+    matches!(kind, "StatefulSet" | "Deployment" | "Job")
+}
+
+/// Readiness of a stored workload object (its JSON as the API server returns it).
+pub fn readiness(kind: &str, object: &Value) -> Readiness {
+    let int = |v: &Value, path: &[&str]| -> Option<i64> {
+        path.iter().try_fold(v, |v, k| v.get(k))?.as_i64()
+    };
+    let generation = int(object, &["metadata", "generation"]).unwrap_or(0);
+    let observed = int(object, &["status", "observedGeneration"]).unwrap_or(0);
+    let status_int = |k: &str| int(object, &["status", k]).unwrap_or(0);
+    match kind {
+        "StatefulSet" | "Deployment" => {
+            let wanted = int(object, &["spec", "replicas"]).unwrap_or(1);
+            if observed < generation {
+                return Readiness::Pending(format!(
+                    "controller has not seen generation {generation} yet"
+                ));
+            }
+            let ready = if kind == "Deployment" {
+                status_int("availableReplicas")
+            } else {
+                status_int("readyReplicas")
+            };
+            let updated = status_int("updatedReplicas");
+            if ready >= wanted && (updated >= wanted || kind == "StatefulSet") {
+                Readiness::Ready
+            } else {
+                Readiness::Pending(format!("{ready}/{wanted} ready"))
+            }
+        }
+        "Job" => {
+            let conditions = object
+                .pointer("/status/conditions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let holds = |t: &str| {
+                conditions
+                    .iter()
+                    .find(|c| c["type"] == t && c["status"] == "True")
+            };
+            if holds("Complete").is_some() {
+                Readiness::Ready
+            } else if let Some(c) = holds("Failed") {
+                Readiness::Failed(format!(
+                    "Job failed: {} {}",
+                    c["reason"].as_str().unwrap_or(""),
+                    c["message"].as_str().unwrap_or("")
+                ))
+            } else {
+                Readiness::Pending(format!(
+                    "{} active, {} succeeded, {} failed",
+                    status_int("active"),
+                    status_int("succeeded"),
+                    status_int("failed")
+                ))
+            }
+        }
+        _ => Readiness::Ready,
+    }
+}
+
+/// The API handle for an object's kind and namespace.
+pub fn dynamic_api(client: &Client, object: &Object) -> Api<DynamicObject> {
+    let gvk = GroupVersionKind::gvk(object.group(), object.version(), &object.kind);
+    let resource = ApiResource::from_gvk_with_plural(&gvk, &object.plural);
+    match &object.namespace {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
+        None => Api::all_with(client.clone(), &resource),
+    }
+}
+
+/// Reads one workload back and judges it; a read error counts as pending with the reason.
+pub async fn check(client: &Client, object: &Object) -> Readiness {
+    match dynamic_api(client, object).get_opt(&object.name).await {
+        Ok(Some(stored)) => match serde_json::to_value(&stored) {
+            Ok(value) => readiness(&object.kind, &value),
+            Err(e) => Readiness::Pending(format!("unreadable status: {e}")),
+        },
+        Ok(None) => Readiness::Pending("not found".into()),
+        Err(e) => Readiness::Pending(format!("failed to read it: {}", describe(&e))),
+    }
+}
+
+/// Polls `workloads` until all are ready, one fails, or `deadline` passes; `on_progress` gets
+/// the count ready after each round. Returns the ones not ready with their last state.
+pub async fn until_ready(
+    client: &Client,
+    workloads: &[&Object],
+    deadline: Instant,
+    mut on_progress: impl FnMut(usize),
+) -> Vec<(Object, Readiness)> {
+    use futures_util::StreamExt;
+    loop {
+        let states: Vec<Readiness> = futures_util::stream::iter(workloads.iter())
+            .map(|o| check(client, o))
+            .buffered(16)
+            .collect()
+            .await;
+        let not_ready: Vec<(Object, Readiness)> = workloads
+            .iter()
+            .zip(states)
+            .filter(|(_, r)| *r != Readiness::Ready)
+            .map(|(o, r)| ((*o).clone(), r))
+            .collect();
+        on_progress(workloads.len() - not_ready.len());
+        let failed = not_ready
+            .iter()
+            .any(|(_, r)| matches!(r, Readiness::Failed(_)));
+        if not_ready.is_empty() || failed || Instant::now() >= deadline {
+            return not_ready;
+        }
+        let pause =
+            Duration::from_millis(500).min(deadline.saturating_duration_since(Instant::now()));
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// What is known about a workload that is not ready: its state, its pods' phases and
+/// container states, and the recent events about it and its pods.
+pub async fn explain(client: &Client, object: &Object, state: &Readiness) -> String {
+    let mut out = format!("{}: {}", object.key(), state_text(state));
+    let Some(ns) = &object.namespace else {
+        return out;
+    };
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let selector = object
+        .body
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+    let mut names = vec![object.name.clone()];
+    let listed = match (&selector, object.kind.as_str()) {
+        (Some(sel), _) => pods.list(&ListParams::default().labels(sel)).await,
+        (None, "Job") => {
+            pods.list(&ListParams::default().labels(&format!("job-name={}", object.name)))
+                .await
+        }
+        (None, _) => Ok(kube::core::ObjectList {
+            types: Default::default(),
+            metadata: Default::default(),
+            items: Vec::new(),
+        }),
+    };
+    match listed {
+        Ok(list) if list.items.is_empty() => out.push_str("\n    no pods"),
+        Ok(list) => {
+            for pod in &list.items {
+                let name = pod.metadata.name.clone().unwrap_or_default();
+                out.push_str(&format!("\n    pod {name}: {}", pod_state(pod)));
+                names.push(name);
+            }
+        }
+        Err(e) => out.push_str(&format!("\n    pods: {}", describe(&e))),
+    }
+    let events: Api<Event> = Api::namespaced(client.clone(), ns);
+    match events.list(&ListParams::default()).await {
+        Ok(list) => {
+            let mut relevant: Vec<&Event> = list
+                .items
+                .iter()
+                .filter(|e| {
+                    e.involved_object
+                        .name
+                        .as_ref()
+                        .is_some_and(|n| names.contains(n))
+                })
+                .collect();
+            relevant.sort_by_key(|e| {
+                e.last_timestamp
+                    .as_ref()
+                    .map(|t| t.0.to_string())
+                    .or_else(|| e.event_time.as_ref().map(|t| t.0.to_string()))
+                    .unwrap_or_default()
+            });
+            for e in relevant.iter().rev().take(5).rev() {
+                out.push_str(&format!(
+                    "\n    event {} {} {}: {}{}",
+                    e.type_.as_deref().unwrap_or(""),
+                    e.involved_object.name.as_deref().unwrap_or(""),
+                    e.reason.as_deref().unwrap_or(""),
+                    e.message.as_deref().unwrap_or("").trim(),
+                    match e.count {
+                        Some(n) if n > 1 => format!(" (x{n})"),
+                        _ => String::new(),
+                    }
+                ));
+            }
+        }
+        Err(e) => out.push_str(&format!("\n    events: {}", describe(&e))),
+    }
+    out
+}
+
+fn state_text(state: &Readiness) -> String {
+    match state {
+        Readiness::Ready => "ready".into(),
+        Readiness::Pending(s) | Readiness::Failed(s) => s.clone(),
+    }
+}
+
+/// `Pending (unscheduled)`, `Running; container peer waiting: ImagePullBackOff: …`.
+pub fn pod_state(pod: &Pod) -> String {
+    let Some(status) = &pod.status else {
+        return "no status".into();
+    };
+    let mut out = status.phase.clone().unwrap_or_else(|| "Unknown".into());
+    let unscheduled = pod.spec.as_ref().is_none_or(|s| s.node_name.is_none());
+    if unscheduled && out == "Pending" {
+        out.push_str(" (not scheduled to a node)");
+    }
+    let containers = status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .chain(status.container_statuses.iter().flatten());
+    for c in containers {
+        let Some(state) = &c.state else { continue };
+        if let Some(w) = &state.waiting {
+            out.push_str(&format!(
+                "; container {} waiting: {}{}",
+                c.name,
+                w.reason.as_deref().unwrap_or("?"),
+                w.message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            ));
+        } else if let Some(t) = &state.terminated {
+            out.push_str(&format!(
+                "; container {} terminated: {} (exit {})",
+                c.name,
+                t.reason.as_deref().unwrap_or("?"),
+                t.exit_code
+            ));
+        } else if !c.ready {
+            out.push_str(&format!("; container {} running, not ready", c.name));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn statefulset_needs_the_observed_generation_and_ready_replicas() {
+        let sts = |observed: i64, ready: i64| {
+            json!({"metadata": {"generation": 2}, "spec": {"replicas": 1},
+                   "status": {"observedGeneration": observed, "readyReplicas": ready}})
+        };
+        assert_eq!(readiness("StatefulSet", &sts(2, 1)), Readiness::Ready);
+        assert_eq!(
+            readiness("StatefulSet", &sts(2, 0)),
+            Readiness::Pending("0/1 ready".into())
+        );
+        assert!(matches!(
+            readiness("StatefulSet", &sts(1, 1)),
+            Readiness::Pending(s) if s.contains("generation 2")
+        ));
+    }
+
+    #[test]
+    fn deployment_counts_available_updated_replicas() {
+        let d = json!({"metadata": {"generation": 1}, "spec": {"replicas": 2},
+                       "status": {"observedGeneration": 1, "availableReplicas": 2, "updatedReplicas": 1}});
+        assert!(matches!(readiness("Deployment", &d), Readiness::Pending(_)));
+        let d = json!({"metadata": {"generation": 1}, "spec": {"replicas": 2},
+                       "status": {"observedGeneration": 1, "availableReplicas": 2, "updatedReplicas": 2}});
+        assert_eq!(readiness("Deployment", &d), Readiness::Ready);
+    }
+
+    #[test]
+    fn job_completes_or_fails() {
+        let job = |t: &str| json!({"status": {"conditions": [{"type": t, "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]}});
+        assert_eq!(readiness("Job", &job("Complete")), Readiness::Ready);
+        assert!(
+            matches!(readiness("Job", &job("Failed")), Readiness::Failed(s) if s.contains("BackoffLimitExceeded"))
+        );
+        assert!(matches!(
+            readiness("Job", &json!({"status": {"active": 1}})),
+            Readiness::Pending(s) if s.starts_with("1 active")
+        ));
+    }
+
+    #[test]
+    fn other_kinds_are_ready_once_stored() {
+        assert_eq!(readiness("Service", &json!({})), Readiness::Ready);
+        assert!(!is_workload("Service"));
+        assert!(is_workload("Job"));
+    }
+
+    #[test]
+    fn pod_state_names_waiting_containers() {
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "peer0-0"},
+            "spec": {"containers": []},
+            "status": {"phase": "Pending", "containerStatuses": [{
+                "name": "peer", "ready": false, "restartCount": 0, "image": "x", "imageID": "",
+                "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"x\""}}}]}
+        }))
+        .unwrap();
+        let text = pod_state(&pod);
+        assert!(
+            text.starts_with("Pending (not scheduled to a node)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("container peer waiting: ImagePullBackOff: Back-off pulling image"),
+            "{text}"
+        );
+    }
+}

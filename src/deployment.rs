@@ -1,0 +1,458 @@
+//! The commands that build or touch a network: `render --out`, `deploy`, `teardown` and
+//! `deploy-and-verify`. Each runs the async parts on one runtime and keeps the checks (which
+//! start their own runtime for live probes) outside it.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use crate::cli::{
+    CheckConfig, DeployAndVerifyConfig, DeployConfig, DnsOptions, RenderNetworkConfig,
+    TeardownConfig, TeardownPolicy,
+};
+use crate::deploy::readback::StoredService;
+use crate::deploy::{self, DeployError, Deployed, PkiSource, Progress};
+use crate::network::{Network, NetworkSpec, Role};
+use crate::{RunError, exit};
+
+/// How long a live probe target gets to accept a TCP connection before the runner is judged
+/// unable to reach the cluster's Services.
+const REACH_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The spec a command uses and how messages name it.
+fn load_spec(path: Option<&Path>) -> Result<(NetworkSpec, String), DeployError> {
+    match path {
+        Some(p) => Ok((NetworkSpec::load(p)?, p.display().to_string())),
+        None => Ok((
+            NetworkSpec::default(),
+            "the built-in reference network".into(),
+        )),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, DeployError> {
+    crate::probe::runtime().map_err(|e| DeployError::Api {
+        action: "start an async runtime".into(),
+        message: e.to_string(),
+    })
+}
+
+fn stdout_error(source: std::io::Error) -> RunError {
+    RunError::Output {
+        path: "stdout".into(),
+        source,
+    }
+}
+
+/// `render --out DIR`: manifests per phase, the PKI, configtx.yaml, and the cluster settings
+/// the manifests assume (a KubeletConfiguration naming the cluster DNS IP and domain).
+pub fn render_network(cfg: &RenderNetworkConfig, stdout: &mut dyn Write) -> Result<i32, RunError> {
+    let (spec, shown) = load_spec(cfg.spec.as_deref())?;
+    let mut network = spec.resolve().map_err(|reason| DeployError::InvalidSpec {
+        path: shown.clone(),
+        reason,
+    })?;
+    network.cluster_dns = Some(
+        cfg.cluster_dns
+            .unwrap_or_else(|| deploy::offline_cluster_dns(&network)),
+    );
+    let (crypto, manifests) = deploy::render(&network, OffsetDateTime::now_utc())?;
+    let out = &cfg.out;
+    let write = |path: PathBuf, text: &str| {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| DeployError::Io {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        std::fs::write(&path, text).map_err(|source| DeployError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    let mut objects = 0;
+    for (i, phase) in manifests.phases.iter().enumerate() {
+        objects += phase.objects.len();
+        write(
+            out.join("manifests")
+                .join(format!("{:02}-{}.yaml", i + 1, phase.name)),
+            &deploy::manifests::render_yaml(&phase.objects),
+        )?;
+    }
+    deploy::write_crypto(out, &crypto)?;
+    write(
+        out.join("configtx.yaml"),
+        &deploy::configtx::render(&network),
+    )?;
+    write(
+        out.join("cluster").join("kubelet-config.yaml"),
+        &kubelet_config(&network),
+    )?;
+    writeln!(
+        stdout,
+        "rendered network {}: {objects} objects in {} phases, {} PKI files, configtx.yaml -> {}",
+        network.name,
+        manifests.phases.len(),
+        crypto.files.len(),
+        out.display()
+    )
+    .map_err(stdout_error)?;
+    Ok(exit::SUCCESS)
+}
+
+/// What the rendered manifests assume of the cluster, in the form kubelet reads it (and
+/// fabcheck's DNS checks read it back): its DNS Service IP and domain.
+fn kubelet_config(network: &Network) -> String {
+    format!(
+        "# The cluster these manifests were rendered for: chaincode resolvers point at its DNS\n\
+         # Service. Not applied; kubelet's own configuration on the nodes must agree.\n\
+         apiVersion: kubelet.config.k8s.io/v1beta1\n\
+         kind: KubeletConfiguration\n\
+         clusterDNS:\n- {}\n\
+         clusterDomain: {}\n",
+        deploy::offline_cluster_dns(network),
+        network.cluster_domain
+    )
+}
+
+/// Connects and resolves the network (cluster DNS from kube-system when the spec has none).
+async fn connect(
+    cfg: &DeployConfig,
+    spec: &NetworkSpec,
+    shown: &str,
+) -> Result<(kube::Client, Network), DeployError> {
+    let client = deploy::cluster::connect(&cfg.cluster).await?;
+    let network = deploy::resolve(&client, spec, shown).await?;
+    Ok((client, network))
+}
+
+/// `deploy`.
+pub fn deploy(cfg: &DeployConfig, stdout: &mut dyn Write) -> Result<i32, RunError> {
+    let (spec, shown) = load_spec(cfg.spec.as_deref())?;
+    let rt = runtime()?;
+    let started = Instant::now();
+    let progress = Progress::new(cfg.progress);
+    let deployed = rt.block_on(async {
+        let (client, network) = connect(cfg, &spec, &shown).await?;
+        deploy::deploy(&client, network, &cfg.options, &progress).await
+    })?;
+    summary(&deployed, started, cfg.options.wait, stdout)?;
+    Ok(exit::SUCCESS)
+}
+
+fn summary(
+    deployed: &Deployed,
+    started: Instant,
+    waited: bool,
+    stdout: &mut dyn Write,
+) -> Result<(), RunError> {
+    let objects: usize = deployed
+        .manifests
+        .phases
+        .iter()
+        .map(|p| p.objects.len())
+        .sum();
+    writeln!(
+        stdout,
+        "deployed network {}: {} namespaces, {objects} objects applied{}, PKI {} ({:.1} s)",
+        deployed.network.name,
+        deployed.network.namespaces().len(),
+        if waited { " and ready" } else { "" },
+        match deployed.pki {
+            PkiSource::Generated => "generated",
+            PkiSource::Reused => "reused from the cluster",
+        },
+        started.elapsed().as_secs_f64()
+    )
+    .map_err(stdout_error)
+}
+
+/// `teardown`.
+pub fn teardown(cfg: &TeardownConfig, stdout: &mut dyn Write) -> Result<i32, RunError> {
+    let (spec, _) = load_spec(cfg.spec.as_deref())?;
+    let rt = runtime()?;
+    let removed = rt.block_on(async {
+        let client = deploy::cluster::connect(&cfg.cluster).await?;
+        deploy::teardown::teardown(&client, &spec.name, Instant::now() + cfg.timeout).await
+    })?;
+    writeln!(
+        stdout,
+        "tore down network {}: {} namespace(s) deleted{}",
+        spec.name,
+        removed.len(),
+        if removed.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", removed.join(", "))
+        }
+    )
+    .map_err(stdout_error)?;
+    Ok(exit::SUCCESS)
+}
+
+/// `deploy-and-verify`: deploy → wait → read back → check → report → tear down.
+pub fn deploy_and_verify(
+    cfg: &DeployAndVerifyConfig,
+    stdout: &mut dyn Write,
+) -> Result<i32, RunError> {
+    let (spec, shown) = load_spec(cfg.deploy.spec.as_deref())?;
+    let rt = runtime()?;
+    let started = Instant::now();
+    let progress = Progress::new(cfg.deploy.progress);
+    let teardown_deadline =
+        |timeout: Duration| Instant::now() + timeout.max(Duration::from_secs(60));
+    let (client, network) = rt.block_on(connect(&cfg.deploy, &spec, &shown))?;
+    let deployed = rt.block_on(deploy::deploy(
+        &client,
+        network.clone(),
+        &cfg.deploy.options,
+        &progress,
+    ));
+    let deployed = match deployed {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("fabcheck: {e}");
+            if cfg.teardown == TeardownPolicy::Always {
+                let deadline = teardown_deadline(cfg.deploy.options.timeout);
+                if let Err(t) =
+                    rt.block_on(deploy::teardown::teardown(&client, &network.name, deadline))
+                {
+                    eprintln!("fabcheck: {t}");
+                }
+            }
+            return Ok(exit::DEPLOY_FAILED);
+        }
+    };
+    let mut terminal = Vec::new();
+    summary(&deployed, started, cfg.deploy.options.wait, &mut terminal)?;
+    eprint!("fabcheck: {}", String::from_utf8_lossy(&terminal));
+
+    let scratch = tempfile::Builder::new()
+        .prefix("fabcheck-readback-")
+        .tempdir()
+        .map_err(|source| DeployError::Io {
+            path: std::env::temp_dir().display().to_string(),
+            source,
+        })?;
+    let artifacts = scratch.path().join("cluster");
+    let verified = (|| -> Result<crate::report::Report, RunError> {
+        let read = rt.block_on(deploy::readback::read_back(
+            &client,
+            &deployed.network,
+            &artifacts,
+        ))?;
+        progress.note(&format!(
+            "read back {} objects of network {}",
+            read.objects, deployed.network.name
+        ));
+        let live = rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
+        let check = check_config(cfg, artifacts.clone(), live);
+        crate::check_report(&check)
+    })();
+    let report = match verified {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("fabcheck: {e}");
+            if cfg.teardown == TeardownPolicy::Always {
+                let deadline = teardown_deadline(cfg.deploy.options.timeout);
+                if let Err(t) =
+                    rt.block_on(deploy::teardown::teardown(&client, &network.name, deadline))
+                {
+                    eprintln!("fabcheck: {t}");
+                }
+            }
+            return Ok(exit::DEPLOY_FAILED);
+        }
+    };
+    let check = check_config(cfg, artifacts, LiveTargets::default());
+    crate::write_outputs(&report, &check, stdout)?;
+    let gates = report.gates(cfg.report.threshold);
+    let tear = match cfg.teardown {
+        TeardownPolicy::Always => true,
+        TeardownPolicy::OnSuccess => !gates,
+        TeardownPolicy::Never => false,
+    };
+    if tear {
+        let deadline = teardown_deadline(cfg.deploy.options.timeout);
+        match rt.block_on(deploy::teardown::teardown(&client, &network.name, deadline)) {
+            Ok(removed) => eprintln!(
+                "fabcheck: tore down network {}: {} namespace(s) deleted",
+                network.name,
+                removed.len()
+            ),
+            Err(e) => {
+                eprintln!("fabcheck: {e}");
+                return Ok(exit::DEPLOY_FAILED);
+            }
+        }
+    }
+    Ok(if gates {
+        exit::CHECK_FAILED
+    } else {
+        exit::SUCCESS
+    })
+}
+
+/// Live probe targets the runner can reach, or why there are none.
+#[derive(Debug, Default)]
+struct LiveTargets {
+    zookeeper: Vec<String>,
+    kafka: Vec<String>,
+    endpoints: Vec<String>,
+    skip_reason: Option<String>,
+}
+
+/// Decides whether the runner reaches the network's Services, and if so makes every node a
+/// probe target (one it then cannot reach is a finding, not a skip).
+///
+/// A TCP connect proves nothing: outside a cluster, a transparent proxy or a catch-all route
+/// may accept connections to any address. The witness is a TLS handshake with a peer or
+/// orderer that verifies against the network's own TLS CA for the node's name: only the
+/// network's node can complete it.
+async fn live_targets(
+    deployed: &Deployed,
+    services: &[StoredService],
+    scratch: &Path,
+) -> Result<LiveTargets, DeployError> {
+    let network = &deployed.network;
+    let mut targets: Vec<(&crate::network::Node, SocketAddr)> = Vec::new();
+    for node in network.nodes() {
+        let ip = services
+            .iter()
+            .find(|s| s.namespace == node.namespace && s.name == node.name)
+            .and_then(|s| s.cluster_ip.as_deref())
+            .and_then(|ip| ip.parse().ok());
+        if let Some(ip) = ip {
+            targets.push((node, SocketAddr::new(ip, node.port)));
+        }
+    }
+    let mut live = LiveTargets::default();
+    let ca_dir = scratch.join("tls-ca");
+    for (node, addr) in &targets {
+        match node.role {
+            Role::ZooKeeper => live.zookeeper.push(addr.to_string()),
+            Role::Kafka => live.kafka.push(addr.to_string()),
+            Role::Peer | Role::Orderer => {
+                let ca_file = ca_dir.join(format!("{}.crt", node.host()));
+                write_tls_ca(deployed, node, &ca_file)?;
+                live.endpoints.push(format!(
+                    "{}={addr},ca={},sni={},role={}",
+                    node.host(),
+                    ca_file.display(),
+                    node.host(),
+                    if node.role == Role::Peer {
+                        "peer"
+                    } else {
+                        "orderer"
+                    }
+                ));
+            }
+            Role::Ca => {}
+        }
+    }
+    let witnesses =
+        crate::inventory::endpoints::load(None, &live.endpoints).map_err(|e| DeployError::Api {
+            action: "prepare the live probes".into(),
+            message: e.to_string(),
+        })?;
+    if witnesses.is_empty() {
+        return Ok(LiveTargets {
+            skip_reason: Some("the network's peer and orderer Services have no cluster IPs".into()),
+            ..LiveTargets::default()
+        });
+    }
+    let timeouts = crate::probe::Timeouts {
+        connect: REACH_TIMEOUT,
+        read: REACH_TIMEOUT * 2,
+    };
+    let observations = futures_util::future::join_all(
+        witnesses
+            .into_iter()
+            .map(|ep| crate::probe::tls::observe(ep, timeouts, false)),
+    )
+    .await;
+    if observations
+        .iter()
+        .any(|o| matches!(o.primary.handshake, Some(Ok(()))))
+    {
+        return Ok(live);
+    }
+    let first = &observations[0];
+    let why = match (&first.connect_error, &first.primary.handshake) {
+        (Some(e), _) => e.to_string(),
+        (None, Some(Err(failure))) => {
+            format!("a server answers but is not the network's node (TLS: {failure:?})")
+        }
+        (None, _) => "no TLS handshake completed".into(),
+    };
+    Ok(LiveTargets {
+        skip_reason: Some(format!(
+            "the runner cannot reach the cluster's Service IPs, e.g. {} at {}: {why}; \
+             run deploy-and-verify from inside the cluster to probe it live",
+            first.endpoint.name, first.endpoint.address
+        )),
+        ..LiveTargets::default()
+    })
+}
+
+/// The node's TLS root, for the probe to trust.
+fn write_tls_ca(
+    deployed: &Deployed,
+    node: &crate::network::Node,
+    file: &Path,
+) -> Result<(), DeployError> {
+    let ca = deployed
+        .network
+        .orgs()
+        .find(|o| o.nodes.contains(node))
+        .and_then(|org| {
+            deployed
+                .crypto
+                .node_files(org, node)
+                .into_iter()
+                .find(|(path, _)| path == "tls/ca.crt")
+                .map(|(_, bytes)| bytes.to_vec())
+        })
+        .unwrap_or_default();
+    let io = |source| DeployError::Io {
+        path: file.display().to_string(),
+        source,
+    };
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    std::fs::write(file, ca).map_err(io)
+}
+
+/// The `check` configuration deploy-and-verify runs: the read-back objects as artifacts, the
+/// reachable Services as live targets, and the user's report settings.
+fn check_config(cfg: &DeployAndVerifyConfig, artifacts: PathBuf, live: LiveTargets) -> CheckConfig {
+    let report = &cfg.report;
+    CheckConfig {
+        artifacts: Some(artifacts),
+        zookeeper: live.zookeeper,
+        kafka: live.kafka,
+        live_timeout: Duration::from_secs(30),
+        endpoints_file: None,
+        endpoint_flags: live.endpoints,
+        insecure: false,
+        concurrency: 64,
+        dial: false,
+        probe_timeouts: crate::probe::Timeouts {
+            connect: Duration::from_secs(3),
+            read: Duration::from_secs(5),
+        },
+        at: report.at,
+        threshold: report.threshold,
+        outputs: report.outputs.clone(),
+        policy: report.policy.clone(),
+        selection: report.selection.clone(),
+        waivers: report.waivers.clone(),
+        color: report.color,
+        dns: DnsOptions::default(),
+        live_skip_reason: live.skip_reason,
+    }
+}

@@ -1,0 +1,540 @@
+//! The network spec file (`--spec FILE`): YAML, every field optional, the defaults being the
+//! reference network. Unknown keys are errors (a misspelt key must not silently fall back to a
+//! default), reported with the file and the line serde-saphyr points at.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{KafkaCluster, Network, Node, Org, Role, ports};
+
+/// Why a spec could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    #[error("failed to read network spec {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("failed to parse network spec {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("failed to use network spec {path}: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+/// What a user writes. See README "Network spec" for an example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// The network's name: the value of the `fabcheck.io/network` label on everything deployed.
+    pub name: String,
+    /// The application channel configtxgen makes a creation transaction for.
+    pub channel: String,
+    /// The cluster's DNS domain.
+    pub cluster_domain: String,
+    /// The cluster DNS Service IP; discovered from kube-system at deploy time when unset.
+    pub cluster_dns: Option<IpAddr>,
+    /// How a namespace is named from an org name: `{org}` is replaced.
+    pub namespace_pattern: String,
+    pub orderer_org: OrdererOrgSpec,
+    /// Peer organisations. A number `N` means org1..orgN with the default peers and a CA each.
+    pub orgs: OrgsSpec,
+    pub consensus: Consensus,
+    pub kafka: KafkaSpec,
+    pub images: Images,
+    pub chaincode: ChaincodeSpec,
+    pub storage: Storage,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            name: "reference".into(),
+            channel: "mychannel".into(),
+            cluster_domain: "cluster.local".into(),
+            cluster_dns: None,
+            namespace_pattern: "{org}".into(),
+            orderer_org: OrdererOrgSpec::default(),
+            orgs: OrgsSpec::Count(3),
+            consensus: Consensus::Kafka,
+            kafka: KafkaSpec::default(),
+            images: Images::default(),
+            chaincode: ChaincodeSpec::default(),
+            storage: Storage::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrdererOrgSpec {
+    pub name: String,
+    pub msp_id: String,
+    pub orderers: usize,
+}
+
+impl Default for OrdererOrgSpec {
+    fn default() -> Self {
+        OrdererOrgSpec {
+            name: "orgorderer1".into(),
+            msp_id: "OrdererMSP".into(),
+            orderers: 3,
+        }
+    }
+}
+
+/// `orgs: 20` or a list of orgs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OrgsSpec {
+    Count(usize),
+    List(Vec<OrgSpec>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrgSpec {
+    pub name: String,
+    /// Default: the name with its first letter upper-cased, then `MSP` (`Org1MSP`).
+    #[serde(default)]
+    pub msp_id: Option<String>,
+    #[serde(default = "default_peers")]
+    pub peers: usize,
+    #[serde(default = "default_true")]
+    pub ca: bool,
+}
+
+fn default_peers() -> usize {
+    2
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Consensus {
+    Kafka,
+    Etcdraft,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct KafkaSpec {
+    pub namespace: String,
+    pub brokers: usize,
+    pub zookeepers: usize,
+    #[serde(flatten)]
+    pub settings: KafkaSettings,
+}
+
+impl Default for KafkaSpec {
+    fn default() -> Self {
+        KafkaSpec {
+            namespace: "kafka".into(),
+            brokers: 4,
+            zookeepers: 3,
+            settings: KafkaSettings::default(),
+        }
+    }
+}
+
+/// The broker settings the Kafka checks require (Fabric's Kafka guidance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct KafkaSettings {
+    pub default_replication_factor: u32,
+    pub min_insync_replicas: u32,
+    /// 99 MiB: larger than the channel's AbsoluteMaxBytes plus headers.
+    pub message_max_bytes: u64,
+    pub replica_fetch_max_bytes: u64,
+}
+
+impl Default for KafkaSettings {
+    fn default() -> Self {
+        KafkaSettings {
+            default_replication_factor: 3,
+            min_insync_replicas: 2,
+            message_max_bytes: 103_809_024,
+            replica_fetch_max_bytes: 103_809_024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct Images {
+    pub peer: String,
+    pub orderer: String,
+    pub ca: String,
+    /// configtxgen, in the genesis Job.
+    pub tools: String,
+    pub kafka: String,
+    pub zookeeper: String,
+    /// The Docker-in-Docker sidecar that runs chaincode containers.
+    pub dind: String,
+    /// Publishes the genesis block from the genesis Job as a ConfigMap.
+    pub kubectl: String,
+}
+
+impl Default for Images {
+    fn default() -> Self {
+        Images {
+            peer: "hyperledger/fabric-peer:1.4.12".into(),
+            orderer: "hyperledger/fabric-orderer:1.4.12".into(),
+            ca: "hyperledger/fabric-ca:1.4.9".into(),
+            tools: "hyperledger/fabric-tools:1.4.12".into(),
+            kafka: "hyperledger/fabric-kafka:0.4.22".into(),
+            zookeeper: "hyperledger/fabric-zookeeper:0.4.22".into(),
+            dind: "docker:19.03.15-dind".into(),
+            kubectl: "bitnami/kubectl:1.20".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChaincodeRuntime {
+    /// A Docker-in-Docker sidecar beside each peer, its resolver pointed at the cluster DNS.
+    Dind,
+    /// Chaincode as a service: the peer dials chaincode pods through an external builder.
+    Ccaas,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChaincodeSpec {
+    pub runtime: ChaincodeRuntime,
+    pub dns: DnsSettings,
+}
+
+impl Default for ChaincodeSpec {
+    fn default() -> Self {
+        ChaincodeSpec {
+            runtime: ChaincodeRuntime::Dind,
+            dns: DnsSettings::default(),
+        }
+    }
+}
+
+/// The chaincode resolver's options; the search list is derived from the peer's namespace and
+/// the cluster domain (`<ns>.svc.<domain> svc.<domain> <domain>`) unless given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct DnsSettings {
+    pub search: Option<Vec<String>>,
+    pub ndots: u8,
+    pub timeout: u8,
+    pub attempts: u8,
+}
+
+impl Default for DnsSettings {
+    fn default() -> Self {
+        DnsSettings {
+            search: None,
+            ndots: 2,
+            timeout: 2,
+            attempts: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Storage {
+    #[default]
+    EmptyDir,
+    #[serde(rename_all = "camelCase")]
+    Pvc {
+        storage_class: Option<String>,
+        #[serde(default = "default_size")]
+        size: String,
+    },
+}
+
+fn default_size() -> String {
+    "1Gi".into()
+}
+
+impl NetworkSpec {
+    /// Reads a spec file.
+    pub fn load(path: &Path) -> Result<NetworkSpec, SpecError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        NetworkSpec::parse(&text, &shown)
+    }
+
+    /// Parses spec text; `path` names it in errors.
+    pub fn parse(text: &str, path: &str) -> Result<NetworkSpec, SpecError> {
+        if text.trim().is_empty() {
+            return Ok(NetworkSpec::default());
+        }
+        serde_saphyr::from_str(text).map_err(|e| SpecError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Resolves the spec into nodes, rejecting what cannot be deployed.
+    pub fn resolve(&self) -> Result<Network, String> {
+        check_dns_label("name", &self.name)?;
+        check_dns_label("orderer org name", &self.orderer_org.name)?;
+        if !self.namespace_pattern.contains("{org}") {
+            return Err(format!(
+                "namespacePattern {:?} must contain {{org}}: every org needs its own namespace",
+                self.namespace_pattern
+            ));
+        }
+        if self.orderer_org.orderers == 0 {
+            return Err("ordererOrg.orderers must be at least 1".into());
+        }
+        let namespace = |org: &str| self.namespace_pattern.replace("{org}", org);
+        let orgs: Vec<OrgSpec> = match &self.orgs {
+            OrgsSpec::Count(n) => (1..=*n)
+                .map(|i| OrgSpec {
+                    name: format!("org{i}"),
+                    msp_id: None,
+                    peers: default_peers(),
+                    ca: true,
+                })
+                .collect(),
+            OrgsSpec::List(list) => list.clone(),
+        };
+        if orgs.is_empty() {
+            return Err("orgs: at least one peer org is needed".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut peer_orgs = Vec::new();
+        for org in &orgs {
+            check_dns_label("org name", &org.name)?;
+            if org.name == self.orderer_org.name || !seen.insert(org.name.clone()) {
+                return Err(format!("org name {:?} is used twice", org.name));
+            }
+            if org.peers == 0 {
+                return Err(format!("org {}: peers must be at least 1", org.name));
+            }
+            let ns = namespace(&org.name);
+            check_dns_label("namespace", &ns)?;
+            let nodes = (0..org.peers)
+                .map(|i| node(format!("peer{i}"), &ns, Role::Peer, ports::PEER, i))
+                .collect();
+            peer_orgs.push(Org {
+                msp_id: org.msp_id.clone().unwrap_or_else(|| msp_id(&org.name)),
+                domain: ns.clone(),
+                ca: org
+                    .ca
+                    .then(|| node("ca".into(), &ns, Role::Ca, ports::CA, 0)),
+                name: org.name.clone(),
+                namespace: ns,
+                nodes,
+            });
+        }
+        let orderer_ns = namespace(&self.orderer_org.name);
+        check_dns_label("namespace", &orderer_ns)?;
+        let orderer_org = Org {
+            name: self.orderer_org.name.clone(),
+            msp_id: self.orderer_org.msp_id.clone(),
+            domain: orderer_ns.clone(),
+            nodes: (0..self.orderer_org.orderers)
+                .map(|i| {
+                    node(
+                        format!("orderer{i}"),
+                        &orderer_ns,
+                        Role::Orderer,
+                        ports::ORDERER,
+                        i,
+                    )
+                })
+                .collect(),
+            ca: None,
+            namespace: orderer_ns,
+        };
+        let kafka = match self.consensus {
+            Consensus::Etcdraft => None,
+            Consensus::Kafka => Some(self.kafka_cluster()?),
+        };
+        Ok(Network {
+            name: self.name.clone(),
+            channel: self.channel.clone(),
+            cluster_domain: self.cluster_domain.clone(),
+            cluster_dns: self.cluster_dns,
+            images: self.images.clone(),
+            consensus: self.consensus,
+            orderer_org,
+            peer_orgs,
+            kafka,
+            chaincode: self.chaincode.clone(),
+            storage: self.storage.clone(),
+        })
+    }
+
+    fn kafka_cluster(&self) -> Result<KafkaCluster, String> {
+        let k = &self.kafka;
+        check_dns_label("kafka namespace", &k.namespace)?;
+        // The suite's own rules: an odd ensemble of at least 3, more brokers than the
+        // replication factor, which exceeds min.insync.replicas.
+        if k.zookeepers < 3 || k.zookeepers.is_multiple_of(2) {
+            return Err(format!(
+                "kafka.zookeepers is {}: a ZooKeeper ensemble needs an odd count of at least 3",
+                k.zookeepers
+            ));
+        }
+        let s = &k.settings;
+        if s.min_insync_replicas < 2
+            || s.default_replication_factor <= s.min_insync_replicas
+            || (k.brokers as u32) <= s.default_replication_factor
+        {
+            return Err(format!(
+                "kafka: need 1 < minInsyncReplicas ({}) < defaultReplicationFactor ({}) < brokers ({})",
+                s.min_insync_replicas, s.default_replication_factor, k.brokers
+            ));
+        }
+        Ok(KafkaCluster {
+            namespace: k.namespace.clone(),
+            brokers: (0..k.brokers)
+                .map(|i| {
+                    node(
+                        format!("kafka{i}"),
+                        &k.namespace,
+                        Role::Kafka,
+                        ports::KAFKA,
+                        i,
+                    )
+                })
+                .collect(),
+            zookeepers: (0..k.zookeepers)
+                .map(|i| {
+                    node(
+                        format!("zookeeper{i}"),
+                        &k.namespace,
+                        Role::ZooKeeper,
+                        ports::ZOOKEEPER_CLIENT,
+                        i,
+                    )
+                })
+                .collect(),
+            settings: s.clone(),
+        })
+    }
+}
+
+fn node(name: String, namespace: &str, role: Role, port: u16, index: usize) -> Node {
+    Node {
+        name,
+        namespace: namespace.to_owned(),
+        role,
+        port,
+        index,
+    }
+}
+
+/// `org1` → `Org1MSP`, as the Fabric samples name MSPs.
+fn msp_id(org: &str) -> String {
+    let mut chars = org.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}MSP", first.to_uppercase(), chars.as_str()),
+        None => "MSP".into(),
+    }
+}
+
+/// Kubernetes namespaces and Service names are RFC 1123 labels.
+fn check_dns_label(what: &str, value: &str) -> Result<(), String> {
+    let ok = !value.is_empty()
+        && value.len() <= 63
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !value.starts_with('-')
+        && !value.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {value:?} is not a DNS label (lowercase letters, digits and '-', at most 63)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_spec_is_the_reference() {
+        assert_eq!(
+            NetworkSpec::parse("", "s.yaml").unwrap(),
+            NetworkSpec::default()
+        );
+        assert_eq!(
+            NetworkSpec::parse("name: reference\n", "s.yaml").unwrap(),
+            NetworkSpec::default()
+        );
+    }
+
+    #[test]
+    fn org_count_and_list() {
+        let spec = NetworkSpec::parse("orgs: 20\n", "s.yaml").unwrap();
+        let net = spec.resolve().unwrap();
+        assert_eq!(net.peer_orgs.len(), 20);
+        assert_eq!(net.peer_orgs[19].msp_id, "Org20MSP");
+        let spec = NetworkSpec::parse(
+            "orgs:\n  - name: bank\n    peers: 1\n    ca: false\nnamespacePattern: fab-{org}\n",
+            "s.yaml",
+        )
+        .unwrap();
+        let net = spec.resolve().unwrap();
+        assert_eq!(net.peer_orgs[0].msp_id, "BankMSP");
+        assert_eq!(net.peer_orgs[0].nodes[0].host(), "peer0.fab-bank");
+        assert!(net.peer_orgs[0].ca.is_none());
+        assert_eq!(net.orderer_org.namespace, "fab-orgorderer1");
+    }
+
+    #[test]
+    fn etcdraft_has_no_kafka() {
+        let spec = NetworkSpec::parse("consensus: etcdraft\n", "s.yaml").unwrap();
+        assert!(spec.resolve().unwrap().kafka.is_none());
+    }
+
+    #[test]
+    fn storage_kinds() {
+        let spec =
+            NetworkSpec::parse("storage:\n  kind: pvc\n  storageClass: fast\n", "s.yaml").unwrap();
+        assert_eq!(
+            spec.storage,
+            Storage::Pvc {
+                storage_class: Some("fast".into()),
+                size: "1Gi".into()
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        let err = NetworkSpec::parse("name: x\nclusterDomian: a.b\n", "net.yaml").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("net.yaml"), "{text}");
+        assert!(text.contains("clusterDomian"), "{text}");
+        assert!(text.contains('2'), "{text}");
+    }
+
+    #[test]
+    fn rejects_what_cannot_deploy() {
+        let bad = |yaml: &str| {
+            NetworkSpec::parse(yaml, "s.yaml")
+                .unwrap()
+                .resolve()
+                .unwrap_err()
+        };
+        assert!(bad("kafka:\n  zookeepers: 4\n").contains("odd"));
+        assert!(bad("kafka:\n  brokers: 3\n").contains("brokers"));
+        assert!(bad("orgs: 0\n").contains("at least one"));
+        assert!(bad("name: Bad_Name\n").contains("DNS label"));
+        assert!(bad("namespacePattern: fixed\n").contains("{org}"));
+        assert!(bad("orgs:\n  - name: a\n  - name: a\n").contains("twice"));
+    }
+}

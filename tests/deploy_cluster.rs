@@ -1,0 +1,398 @@
+//! `deploy`, `teardown` and `deploy-and-verify` against a real control plane (etcd,
+//! kube-apiserver and kube-controller-manager from `scripts/kube-control-plane`), with a
+//! stand-in kubelet writing Pod status. fabcheck runs as its binary, as CI runs it.
+
+#[path = "support/control_plane.rs"]
+mod control_plane;
+#[path = "support/kubelet.rs"]
+mod kubelet;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use control_plane::{ADMIN, ControlPlane, DEPLOYER, READER};
+use kubelet::Kubelet;
+
+/// The reference network's namespaces.
+const NAMESPACES: [&str; 5] = ["kafka", "orgorderer1", "org1", "org2", "org3"];
+
+fn fabcheck(plane: &ControlPlane, context: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabcheck"));
+    cmd.args(args)
+        .args(plane.context_args(context))
+        .args(["--request-timeout", "10s"])
+        .stdin(Stdio::null());
+    if args[0] != "teardown" {
+        cmd.args(["--progress", "lines"]);
+    }
+    run_bounded(cmd, Duration::from_secs(300))
+}
+
+/// Runs a command, killing it if it outlives `limit` (a hang is a failure, not a stuck test).
+fn run_bounded(mut cmd: Command, limit: Duration) -> Output {
+    use std::os::unix::process::CommandExt;
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("start fabcheck");
+    let pid = child.id();
+    let watchdog = std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            std::thread::sleep(Duration::from_millis(200));
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                return false;
+            }
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{pid}")])
+            .status();
+        true
+    });
+    let out = child.wait_with_output().expect("wait for fabcheck");
+    assert!(
+        !watchdog.join().unwrap_or(false) || out.status.code().is_some(),
+        "fabcheck hung for {limit:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// resourceVersion of every object the network owns, by kind/namespace/name.
+fn resource_versions(plane: &ControlPlane, network: &str) -> BTreeMap<String, String> {
+    let json = plane.kubectl(&[
+        "get",
+        "namespaces,configmaps,secrets,services,serviceaccounts,statefulsets,deployments,jobs,roles,rolebindings",
+        "--all-namespaces",
+        "-l",
+        &format!("fabcheck.io/network={network}"),
+        "-o",
+        "json",
+    ]);
+    let list: serde_json::Value = serde_json::from_str(&json).expect("kubectl json");
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|o| {
+            (
+                format!(
+                    "{} {}/{}",
+                    o["kind"].as_str().unwrap_or(""),
+                    o["metadata"]["namespace"].as_str().unwrap_or(""),
+                    o["metadata"]["name"].as_str().unwrap_or("")
+                ),
+                o["metadata"]["resourceVersion"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn owned_namespaces(plane: &ControlPlane, network: &str) -> Vec<String> {
+    plane
+        .kubectl(&[
+            "get",
+            "namespaces",
+            "-l",
+            &format!("fabcheck.io/network={network}"),
+            "-o",
+            "jsonpath={.items[*].metadata.name}",
+        ])
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn ready_statefulsets(plane: &ControlPlane, ns: &str) -> Vec<(String, String)> {
+    plane
+        .kubectl(&[
+            "get",
+            "statefulsets",
+            "-n",
+            ns,
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}{\"\\n\"}{end}",
+        ])
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect()
+}
+
+#[test]
+fn reference_network_deploys_reapplies_unchanged_and_tears_down() {
+    let plane = ControlPlane::start();
+    plane.bind_repository_rbac();
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &[]);
+
+    let first = fabcheck(&plane, DEPLOYER, &["deploy"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(stdout.contains("deployed network reference"), "{stdout}");
+    assert!(stdout.contains("PKI generated"), "{stdout}");
+    let mut names = owned_namespaces(&plane, "reference");
+    names.sort();
+    let mut want: Vec<String> = NAMESPACES.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(names, want);
+    let peers = ready_statefulsets(&plane, "org1");
+    assert_eq!(
+        peers,
+        vec![("peer0".into(), "1".into()), ("peer1".into(), "1".into())],
+        "org1 StatefulSets"
+    );
+    let services = plane.kubectl(&["get", "service", "peer0", "-n", "org1", "-o", "name"]);
+    assert_eq!(services.trim(), "service/peer0");
+    // The generated keys live in Secrets only.
+    let configmaps = plane.kubectl(&[
+        "get",
+        "configmaps",
+        "-A",
+        "-l",
+        "fabcheck.io/network=reference",
+        "-o",
+        "json",
+    ]);
+    assert!(!configmaps.contains("PRIVATE KEY"));
+    assert!(!String::from_utf8_lossy(&first.stderr).contains("PRIVATE KEY"));
+
+    // A second deploy changes nothing: same PKI, same objects, same resourceVersions.
+    let before = resource_versions(&plane, "reference");
+    assert!(before.len() > 50, "{} objects", before.len());
+    let again = fabcheck(&plane, DEPLOYER, &["deploy"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("PKI reused from the cluster"),
+        "{}",
+        text(&again)
+    );
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("genesis block already published"),
+        "{}",
+        text(&again)
+    );
+    let after = resource_versions(&plane, "reference");
+    let changed: Vec<&String> = before
+        .iter()
+        .filter(|(k, v)| after.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "changed by the second apply: {changed:?}"
+    );
+    assert_eq!(before.len(), after.len());
+
+    // Teardown removes every owned namespace (the controller manager finalises them).
+    let down = fabcheck(&plane, DEPLOYER, &["teardown"]);
+    assert_eq!(down.status.code(), Some(0), "{}", text(&down));
+    assert!(owned_namespaces(&plane, "reference").is_empty());
+    assert!(resource_versions(&plane, "reference").is_empty());
+    for ns in NAMESPACES {
+        assert!(
+            plane
+                .kubectl_as(ADMIN, &["get", "namespace", ns], None)
+                .is_err(),
+            "namespace {ns} still exists"
+        );
+    }
+}
+
+#[test]
+fn deploy_and_verify_reports_every_format_and_tears_down() {
+    let plane = ControlPlane::start();
+    plane.bind_repository_rbac();
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let out = fabcheck(
+        &plane,
+        DEPLOYER,
+        &[
+            "deploy-and-verify",
+            "-o",
+            "table",
+            "-o",
+            &format!("json={}", json.display()),
+            "-o",
+            &format!("junit={}", junit.display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json report")).expect("json");
+    let findings = report["findings"].as_array().expect("findings");
+    let bad: Vec<String> = findings
+        .iter()
+        .filter(|f| matches!(f["status"].as_str(), Some("fail" | "error")))
+        .map(|f| format!("{} {} {}", f["check_id"], f["target"]["name"], f["message"]))
+        .collect();
+    assert!(bad.is_empty(), "failed on the deployed network: {bad:#?}");
+    let passed = |prefix: &str| {
+        findings.iter().any(|f| {
+            f["check_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with(prefix))
+                && f["status"] == "pass"
+        })
+    };
+    // Static checks ran on the objects read back: certificates, Kafka/ZooKeeper settings,
+    // the chaincode resolver.
+    for area in ["X509-", "KAFKA-", "ZK-", "DNS-"] {
+        assert!(passed(area), "no {area} check passed: {findings:#?}");
+    }
+    // The runner cannot reach ClusterIPs here: live checks skip and say why.
+    let live_skip = findings.iter().any(|f| {
+        f["status"] == "skip"
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("cannot reach the cluster's Service IPs"))
+    });
+    assert!(live_skip, "no live skip with a reason: {findings:#?}");
+    assert!(
+        std::fs::read_to_string(&junit)
+            .expect("junit")
+            .contains("<testsuites")
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("passed"));
+    assert!(
+        owned_namespaces(&plane, "reference").is_empty(),
+        "not torn down"
+    );
+}
+
+#[test]
+fn deploy_converges_after_the_apiserver_restarts_mid_deploy() {
+    let mut plane = ControlPlane::start();
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &[]);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabcheck"));
+    cmd.arg("deploy").args(plane.context_args(ADMIN)).args([
+        "--request-timeout",
+        "5s",
+        "--progress",
+        "lines",
+        "--timeout",
+        "2m",
+    ]);
+    use std::os::unix::process::CommandExt;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("start fabcheck");
+    // Stop the API server once the deploy is under way (its first namespaces exist).
+    let start = Instant::now();
+    while plane
+        .kubectl_as(ADMIN, &["get", "namespace", "kafka"], None)
+        .is_err()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "deploy never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    plane.stop_apiserver();
+    let interrupted = child.wait_with_output().expect("wait");
+    assert_eq!(interrupted.status.code(), Some(4), "{}", text(&interrupted));
+    assert!(
+        String::from_utf8_lossy(&interrupted.stderr).contains("fabcheck: failed to"),
+        "{}",
+        text(&interrupted)
+    );
+    plane.start_apiserver();
+    let rerun = fabcheck(&plane, ADMIN, &["deploy", "--timeout", "3m"]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", text(&rerun));
+    for ns in ["org1", "org2", "org3"] {
+        assert_eq!(ready_statefulsets(&plane, ns).len(), 2, "{ns}");
+    }
+    assert_eq!(ready_statefulsets(&plane, "orgorderer1").len(), 3);
+    assert_eq!(ready_statefulsets(&plane, "kafka").len(), 7);
+    // Converged: one more run changes nothing.
+    let before = resource_versions(&plane, "reference");
+    let again = fabcheck(&plane, ADMIN, &["deploy"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(before, resource_versions(&plane, "reference"));
+}
+
+#[test]
+fn read_only_token_and_wait_timeout_fail_with_exit_4_and_say_why() {
+    let plane = ControlPlane::start();
+    plane.bind_repository_rbac();
+    // The read-only role cannot create anything: a clear RBAC message, exit 4.
+    let refused = fabcheck(&plane, READER, &["deploy", "--timeout", "1m"]);
+    assert_eq!(refused.status.code(), Some(4), "{}", text(&refused));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("forbidden"), "{err}");
+    assert!(err.contains("fabcheck-reader"), "{err}");
+    assert!(err.contains("rbac/deployer.yaml"), "{err}");
+
+    // peer0 of every org cannot pull its image: the wait times out naming what is not ready.
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &["peer0-"]);
+    let started = Instant::now();
+    let stuck = fabcheck(&plane, DEPLOYER, &["deploy", "--timeout", "40s"]);
+    assert_eq!(stuck.status.code(), Some(4), "{}", text(&stuck));
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "{:?}",
+        started.elapsed()
+    );
+    let err = String::from_utf8_lossy(&stuck.stderr);
+    assert!(
+        err.contains("failed to get phase peers ready within"),
+        "{err}"
+    );
+    assert!(err.contains("StatefulSet org1/peer0: 0/1 ready"), "{err}");
+    assert!(
+        err.contains("container peer waiting: ImagePullBackOff"),
+        "{err}"
+    );
+    assert!(err.contains("Failed to pull image"), "{err}");
+    assert!(
+        !err.contains("StatefulSet org1/peer1"),
+        "peer1 is ready: {err}"
+    );
+}
+
+#[test]
+fn twenty_org_network_deploys() {
+    let plane = ControlPlane::start();
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("twenty.yaml");
+    std::fs::write(&spec, "name: twenty\norgs: 20\n").expect("spec");
+    let out = fabcheck(
+        &plane,
+        ADMIN,
+        &[
+            "deploy",
+            "--spec",
+            spec.to_str().expect("utf-8 path"),
+            "--timeout",
+            "4m",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let namespaces = owned_namespaces(&plane, "twenty");
+    assert_eq!(namespaces.len(), 22, "{namespaces:?}");
+    assert_eq!(ready_statefulsets(&plane, "org20").len(), 2);
+}
