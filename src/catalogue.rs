@@ -72,6 +72,7 @@ const SOURCES: &[(&str, &str)] = &[
     ),
     ("checks/tls.yaml", include_str!("../checks/tls.yaml")),
     ("checks/dns.yaml", include_str!("../checks/dns.yaml")),
+    ("checks/logs.yaml", include_str!("../checks/logs.yaml")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -59,6 +59,22 @@ pub enum Command {
     /// Deploy, wait, read back what was deployed, run the suite on it, report, tear down.
     #[command(after_help = EXIT_CODES)]
     DeployAndVerify(Box<DeployAndVerifyArgs>),
+    /// The in-cluster probe's entry point (run by the probe Job of `check --probe in-cluster`).
+    #[command(hide = true)]
+    ProbeInCluster(ProbeInClusterArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ProbeInClusterArgs {
+    /// Namespace of the probe's ConfigMaps (default: the pod's own, from its service account).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// ConfigMap holding the targets (key `targets.json`).
+    #[arg(long, value_name = "NAME")]
+    pub targets_configmap: String,
+    /// ConfigMap to write the findings into (key `findings.json`).
+    #[arg(long, value_name = "NAME")]
+    pub result_configmap: String,
 }
 
 /// Which network: the reference network, or a spec file.
@@ -113,7 +129,7 @@ pub struct DeployArgs {
     #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
     pub progress: ProgressArg,
     /// How many objects to apply at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    #[arg(long, value_name = "N", default_value_t = 32)]
     pub concurrency: usize,
 }
 
@@ -200,7 +216,7 @@ pub enum ListFormat {
 pub struct CheckArgs {
     /// Folder (or single file) of artifacts: crypto-config trees, MSP folders, PEM/DER files,
     /// Kubernetes manifests, docker-compose files, Helm charts, configtx.yaml.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["cluster", "kubeconfig", "context"])]
     pub artifacts: Option<PathBuf>,
 
     /// ZooKeeper servers to ask (four-letter words), comma-separated host:port.
@@ -279,6 +295,51 @@ pub struct CheckArgs {
     /// The cluster domain (default cluster.local, or what the artifacts say).
     #[arg(long, value_name = "DOMAIN")]
     pub cluster_domain: Option<String>,
+
+    /// Check the live cluster of the current kubeconfig context ($KUBECONFIG, ~/.kube/config,
+    /// else the in-cluster service account); implied by --kubeconfig and --context.
+    #[arg(long)]
+    pub cluster: bool,
+
+    /// Kubeconfig of the cluster to check (implies --cluster).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context (implies --cluster).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Only these namespaces of the cluster (repeatable); default: all.
+    #[arg(long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+
+    /// Bound on each Kubernetes API request.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub request_timeout: DurationArg,
+
+    /// Run the live probes from inside the cluster (`in-cluster`): a Job running fabcheck's image
+    /// probes the discovered Services and hands its findings back through a ConfigMap.
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub probe: Option<ProbeWhere>,
+
+    /// fabcheck's own image, for --probe in-cluster (see the Dockerfile).
+    #[arg(long, value_name = "IMAGE", default_value = crate::incluster::DEFAULT_IMAGE)]
+    pub probe_image: String,
+
+    /// Namespace the in-cluster probe runs in (created objects are removed afterwards).
+    #[arg(long, value_name = "NS", default_value = "fabcheck-system")]
+    pub probe_namespace: String,
+
+    /// Diagnose Fabric failure signatures in logs: the cluster's pod logs (with no value, with
+    /// --cluster), or a folder of saved logs (`kubectl logs` output, *.log / *.txt).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    pub logs: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeWhere {
+    /// From inside the cluster, as a Job.
+    InCluster,
 }
 
 /// How findings are evaluated and reported: shared by `check` and `deploy-and-verify`.
@@ -494,6 +555,34 @@ pub struct CheckConfig {
     /// Why no live probe ran, when fabcheck decided that itself (`deploy-and-verify` from a
     /// runner that cannot reach the cluster's Services); live checks skip with it.
     pub live_skip_reason: Option<String>,
+    /// A live cluster to discover and check.
+    pub cluster: Option<ClusterCheck>,
+    /// Logs to diagnose.
+    pub logs: Option<LogsSource>,
+}
+
+/// `check --cluster`: where the cluster is, which namespaces, and whether to probe from inside.
+#[derive(Debug, Clone)]
+pub struct ClusterCheck {
+    pub options: crate::deploy::ClusterOptions,
+    /// Empty: every namespace.
+    pub namespaces: Vec<String>,
+    pub probe_in_cluster: Option<InClusterProbe>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InClusterProbe {
+    pub image: String,
+    pub namespace: String,
+}
+
+/// Where `--logs` reads from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogsSource {
+    /// The pods of the checked cluster.
+    Cluster,
+    /// A folder (or file) of saved logs.
+    Dir(PathBuf),
 }
 
 /// The chaincode-DNS options of a `check` run.
@@ -518,6 +607,7 @@ pub enum Config {
     Deploy(DeployConfig),
     Teardown(TeardownConfig),
     DeployAndVerify(Box<DeployAndVerifyConfig>),
+    ProbeInCluster(ProbeInClusterArgs),
 }
 
 #[derive(Debug, Clone)]
@@ -558,7 +648,7 @@ pub enum ConfigError {
     #[error("failed to use --output: {0}")]
     Outputs(String),
     #[error(
-        "failed to start a check: nothing to check (give --artifacts, --zookeeper, --kafka, --endpoints, --endpoint or --dns-probe-log)"
+        "failed to start a check: nothing to check (give --artifacts, --cluster/--kubeconfig, --logs DIR, --zookeeper, --kafka, --endpoints, --endpoint or --dns-probe-log)"
     )]
     NoSource,
     #[error("failed to use {flag}: {reason}")]
@@ -567,6 +657,10 @@ pub enum ConfigError {
     NeedsArtifacts { flag: &'static str },
     #[error("failed to render: give --out DIR (or a subcommand such as dns-probe)")]
     NoOut,
+    #[error(
+        "failed to use {flag}: it needs a cluster to check (--cluster, --kubeconfig or --context)"
+    )]
+    NeedsCluster { flag: &'static str },
     #[error("failed to use {flag}: the duration must be positive")]
     ZeroDuration { flag: &'static str },
 }
@@ -596,6 +690,7 @@ impl Cli {
                 cluster: args.cluster.validate()?,
                 timeout: positive("--timeout", args.timeout)?,
             })),
+            Command::ProbeInCluster(args) => Ok(Config::ProbeInCluster(args)),
             Command::DeployAndVerify(args) => {
                 let args = *args;
                 Ok(Config::DeployAndVerify(Box::new(DeployAndVerifyConfig {
@@ -605,7 +700,47 @@ impl Cli {
                 })))
             }
             Command::Check(args) => {
+                let cluster = (args.cluster || args.kubeconfig.is_some() || args.context.is_some())
+                    .then(|| -> Result<ClusterCheck, ConfigError> {
+                        Ok(ClusterCheck {
+                            options: crate::deploy::ClusterOptions {
+                                kubeconfig: args.kubeconfig.clone(),
+                                context: args.context.clone(),
+                                request_timeout: positive(
+                                    "--request-timeout",
+                                    args.request_timeout,
+                                )?,
+                            },
+                            namespaces: args.namespaces.clone(),
+                            probe_in_cluster: args.probe.map(|_| InClusterProbe {
+                                image: args.probe_image.clone(),
+                                namespace: args.probe_namespace.clone(),
+                            }),
+                        })
+                    })
+                    .transpose()?;
+                if cluster.is_none() && (args.probe.is_some() || !args.namespaces.is_empty()) {
+                    return Err(ConfigError::NeedsCluster {
+                        flag: if args.probe.is_some() {
+                            "--probe"
+                        } else {
+                            "--namespace"
+                        },
+                    });
+                }
+                let logs = match args.logs.as_deref() {
+                    None => None,
+                    Some("") if cluster.is_some() => Some(LogsSource::Cluster),
+                    Some("") => {
+                        return Err(ConfigError::NeedsCluster {
+                            flag: "--logs without DIR",
+                        });
+                    }
+                    Some(dir) => Some(LogsSource::Dir(PathBuf::from(dir))),
+                };
                 if args.artifacts.is_none()
+                    && cluster.is_none()
+                    && logs.is_none()
                     && args.zookeeper.is_empty()
                     && args.kafka.is_empty()
                     && args.endpoints.is_none()
@@ -671,6 +806,8 @@ impl Cli {
                         cluster_domain: args.cluster_domain,
                     },
                     live_skip_reason: None,
+                    cluster,
+                    logs,
                 })))
             }
         }

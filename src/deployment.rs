@@ -59,19 +59,37 @@ pub fn render_network(cfg: &RenderNetworkConfig, stdout: &mut dyn Write) -> Resu
         cfg.cluster_dns
             .unwrap_or_else(|| deploy::offline_cluster_dns(&network)),
     );
-    let (crypto, manifests) = deploy::render(&network, OffsetDateTime::now_utc())?;
     let out = &cfg.out;
-    let write = |path: PathBuf, text: &str| {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| DeployError::Io {
-                path: parent.display().to_string(),
-                source,
-            })?;
-        }
-        std::fs::write(&path, text).map_err(|source| DeployError::Io {
+    // A render into a used folder would leave the last network's files beside the new ones
+    // (phases and orgs it no longer has), and `kubectl apply -f` would deploy both.
+    if std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some()) {
+        return Err(RunError::Output {
+            path: out.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "the folder is not empty; render into a new or empty folder",
+            ),
+        });
+    }
+    let (crypto, manifests) = deploy::render(&network, OffsetDateTime::now_utc())?;
+    // Manifests hold the Secrets, so the private keys: owner-only, like crypto-config's keys.
+    let write = |path: PathBuf, text: &str| -> Result<(), RunError> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let fail = |source| RunError::Output {
             path: path.display().to_string(),
             source,
-        })
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(fail)?;
+        file.write_all(text.as_bytes()).map_err(fail)
     };
     let mut objects = 0;
     for (i, phase) in manifests.phases.iter().enumerate() {
@@ -82,7 +100,10 @@ pub fn render_network(cfg: &RenderNetworkConfig, stdout: &mut dyn Write) -> Resu
             &deploy::manifests::render_yaml(&phase.objects),
         )?;
     }
-    deploy::write_crypto(out, &crypto)?;
+    deploy::write_crypto(out, &crypto).map_err(|e| match e {
+        DeployError::Io { path, source } => RunError::Output { path, source },
+        other => RunError::Deploy(other),
+    })?;
     write(
         out.join("configtx.yaml"),
         &deploy::configtx::render(&network),
@@ -250,7 +271,17 @@ pub fn deploy_and_verify(
         ));
         let live = rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
         let check = check_config(cfg, artifacts.clone(), live);
-        crate::check_report(&check)
+        let mut report = crate::check_report(&check)?;
+        report.source = format!(
+            "network {} as deployed (read back from the cluster){}",
+            deployed.network.name,
+            report
+                .source
+                .split_once(' ')
+                .map(|(_, live)| format!(" {live}"))
+                .unwrap_or_default()
+        );
+        Ok(report)
     })();
     let report = match verified {
         Ok(report) => report,
@@ -454,5 +485,7 @@ fn check_config(cfg: &DeployAndVerifyConfig, artifacts: PathBuf, live: LiveTarge
         color: report.color,
         dns: DnsOptions::default(),
         live_skip_reason: live.skip_reason,
+        cluster: None,
+        logs: None,
     }
 }

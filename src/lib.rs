@@ -12,10 +12,12 @@ use time::OffsetDateTime;
 pub mod catalogue;
 pub mod checks;
 pub mod cli;
+mod cluster_check;
 pub mod context;
 pub mod deploy;
 pub mod deployment;
 pub mod exit;
+pub mod incluster;
 pub mod inventory;
 pub mod network;
 pub mod probe;
@@ -43,6 +45,10 @@ pub enum RunError {
     Render(#[from] probe::dns_pod::RenderError),
     #[error(transparent)]
     Deploy(#[from] deploy::DeployError),
+    #[error(transparent)]
+    Cluster(#[from] deploy::ClusterError),
+    #[error(transparent)]
+    InCluster(#[from] incluster::InClusterError),
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
     UnknownCheck(String),
     #[error("failed to write {path}: {source}")]
@@ -55,7 +61,9 @@ pub enum RunError {
 impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Unreachable(_) => exit::UNREACHABLE,
+            RunError::Unreachable(_) | RunError::Cluster(_) | RunError::InCluster(_) => {
+                exit::UNREACHABLE
+            }
             RunError::Deploy(e) if e.is_usage() => exit::USAGE,
             RunError::Deploy(_) => exit::DEPLOY_FAILED,
             RunError::Config(_)
@@ -98,6 +106,7 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
         Config::Deploy(cfg) => deployment::deploy(&cfg, stdout),
         Config::Teardown(cfg) => deployment::teardown(&cfg, stdout),
         Config::DeployAndVerify(cfg) => deployment::deploy_and_verify(&cfg, stdout),
+        Config::ProbeInCluster(args) => Ok(incluster::pod_main(&args)?),
         Config::Check(check) => {
             let (report, unreachable) = check_report_with_reach(&check)?;
             write_outputs(&report, &check, stdout)?;
@@ -131,10 +140,40 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
         .transpose()?;
     let mut tls_endpoints =
         inventory::endpoints::load(check.endpoints_file.as_deref(), &check.endpoint_flags)?;
-    let mut inventory = match &check.artifacts {
-        Some(dir) => inventory::artifacts::gather(dir)?,
-        None => inventory::Inventory::default(),
+    // A live cluster is listed into a private folder and read like artifacts on disk.
+    let cluster_dir = match &check.cluster {
+        Some(_) => Some(
+            tempfile::Builder::new()
+                .prefix("fabcheck-cluster-")
+                .tempdir()
+                .map_err(|source| RunError::Output {
+                    path: std::env::temp_dir().display().to_string(),
+                    source,
+                })?,
+        ),
+        None => None,
     };
+    let from_cluster = match (&check.cluster, &cluster_dir) {
+        (Some(cluster), Some(dir)) => Some(cluster_check::gather(cluster, check, dir.path())?),
+        _ => None,
+    };
+    let mut inventory = match (&check.artifacts, &cluster_dir) {
+        (Some(dir), _) => inventory::artifacts::gather(dir)?,
+        (None, Some(dir)) => inventory::artifacts::gather(dir.path())?,
+        (None, None) => inventory::Inventory::default(),
+    };
+    if let Some(gathered) = &from_cluster {
+        inventory.source = gathered.source.clone();
+        inventory
+            .gaps
+            .extend(gathered.snapshot.discovery.unreadable.iter().cloned());
+        if let Some(logs) = &gathered.logs {
+            inventory.logs = Some(logs.clone());
+        }
+    }
+    if let Some(cli::LogsSource::Dir(dir)) = &check.logs {
+        inventory.logs = Some(inventory::logs::gather_dir(dir));
+    }
     if check.dial
         && let Some(root) = &check.artifacts
     {
@@ -150,7 +189,7 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
             .set_cluster(check.dns.cluster_dns, check.dns.cluster_domain.clone());
     }
     let mut sources: Vec<String> = Vec::new();
-    if check.artifacts.is_some() {
+    if check.artifacts.is_some() || from_cluster.is_some() {
         sources.push(std::mem::take(&mut inventory.source));
     }
     if !check.zookeeper.is_empty() {
@@ -169,6 +208,9 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
     if let Some(docker) = &check.dns.docker {
         sources.push(format!("docker:{docker}"));
     }
+    if let Some(cli::LogsSource::Dir(dir)) = &check.logs {
+        sources.push(format!("logs:{}", dir.display()));
+    }
     for log in &check.dns.probe_logs {
         sources.push(format!("dns-probe-log:{}", log.display()));
     }
@@ -182,7 +224,16 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
         timeouts: check.probe_timeouts,
         total: check.live_timeout,
     });
-    inventory.live.not_probed = check.live_skip_reason.clone();
+    inventory.live.not_probed = check.live_skip_reason.clone().or_else(|| {
+        check.cluster.as_ref().map(|c| match c.probe_in_cluster {
+            None => {
+                "live probes of a cluster run from inside it: add --probe in-cluster".to_owned()
+            }
+            Some(_) => "the in-cluster probe covers TLS, ZooKeeper and Kafka; for chaincode DNS \
+                        use fabcheck render dns-probe"
+                .to_owned(),
+        })
+    });
     inventory.live.dns = probe::chaincode::observe(
         &probe::chaincode::DnsRequest {
             servers: check.dns.servers.clone(),
@@ -200,13 +251,46 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
         check.policy.clone(),
     );
     let mut findings = checks::run(&ctx, &inventory, Catalogue::embedded(), &check.selection);
+    if let (Some(cluster), Some(gathered), Some(dir)) =
+        (&check.cluster, &from_cluster, &cluster_dir)
+        && let Some(probe) = &cluster.probe_in_cluster
+        && gathered.snapshot.interrupted.is_none()
+    {
+        let targets = incluster::targets(&gathered.snapshot.discovery, dir.path());
+        let probed =
+            incluster::run_blocking(&cluster.options, probe, &targets, check.live_timeout * 4)?;
+        merge_probed(&mut findings, probed, &check.selection);
+    }
     if let Some(w) = waivers {
         w.apply(&mut findings, ctx.now);
     }
-    let unreachable = check.artifacts.is_none() && inventory.live.nothing_reached();
+    let unreachable =
+        (check.artifacts.is_none() && from_cluster.is_none() && inventory.live.nothing_reached())
+            || from_cluster
+                .as_ref()
+                .is_some_and(|c| c.snapshot.interrupted.is_some());
     let source = std::mem::take(&mut inventory.source);
     drop_in_background(inventory);
-    Ok((Report::new(rfc3339(ctx.now), source, findings), unreachable))
+    let mut report = Report::new(rfc3339(ctx.now), source, findings);
+    report.discovery = from_cluster.map(|c| c.snapshot.discovery);
+    Ok((report, unreachable))
+}
+
+/// Puts the in-cluster probe's findings in place of the local ones of the same checks (which
+/// could only skip: the runner is outside the cluster).
+fn merge_probed(
+    findings: &mut Vec<report::Finding>,
+    probed: Vec<report::Finding>,
+    selection: &checks::Selection,
+) {
+    let probed: Vec<report::Finding> = probed
+        .into_iter()
+        .filter(|f| selection.includes(&f.check_id))
+        .collect();
+    let ids: std::collections::BTreeSet<String> =
+        probed.iter().map(|f| f.check_id.clone()).collect();
+    findings.retain(|f| !ids.contains(&f.check_id));
+    findings.extend(probed);
 }
 
 /// The in-cluster DNS probe manifests for `render dns-probe`: names and Docker settings from the

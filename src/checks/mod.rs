@@ -15,6 +15,7 @@ use crate::report::{Finding, Outcome, Status, Target, TargetKind};
 
 pub mod dns;
 pub mod kafka;
+pub mod logs;
 pub mod tls;
 pub mod x509;
 pub mod zookeeper;
@@ -81,6 +82,11 @@ pub static REGISTRY: &[&dyn Check] = &[
     &dns::resolver_config_invalid::ResolverConfigInvalid,
     &dns::name_does_not_resolve::NameDoesNotResolve,
     &dns::resolved_outside_cluster::ResolvedOutsideCluster,
+    &logs::certificate_window::CertificateWindow,
+    &logs::handshake_resets::HandshakeResets,
+    &logs::kafka_isr::KafkaIsr,
+    &logs::chaincode_dns::ChaincodeDns,
+    &logs::bad_certificate::BadCertificate,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.
@@ -148,9 +154,18 @@ pub fn nothing_to_check(inventory: &Inventory, what: &str) -> Vec<Outcome> {
     vec![Outcome::new(
         Status::Skip,
         Target::new(TargetKind::Source, inventory.source.clone()),
-        match &inventory.live.not_probed {
-            Some(reason) => format!("no {what} found ({reason})"),
-            None => format!("no {what} found"),
+        {
+            let reasons: Vec<&str> = inventory
+                .gaps
+                .iter()
+                .map(String::as_str)
+                .chain(inventory.live.not_probed.as_deref())
+                .collect();
+            if reasons.is_empty() {
+                format!("no {what} found")
+            } else {
+                format!("no {what} found ({})", reasons.join("; "))
+            }
         },
     )]
 }
@@ -191,6 +206,7 @@ mod tests {
         for entry in Catalogue::embedded().entries() {
             let area = match entry.id.split('-').next().unwrap() {
                 "ZK" => "zookeeper".to_owned(),
+                "LOG" => "logs".to_owned(),
                 other => other.to_ascii_lowercase(),
             };
             let file = format!(

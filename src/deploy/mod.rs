@@ -192,6 +192,15 @@ pub async fn deploy(
     };
     verify_pki(&crypto, now)?;
     let manifests = manifests::build(&network, &crypto)?;
+    if !options.wait {
+        apply_without_waiting(client, &network, &manifests, options, progress).await?;
+        return Ok(Deployed {
+            network,
+            crypto,
+            manifests,
+            pki,
+        });
+    }
     for phase in &manifests.phases {
         if phase.name == "genesis" && genesis_published(client, &network).await? {
             progress.note("genesis block already published; the genesis Job is not run again");
@@ -254,6 +263,43 @@ pub async fn deploy(
         manifests,
         pki,
     })
+}
+
+/// `--no-wait`: namespaces first (everything else lives in them), then every other object in
+/// one concurrent batch; nothing waits on a workload, so the phase order buys nothing.
+async fn apply_without_waiting(
+    client: &Client,
+    network: &Network,
+    manifests: &Manifests,
+    options: &DeployOptions,
+    progress: &Progress,
+) -> Result<(), DeployError> {
+    let skip_genesis = genesis_published(client, network).await?;
+    if skip_genesis {
+        progress.note("genesis block already published; the genesis Job is not run again");
+    }
+    let (first, rest) = manifests
+        .phases
+        .split_first()
+        .ok_or_else(|| DeployError::Api {
+            action: "apply the network".into(),
+            message: "no manifests were built".into(),
+        })?;
+    let rest: Vec<Object> = rest
+        .iter()
+        .filter(|p| !(skip_genesis && p.name == "genesis"))
+        .flat_map(|p| p.objects.iter().cloned())
+        .collect();
+    for (name, objects) in [(first.name, &first.objects[..]), ("the rest", &rest[..])] {
+        let failures = apply::apply_objects(client, objects, options.concurrency).await;
+        if !failures.is_empty() {
+            return Err(DeployError::Apply {
+                phase: name.to_owned(),
+                failures,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The network's PKI as its Secrets hold it (empty before the first deploy).

@@ -10,11 +10,14 @@ use crate::report::{Target, TargetKind};
 pub mod artifacts;
 pub mod cert;
 pub mod chain;
+pub mod cluster;
+pub mod discovery;
 pub mod dns;
 pub mod endpoints;
 pub mod key;
 pub mod layout;
 pub mod live;
+pub mod logs;
 pub mod msp;
 pub mod ordering;
 pub mod pem;
@@ -96,6 +99,11 @@ pub struct Inventory {
     pub dns: dns::DnsInventory,
     /// What live probes observed (empty unless endpoints were given).
     pub live: live::LiveState,
+    /// Logs read for failure signatures (`--logs`); `None` when none were asked for.
+    pub logs: Option<logs::LogInventory>,
+    /// What could not be gathered, with the reason (a kind RBAC forbids listing): checks that
+    /// find nothing to examine say so.
+    pub gaps: Vec<String>,
 }
 
 impl Inventory {

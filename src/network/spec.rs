@@ -523,6 +523,59 @@ mod tests {
     }
 
     #[test]
+    fn unknown_nested_keys_are_rejected() {
+        // serde drops deny_unknown_fields most easily beside #[serde(flatten)] (KafkaSpec) and
+        // in internally tagged enums (Storage): a typo there must still be an error.
+        for (yaml, key) in [
+            ("kafka:\n  brokerz: 5\n", "brokerz"),
+            ("kafka:\n  minInsyncReplica: 3\n", "minInsyncReplica"),
+            ("storage:\n  kind: pvc\n  storageClas: x\n", "storageClas"),
+            ("chaincode:\n  dns:\n    ndot: 1\n", "ndot"),
+            ("ordererOrg:\n  orderer: 1\n", "orderer"),
+            ("images:\n  peers: x\n", "peers"),
+        ] {
+            let err = NetworkSpec::parse(yaml, "s.yaml").unwrap_err().to_string();
+            assert!(err.contains(key), "{yaml}: {err}");
+            assert!(err.contains("s.yaml"), "{yaml}: {err}");
+        }
+        // A list entry goes through the untagged OrgsSpec: still an error, though serde's
+        // message names the enum rather than the key.
+        assert!(NetworkSpec::parse("orgs:\n  - name: a\n    peerz: 1\n", "s.yaml").is_err());
+    }
+
+    #[test]
+    fn flattened_kafka_settings_are_read() {
+        let spec = NetworkSpec::parse(
+            "kafka:\n  brokers: 6\n  minInsyncReplicas: 3\n  defaultReplicationFactor: 4\n",
+            "s.yaml",
+        )
+        .unwrap();
+        let kafka = spec.resolve().unwrap().kafka.unwrap();
+        assert_eq!(kafka.brokers.len(), 6);
+        assert_eq!(kafka.settings.min_insync_replicas, 3);
+        assert_eq!(kafka.settings.default_replication_factor, 4);
+        assert_eq!(
+            kafka.settings.message_max_bytes,
+            KafkaSettings::default().message_max_bytes
+        );
+    }
+
+    #[test]
+    fn chaincode_runtime_and_resolver() {
+        let spec = NetworkSpec::parse(
+            "chaincode:\n  runtime: ccaas\n  dns:\n    ndots: 1\n    search: [a.b]\n",
+            "s.yaml",
+        )
+        .unwrap();
+        assert_eq!(spec.chaincode.runtime, ChaincodeRuntime::Ccaas);
+        assert_eq!(spec.chaincode.dns.ndots, 1);
+        assert_eq!(spec.chaincode.dns.search, Some(vec!["a.b".to_owned()]));
+        assert_eq!(spec.chaincode.dns.attempts, DnsSettings::default().attempts);
+        let err = NetworkSpec::parse("chaincode:\n  runtime: docker\n", "s.yaml").unwrap_err();
+        assert!(err.to_string().contains("docker"), "{err}");
+    }
+
+    #[test]
     fn rejects_what_cannot_deploy() {
         let bad = |yaml: &str| {
             NetworkSpec::parse(yaml, "s.yaml")

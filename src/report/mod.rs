@@ -234,6 +234,9 @@ pub struct Report {
     pub source: String,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// What was found in a live cluster (`check --cluster`), classified; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<crate::inventory::discovery::Discovery>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -261,6 +264,7 @@ impl Report {
             source,
             summary: Summary::of(&findings),
             findings,
+            discovery: None,
         }
     }
 

@@ -25,6 +25,9 @@ pub fn render(report: &Report, style: TableStyle, out: &mut dyn Write) -> std::i
         "fabcheck {} — {} (as of {})",
         report.tool.version, report.source, report.evaluated_at
     )?;
+    if let Some(discovery) = &report.discovery {
+        render_discovery(discovery, style, out)?;
+    }
     for area in &catalogue.areas {
         let findings: Vec<&Finding> = report
             .findings
@@ -108,4 +111,57 @@ fn status_cell(status: Status, text: String, color: bool) -> Cell {
         Status::Pass => cell.fg(Color::Green),
         Status::Skip => cell,
     }
+}
+
+/// Unclassified objects listed by name up to this many; the rest by count per kind and namespace.
+const UNCLASSIFIED_LISTED: usize = 20;
+
+/// What a cluster held: a count per role, the objects of each Fabric role, and everything fabcheck
+/// could not classify (listed, not dropped).
+fn render_discovery(
+    discovery: &crate::inventory::discovery::Discovery,
+    style: TableStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    use crate::inventory::discovery::Role;
+    writeln!(
+        out,
+        "\nDiscovered in the cluster ({} objects, {} API requests)",
+        discovery.objects.len(),
+        discovery.requests
+    )?;
+    let mut table = new_table(style);
+    table.set_header(vec!["role", "count", "objects"]);
+    for (role, count) in discovery.counts() {
+        let of_role: Vec<String> = discovery
+            .objects
+            .iter()
+            .filter(|o| o.role == role)
+            .map(|o| format!("{} {}/{}", o.kind, o.namespace, o.name))
+            .collect();
+        let shown = if role == Role::Unclassified && of_role.len() > UNCLASSIFIED_LISTED {
+            let mut per: BTreeMap<(String, String), usize> = BTreeMap::new();
+            for o in discovery.objects.iter().filter(|o| o.role == role) {
+                *per.entry((o.kind.clone(), o.namespace.clone()))
+                    .or_default() += 1;
+            }
+            per.into_iter()
+                .map(|((kind, ns), n)| format!("{n} {kind} in {ns}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+                + " (all listed in the JSON report)"
+        } else {
+            of_role.join(", ")
+        };
+        table.add_row(vec![
+            Cell::new(role.as_str()),
+            Cell::new(count),
+            Cell::new(shown),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    for gap in &discovery.unreadable {
+        writeln!(out, "not read: {gap}")?;
+    }
+    Ok(())
 }

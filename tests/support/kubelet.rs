@@ -10,17 +10,24 @@
 //!   runs here, and fabcheck only hands the ConfigMap to the orderers.
 //! - Pods whose name starts with a `held` prefix stay Pending with their containers waiting in
 //!   `ImagePullBackOff`, and an event says so, as kubelet reports an image it cannot pull.
+//! - With a probe binary ([`Kubelet::start_with_probe_binary`]), the pods of `check --probe
+//!   in-cluster` (labelled `fabcheck.io/component=probe`) really run: their container's
+//!   arguments and environment go to the local fabcheck binary, with the API server and the
+//!   pod's service account (token, serving CA, namespace) handed over as kubelet would, and the
+//!   pod becomes Running, then Succeeded or Failed by the exit code (killed after
+//!   [`PROBE_LIMIT`]).
 
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::{ConfigMap, Event, ObjectReference, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, ObjectReference, Pod, Secret, ServiceAccount};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -37,6 +44,29 @@ impl Kubelet {
     /// Starts reporting for every pod outside kube-system; pods named with a `held` prefix
     /// are reported as failing to pull their image.
     pub fn start(kubeconfig: &Path, held: &[&str]) -> Kubelet {
+        Kubelet::spawn(kubeconfig, held, None)
+    }
+
+    /// Like [`Kubelet::start`], and runs probe pods with `binary` (the test's fabcheck),
+    /// pointing them at the API server on 127.0.0.1:`api_port`.
+    pub fn start_with_probe_binary(
+        kubeconfig: &Path,
+        held: &[&str],
+        binary: &Path,
+        api_port: u16,
+    ) -> Kubelet {
+        Kubelet::spawn(
+            kubeconfig,
+            held,
+            Some(ProbeRunner {
+                binary: binary.to_path_buf(),
+                api_port,
+                ca_pem: serving_ca(kubeconfig),
+            }),
+        )
+    }
+
+    fn spawn(kubeconfig: &Path, held: &[&str], runner: Option<ProbeRunner>) -> Kubelet {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let kubeconfig = kubeconfig.to_path_buf();
@@ -46,7 +76,7 @@ impl Kubelet {
                 .enable_all()
                 .build()
                 .expect("runtime");
-            rt.block_on(run(&kubeconfig, &held, &flag));
+            rt.block_on(run(&kubeconfig, &held, runner.as_ref(), &flag));
         });
         Kubelet {
             stop,
@@ -79,17 +109,26 @@ async fn client(kubeconfig: &Path) -> Option<Client> {
     Client::try_from(config).ok()
 }
 
-async fn run(kubeconfig: &Path, held: &[String], stop: &AtomicBool) {
+async fn run(kubeconfig: &Path, held: &[String], runner: Option<&ProbeRunner>, stop: &AtomicBool) {
     let Some(client) = client(kubeconfig).await else {
         return;
     };
     let mut reported_held: BTreeSet<String> = BTreeSet::new();
+    // Probe pods started (by uid, never twice) and the processes still running.
+    let mut launched: BTreeSet<String> = BTreeSet::new();
+    let mut running: Vec<RunningProbe> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         // The API server may be down on purpose (a test restarting it): just try again.
         if let Ok(list) = Api::<Pod>::all(client.clone())
             .list(&ListParams::default())
             .await
         {
+            let present: BTreeSet<String> = list
+                .items
+                .iter()
+                .filter(|p| p.metadata.deletion_timestamp.is_none())
+                .filter_map(|p| p.metadata.uid.clone())
+                .collect();
             for pod in list.items {
                 let ns = pod.metadata.namespace.clone().unwrap_or_default();
                 let name = pod.metadata.name.clone().unwrap_or_default();
@@ -97,7 +136,7 @@ async fn run(kubeconfig: &Path, held: &[String], stop: &AtomicBool) {
                     continue;
                 }
                 let phase = pod.status.as_ref().and_then(|s| s.phase.clone());
-                if matches!(phase.as_deref(), Some("Running" | "Succeeded")) {
+                if matches!(phase.as_deref(), Some("Running" | "Succeeded" | "Failed")) {
                     continue;
                 }
                 if held.iter().any(|h| name.starts_with(h.as_str())) {
@@ -106,10 +145,25 @@ async fn run(kubeconfig: &Path, held: &[String], stop: &AtomicBool) {
                     }
                     continue;
                 }
+                if let Some(runner) = runner.filter(|_| is_probe(&pod)) {
+                    let uid = pod.metadata.uid.clone().unwrap_or_default();
+                    if !launched.contains(&uid) {
+                        // Not launchable yet (its token Secret may not exist yet): next round.
+                        if let Ok(started) = runner.launch(&client, &pod).await {
+                            launched.insert(uid);
+                            running.push(started);
+                        }
+                    }
+                    continue;
+                }
                 let _ = report(&client, &pod).await;
             }
+            reap(&client, &mut running, &present).await;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for mut probe in running {
+        probe.kill();
     }
 }
 
@@ -301,4 +355,241 @@ async fn report_held(client: &Client, pod: &Pod) -> kube::Result<()> {
         .create(&PostParams::default(), &event)
         .await
         .map(drop)
+}
+
+/// How long a probe pod's process may run before it is killed (and its pod marked Failed).
+pub const PROBE_LIMIT: Duration = Duration::from_secs(120);
+
+/// What a probe pod runs with.
+struct ProbeRunner {
+    binary: PathBuf,
+    api_port: u16,
+    /// The API server's serving CA, as a pod's service account `ca.crt` holds it.
+    ca_pem: Vec<u8>,
+}
+
+/// A probe pod's process.
+struct RunningProbe {
+    pod: Pod,
+    child: Child,
+    started: Instant,
+    /// Service account files and the process's output.
+    dir: tempfile::TempDir,
+}
+
+impl RunningProbe {
+    fn key(&self) -> String {
+        format!(
+            "{}/{}",
+            self.pod.metadata.namespace.as_deref().unwrap_or_default(),
+            self.pod.metadata.name.as_deref().unwrap_or_default()
+        )
+    }
+
+    /// Kills the process and everything it started (its own process group).
+    fn kill(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+
+    fn output(&self) -> String {
+        let read =
+            |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+        format!(
+            "--- stdout\n{}--- stderr\n{}",
+            read("stdout"),
+            read("stderr")
+        )
+    }
+}
+
+fn is_probe(pod: &Pod) -> bool {
+    pod.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get("fabcheck.io/component"))
+        .is_some_and(|c| c == "probe")
+}
+
+/// The kubeconfig's certificate-authority-data: the CA that signed the API server's certificate.
+fn serving_ca(kubeconfig: &Path) -> Vec<u8> {
+    use base64::Engine;
+    let kc = Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
+    let data = kc
+        .clusters
+        .iter()
+        .find_map(|c| c.cluster.as_ref()?.certificate_authority_data.clone())
+        .expect("certificate-authority-data in the kubeconfig");
+    base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .expect("base64 certificate-authority-data")
+}
+
+impl ProbeRunner {
+    /// Starts the pod's container as a local process and marks the pod Running. `Err` when the
+    /// pod's service account has no token yet (the token controller has not caught up).
+    async fn launch(&self, client: &Client, pod: &Pod) -> Result<RunningProbe, String> {
+        use std::os::unix::process::CommandExt;
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let spec = pod.spec.clone().unwrap_or_default();
+        let account = spec
+            .service_account_name
+            .clone()
+            .unwrap_or_else(|| "default".to_owned());
+        let sa = Api::<ServiceAccount>::namespaced(client.clone(), &ns)
+            .get(&account)
+            .await
+            .map_err(|e| e.to_string())?;
+        let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
+        let mut token = None;
+        for reference in sa.secrets.iter().flatten() {
+            let Some(secret_name) = &reference.name else {
+                continue;
+            };
+            let Ok(secret) = secrets.get(secret_name).await else {
+                continue;
+            };
+            if secret.type_.as_deref() == Some("kubernetes.io/service-account-token") {
+                token = secret
+                    .data
+                    .and_then(|d| d.get("token").map(|t| t.0.clone()));
+                break;
+            }
+        }
+        let token = token.ok_or("no service account token yet")?;
+        let dir = tempfile::Builder::new()
+            .prefix("fabcheck-probe-pod-")
+            .tempdir()
+            .map_err(|e| e.to_string())?;
+        std::fs::write(dir.path().join("token"), &token).map_err(|e| e.to_string())?;
+        std::fs::write(dir.path().join("ca.crt"), &self.ca_pem).map_err(|e| e.to_string())?;
+        std::fs::write(dir.path().join("namespace"), &ns).map_err(|e| e.to_string())?;
+        let container = spec.containers.first().cloned().unwrap_or_default();
+        // The image's entrypoint is fabcheck: a command, if any, replaces it (its first word
+        // names the program), and the arguments follow.
+        let mut args: Vec<String> = container
+            .command
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .skip(1)
+            .collect();
+        args.extend(container.args.clone().unwrap_or_default());
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(&args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("HOSTNAME", &name);
+        for var in container.env.iter().flatten() {
+            let value = match (&var.value, &var.value_from) {
+                (Some(v), _) => Some(v.clone()),
+                (None, Some(from)) => {
+                    from.field_ref
+                        .as_ref()
+                        .and_then(|f| match f.field_path.as_str() {
+                            "metadata.name" => Some(name.clone()),
+                            "metadata.namespace" => Some(ns.clone()),
+                            "spec.serviceAccountName" => Some(account.clone()),
+                            _ => None,
+                        })
+                }
+                (None, None) => Some(String::new()),
+            };
+            if let Some(value) = value {
+                cmd.env(&var.name, value);
+            }
+        }
+        cmd.env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+            .env("KUBERNETES_SERVICE_PORT", self.api_port.to_string())
+            .env("FABCHECK_SERVICEACCOUNT_DIR", dir.path());
+        let out = std::fs::File::create(dir.path().join("stdout")).map_err(|e| e.to_string())?;
+        let err = std::fs::File::create(dir.path().join("stderr")).map_err(|e| e.to_string())?;
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("failed to start {}: {e}", self.binary.display()))?;
+        let t = now();
+        let running = |c: &String| {
+            json!({"name": c, "ready": true, "started": true, "restartCount": 0, "image": container.image, "imageID": "",
+                   "state": {"running": {"startedAt": t}}})
+        };
+        let _ = patch_status(
+            client,
+            pod,
+            json!({
+                "phase": "Running",
+                "startTime": t,
+                "podIP": "10.244.0.11",
+                "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": t}],
+                "containerStatuses": [running(&container.name)],
+            }),
+        )
+        .await;
+        Ok(RunningProbe {
+            pod: pod.clone(),
+            child,
+            started: Instant::now(),
+            dir,
+        })
+    }
+}
+
+/// Reports probe processes that ended (or ran out of time), and stops those whose pod is gone.
+async fn reap(client: &Client, running: &mut Vec<RunningProbe>, present: &BTreeSet<String>) {
+    let mut still = Vec::new();
+    for mut probe in running.drain(..) {
+        let uid = probe.pod.metadata.uid.clone().unwrap_or_default();
+        if !present.contains(&uid) {
+            // Deleted (its Job was): kubelet stops the container.
+            probe.kill();
+            continue;
+        }
+        let (code, reason) = match probe.child.try_wait() {
+            Ok(Some(status)) => (status.code().unwrap_or(137), None),
+            Ok(None) if probe.started.elapsed() > PROBE_LIMIT => {
+                probe.kill();
+                (137, Some("DeadlineExceeded"))
+            }
+            Ok(None) => {
+                still.push(probe);
+                continue;
+            }
+            Err(_) => (1, Some("Error")),
+        };
+        if code != 0 {
+            eprintln!(
+                "stand-in kubelet: probe pod {} exited {code}\n{}",
+                probe.key(),
+                probe.output()
+            );
+        }
+        let t = now();
+        let name = probe
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.containers.first())
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let reason = reason.unwrap_or(if code == 0 { "Completed" } else { "Error" });
+        let _ = patch_status(
+            client,
+            &probe.pod,
+            json!({
+                "phase": if code == 0 { "Succeeded" } else { "Failed" },
+                "conditions": [{"type": "Ready", "status": "False", "reason": "PodCompleted", "lastTransitionTime": t}],
+                "containerStatuses": [{"name": name, "ready": false, "restartCount": 0, "image": "stand-in", "imageID": "",
+                    "state": {"terminated": {"exitCode": code, "reason": reason, "startedAt": t, "finishedAt": t}}}],
+            }),
+        )
+        .await;
+    }
+    *running = still;
 }

@@ -100,6 +100,10 @@ fn mentions_ordering(text: &str) -> bool {
         "coredns",
         "clusterdns",
         "chaincodelistenaddress",
+        // Services and ConfigMaps name and configure workloads kept in other files (one
+        // object per file, as `kubectl get -o yaml` or a cluster snapshot writes them).
+        "kind: service",
+        "kind: configmap",
     ]
     .iter()
     .any(|k| lower.contains(k))

@@ -1,0 +1,74 @@
+//! LOG-004 `chaincode-dns`: logs show failed DNS lookups of Fabric names: `dial tcp: lookup
+//! peer0.org1 on 10.0.0.2:53: no such host`, `server misbehaving`, an `i/o timeout` on :53.
+//!
+//! A chaincode container launched through the node's docker.sock lives outside Kubernetes and
+//! asks the Docker daemon's resolver, which knows nothing of `peer0.org1`; with
+//! chaincode-as-a-service the peer is the one that must resolve the chaincode. The line names
+//! the server that was asked, which says whose resolver it was: DNS-001 (cluster DNS missing),
+//! DNS-002 (a search list that cannot complete the name) and DNS-008 (the name does not
+//! resolve, live) find why.
+
+use crate::checks::Check;
+use crate::checks::logs::{Cause, evaluate};
+use crate::context::Context;
+use crate::inventory::Inventory;
+use crate::inventory::logs::Signature;
+use crate::report::Outcome;
+
+pub struct ChaincodeDns;
+
+const CAUSE: Cause = Cause {
+    checks: &["DNS-008", "DNS-001", "DNS-002"],
+    text: "DNS-008 (the name does not resolve where chaincode runs), DNS-001 (chaincode not using the cluster DNS) or DNS-002 (a search list that cannot complete the name)",
+};
+
+impl Check for ChaincodeDns {
+    fn id(&self) -> &'static str {
+        "LOG-004"
+    }
+
+    fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
+        evaluate(inv, Signature::ChaincodeDns, &CAUSE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::logs::testing::*;
+    use crate::report::Status;
+
+    #[test]
+    fn failed_lookups_fail_with_names_and_servers() {
+        let lines: &[&str] = &[
+            r#"2019-09-24 08:37:21.527 UTC [grpc] createTransport -> WARN 002 grpc: addrConn.createTransport failed to connect to {peer0.org1:7052 0  <nil>}. Err :connection error: desc = "transport: Error while dialing dial tcp: lookup peer0.org1 on 10.0.0.2:53: no such host". Reconnecting..."#,
+            "2019-09-24 08:37:24.530 UTC [shim] userChaincodeStreamGetter -> ERRO 003 context deadline exceeded: dial tcp: lookup peer0.org1 on 192.168.0.1:53: read udp 172.17.0.3:45821->192.168.0.1:53: i/o timeout",
+        ];
+        let out = ChaincodeDns.evaluate(&ctx(), &with_logs(&[("org1/dev-peer0-mycc/cc", lines)]));
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        let f = &out[0];
+        assert_eq!(f.evidence["count"], 2);
+        assert_eq!(f.evidence["names"], serde_json::json!(["peer0.org1"]));
+        assert_eq!(
+            f.evidence["dns_servers"],
+            serde_json::json!(["10.0.0.2:53", "192.168.0.1:53"])
+        );
+        assert!(
+            f.message.contains("fabcheck explain DNS-008"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn other_dial_errors_pass() {
+        let out = ChaincodeDns.evaluate(
+            &ctx(),
+            &with_logs(&[(
+                "org1/dev-peer0-mycc/cc",
+                &["2019-09-24 08:37:21.527 UTC [grpc] createTransport -> WARN 002 grpc: addrConn.createTransport failed to connect: dial tcp 10.0.0.3:7052: connect: connection refused"],
+            )]),
+        );
+        assert_eq!(statuses(&out), vec![Status::Pass]);
+    }
+}

@@ -1,0 +1,187 @@
+//! Live probes run from inside the cluster (`check --probe in-cluster`).
+//!
+//! A cluster's Services are only reachable from inside it, so the live probes (TLS and gRPC to
+//! peers and orderers, ZooKeeper's four-letter words, the Kafka wire protocol) run there: the
+//! runner works out what to dial from the discovered objects ([`targets`]), and
+//! [`run_blocking`] runs fabcheck's own image as a Job that dials them and hands its findings
+//! back through a ConfigMap, then removes every object it made. The pod's side is
+//! [`pod_main`] (the hidden `probe-in-cluster` subcommand).
+//!
+//! The hand-over is two ConfigMaps in the probe namespace: `fabcheck-probe-<id>-targets`
+//! (`targets.json`, a [`ProbeTargets`]) written by the runner, and `fabcheck-probe-<id>-result`
+//! (`findings.json`, the findings as a JSON array, or `error`, why the pod could not probe)
+//! written by the pod. The pod's ServiceAccount may read the first, create and patch the
+//! second, and nothing else.
+
+mod job;
+mod pod;
+mod targets;
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cli::InClusterProbe;
+use crate::deploy::ClusterOptions;
+use crate::inventory::discovery::Discovery;
+use crate::report::Finding;
+
+/// fabcheck's own image (built from the repository's Dockerfile).
+pub const DEFAULT_IMAGE: &str = "ghcr.io/fabcheck/fabcheck:0.1.0";
+
+/// Label on every object of a probe run, with the run id, so one command finds them all.
+pub const RUN_LABEL: &str = "fabcheck.io/probe-run";
+
+/// The `fabcheck.io/component` value of every probe object.
+pub const PROBE_COMPONENT: &str = "probe";
+
+/// The key of the targets ConfigMap.
+pub const TARGETS_KEY: &str = "targets.json";
+/// The key of the result ConfigMap holding the findings.
+pub const FINDINGS_KEY: &str = "findings.json";
+/// The key of the result ConfigMap holding why the pod could not probe.
+pub const ERROR_KEY: &str = "error";
+
+/// The field manager the probe pod writes its result with.
+pub const POD_FIELD_MANAGER: &str = "fabcheck-probe";
+
+/// Why the in-cluster probe could not run or report.
+#[derive(Debug, thiserror::Error)]
+pub enum InClusterError {
+    #[error("failed to {action}: {message}")]
+    Failed { action: String, message: String },
+}
+
+impl InClusterError {
+    fn new(action: impl Into<String>, message: impl Into<String>) -> Self {
+        InClusterError::Failed {
+            action: action.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What the probe pod is asked to probe.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProbeTargets {
+    /// ZooKeeper servers, `host:port`, one per server where the cluster names each.
+    #[serde(default)]
+    pub zookeeper: Vec<String>,
+    /// Kafka brokers to bootstrap from, `host:port`.
+    #[serde(default)]
+    pub kafka: Vec<String>,
+    /// Peers and orderers to dial over TLS.
+    #[serde(default)]
+    pub tls: Vec<TlsTarget>,
+    /// Bound on the pod's live phase in seconds; 0 leaves the pod's default (30 s).
+    #[serde(default)]
+    pub live_timeout_secs: u64,
+}
+
+/// A peer or orderer to dial from inside the cluster.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TlsTarget {
+    /// The name clients use (`peer0.org1`).
+    pub name: String,
+    /// `peer0.org1.svc:7051`.
+    pub address: String,
+    /// The server name sent in the handshake and checked against the certificate.
+    pub sni: String,
+    pub role: TlsRole,
+    /// The node's own TLS root certificate(s), PEM; `None` when it could not be found, and
+    /// then the endpoint is dialled with verification off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
+    /// Where the root came from (`Secret org1/peer0-crypto key tls-ca.crt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_origin: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsRole {
+    Peer,
+    Orderer,
+}
+
+impl TlsRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsRole::Peer => "peer",
+            TlsRole::Orderer => "orderer",
+        }
+    }
+}
+
+/// The probe targets for a discovered cluster: its peer, orderer, ZooKeeper and Kafka
+/// Services, read from the objects written under `dir` by the cluster gatherer.
+pub fn targets(discovery: &Discovery, dir: &Path) -> ProbeTargets {
+    targets::targets(discovery, dir)
+}
+
+/// Runs the probe Job, waits for its findings (bounded by `timeout`), removes the probe's
+/// objects, and returns the findings.
+pub fn run_blocking(
+    cluster: &ClusterOptions,
+    probe: &InClusterProbe,
+    targets: &ProbeTargets,
+    timeout: Duration,
+) -> Result<Vec<Finding>, InClusterError> {
+    job::run_blocking(cluster, probe, targets, timeout)
+}
+
+/// The probe pod's side (`fabcheck probe-in-cluster`): read the targets ConfigMap, probe,
+/// write the findings ConfigMap. Returns the exit code.
+pub fn pod_main(args: &crate::cli::ProbeInClusterArgs) -> Result<i32, InClusterError> {
+    pod::pod_main(args)
+}
+
+/// `2m`, `1m30s`, `45s`, `1.5s`: how messages show a bound.
+pub(crate) fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    if d.subsec_millis() != 0 && secs < 10 {
+        return format!("{:.1}s", d.as_secs_f64());
+    }
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_flags_are_written() {
+        assert_eq!(human(Duration::from_secs(120)), "2m");
+        assert_eq!(human(Duration::from_secs(90)), "1m30s");
+        assert_eq!(human(Duration::from_secs(20)), "20s");
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[test]
+    fn targets_travel_as_json() {
+        let t = ProbeTargets {
+            zookeeper: vec!["zookeeper0.kafka.svc:2181".into()],
+            kafka: vec!["kafka0.kafka.svc:9092".into()],
+            tls: vec![TlsTarget {
+                name: "peer0.org1".into(),
+                address: "peer0.org1.svc:7051".into(),
+                sni: "peer0.org1".into(),
+                role: TlsRole::Peer,
+                ca_pem: None,
+                ca_origin: None,
+            }],
+            live_timeout_secs: 30,
+        };
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.contains(r#""role":"peer""#), "{json}");
+        assert!(!json.contains("ca_pem"), "{json}");
+        assert_eq!(serde_json::from_str::<ProbeTargets>(&json).unwrap(), t);
+        assert_eq!(
+            serde_json::from_str::<ProbeTargets>("{}").unwrap(),
+            ProbeTargets::default()
+        );
+    }
+}

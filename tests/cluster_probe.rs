@@ -1,0 +1,492 @@
+//! `check --probe in-cluster` against a real control plane: the probe Job's pod really runs
+//! (the stand-in kubelet starts this build's fabcheck with the pod's arguments, environment
+//! and service account), probes the network's Services, and hands its findings back through
+//! a ConfigMap; and every probe object is gone afterwards, also when the pod never starts.
+//!
+//! Here the Services' names do not resolve (no cluster DNS runs), so the probe's verdicts are
+//! failures; what is asserted is where they came from, and the cleanup.
+
+#[path = "support/control_plane.rs"]
+mod control_plane;
+#[path = "support/kubelet.rs"]
+mod kubelet;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use control_plane::{ADMIN, ControlPlane, READER};
+use kubelet::Kubelet;
+
+const PROBE_NAMESPACE: &str = "fabcheck-system";
+const FABCHECK: &str = env!("CARGO_BIN_EXE_fabcheck");
+
+/// Runs a command, killing it if it outlives `limit` (a hang is a failure, not a stuck test).
+fn run_bounded(mut cmd: Command, limit: Duration) -> Output {
+    use std::os::unix::process::CommandExt;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .expect("start fabcheck");
+    let pid = child.id();
+    let watchdog = std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            std::thread::sleep(Duration::from_millis(200));
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                return false;
+            }
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{pid}")])
+            .status();
+        true
+    });
+    let out = child.wait_with_output().expect("wait for fabcheck");
+    assert!(
+        !watchdog.join().unwrap_or(false) || out.status.code().is_some(),
+        "fabcheck hung for {limit:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `fabcheck check`, probing from inside the cluster.
+fn check_in_cluster(
+    plane: &ControlPlane,
+    context: &str,
+    extra: &[&str],
+    limit: Duration,
+) -> Output {
+    let mut cmd = Command::new(FABCHECK);
+    cmd.args([
+        "check",
+        "--probe",
+        "in-cluster",
+        "--probe-image",
+        "fabcheck:test",
+    ])
+    .args(plane.context_args(context))
+    .args(["--request-timeout", "10s"])
+    .args(extra);
+    run_bounded(cmd, limit)
+}
+
+/// The reader's rights (rbac/reader.yaml), and optionally the probe's (rbac/in-cluster-probe.yaml)
+/// bound to the reader user as well as to its ServiceAccount.
+fn grant(plane: &ControlPlane, probe_rights: bool) {
+    plane.bind_repository_rbac();
+    if !probe_rights {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rbac");
+    let yaml = std::fs::read_to_string(root.join("in-cluster-probe.yaml")).expect("rbac file");
+    plane.apply_yaml(&yaml);
+    plane.apply_yaml(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n\
+         metadata:\n  name: fabcheck-in-cluster-probe-test-user\n  namespace: fabcheck-system\n\
+         roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: fabcheck-in-cluster-probe\n\
+         subjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: fabcheck-reader\n",
+    );
+}
+
+/// Probe objects still in the cluster: anything labelled as the probe's, and anything named
+/// like a probe run's in the probe namespace (the service account's token Secret included).
+fn leftovers(plane: &ControlPlane) -> Vec<String> {
+    let kinds = "jobs,pods,configmaps,serviceaccounts,roles,rolebindings,secrets";
+    let labelled = plane.kubectl(&[
+        "get",
+        kinds,
+        "--all-namespaces",
+        "-l",
+        "fabcheck.io/component=probe",
+        "-o",
+        "name",
+    ]);
+    let named = plane.kubectl(&["get", kinds, "-n", PROBE_NAMESPACE, "-o", "name"]);
+    labelled
+        .lines()
+        .chain(named.lines().filter(|l| l.contains("fabcheck-probe-")))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Waits (bounded) until nothing of the probe is left: the Job's pod and the service
+/// account's token go shortly after their owners, by the garbage collector and token
+/// controller.
+fn assert_nothing_left(plane: &ControlPlane) {
+    let start = Instant::now();
+    loop {
+        let left = leftovers(plane);
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(45),
+            "probe objects left behind: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// The audit log's requests by the probe pods' service accounts: `verb resource/name`.
+fn requests_by_probe_accounts(plane: &ControlPlane) -> Vec<String> {
+    let log = std::fs::read_to_string(&plane.audit_log).unwrap_or_default();
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| {
+            e["user"]["username"].as_str().is_some_and(|u| {
+                u.starts_with(&format!(
+                    "system:serviceaccount:{PROBE_NAMESPACE}:fabcheck-probe-"
+                ))
+            })
+        })
+        .map(|e| {
+            format!(
+                "{} {}/{} {}",
+                e["verb"].as_str().unwrap_or(""),
+                e["objectRef"]["resource"].as_str().unwrap_or(""),
+                e["objectRef"]["name"].as_str().unwrap_or(""),
+                e["responseStatus"]["code"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn probe_runs_inside_reports_back_and_leaves_nothing_behind() {
+    let plane = ControlPlane::start();
+    grant(&plane, true);
+    let _kubelet = Kubelet::start_with_probe_binary(
+        &plane.kubeconfig,
+        &[],
+        Path::new(FABCHECK),
+        plane.api_port,
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    let rendered = work.path().join("network");
+    let mut render = Command::new(FABCHECK);
+    render.args(["render", "--out"]).arg(&rendered);
+    let out = run_bounded(render, Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let manifests = rendered.join("manifests");
+    plane.kubectl(&[
+        "apply",
+        "--server-side",
+        "--field-manager=fabcheck-test",
+        "-f",
+        manifests.to_str().expect("utf-8 path"),
+    ]);
+
+    let report_path = work.path().join("report.json");
+    let started = Instant::now();
+    let out = check_in_cluster(
+        &plane,
+        READER,
+        &[
+            "--timeout",
+            "15s",
+            "-o",
+            &format!("json={}", report_path.display()),
+        ],
+        Duration::from_secs(180),
+    );
+    let took = started.elapsed();
+    // The probe's verdicts are failures here (nothing resolves); the run itself finished.
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    assert!(
+        took < Duration::from_secs(90),
+        "took {took:?}: {}",
+        text(&out)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
+            .expect("report is JSON");
+    let findings = report["findings"].as_array().expect("findings");
+    let of = |prefix: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["check_id"].as_str().unwrap_or("").starts_with(prefix))
+            .collect()
+    };
+    let probed = |f: &&serde_json::Value| {
+        f["evidence"]["probed_from"].as_str().is_some_and(|p| {
+            p.starts_with(&format!(
+                "in-cluster probe pod {PROBE_NAMESPACE}/fabcheck-probe-"
+            ))
+        })
+    };
+
+    // Every peer and orderer was dialled by its Service name, from the pod, verified against
+    // the TLS root its own Secret holds.
+    let tls = of("TLS-001");
+    let mut dialled: Vec<&str> = tls
+        .iter()
+        .filter_map(|f| f["target"]["name"].as_str())
+        .collect();
+    dialled.sort();
+    let mut expected: Vec<String> = Vec::new();
+    for org in ["org1", "org2", "org3"] {
+        for peer in ["peer0", "peer1"] {
+            expected.push(format!("{peer}.{org}.svc:7051"));
+        }
+    }
+    for orderer in ["orderer0", "orderer1", "orderer2"] {
+        expected.push(format!("{orderer}.orgorderer1.svc:7050"));
+    }
+    expected.sort();
+    for want in &expected {
+        assert!(
+            dialled.contains(&want.as_str()),
+            "{want} not dialled: {dialled:?}"
+        );
+    }
+    for f in of("TLS-") {
+        assert!(probed(&f), "TLS finding not from the probe pod: {f:#}");
+        assert!(
+            f["evidence"]["tls_root"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("Secret ")),
+            "{f:#}"
+        );
+        assert!(
+            !f["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("verification off"),
+            "{f:#}"
+        );
+    }
+    // Not reachable from here either, but the pod's own answer: a name that does not resolve.
+    assert!(tls.iter().all(|f| f["status"] == "error"), "{tls:#?}");
+
+    // ZooKeeper and Kafka, likewise by their Services.
+    let zk = of("ZK-005");
+    assert!(!zk.is_empty() && zk.iter().all(probed), "{zk:#?}");
+    assert!(
+        zk.iter().any(|f| f["target"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .contains(".kafka.svc:2181")),
+        "{zk:#?}"
+    );
+    let kafka = of("KAFKA-014");
+    assert!(!kafka.is_empty() && kafka.iter().all(probed), "{kafka:#?}");
+    assert!(
+        kafka.iter().any(|f| f["target"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .contains(".kafka.svc:9092")),
+        "{kafka:#?}"
+    );
+    // None of the runner's own "probes run from inside: add --probe in-cluster" skips of the
+    // probed checks survived.
+    let probed_ids = [
+        "TLS-",
+        "ZK-005",
+        "ZK-006",
+        "KAFKA-014",
+        "KAFKA-015",
+        "KAFKA-016",
+        "KAFKA-017",
+    ];
+    for f in findings {
+        let id = f["check_id"].as_str().unwrap_or("");
+        if probed_ids.iter().any(|p| id.starts_with(p)) {
+            assert!(probed(&f), "{f:#}");
+            let message = f["message"].as_str().unwrap_or("");
+            assert!(!message.contains("add --probe in-cluster"), "{f:#}");
+        }
+    }
+    // The static checks are still the runner's (the pod does not read files).
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["check_id"] == "ZK-001" && f["evidence"].get("probed_from").is_none()),
+        "ZK-001 from the manifests missing"
+    );
+
+    // The pod read its targets and wrote its result with its own service account, and did
+    // nothing else.
+    let requests = requests_by_probe_accounts(&plane);
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.starts_with("get configmaps/fabcheck-probe-")
+                && r.contains("-targets ")
+                && r.ends_with(" 200")),
+        "{requests:#?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.starts_with("patch configmaps/fabcheck-probe-")
+                && r.contains("-result ")
+                && (r.ends_with(" 200") || r.ends_with(" 201"))),
+        "{requests:#?}"
+    );
+    assert!(
+        requests.iter().all(|r| r.contains(" configmaps/")),
+        "{requests:#?}"
+    );
+
+    assert_nothing_left(&plane);
+    // The probe namespace (reader.yaml's) is still there: fabcheck did not create it.
+    plane.kubectl(&["get", "namespace", PROBE_NAMESPACE]);
+
+    // A probe namespace that does not exist is made (by whoever may), and kept: another run
+    // may be using it by the time this one ends.
+    let out = check_in_cluster(
+        &plane,
+        ADMIN,
+        &[
+            "--timeout",
+            "15s",
+            "--probe-namespace",
+            "probe-elsewhere",
+            "-o",
+            "json=-",
+        ],
+        Duration::from_secs(180),
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report is JSON");
+    let from_elsewhere = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["evidence"]["probed_from"].as_str().is_some_and(|p| {
+                p.starts_with("in-cluster probe pod probe-elsewhere/fabcheck-probe-")
+            })
+        })
+        .count();
+    assert!(from_elsewhere > 0, "{}", text(&out));
+    let labels = plane.kubectl(&[
+        "get",
+        "namespace",
+        "probe-elsewhere",
+        "-o",
+        "jsonpath={.metadata.labels}",
+    ]);
+    assert!(labels.contains("fabcheck"), "{labels}");
+    assert_nothing_left(&plane);
+    let named = plane.kubectl(&[
+        "get",
+        "jobs,configmaps,serviceaccounts,roles,rolebindings",
+        "-n",
+        "probe-elsewhere",
+        "-o",
+        "name",
+    ]);
+    assert!(!named.contains("fabcheck-probe-"), "{named}");
+}
+
+#[test]
+fn probe_that_cannot_run_or_never_starts_fails_clearly_and_cleans_up() {
+    let plane = ControlPlane::start();
+    // The pod's image never arrives.
+    let kubelet = Kubelet::start_with_probe_binary(
+        &plane.kubeconfig,
+        &["fabcheck-probe-"],
+        Path::new(FABCHECK),
+        plane.api_port,
+    );
+
+    // Without rbac/in-cluster-probe.yaml the reader may look, not make the probe's objects.
+    grant(&plane, false);
+    let out = check_in_cluster(
+        &plane,
+        READER,
+        &["--timeout", "5s"],
+        Duration::from_secs(120),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        err.contains(&format!(
+            "failed to create ConfigMap {PROBE_NAMESPACE}/fabcheck-probe-"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("forbidden"), "{err}");
+    assert!(err.contains("rbac/in-cluster-probe.yaml"), "{err}");
+    // Nothing was made, so there is nothing it failed to remove.
+    assert!(!err.contains("failed to remove"), "{err}");
+    assert_nothing_left(&plane);
+
+    // With it, the Job is made, its pod never starts, and the wait ends at its bound: four
+    // times --timeout.
+    grant(&plane, true);
+    let started = Instant::now();
+    let out = check_in_cluster(
+        &plane,
+        READER,
+        &["--timeout", "5s"],
+        Duration::from_secs(120),
+    );
+    let took = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        err.contains("failed to get the probe's findings within 20s"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("Job {PROBE_NAMESPACE}/fabcheck-probe-")),
+        "{err}"
+    );
+    assert!(err.contains("ImagePullBackOff"), "pod state missing: {err}");
+    assert!(
+        took >= Duration::from_secs(20) && took < Duration::from_secs(60),
+        "took {took:?}: {err}"
+    );
+    assert_nothing_left(&plane);
+
+    // A probe that starts and fails: the Job fails at once, and the error says how.
+    drop(kubelet);
+    let work = tempfile::tempdir().expect("temp dir");
+    let failing = work.path().join("failing-probe");
+    std::fs::write(&failing, "#!/bin/sh\necho 'probe exploded' >&2\nexit 3\n").expect("script");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&failing, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let _kubelet =
+        Kubelet::start_with_probe_binary(&plane.kubeconfig, &[], &failing, plane.api_port);
+    let started = Instant::now();
+    let out = check_in_cluster(
+        &plane,
+        READER,
+        &["--timeout", "5s"],
+        Duration::from_secs(120),
+    );
+    let took = started.elapsed();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(
+        err.contains(&format!(
+            "failed to get the probe's findings: Job {PROBE_NAMESPACE}/fabcheck-probe-"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("BackoffLimitExceeded"), "{err}");
+    assert!(err.contains("terminated: Error (exit 3)"), "{err}");
+    assert!(
+        took < Duration::from_secs(20),
+        "waited for the bound: {took:?}: {err}"
+    );
+    assert_nothing_left(&plane);
+}
