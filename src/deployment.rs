@@ -223,8 +223,6 @@ pub fn deploy_and_verify(
     let rt = runtime()?;
     let started = Instant::now();
     let progress = Progress::new(cfg.deploy.progress);
-    let teardown_deadline =
-        |timeout: Duration| Instant::now() + timeout.max(Duration::from_secs(60));
     let (client, network) = rt.block_on(connect(&cfg.deploy, &spec, &shown))?;
     let deployed = rt.block_on(deploy::deploy(
         &client,
@@ -237,12 +235,7 @@ pub fn deploy_and_verify(
         Err(e) => {
             eprintln!("fabcheck: {e}");
             if cfg.teardown == TeardownPolicy::Always {
-                let deadline = teardown_deadline(cfg.deploy.options.timeout);
-                if let Err(t) =
-                    rt.block_on(deploy::teardown::teardown(&client, &network.name, deadline))
-                {
-                    eprintln!("fabcheck: {t}");
-                }
+                tear_down(&rt, &client, &network.name, teardown_deadline(cfg));
             }
             return Ok(exit::DEPLOY_FAILED);
         }
@@ -288,12 +281,7 @@ pub fn deploy_and_verify(
         Err(e) => {
             eprintln!("fabcheck: {e}");
             if cfg.teardown == TeardownPolicy::Always {
-                let deadline = teardown_deadline(cfg.deploy.options.timeout);
-                if let Err(t) =
-                    rt.block_on(deploy::teardown::teardown(&client, &network.name, deadline))
-                {
-                    eprintln!("fabcheck: {t}");
-                }
+                tear_down(&rt, &client, &network.name, teardown_deadline(cfg));
             }
             return Ok(exit::DEPLOY_FAILED);
         }
@@ -306,25 +294,41 @@ pub fn deploy_and_verify(
         TeardownPolicy::OnSuccess => !gates,
         TeardownPolicy::Never => false,
     };
-    if tear {
-        let deadline = teardown_deadline(cfg.deploy.options.timeout);
-        match rt.block_on(deploy::teardown::teardown(&client, &network.name, deadline)) {
-            Ok(removed) => eprintln!(
-                "fabcheck: tore down network {}: {} namespace(s) deleted",
-                network.name,
-                removed.len()
-            ),
-            Err(e) => {
-                eprintln!("fabcheck: {e}");
-                return Ok(exit::DEPLOY_FAILED);
-            }
-        }
+    if tear && !tear_down(&rt, &client, &network.name, teardown_deadline(cfg)) {
+        return Ok(exit::DEPLOY_FAILED);
     }
     Ok(if gates {
         exit::CHECK_FAILED
     } else {
         exit::SUCCESS
     })
+}
+
+/// The teardown deadline: the deploy's own timeout, at least a minute.
+fn teardown_deadline(cfg: &DeployAndVerifyConfig) -> Instant {
+    Instant::now() + cfg.deploy.options.timeout.max(Duration::from_secs(60))
+}
+
+/// Tears the network down, saying on stderr how it went; `false` when it failed.
+fn tear_down(
+    rt: &tokio::runtime::Runtime,
+    client: &kube::Client,
+    network: &str,
+    deadline: Instant,
+) -> bool {
+    match rt.block_on(deploy::teardown::teardown(client, network, deadline)) {
+        Ok(removed) => {
+            eprintln!(
+                "fabcheck: tore down network {network}: {} namespace(s) deleted",
+                removed.len()
+            );
+            true
+        }
+        Err(e) => {
+            eprintln!("fabcheck: {e}");
+            false
+        }
+    }
 }
 
 /// Live probe targets the runner can reach, or why there are none.

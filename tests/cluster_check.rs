@@ -7,12 +7,15 @@
 //! without Secrets, an API server that goes away, thousands of unrelated objects, a Secret
 //! holding a broken PEM) give findings, not failures.
 
+#[path = "support/bounded.rs"]
+mod bounded;
 #[path = "support/control_plane.rs"]
 mod control_plane;
 
+use bounded::{run_bounded, text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use control_plane::{ADMIN, ControlPlane, DEPLOYER, READER};
@@ -20,47 +23,10 @@ use serde_json::{Value, json};
 
 const REALWORLD: &str = "../shared/realworld";
 
-/// Runs fabcheck, killing it if it outlives `limit`.
-fn run_bounded(mut cmd: Command, limit: Duration) -> Output {
-    use std::os::unix::process::CommandExt;
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("start fabcheck");
-    let pid = child.id();
-    let watchdog = std::thread::spawn(move || {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            std::thread::sleep(Duration::from_millis(200));
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                return;
-            }
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{pid}")])
-            .status();
-    });
-    let out = child.wait_with_output().expect("wait for fabcheck");
-    let _ = watchdog.join();
-    out
-}
-
 fn fabcheck(args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabcheck"));
     cmd.args(args);
     run_bounded(cmd, Duration::from_secs(240))
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn check_cluster(plane: &ControlPlane, context: &str, report: &Path, extra: &[&str]) -> Output {
@@ -432,6 +398,37 @@ fn realworld_networks_discovered_and_judged_as_their_files_read_only() {
     // One list per kind (paged), not one get per object.
     let gets = requests.iter().filter(|(v, _)| v == "get").count();
     assert!(gets <= 4, "{gets} gets: {requests:?}");
+
+    // --logs reads the pods' logs through the API. No kubelet runs here and no container
+    // started, so every log is empty: the log checks skip saying so, never a silent pass.
+    let logs_report = work.path().join("logs.json");
+    let out = check_cluster(
+        &plane,
+        READER,
+        &logs_report,
+        &["--namespace", "org1", "--logs"],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let report = read_report(&logs_report);
+    let log_001: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check_id"] == "LOG-001")
+        .collect();
+    assert!(
+        log_001.len() == 1
+            && log_001[0]["status"] == "skip"
+            && log_001[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no pod logged anything")),
+        "{log_001:#?}"
+    );
+    let log_reads = audited(&plane, "fabcheck-reader")
+        .into_iter()
+        .filter(|(_, resource)| resource == "pods")
+        .count();
+    assert!(log_reads > 0);
 }
 
 #[test]

@@ -6,13 +6,16 @@
 //! Here the Services' names do not resolve (no cluster DNS runs), so the probe's verdicts are
 //! failures; what is asserted is where they came from, and the cleanup.
 
+#[path = "support/bounded.rs"]
+mod bounded;
 #[path = "support/control_plane.rs"]
 mod control_plane;
 #[path = "support/kubelet.rs"]
 mod kubelet;
 
+use bounded::{run_bounded, text};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use control_plane::{ADMIN, ControlPlane, READER};
@@ -20,48 +23,6 @@ use kubelet::Kubelet;
 
 const PROBE_NAMESPACE: &str = "fabcheck-system";
 const FABCHECK: &str = env!("CARGO_BIN_EXE_fabcheck");
-
-/// Runs a command, killing it if it outlives `limit` (a hang is a failure, not a stuck test).
-fn run_bounded(mut cmd: Command, limit: Duration) -> Output {
-    use std::os::unix::process::CommandExt;
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("start fabcheck");
-    let pid = child.id();
-    let watchdog = std::thread::spawn(move || {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            std::thread::sleep(Duration::from_millis(200));
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                return false;
-            }
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{pid}")])
-            .status();
-        true
-    });
-    let out = child.wait_with_output().expect("wait for fabcheck");
-    assert!(
-        !watchdog.join().unwrap_or(false) || out.status.code().is_some(),
-        "fabcheck hung for {limit:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// `fabcheck check`, probing from inside the cluster.
 fn check_in_cluster(

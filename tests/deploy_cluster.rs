@@ -2,13 +2,15 @@
 //! kube-apiserver and kube-controller-manager from `scripts/kube-control-plane`), with a
 //! stand-in kubelet writing Pod status. fabcheck runs as its binary, as CI runs it.
 
+#[path = "support/bounded.rs"]
+mod bounded;
 #[path = "support/control_plane.rs"]
 mod control_plane;
 #[path = "support/kubelet.rs"]
 mod kubelet;
 
+use bounded::{run_bounded, text};
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,47 +30,6 @@ fn fabcheck(plane: &ControlPlane, context: &str, args: &[&str]) -> Output {
         cmd.args(["--progress", "lines"]);
     }
     run_bounded(cmd, Duration::from_secs(300))
-}
-
-/// Runs a command, killing it if it outlives `limit` (a hang is a failure, not a stuck test).
-fn run_bounded(mut cmd: Command, limit: Duration) -> Output {
-    use std::os::unix::process::CommandExt;
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("start fabcheck");
-    let pid = child.id();
-    let watchdog = std::thread::spawn(move || {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            std::thread::sleep(Duration::from_millis(200));
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                return false;
-            }
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{pid}")])
-            .status();
-        true
-    });
-    let out = child.wait_with_output().expect("wait for fabcheck");
-    assert!(
-        !watchdog.join().unwrap_or(false) || out.status.code().is_some(),
-        "fabcheck hung for {limit:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// resourceVersion of every object the network owns, by kind/namespace/name.

@@ -14,14 +14,17 @@
 
 #![cfg(unix)]
 
+#[path = "support/bounded.rs"]
+mod bounded;
 #[path = "support/findings.rs"]
 mod findings;
 
+use bounded::{run_bounded, text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -55,51 +58,10 @@ const LIVE_ONLY: [&str; 6] = [
 /// fabric-ca backdates the NotBefore of what it issues by this much (X509-001's rationale).
 const FABRIC_CA_BACKDATE_SECS: i64 = 5 * 60;
 
-/// Runs a command, killing it if it outlives `limit` (a hang is a failure, not a stuck test).
-fn run_bounded(mut cmd: Command, limit: Duration) -> Output {
-    use std::os::unix::process::CommandExt;
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .expect("start fabcheck");
-    let pid = child.id();
-    let watchdog = std::thread::spawn(move || {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            std::thread::sleep(Duration::from_millis(200));
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                return false;
-            }
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{pid}")])
-            .status();
-        true
-    });
-    let out = child.wait_with_output().expect("wait for fabcheck");
-    assert!(
-        !watchdog.join().unwrap_or(false) || out.status.code().is_some(),
-        "fabcheck hung for {limit:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 fn fabcheck<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabcheck"));
     cmd.args(args).stdin(Stdio::null());
     run_bounded(cmd, LIMIT)
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn stderr(out: &Output) -> String {

@@ -4,12 +4,15 @@
 //! 20 MB log, a log that dumps a private key — is reported without a panic, a hang or an echo
 //! of the key.
 
+#[path = "support/bounded.rs"]
+mod bounded;
 #[path = "support/findings.rs"]
 mod findings;
 
+use bounded::run_bounded;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use findings::describe;
@@ -17,40 +20,6 @@ use serde_json::Value;
 
 /// The LOG checks, in catalogue order.
 const LOG_IDS: [&str; 5] = ["LOG-001", "LOG-002", "LOG-003", "LOG-004", "LOG-005"];
-
-/// Runs a command, killing it if it outlives `limit` (a hang is a failure, not a stuck test).
-fn run_bounded(mut cmd: Command, limit: Duration) -> Output {
-    use std::os::unix::process::CommandExt;
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("start fabcheck");
-    let pid = child.id();
-    let watchdog = std::thread::spawn(move || {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            std::thread::sleep(Duration::from_millis(200));
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                return false;
-            }
-        }
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{pid}")])
-            .status();
-        true
-    });
-    let out = child.wait_with_output().expect("wait for fabcheck");
-    let killed = watchdog.join().unwrap_or(false);
-    assert!(
-        !killed || out.status.code().is_some(),
-        "fabcheck hung for {limit:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 /// One run of `fabcheck check --logs PATH -o json=FILE`.
 struct Run {

@@ -174,7 +174,8 @@ pub async fn deploy(
     options: &DeployOptions,
     progress: &Progress,
 ) -> Result<Deployed, DeployError> {
-    let deadline = Instant::now() + options.timeout;
+    let started = Instant::now();
+    let deadline = started + options.timeout;
     let now = OffsetDateTime::now_utc();
     let fresh = CryptoMaterial::generate(&network, now)?;
     let existing = existing_crypto(client, &network).await?;
@@ -192,6 +193,14 @@ pub async fn deploy(
     };
     verify_pki(&crypto, now)?;
     let manifests = manifests::build(&network, &crypto)?;
+    progress.note(&format!(
+        "PKI {} and checked, manifests built ({:.2} s)",
+        match pki {
+            PkiSource::Generated => "generated",
+            PkiSource::Reused => "read back",
+        },
+        started.elapsed().as_secs_f64()
+    ));
     if !options.wait {
         apply_without_waiting(client, &network, &manifests, options, progress).await?;
         return Ok(Deployed {
@@ -308,17 +317,21 @@ async fn existing_crypto(
     network: &Network,
 ) -> Result<CryptoMaterial, DeployError> {
     let selector = format!("{NETWORK_LABEL}={},{COMPONENT_LABEL}=crypto", network.name);
-    let mut secrets = Vec::new();
-    for ns in network.namespaces() {
+    let params = ListParams::default().labels(&selector);
+    let lists = futures_util::future::join_all(network.namespaces().into_iter().map(|ns| {
         let api: Api<Secret> = Api::namespaced(client.clone(), &ns);
-        let list = api
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|e| DeployError::Api {
+        let params = params.clone();
+        async move {
+            api.list(&params).await.map_err(|e| DeployError::Api {
                 action: format!("list the network's Secrets in {ns}"),
                 message: describe(&e),
-            })?;
-        secrets.extend(list.items);
+            })
+        }
+    }))
+    .await;
+    let mut secrets = Vec::new();
+    for list in lists {
+        secrets.extend(list?.items);
     }
     Ok(manifests::crypto_from_secrets(&secrets)?)
 }
@@ -341,13 +354,20 @@ async fn genesis_published(client: &Client, network: &Network) -> Result<bool, D
 /// Runs the certificate checks on the PKI before anything is applied: a failure here is a bug
 /// in the generator, and must never reach a cluster.
 pub fn verify_pki(crypto: &CryptoMaterial, now: OffsetDateTime) -> Result<(), DeployError> {
-    let dir = tempfile::Builder::new()
-        .prefix("fabcheck-pki-")
-        .tempdir()
-        .map_err(|source| DeployError::Io {
-            path: std::env::temp_dir().display().to_string(),
-            source,
-        })?;
+    // In memory where the system has a tmpfs: a 20-org PKI is a thousand small files, and on
+    // a slow disk writing them costs more than generating them.
+    let shm = std::path::Path::new("/dev/shm");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("fabcheck-pki-");
+    let dir = if shm.is_dir() {
+        builder.tempdir_in(shm).or_else(|_| builder.tempdir())
+    } else {
+        builder.tempdir()
+    };
+    let dir = dir.map_err(|source| DeployError::Io {
+        path: std::env::temp_dir().display().to_string(),
+        source,
+    })?;
     write_crypto(dir.path(), crypto)?;
     let inventory = crate::inventory::artifacts::gather(dir.path()).map_err(|e| {
         DeployError::Certificates(vec![format!("failed to read the generated PKI: {e}")])

@@ -95,14 +95,12 @@ pub async fn read_back(
             if kind == "Service" {
                 out.services.push(stored_service(&ns, &name, &value));
             }
-            let yaml = serde_saphyr::to_string(&value).map_err(|e| DeployError::Api {
-                action: format!("write {kind} {ns}/{name} as YAML"),
-                message: e.to_string(),
+            crate::inventory::cluster::write_object(dir, &value).map_err(|source| {
+                DeployError::Io {
+                    path: dir.join(&ns).display().to_string(),
+                    source,
+                }
             })?;
-            let file = dir
-                .join(&ns)
-                .join(format!("{}-{name}.yaml", kind.to_ascii_lowercase()));
-            write_private(&file, yaml.as_bytes())?;
             out.objects += 1;
         }
     }
@@ -130,26 +128,6 @@ fn stored_service(ns: &str, name: &str, value: &Value) -> StoredService {
             })
             .collect(),
     }
-}
-
-/// Read-back Secrets hold private keys: the files are the owner's only.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DeployError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let io = |source| DeployError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(io)?;
-    std::io::Write::write_all(&mut file, bytes).map_err(io)
 }
 
 #[cfg(test)]

@@ -243,6 +243,8 @@ pub struct LogInventory {
     pub not_read: Vec<String>,
     /// How many files were not read by name in all, listed or not.
     pub not_read_count: usize,
+    /// Pod containers whose log is empty (never started, or silent): not evidence of health.
+    pub empty: Vec<String>,
     /// The matches, by signature, source and remote IP.
     pub hits: Vec<Hits>,
 }
@@ -349,6 +351,10 @@ pub fn from_texts(texts: Vec<(String, String)>) -> LogInventory {
         pods: true,
         ..LogInventory::default()
     };
+    let (empty, texts): (Vec<_>, Vec<_>) = texts
+        .into_iter()
+        .partition(|(_, text)| text.trim().is_empty());
+    inv.empty = empty.into_iter().map(|(name, _)| name).collect();
     let scanned: Vec<(String, Scan)> = texts
         .into_par_iter()
         .map(|(name, text)| {
@@ -1155,6 +1161,19 @@ pub fn redact_private_keys(line: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn empty_pod_logs_are_not_sources() {
+        let inv = from_texts(vec![
+            ("org1/peer0-0/peer".into(), String::new()),
+            (
+                "org1/peer1-0/peer".into(),
+                "2019-09-24 08:37:21.527 UTC [peer] start\n".into(),
+            ),
+        ]);
+        assert_eq!(inv.empty, vec!["org1/peer0-0/peer".to_owned()]);
+        assert_eq!(inv.sources.len(), 1);
+    }
 
     fn sigs(line: &str) -> Vec<Signature> {
         match_line(line).into_iter().map(|m| m.signature).collect()

@@ -60,19 +60,24 @@ pub fn unreadable(logs: &LogInventory) -> Vec<Outcome> {
 pub fn absent(logs: &LogInventory, signature: Signature, note: Option<String>) -> Option<Outcome> {
     let target = Target::new(TargetKind::Source, logs.origin.clone());
     if logs.sources.is_empty() {
-        return logs.unreadable.is_empty().then(|| {
-            Outcome::new(
-                Status::Skip,
-                target,
-                format!(
-                    "no log found in {} (*.log, *.txt, or files without an extension){}",
-                    logs.origin,
-                    not_read_note(logs)
-                        .map(|n| format!("; {n}"))
-                        .unwrap_or_default()
-                ),
+        let message = if logs.pods {
+            format!(
+                "no pod logged anything ({} container log(s) empty: not started yet, or silent)",
+                logs.empty.len()
             )
-        });
+        } else {
+            format!(
+                "no log found in {} (*.log, *.txt, or files without an extension){}",
+                logs.origin,
+                not_read_note(logs)
+                    .map(|n| format!("; {n}"))
+                    .unwrap_or_default()
+            )
+        };
+        return logs
+            .unreadable
+            .is_empty()
+            .then(|| Outcome::new(Status::Skip, target, message));
     }
     let lines = logs.lines();
     let sources = logs.sources.len();
