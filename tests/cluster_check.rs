@@ -502,6 +502,18 @@ fn bad_clusters_give_findings_not_failures() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(!table.contains("PRIVATE KEY"));
 
+    // `--cluster` finds the cluster as kubectl does: $KUBECONFIG and its current context.
+    let via_env = work.path().join("via-env.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabcheck"));
+    cmd.args(["check", "--cluster", "--namespace", "org9", "-o"])
+        .arg(format!("json={}", via_env.display()))
+        .env("KUBECONFIG", &plane.kubeconfig)
+        .env_remove("KUBERNETES_SERVICE_HOST");
+    let out = run_bounded(cmd, Duration::from_secs(120));
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let found = read_report(&via_env)["discovery"]["objects"].to_string();
+    assert!(found.contains("peer0-tls"), "{found}");
+
     // RBAC that forbids Secrets: the certificate checks skip and say "forbidden"; the rest runs.
     // The deployer user keeps only a role without Secrets.
     plane.kubectl(&[
