@@ -74,22 +74,12 @@ pub fn render_network(cfg: &RenderNetworkConfig, stdout: &mut dyn Write) -> Resu
     let (crypto, manifests) = deploy::render(&network, OffsetDateTime::now_utc())?;
     // Manifests hold the Secrets, so the private keys: owner-only, like crypto-config's keys.
     let write = |path: PathBuf, text: &str| -> Result<(), RunError> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let fail = |source| RunError::Output {
-            path: path.display().to_string(),
-            source,
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(fail)?;
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(fail)?;
-        file.write_all(text.as_bytes()).map_err(fail)
+        crate::inventory::cluster::write_file(&path, text.as_bytes(), 0o600).map_err(|source| {
+            RunError::Output {
+                path: path.display().to_string(),
+                source,
+            }
+        })
     };
     let mut objects = 0;
     for (i, phase) in manifests.phases.iter().enumerate() {

@@ -651,6 +651,22 @@ mod tests {
         );
     }
 
+    /// The DNS names of a certificate's subjectAltName extension.
+    fn dns_names(cert: &X509Certificate<'_>) -> Vec<String> {
+        let san = cert
+            .subject_alternative_name()
+            .expect("SAN extension parses")
+            .expect("SAN extension present");
+        san.value
+            .general_names
+            .iter()
+            .filter_map(|n| match n {
+                GeneralName::DNSName(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn peer_tls_certificate_covers_every_name() {
         let (_, crypto) = reference();
@@ -660,19 +676,7 @@ mod tests {
                 .expect("server.crt"),
         );
         let (_, cert) = X509Certificate::from_der(&der).expect("certificate");
-        let san = cert
-            .subject_alternative_name()
-            .expect("SAN extension parses")
-            .expect("SAN extension present");
-        let names: Vec<String> = san
-            .value
-            .general_names
-            .iter()
-            .filter_map(|n| match n {
-                GeneralName::DNSName(s) => Some(s.to_string()),
-                _ => None,
-            })
-            .collect();
+        let names = dns_names(&cert);
         assert_eq!(
             names,
             [
@@ -703,19 +707,7 @@ mod tests {
                 .expect("CA server.crt"),
         );
         let (_, cert) = X509Certificate::from_der(&der).expect("certificate");
-        let san = cert
-            .subject_alternative_name()
-            .expect("SAN extension parses")
-            .expect("SAN extension present");
-        let names: Vec<String> = san
-            .value
-            .general_names
-            .iter()
-            .filter_map(|n| match n {
-                GeneralName::DNSName(s) => Some(s.to_string()),
-                _ => None,
-            })
-            .collect();
+        let names = dns_names(&cert);
         for want in ["ca.org1", "ca.org1.svc.cluster.local", "ca", "localhost"] {
             assert!(names.iter().any(|n| n == want), "{want} not in {names:?}");
         }

@@ -402,29 +402,19 @@ pub fn verify_pki(crypto: &CryptoMaterial, now: OffsetDateTime) -> Result<(), De
 
 /// Writes the PKI under `dir/crypto-config/`, private keys readable by the owner only.
 pub fn write_crypto(dir: &Path, crypto: &CryptoMaterial) -> Result<(), DeployError> {
-    use std::os::unix::fs::OpenOptionsExt;
     for (path, bytes) in &crypto.files {
         let full = dir.join("crypto-config").join(path);
-        let io = |source| DeployError::Io {
-            path: full.display().to_string(),
-            source,
-        };
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
         let mode = if CryptoMaterial::is_private_key(path) {
             0o600
         } else {
             0o644
         };
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(mode)
-            .open(&full)
-            .map_err(io)?;
-        std::io::Write::write_all(&mut file, bytes).map_err(io)?;
+        crate::inventory::cluster::write_file(&full, bytes, mode).map_err(|source| {
+            DeployError::Io {
+                path: full.display().to_string(),
+                source,
+            }
+        })?;
     }
     Ok(())
 }

@@ -234,7 +234,6 @@ fn is_plumbing(object: &Value) -> bool {
 /// Writes one object as `dir/<namespace>/<kind>-<name>.yaml`, readable by the owner only
 /// (Secrets hold keys).
 pub fn write_object(dir: &Path, object: &Value) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     let ns = object
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)
@@ -248,7 +247,17 @@ pub fn write_object(dir: &Path, object: &Value) -> std::io::Result<()> {
         .unwrap_or("object")
         .to_ascii_lowercase();
     let yaml = serde_saphyr::to_string(object).map_err(std::io::Error::other)?;
-    let path = dir.join(ns).join(format!("{kind}-{name}.yaml"));
+    write_file(
+        &dir.join(ns).join(format!("{kind}-{name}.yaml")),
+        yaml.as_bytes(),
+        0o600,
+    )
+}
+
+/// Writes `bytes` to `path` with permission `mode` (0o600 for anything holding a key),
+/// creating the folders above it.
+pub fn write_file(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -256,9 +265,9 @@ pub fn write_object(dir: &Path, object: &Value) -> std::io::Result<()> {
         .write(true)
         .create(true)
         .truncate(true)
-        .mode(0o600)
-        .open(&path)?;
-    std::io::Write::write_all(&mut file, yaml.as_bytes())
+        .mode(mode)
+        .open(path)?;
+    std::io::Write::write_all(&mut file, bytes)
 }
 
 /// Discovery of files on disk, classified as a cluster's objects are: for comparing a cluster
