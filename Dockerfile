@@ -11,8 +11,9 @@ RUN cargo build --release --locked --bin fabcheck \
  && install -m 0755 target/release/fabcheck /usr/local/bin/fabcheck
 
 FROM debian:bookworm-slim
-# ca-certificates for HTTPS anywhere outside the cluster's own CA; libc-bin for glibc's
-# getent, which the DNS probes resolve with (the search list and ndots as glibc applies them).
+# ca-certificates for HTTPS anywhere outside the cluster's own CA; libc-bin for glibc's getent,
+# so the image can also serve `fabcheck render dns-probe` (--image). fabcheck's own node DNS probe
+# resolves with its glibc-order resolver and needs neither.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates libc-bin \
  && rm -rf /var/lib/apt/lists/*

@@ -73,8 +73,13 @@ pub struct ProbeInClusterArgs {
     #[arg(long, value_name = "NAME")]
     pub targets_configmap: String,
     /// ConfigMap to write the findings into (key `findings.json`).
-    #[arg(long, value_name = "NAME")]
-    pub result_configmap: String,
+    #[arg(long, value_name = "NAME", required_unless_present = "dns")]
+    pub result_configmap: Option<String>,
+    /// Look the chaincode names of the targets up from this node, with the resolver each
+    /// chaincode runtime would get here, and write the report into a ConfigMap named after
+    /// the pod (a DaemonSet's pods run this).
+    #[arg(long)]
+    pub dns: bool,
 }
 
 /// Which network: the reference network, or a spec file.

@@ -229,9 +229,9 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
             None => {
                 "live probes of a cluster run from inside it: add --probe in-cluster".to_owned()
             }
-            Some(_) => "the in-cluster probe covers TLS, ZooKeeper and Kafka; for chaincode DNS \
-                        use fabcheck render dns-probe"
-                .to_owned(),
+            Some(_) => {
+                "probed from inside the cluster, which offered nothing of this kind".to_owned()
+            }
         })
     });
     inventory.live.dns = probe::chaincode::observe(
@@ -245,20 +245,31 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
         },
         &inventory.dns.contexts,
     );
+    // The in-cluster probe's chaincode lookups join the local ones before the checks judge
+    // them; its live findings replace the runner's own afterwards.
+    let mut probed = None;
+    if let (Some(cluster), Some(gathered), Some(dir)) =
+        (&check.cluster, &from_cluster, &cluster_dir)
+        && let Some(probe) = &cluster.probe_in_cluster
+        && gathered.snapshot.interrupted.is_none()
+    {
+        let targets = incluster::targets(
+            &gathered.snapshot.discovery,
+            dir.path(),
+            &inventory.dns.contexts,
+        );
+        let mut result =
+            incluster::run_blocking(&cluster.options, probe, &targets, check.live_timeout * 4)?;
+        inventory.live.dns.append(&mut result.dns);
+        probed = Some(result.findings);
+    }
     inventory::endpoints::add_served_certificates(&mut inventory);
     let ctx = Context::new(
         check.at.unwrap_or_else(OffsetDateTime::now_utc),
         check.policy.clone(),
     );
     let mut findings = checks::run(&ctx, &inventory, Catalogue::embedded(), &check.selection);
-    if let (Some(cluster), Some(gathered), Some(dir)) =
-        (&check.cluster, &from_cluster, &cluster_dir)
-        && let Some(probe) = &cluster.probe_in_cluster
-        && gathered.snapshot.interrupted.is_none()
-    {
-        let targets = incluster::targets(&gathered.snapshot.discovery, dir.path());
-        let probed =
-            incluster::run_blocking(&cluster.options, probe, &targets, check.live_timeout * 4)?;
+    if let Some(probed) = probed {
         merge_probed(&mut findings, probed, &check.selection);
     }
     if let Some(w) = waivers {
@@ -297,7 +308,7 @@ fn merge_probed(
 /// artifacts' chaincode resolver contexts (and `--name`), rendered as YAML; plus notes where the
 /// pod settings cannot mirror Docker's exactly.
 fn render_dns_probe(args: &cli::DnsProbeArgs) -> Result<(String, Vec<String>), RunError> {
-    use inventory::dns::{Runtime, SettingSource};
+    use inventory::dns::Runtime;
     use probe::dns_pod::{DnsProbeSpec, DockerDns, PodDns};
     let inventory = match &args.artifacts {
         Some(dir) => inventory::artifacts::gather(dir)?,
@@ -315,40 +326,17 @@ fn render_dns_probe(args: &cli::DnsProbeArgs) -> Result<(String, Vec<String>), R
     // Docker's settings as the first docker-launching peer's chaincode gets them; parts that
     // come from the node itself are left to dnsPolicy Default, which reads the node's file.
     let docker = (!args.no_docker).then(|| {
-        let ctx = inventory
+        let lists = inventory
             .dns
             .contexts
             .iter()
-            .find(|c| matches!(c.runtime, Runtime::Docker { .. }));
-        let configured =
-            |s: &SettingSource| matches!(s, SettingSource::Peer(_) | SettingSource::Daemon(_));
-        match ctx {
-            Some(c) => DockerDns {
-                nameservers: if configured(&c.nameservers_from) {
-                    c.config
-                        .nameservers
-                        .iter()
-                        .map(|n| n.ip.to_string())
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-                searches: if configured(&c.search_from) {
-                    c.config.search.clone()
-                } else {
-                    Vec::new()
-                },
-                options: if configured(&c.options_from) {
-                    vec![
-                        format!("ndots:{}", c.config.ndots),
-                        format!("timeout:{}", c.config.timeout),
-                        format!("attempts:{}", c.config.attempts),
-                    ]
-                } else {
-                    Vec::new()
-                },
-            },
-            None => DockerDns::default(),
+            .find(|c| matches!(c.runtime, Runtime::Docker { .. }))
+            .map(|c| c.configured_lists())
+            .unwrap_or_default();
+        DockerDns {
+            nameservers: lists.nameservers.unwrap_or_default(),
+            searches: lists.search.unwrap_or_default(),
+            options: lists.options.unwrap_or_default(),
         }
     });
     let manifests = probe::dns_pod::render(&DnsProbeSpec {

@@ -3,13 +3,20 @@
 //! and service account), probes the network's Services, and hands its findings back through
 //! a ConfigMap; and every probe object is gone afterwards, also when the pod never starts.
 //!
-//! Here the Services' names do not resolve (no cluster DNS runs), so the probe's verdicts are
-//! failures; what is asserted is where they came from, and the cleanup.
+//! Here the Services' names do not resolve for the Job's pod (no cluster DNS runs for it), so
+//! its verdicts are failures; what is asserted is where they came from, and the cleanup.
+//!
+//! Chaincode DNS is probed from every node: the stand-in kubelet registers two nodes and runs
+//! the DaemonSet's pod on each, with the node's resolv.conf and a stand-in for its kube-proxy
+//! that sends the cluster DNS Service address to a real DNS server (dnsmasq) — on one node; on
+//! the other the Service address leads to a server that never answers.
 
 #[path = "support/bounded.rs"]
 mod bounded;
 #[path = "support/control_plane.rs"]
 mod control_plane;
+#[path = "support/dns_server.rs"]
+mod dns_server;
 #[path = "support/kubelet.rs"]
 mod kubelet;
 
@@ -66,7 +73,7 @@ fn grant(plane: &ControlPlane, probe_rights: bool) {
 /// Probe objects still in the cluster: anything labelled as the probe's, and anything named
 /// like a probe run's in the probe namespace (the service account's token Secret included).
 fn leftovers(plane: &ControlPlane) -> Vec<String> {
-    let kinds = "jobs,pods,configmaps,serviceaccounts,roles,rolebindings,secrets";
+    let kinds = "jobs,daemonsets,pods,configmaps,serviceaccounts,roles,rolebindings,secrets";
     let labelled = plane.kubectl(&[
         "get",
         kinds,
@@ -100,6 +107,52 @@ fn assert_nothing_left(plane: &ControlPlane) {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+}
+
+/// Renders fabcheck's reference network into `work` and applies its manifests, as an
+/// operator's own tooling would have deployed a network fabcheck is then pointed at.
+fn apply_reference_network(plane: &ControlPlane, work: &Path) {
+    let rendered = work.join("network");
+    let mut render = Command::new(FABCHECK);
+    render.args(["render", "--out"]).arg(&rendered);
+    let out = run_bounded(render, Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    plane.kubectl(&[
+        "apply",
+        "--server-side",
+        "--field-manager=fabcheck-test",
+        "-f",
+        rendered.join("manifests").to_str().expect("utf-8 path"),
+    ]);
+}
+
+/// `check --probe in-cluster --timeout TIMEOUT` as the reader, with a JSON report written into
+/// `work`: the report, how long the run took, and its output. The run must finish with a
+/// verdict (exit 0 or 1), whatever the verdict.
+fn check_to_report(
+    plane: &ControlPlane,
+    work: &Path,
+    timeout: &str,
+) -> (serde_json::Value, Duration, Output) {
+    let report_path = work.join("report.json");
+    let started = Instant::now();
+    let out = check_in_cluster(
+        plane,
+        READER,
+        &[
+            "--timeout",
+            timeout,
+            "-o",
+            &format!("json={}", report_path.display()),
+        ],
+        Duration::from_secs(180),
+    );
+    let took = started.elapsed();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let report =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
+            .expect("report is JSON");
+    (report, took, out)
 }
 
 /// The audit log's requests by the probe pods' service accounts: `verb resource/name`.
@@ -137,44 +190,15 @@ fn probe_runs_inside_reports_back_and_leaves_nothing_behind() {
         plane.api_port,
     );
     let work = tempfile::tempdir().expect("temp dir");
-    let rendered = work.path().join("network");
-    let mut render = Command::new(FABCHECK);
-    render.args(["render", "--out"]).arg(&rendered);
-    let out = run_bounded(render, Duration::from_secs(120));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let manifests = rendered.join("manifests");
-    plane.kubectl(&[
-        "apply",
-        "--server-side",
-        "--field-manager=fabcheck-test",
-        "-f",
-        manifests.to_str().expect("utf-8 path"),
-    ]);
+    apply_reference_network(&plane, work.path());
 
-    let report_path = work.path().join("report.json");
-    let started = Instant::now();
-    let out = check_in_cluster(
-        &plane,
-        READER,
-        &[
-            "--timeout",
-            "15s",
-            "-o",
-            &format!("json={}", report_path.display()),
-        ],
-        Duration::from_secs(180),
-    );
-    let took = started.elapsed();
     // The probe's verdicts are failures here (nothing resolves); the run itself finished.
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let (report, took, out) = check_to_report(&plane, work.path(), "15s");
     assert!(
         took < Duration::from_secs(90),
         "took {took:?}: {}",
         text(&out)
     );
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
-            .expect("report is JSON");
     let findings = report["findings"].as_array().expect("findings");
     let of = |prefix: &str| -> Vec<&serde_json::Value> {
         findings
@@ -270,6 +294,19 @@ fn probe_runs_inside_reports_back_and_leaves_nothing_behind() {
             let message = f["message"].as_str().unwrap_or("");
             assert!(!message.contains("add --probe in-cluster"), "{f:#}");
         }
+    }
+    // No node exists here, so the node DNS DaemonSet had nowhere to run: an error, not a pass.
+    let dns = of("DNS-008");
+    assert!(!dns.is_empty(), "no DNS-008 findings");
+    for f in &dns {
+        assert_eq!(f["status"], "error", "{f:#}");
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("desiredNumberScheduled 0"),
+            "{f:#}"
+        );
     }
     // The static checks are still the runner's (the pod does not read files).
     assert!(
@@ -448,6 +485,177 @@ fn probe_that_cannot_run_or_never_starts_fails_clearly_and_cleans_up() {
     assert!(
         took < Duration::from_secs(20),
         "waited for the bound: {took:?}: {err}"
+    );
+    assert_nothing_left(&plane);
+}
+
+/// The reference network's six peers, each with its Service in its org's namespace.
+fn reference_zone() -> dns_server::ZoneSpec {
+    let mut zone = dns_server::ZoneSpec::default();
+    for (o, org) in ["org1", "org2", "org3"].iter().enumerate() {
+        for (p, peer) in ["peer0", "peer1"].iter().enumerate() {
+            zone = zone.record(
+                &format!("{peer}.{org}.svc.cluster.local"),
+                &format!("10.96.{}.{}", 11 + o, 10 + p),
+            );
+        }
+    }
+    zone
+}
+
+#[test]
+fn chaincode_dns_is_looked_up_from_every_node() {
+    let plane = ControlPlane::start();
+    grant(&plane, true);
+    let dns = dns_server::DnsServer::start(&reference_zone());
+    let silent = dns_server::SilentServer::start();
+    // The nodes' own resolv.conf: the reference's chaincode sets every list itself (Docker's
+    // --dns, --dns-search, --dns-opt on the DinD sidecar), so this file must not matter.
+    let node_file = "nameserver 127.0.0.53\nsearch corp.example\noptions edns0\n".to_owned();
+    let node = |name: &str, dns: std::net::SocketAddr| kubelet::NodeNet {
+        name: name.to_owned(),
+        resolv_conf: node_file.clone(),
+        service_nat: format!("{}={dns}", control_plane::CLUSTER_DNS),
+        cannot_pull: false,
+    };
+    // node-c cannot pull fabcheck's image: its probe never reports.
+    let held = kubelet::NodeNet {
+        cannot_pull: true,
+        ..node("node-c", dns.addr())
+    };
+    let _kubelet = Kubelet::start_with_probe_binary_on_nodes(
+        &plane.kubeconfig,
+        &[],
+        Path::new(FABCHECK),
+        plane.api_port,
+        vec![
+            node("node-a", dns.addr()),
+            node("node-b", silent.addr()),
+            held,
+        ],
+    );
+    let work = tempfile::tempdir().expect("temp dir");
+    apply_reference_network(&plane, work.path());
+
+    // The wait is bounded by four times --timeout (32 s): node-c's report never comes.
+    let (report, took, out) = check_to_report(&plane, work.path(), "8s");
+    assert!(
+        took >= Duration::from_secs(32) && took < Duration::from_secs(90),
+        "took {took:?}: {}",
+        text(&out)
+    );
+    let findings: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check_id"] == "DNS-008")
+        .collect();
+    let on = |node: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .copied()
+            .filter(|f| {
+                f["target"]["locator"]
+                    .as_str()
+                    .is_some_and(|l| l.ends_with(&format!("on node {node}")))
+            })
+            .collect()
+    };
+    let (a, b) = (on("node-a"), on("node-b"));
+    // node-c is one error per chaincode context, saying what became of its pod.
+    let missing: Vec<&serde_json::Value> = findings
+        .iter()
+        .copied()
+        .filter(|f| f["status"] == "error")
+        .collect();
+    assert_eq!(missing.len(), 6, "{missing:#?}");
+    for f in &missing {
+        let message = f["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains("not every node reported within 32s")
+                && message.contains("2 of 3 nodes reported"),
+            "{f:#}"
+        );
+        // The pod that did not report: where it is, and why.
+        assert!(
+            message
+                .lines()
+                .any(|l| l.contains("on node node-c") && l.contains("ImagePullBackOff")),
+            "{f:#}"
+        );
+        assert!(
+            f["target"]["locator"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&format!("(DaemonSet {PROBE_NAMESPACE}/fabcheck-probe-")),
+            "{f:#}"
+        );
+    }
+    // Every peer's chaincode, judged from each node.
+    for org in ["org1", "org2", "org3"] {
+        for peer in ["peer0", "peer1"] {
+            let context = format!("chaincode of {org}/{peer}");
+            let of = |fs: &[&serde_json::Value]| {
+                fs.iter()
+                    .filter(|f| f["target"]["name"].as_str().is_some_and(|n| n == context))
+                    .count()
+            };
+            assert!(of(&a) > 0, "{context} not probed on node-a: {findings:#?}");
+            assert!(of(&b) > 0, "{context} not probed on node-b: {findings:#?}");
+        }
+    }
+    assert_eq!(
+        findings.len(),
+        a.len() + b.len() + missing.len(),
+        "{findings:#?}"
+    );
+    // node-a reaches the cluster DNS: each name resolves through the org's search domain.
+    for f in &a {
+        assert_eq!(f["status"], "pass", "{f:#}");
+        let matched = f["evidence"]["matched"].as_str().unwrap_or("");
+        assert!(
+            matched.ends_with(".svc.cluster.local") && matched.starts_with("peer"),
+            "{f:#}"
+        );
+    }
+    assert!(
+        a.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("peer0.org2 resolves as peer0.org2.svc.cluster.local to 10.96.12.10")),
+        "{a:#?}"
+    );
+    // node-b's path to it is broken: the same lookups time out there, and only there.
+    for f in &b {
+        assert_eq!(f["status"], "fail", "{f:#}");
+        assert!(
+            f["message"].as_str().unwrap_or("").contains("timed out"),
+            "{f:#}"
+        );
+    }
+    // The real server was asked, in glibc's order (the org's own domain first, ndots:2).
+    let queries = dns.queries(12);
+    assert!(
+        queries
+            .iter()
+            .any(|q| q == "A peer0.org1.org1.svc.cluster.local"),
+        "{queries:?}\n{}",
+        dns.logs()
+    );
+    assert!(silent.received() > 0, "node-b's probe never asked");
+
+    // The DaemonSet's pods wrote their reports (one create per node, by their own account) and
+    // nothing else.
+    let requests = requests_by_probe_accounts(&plane);
+    let reports = requests
+        .iter()
+        .filter(|r| r.starts_with("create configmaps/fabcheck-probe-") && r.contains("-dns-"))
+        .collect::<Vec<_>>();
+    assert_eq!(reports.len(), 2, "{requests:#?}");
+    assert!(reports.iter().all(|r| r.ends_with(" 201")), "{requests:#?}");
+    assert!(
+        requests.iter().all(|r| r.contains(" configmaps/")),
+        "{requests:#?}"
     );
     assert_nothing_left(&plane);
 }

@@ -182,7 +182,13 @@ pub async fn explain(client: &Client, object: &Object, state: &Readiness) -> Str
         Ok(list) => {
             for pod in &list.items {
                 let name = pod.metadata.name.clone().unwrap_or_default();
-                out.push_str(&format!("\n    pod {name}: {}", pod_state(pod)));
+                let node = pod
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.node_name.as_deref())
+                    .map(|n| format!(" on node {n}"))
+                    .unwrap_or_default();
+                out.push_str(&format!("\n    pod {name}{node}: {}", pod_state(pod)));
                 names.push(name);
             }
         }

@@ -1,11 +1,13 @@
 //! The runner's side of the in-cluster probe: make the probe's objects, wait for its findings,
 //! and remove the objects again whatever happened.
 //!
-//! Objects are made in the order the pod needs them — the targets ConfigMap, the
-//! ServiceAccount, its Role and RoleBinding, then the Job — so the pod never starts without
-//! the rights it needs. Each carries the run's label, and once the Job exists the others are
-//! made its dependents: should fabcheck itself be killed, deleting the Job (by hand, or by the
-//! Job's own TTL where the cluster honours it) lets the garbage collector take the rest.
+//! Objects are made in the order the pods need them — the targets ConfigMap, the
+//! ServiceAccount, its Role and RoleBinding, then the Job and the node DNS DaemonSet — so no
+//! pod starts without the rights it needs. Each carries the run's label, and once the Job
+//! exists the others are made its dependents: should fabcheck itself be killed, deleting the
+//! Job (by hand, or by the Job's own TTL where the cluster honours it) lets the garbage
+//! collector take the rest, the nodes' reports included (they are the targets' dependents).
+//! The Job's findings and the nodes' reports are waited for side by side, under one bound.
 
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
@@ -13,9 +15,8 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ConfigMap, Container, EmptyDirVolumeSource, EnvVar, EnvVarSource, Namespace,
-    ObjectFieldSelector, PodSecurityContext, PodSpec, PodTemplateSpec, ResourceRequirements,
-    SecurityContext, ServiceAccount, Volume, VolumeMount,
+    ConfigMap, Container, EmptyDirVolumeSource, EnvVar, Namespace, PodSecurityContext, PodSpec,
+    PodTemplateSpec, ResourceRequirements, ServiceAccount, Volume, VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -24,13 +25,14 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, Client};
 
 use super::{
-    ERROR_KEY, FINDINGS_KEY, InClusterError, PROBE_COMPONENT, ProbeTargets, RUN_LABEL, TARGETS_KEY,
-    human,
+    ERROR_KEY, FINDINGS_KEY, InClusterError, PROBE_COMPONENT, ProbeTargets, Probed, RUN_LABEL,
+    TARGETS_KEY, human, node_dns,
 };
 use crate::cli::InClusterProbe;
 use crate::deploy::wait::{self, Readiness, dynamic_api};
 use crate::deploy::{ClusterOptions, Object};
 use crate::network::{COMPONENT_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL};
+use crate::probe::pod_spec::{downward_env, restricted};
 use crate::report::Finding;
 
 /// How often the result and the Job are looked at while waiting.
@@ -48,6 +50,8 @@ struct Run {
     name: String,
     targets: String,
     result: String,
+    /// The node DNS DaemonSet.
+    dns: String,
 }
 
 impl Run {
@@ -57,6 +61,7 @@ impl Run {
         Run {
             targets: format!("{name}-targets"),
             result: format!("{name}-result"),
+            dns: format!("{name}-dns"),
             id,
             namespace: namespace.to_owned(),
             name,
@@ -83,7 +88,7 @@ impl Run {
     /// The command that removes whatever a failed cleanup left.
     fn cleanup_hint(&self) -> String {
         format!(
-            "kubectl delete jobs,configmaps,serviceaccounts,roles,rolebindings -n {} -l {RUN_LABEL}={}",
+            "kubectl delete jobs,daemonsets,configmaps,serviceaccounts,roles,rolebindings -n {} -l {RUN_LABEL}={}",
             self.namespace, self.id
         )
     }
@@ -123,7 +128,7 @@ pub fn run_blocking(
     probe: &InClusterProbe,
     targets: &ProbeTargets,
     timeout: Duration,
-) -> Result<Vec<Finding>, InClusterError> {
+) -> Result<Probed, InClusterError> {
     let rt = crate::probe::runtime()
         .map_err(|e| InClusterError::new("start an async runtime", e.to_string()))?;
     let result = rt.block_on(run(cluster, probe, targets, timeout));
@@ -136,7 +141,7 @@ async fn run(
     probe: &InClusterProbe,
     targets: &ProbeTargets,
     timeout: Duration,
-) -> Result<Vec<Finding>, InClusterError> {
+) -> Result<Probed, InClusterError> {
     let deadline = Instant::now() + timeout;
     let client = crate::deploy::cluster::connect(cluster)
         .await
@@ -152,10 +157,13 @@ async fn run(
     let mut made: Vec<&Object> = Vec::new();
     let outcome = async {
         create(&client, &run, &objects, &mut made).await?;
-        wait_for_findings(&client, &run, &objects.job, deadline, timeout).await
+        wait_for_results(&client, &run, &objects, targets, deadline, timeout).await
     }
     .await;
-    let left = cleanup(&client, &made, cluster.request_timeout).await;
+    let mut left = cleanup(&client, &made, cluster.request_timeout).await;
+    if objects.daemon_set.is_some() {
+        left.extend(sweep_node_reports(&client, &run, cluster.request_timeout).await);
+    }
     match (outcome, left.is_empty()) {
         (outcome, true) => outcome,
         (Ok(findings), false) => {
@@ -220,8 +228,10 @@ async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), InClus
 struct Objects {
     support: Vec<Object>,
     job: Object,
-    /// Made by the pod; listed to be deleted.
+    /// Made by the Job's pod; listed to be deleted.
     result: Object,
+    /// Only when there are chaincode names to look up.
+    daemon_set: Option<Object>,
 }
 
 fn objects(
@@ -289,17 +299,19 @@ fn objects(
         ],
         job: Object::new(&job(run, probe, timeout)),
         result: Object::new(&result),
+        daemon_set: (!targets.dns.is_empty()).then(|| {
+            Object::new(&node_dns::daemon_set(
+                run.meta(&run.dns),
+                &run.labels(),
+                &probe.image,
+                &run.name,
+                &run.targets,
+            ))
+        }),
     })
 }
 
 fn job(run: &Run, probe: &InClusterProbe, timeout: Duration) -> Job {
-    let field = |path: &str| EnvVarSource {
-        field_ref: Some(ObjectFieldSelector {
-            field_path: path.to_owned(),
-            ..ObjectFieldSelector::default()
-        }),
-        ..EnvVarSource::default()
-    };
     let container = Container {
         name: "probe".to_owned(),
         image: Some(probe.image.clone()),
@@ -314,16 +326,8 @@ fn job(run: &Run, probe: &InClusterProbe, timeout: Duration) -> Job {
             run.result.clone(),
         ]),
         env: Some(vec![
-            EnvVar {
-                name: "FABCHECK_POD_NAME".to_owned(),
-                value_from: Some(field("metadata.name")),
-                ..EnvVar::default()
-            },
-            EnvVar {
-                name: "FABCHECK_POD_NAMESPACE".to_owned(),
-                value_from: Some(field("metadata.namespace")),
-                ..EnvVar::default()
-            },
+            downward_env("FABCHECK_POD_NAME", "metadata.name"),
+            downward_env("FABCHECK_POD_NAMESPACE", "metadata.namespace"),
             EnvVar {
                 name: "TMPDIR".to_owned(),
                 value: Some("/tmp".to_owned()),
@@ -341,15 +345,7 @@ fn job(run: &Run, probe: &InClusterProbe, timeout: Duration) -> Job {
             )])),
             ..ResourceRequirements::default()
         }),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            read_only_root_filesystem: Some(true),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".to_owned()]),
-                ..Capabilities::default()
-            }),
-            ..SecurityContext::default()
-        }),
+        security_context: Some(restricted()),
         // The CA files for the TLS probes are written here; the root filesystem is read-only.
         volume_mounts: Some(vec![VolumeMount {
             name: "tmp".to_owned(),
@@ -420,7 +416,13 @@ async fn create<'a>(
     objects: &'a Objects,
     made: &mut Vec<&'a Object>,
 ) -> Result<(), InClusterError> {
-    for object in objects.support.iter().chain([&objects.job]) {
+    let mut job_uid = None;
+    for object in objects
+        .support
+        .iter()
+        .chain([&objects.job])
+        .chain(objects.daemon_set.iter())
+    {
         let stored = match apply(client, object).await {
             Ok(stored) => stored,
             Err(e) => {
@@ -434,29 +436,97 @@ async fn create<'a>(
             }
         };
         made.push(object);
-        if object.kind != "Job" {
-            continue;
-        }
-        // From now on the pod may write its result.
-        made.push(&objects.result);
-        let Some(uid) = stored.metadata.uid else {
-            continue;
-        };
-        let owner = serde_json::json!({"metadata": {"ownerReferences": [{
-            "apiVersion": "batch/v1", "kind": "Job", "name": run.name, "uid": uid,
-        }]}});
-        for dependent in &objects.support {
-            // Only a safety net for a runner that dies: failing to set it changes nothing now.
-            let _ = dynamic_api(client, dependent)
-                .patch(
-                    &dependent.name,
-                    &PatchParams::default(),
-                    &Patch::Merge(&owner),
-                )
-                .await;
+        if object.kind == "Job" {
+            // From now on the pod may write its result.
+            made.push(&objects.result);
+            job_uid = stored.metadata.uid;
         }
     }
+    let Some(uid) = job_uid else {
+        return Ok(());
+    };
+    let owner = serde_json::json!({"metadata": {"ownerReferences": [{
+        "apiVersion": "batch/v1", "kind": "Job", "name": run.name, "uid": uid,
+    }]}});
+    for dependent in objects.support.iter().chain(objects.daemon_set.iter()) {
+        // Only a safety net for a runner that dies: failing to set it changes nothing now.
+        let _ = dynamic_api(client, dependent)
+            .patch(
+                &dependent.name,
+                &PatchParams::default(),
+                &Patch::Merge(&owner),
+            )
+            .await;
+    }
     Ok(())
+}
+
+/// Waits for the Job's findings and the nodes' DNS reports side by side. A Job that fails
+/// ends the wait at once: the run has failed, whatever the nodes say.
+async fn wait_for_results(
+    client: &Client,
+    run: &Run,
+    objects: &Objects,
+    targets: &ProbeTargets,
+    deadline: Instant,
+    timeout: Duration,
+) -> Result<Probed, InClusterError> {
+    let findings = wait_for_findings(client, run, &objects.job, deadline, timeout);
+    let dns = async {
+        match &objects.daemon_set {
+            Some(ds) => {
+                node_dns::collect(client, ds, &run.id, &targets.dns, deadline, timeout)
+                    .await
+                    .0
+            }
+            None => Vec::new(),
+        }
+    };
+    tokio::pin!(findings);
+    tokio::pin!(dns);
+    tokio::select! {
+        found = &mut findings => {
+            let findings = found?;
+            Ok(Probed { findings, dns: dns.await })
+        }
+        dns = &mut dns => Ok(Probed { findings: findings.await?, dns }),
+    }
+}
+
+/// Deletes the nodes' report ConfigMaps (listed by the run's label: the runner never knew
+/// their names in advance); returns what could not be deleted. The garbage collector would
+/// take them with the targets ConfigMap; this is so nothing is left when fabcheck returns.
+async fn sweep_node_reports(client: &Client, run: &Run, request_timeout: Duration) -> Vec<String> {
+    use kube::api::ListParams;
+    let bound = request_timeout.max(Duration::from_secs(5));
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), &run.namespace);
+    let params = ListParams::default().labels(&node_dns::report_selector(&run.id));
+    let list = match tokio::time::timeout(bound, api.list(&params)).await {
+        Ok(Ok(list)) => list,
+        Ok(Err(e)) => return vec![format!("the nodes' reports: {}", describe(&e))],
+        Err(_) => {
+            return vec![format!(
+                "the nodes' reports: no answer within {}",
+                human(bound)
+            )];
+        }
+    };
+    let reports: Vec<Object> = list
+        .items
+        .into_iter()
+        .map(|cm| {
+            Object::new(&ConfigMap {
+                metadata: ObjectMeta {
+                    name: cm.metadata.name,
+                    namespace: Some(run.namespace.clone()),
+                    ..ObjectMeta::default()
+                },
+                ..ConfigMap::default()
+            })
+        })
+        .collect();
+    let reports: Vec<&Object> = reports.iter().collect();
+    cleanup(client, &reports, request_timeout).await
 }
 
 /// Polls for the result ConfigMap until it holds findings, the Job fails or finishes without
@@ -571,7 +641,7 @@ async fn pod_log_tail(client: &Client, run: &Run) -> String {
 async fn cleanup(client: &Client, made: &[&Object], request_timeout: Duration) -> Vec<String> {
     let bound = request_timeout.max(Duration::from_secs(5));
     let mut ordered: Vec<&Object> = made.to_vec();
-    ordered.sort_by_key(|o| o.kind != "Job");
+    ordered.sort_by_key(|o| !matches!(o.kind.as_str(), "Job" | "DaemonSet"));
     let deletions = ordered.into_iter().map(|object| async move {
         // Background: the Job goes at once and the garbage collector removes its pods.
         let params = DeleteParams::background();

@@ -7,13 +7,18 @@
 //! back through a ConfigMap, then removes every object it made. The pod's side is
 //! [`pod_main`] (the hidden `probe-in-cluster` subcommand).
 //!
-//! The hand-over is two ConfigMaps in the probe namespace: `fabcheck-probe-<id>-targets`
-//! (`targets.json`, a [`ProbeTargets`]) written by the runner, and `fabcheck-probe-<id>-result`
+//! Chaincode DNS is looked up from every node instead, by a DaemonSet of the same image
+//! ([`node_dns`]): chaincode may land on any node, and each node can resolve differently.
+//!
+//! The hand-over is ConfigMaps in the probe namespace: `fabcheck-probe-<id>-targets`
+//! (`targets.json`, a [`ProbeTargets`]) written by the runner; `fabcheck-probe-<id>-result`
 //! (`findings.json`, the findings as a JSON array, or `error`, why the pod could not probe)
-//! written by the pod. The pod's ServiceAccount may read the first, create and patch the
-//! second, and nothing else.
+//! written by the Job's pod; and one per node named after the DaemonSet's pod there (`dns.json`,
+//! a [`node_dns::NodeReport`]). The pods' ServiceAccount may read the first, create
+//! ConfigMaps, and patch the second, and nothing else.
 
 mod job;
+pub mod node_dns;
 mod pod;
 mod targets;
 
@@ -23,6 +28,7 @@ use std::time::Duration;
 use crate::cli::InClusterProbe;
 use crate::deploy::ClusterOptions;
 use crate::inventory::discovery::Discovery;
+use crate::inventory::dns::{DnsObservation, ResolverContext};
 use crate::report::Finding;
 
 /// fabcheck's own image (built from the repository's Dockerfile).
@@ -72,6 +78,9 @@ pub struct ProbeTargets {
     /// Peers and orderers to dial over TLS.
     #[serde(default)]
     pub tls: Vec<TlsTarget>,
+    /// Chaincode resolvers to look names up with from every node.
+    #[serde(default)]
+    pub dns: Vec<node_dns::DnsGroup>,
     /// Bound on the pod's live phase in seconds; 0 leaves the pod's default (30 s).
     #[serde(default)]
     pub live_timeout_secs: u64,
@@ -113,19 +122,33 @@ impl TlsRole {
 }
 
 /// The probe targets for a discovered cluster: its peer, orderer, ZooKeeper and Kafka
-/// Services, read from the objects written under `dir` by the cluster gatherer.
-pub fn targets(discovery: &Discovery, dir: &Path) -> ProbeTargets {
-    targets::targets(discovery, dir)
+/// Services, read from the objects written under `dir` by the cluster gatherer, and the
+/// chaincode resolvers of `contexts` (built from the same objects).
+pub fn targets(discovery: &Discovery, dir: &Path, contexts: &[ResolverContext]) -> ProbeTargets {
+    ProbeTargets {
+        dns: node_dns::groups(contexts),
+        ..targets::targets(discovery, dir)
+    }
 }
 
-/// Runs the probe Job, waits for its findings (bounded by `timeout`), removes the probe's
-/// objects, and returns the findings.
+/// What the in-cluster probe brought back.
+#[derive(Debug, Default)]
+pub struct Probed {
+    /// The live checks' findings, from the Job's pod.
+    pub findings: Vec<Finding>,
+    /// Chaincode lookups, one per chaincode context per node, for the DNS checks to judge.
+    pub dns: Vec<DnsObservation>,
+}
+
+/// Runs the probe Job (and the node DNS DaemonSet when there are chaincode names to look up),
+/// waits for their results (bounded by `timeout`), removes the probe's objects, and returns
+/// what they found.
 pub fn run_blocking(
     cluster: &ClusterOptions,
     probe: &InClusterProbe,
     targets: &ProbeTargets,
     timeout: Duration,
-) -> Result<Vec<Finding>, InClusterError> {
+) -> Result<Probed, InClusterError> {
     job::run_blocking(cluster, probe, targets, timeout)
 }
 
@@ -173,6 +196,7 @@ mod tests {
                 ca_pem: None,
                 ca_origin: None,
             }],
+            dns: Vec::new(),
             live_timeout_secs: 30,
         };
         let json = serde_json::to_string(&t).unwrap();

@@ -1,6 +1,9 @@
-//! The probe pod's side (`fabcheck probe-in-cluster`): connect to the API server with the
-//! pod's service account, read the targets, run the live checks against them, and write the
-//! findings (or why there are none) into the result ConfigMap.
+//! The probe pods' side (`fabcheck probe-in-cluster`): connect to the API server with the
+//! pod's service account, read the targets, and then either run the live checks against them
+//! and write the findings (or why there are none) into the result ConfigMap (the Job's pod),
+//! or, with `--dns`, look the chaincode names up from this node and write the report into a
+//! ConfigMap named after the pod, then idle until the pod is deleted (the DaemonSet's pods,
+//! which must keep running).
 //!
 //! The client is built the way client-go's in-cluster config builds it —
 //! `KUBERNETES_SERVICE_HOST`/`KUBERNETES_SERVICE_PORT`, and the token, `ca.crt` and `namespace`
@@ -13,10 +16,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::ConfigMap;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Patch, PatchParams};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 
+use super::node_dns;
 use super::{
     ERROR_KEY, FINDINGS_KEY, InClusterError, POD_FIELD_MANAGER, PROBE_COMPONENT, ProbeTargets,
     TARGETS_KEY, TlsTarget,
@@ -60,9 +64,15 @@ pub fn pod_main(args: &ProbeInClusterArgs) -> Result<i32, InClusterError> {
     let rt = crate::probe::runtime()
         .map_err(|e| InClusterError::new("start an async runtime", e.to_string()))?;
     let client = rt.block_on(async { account.client() })?;
+    if args.dns {
+        return rt.block_on(node_dns_main(&client, &namespace, &args.targets_configmap));
+    }
+    let result_configmap = args.result_configmap.as_deref().ok_or_else(|| {
+        InClusterError::new("hand the findings back", "no --result-configmap given")
+    })?;
     let probed = rt
         .block_on(read_targets(&client, &namespace, &args.targets_configmap))
-        .and_then(|targets| probe(&targets));
+        .and_then(|(targets, _)| probe(&targets));
     let (key, value) = match &probed {
         Ok(findings) => match serde_json::to_string(findings) {
             Ok(json) if json.len() <= MAX_RESULT_BYTES => (FINDINGS_KEY, json),
@@ -83,7 +93,7 @@ pub fn pod_main(args: &ProbeInClusterArgs) -> Result<i32, InClusterError> {
     rt.block_on(write_result(
         &client,
         &namespace,
-        &args.result_configmap,
+        result_configmap,
         (key, value),
     ))?;
     match probed {
@@ -183,13 +193,14 @@ impl ServiceAccount {
     }
 }
 
-/// Reads and parses the targets ConfigMap. The pod may start before its network is fully up,
-/// so a transport error is retried a few times; an API answer (403, 404) is final.
+/// Reads and parses the targets ConfigMap; also returns its metadata (what the node reports
+/// are labelled with and owned by). The pod may start before its network is fully up, so a
+/// transport error is retried a few times; an API answer (403, 404) is final.
 async fn read_targets(
     client: &Client,
     namespace: &str,
     name: &str,
-) -> Result<ProbeTargets, InClusterError> {
+) -> Result<(ProbeTargets, ObjectMeta), InClusterError> {
     let action = || format!("read ConfigMap {namespace}/{name}");
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
     let mut attempt = 0;
@@ -211,12 +222,152 @@ async fn read_targets(
         .as_ref()
         .and_then(|d| d.get(TARGETS_KEY))
         .ok_or_else(|| InClusterError::new(action(), format!("it has no key {TARGETS_KEY}")))?;
-    serde_json::from_str(json).map_err(|e| {
+    let targets = serde_json::from_str(json).map_err(|e| {
         InClusterError::new(
             format!("parse {TARGETS_KEY} of ConfigMap {namespace}/{name}"),
             e.to_string(),
         )
-    })
+    })?;
+    Ok((targets, cm.metadata))
+}
+
+/// The DaemonSet pod's side: look the targets' chaincode names up from this node, write the
+/// report, and idle until the pod is deleted (a DaemonSet's pod that exits is restarted).
+async fn node_dns_main(
+    client: &Client,
+    namespace: &str,
+    targets_name: &str,
+) -> Result<i32, InClusterError> {
+    let (targets, targets_meta) = read_targets(client, namespace, targets_name).await?;
+    let nat = match std::env::var("FABCHECK_SERVICE_NAT") {
+        Ok(text) => node_dns::parse_service_nat(&text)
+            .map_err(|e| InClusterError::new("read FABCHECK_SERVICE_NAT", e))?,
+        Err(_) => node_dns::ServiceNat::new(),
+    };
+    let pod = std::env::var("FABCHECK_POD_NAME")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .ok()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| {
+            InClusterError::new(
+                "name the node's report",
+                "neither FABCHECK_POD_NAME nor HOSTNAME is set",
+            )
+        })?;
+    let node = std::env::var("FABCHECK_NODE_NAME")
+        .ok()
+        .filter(|n| !n.is_empty());
+    let node_resolv_conf = node_dns::read_node_resolv_conf();
+    let bound = match targets.live_timeout_secs {
+        0 => DEFAULT_LIVE_TIMEOUT,
+        s => Duration::from_secs(s),
+    };
+    let groups = node_dns::probe_node(&targets.dns, &node_resolv_conf, &nat, bound).await;
+    let report = node_dns::NodeReport {
+        pod: pod.clone(),
+        node,
+        node_resolv_conf_error: node_resolv_conf.err(),
+        groups,
+    };
+    write_node_report(client, namespace, &pod, &targets_meta, &report).await?;
+    until_terminated().await;
+    Ok(crate::exit::SUCCESS)
+}
+
+/// Creates the node's report ConfigMap, labelled as the run's and owned by the targets
+/// ConfigMap (so it goes with the run even if the runner cannot remove it). The pod may
+/// create ConfigMaps and nothing more, so a report already there (the container restarted) is
+/// left as it is.
+async fn write_node_report(
+    client: &Client,
+    namespace: &str,
+    name: &str,
+    targets: &ObjectMeta,
+    report: &node_dns::NodeReport,
+) -> Result<(), InClusterError> {
+    let action = || format!("write ConfigMap {namespace}/{name}");
+    let json =
+        serde_json::to_string(report).map_err(|e| InClusterError::new(action(), e.to_string()))?;
+    if json.len() > MAX_RESULT_BYTES {
+        return Err(InClusterError::new(
+            action(),
+            format!(
+                "the report takes {} bytes, more than a ConfigMap holds; check fewer namespaces (--namespace)",
+                json.len()
+            ),
+        ));
+    }
+    let mut labels: BTreeMap<String, String> = targets
+        .labels
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| {
+            [
+                super::RUN_LABEL,
+                crate::network::COMPONENT_LABEL,
+                crate::network::MANAGED_BY_LABEL,
+            ]
+            .contains(&k.as_str())
+        })
+        .collect();
+    labels.insert(node_dns::PART_LABEL.to_owned(), node_dns::PART.to_owned());
+    let owner = targets.uid.clone().map(|uid| {
+        vec![OwnerReference {
+            api_version: "v1".to_owned(),
+            kind: "ConfigMap".to_owned(),
+            name: targets.name.clone().unwrap_or_default(),
+            uid,
+            ..OwnerReference::default()
+        }]
+    });
+    let cm = ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: Some(namespace.to_owned()),
+            labels: Some(labels),
+            owner_references: owner,
+            ..ObjectMeta::default()
+        },
+        data: Some(BTreeMap::from([(node_dns::REPORT_KEY.to_owned(), json)])),
+        ..ConfigMap::default()
+    };
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), namespace);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match api.create(&PostParams::default(), &cm).await {
+            Ok(_) => return Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 409 => return Ok(()),
+            Err(e @ kube::Error::Api(_)) => {
+                return Err(InClusterError::new(action(), super::job::describe(&e)));
+            }
+            Err(e) if attempt >= 4 => {
+                return Err(InClusterError::new(action(), super::job::describe(&e)));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
+    }
+}
+
+/// Returns when the pod is told to stop (SIGTERM from kubelet, or SIGINT). As a container's
+/// first process fabcheck would otherwise ignore SIGTERM, and every deletion of the pod would
+/// wait out its grace period.
+async fn until_terminated() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        // No handler could be installed: idle anyway; the pod's deletion kills the process.
+        _ => std::future::pending::<()>().await,
+    }
 }
 
 /// Writes the result ConfigMap by server-side apply (create or replace in one request).
@@ -484,6 +635,7 @@ mod tests {
             zookeeper: vec!["zk0.invalid:2181".into()],
             kafka: vec!["kafka0.invalid:9092".into()],
             tls: vec![target("peer0.org1", Some(&pem)), target("peer1.org1", None)],
+            dns: Vec::new(),
             live_timeout_secs: 10,
         };
         let findings = probe(&targets).unwrap();

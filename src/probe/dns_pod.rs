@@ -49,15 +49,14 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec};
+use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar, EnvVarSource, ObjectFieldSelector, PodDNSConfig,
-    PodDNSConfigOption, PodSecurityContext, PodSpec, PodTemplateSpec, ResourceRequirements,
-    SeccompProfile, SecurityContext, Toleration,
+    Container, EnvVar, PodDNSConfig, PodDNSConfigOption, PodSecurityContext, PodSpec,
+    SeccompProfile,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::pod_spec::{downward_env, on_every_linux_node, resources, restricted};
 use crate::inventory::dns::{
     CandidateAnswer, CandidateOutcome, DnsObservation, NameResolution, ResolverConfig, Vantage,
     candidates,
@@ -577,23 +576,6 @@ fn daemon_set(
         .filter(|(k, _)| k.as_str() != "app.kubernetes.io/managed-by")
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let field = |name: &str, path: &str| EnvVar {
-        name: name.to_owned(),
-        value_from: Some(EnvVarSource {
-            field_ref: Some(ObjectFieldSelector {
-                api_version: Some("v1".to_owned()),
-                field_path: path.to_owned(),
-            }),
-            ..EnvVarSource::default()
-        }),
-        ..EnvVar::default()
-    };
-    let quantities = |cpu: &str, memory: &str| {
-        BTreeMap::from([
-            ("cpu".to_owned(), Quantity(cpu.to_owned())),
-            ("memory".to_owned(), Quantity(memory.to_owned())),
-        ])
-    };
     let container = Container {
         name: CONTAINER_NAME.to_owned(),
         image: Some(spec.image.clone()),
@@ -606,30 +588,16 @@ fn daemon_set(
         ]),
         args: Some(names.to_vec()),
         env: Some(vec![
-            field("POD_NAME", "metadata.name"),
-            field("NODE_NAME", "spec.nodeName"),
+            downward_env("POD_NAME", "metadata.name"),
+            downward_env("NODE_NAME", "spec.nodeName"),
             EnvVar {
                 name: "FABCHECK_VARIANT".to_owned(),
                 value: Some(variant.as_str().to_owned()),
                 ..EnvVar::default()
             },
         ]),
-        resources: Some(ResourceRequirements {
-            requests: Some(quantities("10m", "16Mi")),
-            limits: Some(quantities("100m", "64Mi")),
-            ..ResourceRequirements::default()
-        }),
-        // Enough for a namespace under the "restricted" Pod Security Standard: the probe
-        // only reads a file and asks DNS.
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            read_only_root_filesystem: Some(true),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".to_owned()]),
-                ..Capabilities::default()
-            }),
-            ..SecurityContext::default()
-        }),
+        resources: Some(resources(("10m", "16Mi"), ("100m", "64Mi"))),
+        security_context: Some(restricted()),
         ..Container::default()
     };
     let pod = PodSpec {
@@ -643,15 +611,6 @@ fn daemon_set(
         automount_service_account_token: Some(false),
         enable_service_links: Some(false),
         termination_grace_period_seconds: Some(5),
-        node_selector: Some(BTreeMap::from([(
-            "kubernetes.io/os".to_owned(),
-            "linux".to_owned(),
-        )])),
-        // Every taint, so the control plane and tainted nodes are probed too.
-        tolerations: Some(vec![Toleration {
-            operator: Some("Exists".to_owned()),
-            ..Toleration::default()
-        }]),
         security_context: Some(PodSecurityContext {
             run_as_non_root: Some(true),
             run_as_user: Some(65534),
@@ -664,29 +623,18 @@ fn daemon_set(
         }),
         ..PodSpec::default()
     };
-    DaemonSet {
-        metadata: ObjectMeta {
+    let pod = on_every_linux_node(pod);
+    super::pod_spec::daemon_set(
+        ObjectMeta {
             name: Some(variant.daemon_set_name()),
             namespace: Some(spec.namespace.clone()),
             labels: Some(labels.clone()),
             ..ObjectMeta::default()
         },
-        spec: Some(DaemonSetSpec {
-            selector: LabelSelector {
-                match_labels: Some(selector),
-                ..LabelSelector::default()
-            },
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(pod),
-            },
-            ..DaemonSetSpec::default()
-        }),
-        ..DaemonSet::default()
-    }
+        selector,
+        labels,
+        pod,
+    )
 }
 
 /// One `getent hosts` output line: an address and the names glibc reported for it, the

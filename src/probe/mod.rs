@@ -9,6 +9,7 @@ pub mod dns;
 pub mod dns_pod;
 pub mod docker;
 pub mod kafka;
+pub mod pod_spec;
 pub mod tls;
 pub mod zookeeper;
 

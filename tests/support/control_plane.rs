@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+// Each support module stands alone, so a test using several loads this one several times.
+#[allow(clippy::duplicate_mod)]
 #[path = "watched.rs"]
 mod watched;
 

@@ -16,8 +16,20 @@
 //!   pod's service account (token, serving CA, namespace) handed over as kubelet would, and the
 //!   pod becomes Running, then Succeeded or Failed by the exit code (killed after
 //!   [`PROBE_LIMIT`]).
+//! - With nodes ([`Kubelet::start_with_probe_binary_on_nodes`]) it registers a Node object for
+//!   each, as kubelet registers its node, and does the scheduler's one job the DaemonSet
+//!   controller leaves to it: binding each DaemonSet pod to the node its affinity names. A
+//!   probe pod on a node gets `spec.nodeName` through the downward API and, under
+//!   `dnsPolicy: Default`, the node's resolv.conf (`FABCHECK_RESOLV_CONF`); the node's
+//!   kube-proxy, which sends a Service address to the pods behind it, is stood in for by
+//!   `FABCHECK_SERVICE_NAT` (the cluster DNS Service address to the test's DNS server).
 
 #![allow(dead_code)]
+
+// Each support module stands alone, so a test using several loads this one several times.
+#[allow(clippy::duplicate_mod)]
+#[path = "watched.rs"]
+mod watched;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -55,6 +67,17 @@ impl Kubelet {
         binary: &Path,
         api_port: u16,
     ) -> Kubelet {
+        Kubelet::start_with_probe_binary_on_nodes(kubeconfig, held, binary, api_port, Vec::new())
+    }
+
+    /// Like [`Kubelet::start_with_probe_binary`], on `nodes` (registered as Node objects).
+    pub fn start_with_probe_binary_on_nodes(
+        kubeconfig: &Path,
+        held: &[&str],
+        binary: &Path,
+        api_port: u16,
+        nodes: Vec<NodeNet>,
+    ) -> Kubelet {
         Kubelet::spawn(
             kubeconfig,
             held,
@@ -62,6 +85,7 @@ impl Kubelet {
                 binary: binary.to_path_buf(),
                 api_port,
                 ca_pem: serving_ca(kubeconfig),
+                nodes,
             }),
         )
     }
@@ -113,6 +137,9 @@ async fn run(kubeconfig: &Path, held: &[String], runner: Option<&ProbeRunner>, s
     let Some(client) = client(kubeconfig).await else {
         return;
     };
+    for node in runner.map(|r| r.nodes.as_slice()).unwrap_or_default() {
+        register(&client, node).await;
+    }
     let mut reported_held: BTreeSet<String> = BTreeSet::new();
     // Probe pods started (by uid, never twice) and the processes still running.
     let mut launched: BTreeSet<String> = BTreeSet::new();
@@ -132,14 +159,28 @@ async fn run(kubeconfig: &Path, held: &[String], runner: Option<&ProbeRunner>, s
             for pod in list.items {
                 let ns = pod.metadata.namespace.clone().unwrap_or_default();
                 let name = pod.metadata.name.clone().unwrap_or_default();
-                if ns == "kube-system" || pod.metadata.deletion_timestamp.is_some() {
+                if ns == "kube-system" {
+                    continue;
+                }
+                if pod.metadata.deletion_timestamp.is_some() {
+                    // A pod bound to a node is only gone once that node's kubelet has stopped
+                    // its containers (reaped below) and deletes it for good.
+                    if on_own_node(runner, &pod) {
+                        let _ = Api::<Pod>::namespaced(client.clone(), &ns)
+                            .delete(&name, &kube::api::DeleteParams::default().grace_period(0))
+                            .await;
+                    }
                     continue;
                 }
                 let phase = pod.status.as_ref().and_then(|s| s.phase.clone());
                 if matches!(phase.as_deref(), Some("Running" | "Succeeded" | "Failed")) {
                     continue;
                 }
-                if held.iter().any(|h| name.starts_with(h.as_str())) {
+                if let Some(node) = affinity_node(&pod) {
+                    let _ = bind(&client, &pod, &node).await;
+                    continue;
+                }
+                if held.iter().any(|h| name.starts_with(h.as_str())) || on_held_node(runner, &pod) {
                     if reported_held.insert(format!("{ns}/{name}")) {
                         let _ = report_held(&client, &pod).await;
                     }
@@ -357,6 +398,103 @@ async fn report_held(client: &Client, pod: &Pod) -> kube::Result<()> {
         .map(drop)
 }
 
+/// A node the stand-in kubelet runs: its name, its resolv.conf, where its kube-proxy sends
+/// Service addresses (`FABCHECK_SERVICE_NAT` syntax: `10.96.0.10=127.0.0.1:5353`), and whether
+/// it can pull images.
+#[derive(Debug, Clone)]
+pub struct NodeNet {
+    pub name: String,
+    pub resolv_conf: String,
+    pub service_nat: String,
+    /// Every pod on the node stays waiting in `ImagePullBackOff` (a node whose registry
+    /// access is broken).
+    pub cannot_pull: bool,
+}
+
+/// Whether the pod is bound to one of the stand-in's nodes.
+fn on_own_node(runner: Option<&ProbeRunner>, pod: &Pod) -> bool {
+    let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+    runner.is_some_and(|r| r.nodes.iter().any(|n| Some(n.name.as_str()) == node))
+}
+
+/// Whether the pod is bound to one of the stand-in's nodes that cannot pull images.
+fn on_held_node(runner: Option<&ProbeRunner>, pod: &Pod) -> bool {
+    let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
+    runner.is_some_and(|r| {
+        r.nodes
+            .iter()
+            .any(|n| n.cannot_pull && Some(n.name.as_str()) == node)
+    })
+}
+
+/// Registers the node, Ready, as kubelet does on start.
+async fn register(client: &Client, node: &NodeNet) {
+    use k8s_openapi::api::core::v1::Node;
+    let body: Node = serde_json::from_value(json!({
+        "metadata": {"name": node.name, "labels": {
+            "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": node.name}},
+    }))
+    .expect("a Node");
+    let api: Api<Node> = Api::all(client.clone());
+    if api.create(&PostParams::default(), &body).await.is_err() {
+        return;
+    }
+    let t = now();
+    let _ = api
+        .patch_status(
+            &node.name,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"status": {"conditions": [
+                {"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": t, "lastTransitionTime": t}
+            ]}})),
+        )
+        .await;
+}
+
+/// The node an unscheduled pod's required node affinity names (`matchFields metadata.name`),
+/// which is how the DaemonSet controller pins its pods.
+fn affinity_node(pod: &Pod) -> Option<String> {
+    let spec = pod.spec.as_ref()?;
+    if spec.node_name.is_some() {
+        return None;
+    }
+    let terms = &spec
+        .affinity
+        .as_ref()?
+        .node_affinity
+        .as_ref()?
+        .required_during_scheduling_ignored_during_execution
+        .as_ref()?
+        .node_selector_terms;
+    terms.iter().find_map(|term| {
+        term.match_fields.iter().flatten().find_map(|r| {
+            (r.key == "metadata.name" && r.operator == "In")
+                .then(|| r.values.as_ref()?.first().cloned())
+                .flatten()
+        })
+    })
+}
+
+/// Binds the pod to `node`, as the scheduler does.
+async fn bind(client: &Client, pod: &Pod, node: &str) -> kube::Result<()> {
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let binding = json!({
+        "apiVersion": "v1", "kind": "Binding",
+        "metadata": {"name": name, "namespace": ns},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+    });
+    Api::<Pod>::namespaced(client.clone(), &ns)
+        .create_subresource::<serde_json::Value, serde_json::Value>(
+            "binding",
+            &name,
+            &PostParams::default(),
+            &binding,
+        )
+        .await
+        .map(drop)
+}
+
 /// How long a probe pod's process may run before it is killed (and its pod marked Failed).
 pub const PROBE_LIMIT: Duration = Duration::from_secs(120);
 
@@ -366,6 +504,7 @@ struct ProbeRunner {
     api_port: u16,
     /// The API server's serving CA, as a pod's service account `ca.crt` holds it.
     ca_pem: Vec<u8>,
+    nodes: Vec<NodeNet>,
 }
 
 /// A probe pod's process.
@@ -389,8 +528,10 @@ impl RunningProbe {
     /// Kills the process and everything it started (its own process group).
     fn kill(&mut self) {
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
             .status();
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
@@ -431,7 +572,6 @@ impl ProbeRunner {
     /// Starts the pod's container as a local process and marks the pod Running. `Err` when the
     /// pod's service account has no token yet (the token controller has not caught up).
     async fn launch(&self, client: &Client, pod: &Pod) -> Result<RunningProbe, String> {
-        use std::os::unix::process::CommandExt;
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let name = pod.metadata.name.clone().unwrap_or_default();
         let spec = pod.spec.clone().unwrap_or_default();
@@ -478,7 +618,9 @@ impl ProbeRunner {
             .skip(1)
             .collect();
         args.extend(container.args.clone().unwrap_or_default());
-        let mut cmd = Command::new(&self.binary);
+        // Under the watchdog: a probe pod that idles until deleted (the DaemonSet's) must not
+        // outlive a test process that dies without dropping the kubelet.
+        let mut cmd = watched::command(&self.binary);
         cmd.args(&args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -494,6 +636,7 @@ impl ProbeRunner {
                             "metadata.name" => Some(name.clone()),
                             "metadata.namespace" => Some(ns.clone()),
                             "spec.serviceAccountName" => Some(account.clone()),
+                            "spec.nodeName" => spec.node_name.clone(),
                             _ => None,
                         })
                 }
@@ -506,13 +649,24 @@ impl ProbeRunner {
         cmd.env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
             .env("KUBERNETES_SERVICE_PORT", self.api_port.to_string())
             .env("FABCHECK_SERVICEACCOUNT_DIR", dir.path());
+        let node = spec
+            .node_name
+            .as_ref()
+            .and_then(|n| self.nodes.iter().find(|node| &node.name == n));
+        if let Some(node) = node {
+            if spec.dns_policy.as_deref() == Some("Default") {
+                let path = dir.path().join("resolv.conf");
+                std::fs::write(&path, &node.resolv_conf).map_err(|e| e.to_string())?;
+                cmd.env("FABCHECK_RESOLV_CONF", &path);
+            }
+            cmd.env("FABCHECK_SERVICE_NAT", &node.service_nat);
+        }
         let out = std::fs::File::create(dir.path().join("stdout")).map_err(|e| e.to_string())?;
         let err = std::fs::File::create(dir.path().join("stderr")).map_err(|e| e.to_string())?;
         let child = cmd
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
-            .process_group(0)
             .spawn()
             .map_err(|e| format!("failed to start {}: {e}", self.binary.display()))?;
         let t = now();

@@ -24,12 +24,7 @@ wait "$child" 2>/dev/null"#;
 pub fn spawn(what: &str, program: &Path, args: &[String], log: &Path) -> Child {
     let out = fs::File::create(log).expect("server log");
     let err = out.try_clone().expect("server log");
-    Command::new("bash")
-        .arg("-c")
-        .arg(WATCHDOG)
-        .arg("watchdog")
-        .arg(std::process::id().to_string())
-        .arg(program)
+    command(program)
         .args(args)
         .stdin(Stdio::null())
         .stdout(out)
@@ -37,6 +32,19 @@ pub fn spawn(what: &str, program: &Path, args: &[String], log: &Path) -> Child {
         .process_group(0)
         .spawn()
         .unwrap_or_else(|e| panic!("failed to start {what} under bash: {e}"))
+}
+
+/// `program` under the watchdog, in a new process group; the caller adds the arguments, the
+/// environment and the output.
+pub fn command(program: &Path) -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c")
+        .arg(WATCHDOG)
+        .arg("watchdog")
+        .arg(std::process::id().to_string())
+        .arg(program)
+        .process_group(0);
+    cmd
 }
 
 /// Kills the whole process group of `child` and reaps it.

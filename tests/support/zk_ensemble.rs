@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+// Each support module stands alone, so a test using several loads this one several times.
+#[allow(clippy::duplicate_mod)]
 #[path = "watched.rs"]
 mod watched;
 

@@ -30,7 +30,7 @@ impl Check for NameDoesNotResolve {
         if inv.live.dns.is_empty() {
             return nothing_to_check(
                 inv,
-                "live lookups (--dns-server, --docker or --dns-probe-log)",
+                "live lookups (--dns-server, --docker, --dns-probe-log or --probe in-cluster)",
             );
         }
         let mut out = Vec::new();

@@ -149,6 +149,40 @@ impl ResolverContext {
     pub fn nameservers_known(&self) -> bool {
         self.nameservers_from != SettingSource::NodeUnknown
     }
+
+    /// The resolver lists the runtime sets for chaincode — nameservers, search domains,
+    /// options (`ndots:N`, `timeout:N`, `attempts:N`) — each `None` where it comes from the
+    /// node instead (its resolv.conf, known from the artifacts or not) or from a template
+    /// that was not evaluated. This is what a probe on a node lays over that node's file.
+    pub fn configured_lists(&self) -> ConfiguredLists {
+        let configured = |s: &SettingSource| {
+            matches!(
+                s,
+                SettingSource::Peer(_) | SettingSource::Daemon(_) | SettingSource::Pod(_)
+            )
+        };
+        let c = &self.config;
+        ConfiguredLists {
+            nameservers: configured(&self.nameservers_from)
+                .then(|| c.nameservers.iter().map(|n| n.ip.to_string()).collect()),
+            search: configured(&self.search_from).then(|| c.search.clone()),
+            options: configured(&self.options_from).then(|| {
+                vec![
+                    format!("ndots:{}", c.ndots),
+                    format!("timeout:{}", c.timeout),
+                    format!("attempts:{}", c.attempts),
+                ]
+            }),
+        }
+    }
+}
+
+/// See [`ResolverContext::configured_lists`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConfiguredLists {
+    pub nameservers: Option<Vec<String>>,
+    pub search: Option<Vec<String>>,
+    pub options: Option<Vec<String>>,
 }
 
 /// Cluster facts the contexts are built against.

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use super::ResolverConfig;
 
 /// What the server said to one candidate query.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CandidateAnswer {
     /// Addresses (A and AAAA records).
     Addresses(Vec<IpAddr>),
@@ -59,14 +59,14 @@ impl CandidateAnswer {
 }
 
 /// One candidate name and its answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CandidateOutcome {
     pub query: String,
     pub answer: CandidateAnswer,
 }
 
 /// The lookup of one name, as glibc would do it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NameResolution {
     /// The name as the program asks for it (`peer0-org1`, `peer0.org1:7051` without the port).
     pub name: String,

@@ -15,7 +15,7 @@ pub use candidates::candidates;
 pub use lookup::{CandidateAnswer, CandidateOutcome, DnsObservation, NameResolution, Vantage};
 pub use resolver::{Nameserver, ResolverConfig};
 
-pub use chaincode::{NameUse, Resolver, ResolverContext, Runtime, SettingSource};
+pub use chaincode::{ConfiguredLists, NameUse, Resolver, ResolverContext, Runtime, SettingSource};
 pub use sources::{DnsNote, DnsNoteKind};
 
 use std::net::IpAddr;
