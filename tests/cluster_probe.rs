@@ -155,6 +155,21 @@ fn check_to_report(
     (report, took, out)
 }
 
+/// `check --probe in-cluster --timeout 5s` as the reader, where the probe cannot give its
+/// findings: exit 3; returns stderr and how long the run took.
+fn check_that_cannot_probe(plane: &ControlPlane) -> (String, Duration) {
+    let started = Instant::now();
+    let out = check_in_cluster(
+        plane,
+        READER,
+        &["--timeout", "5s"],
+        Duration::from_secs(120),
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    (String::from_utf8_lossy(&out.stderr).into_owned(), took)
+}
+
 /// The audit log's requests by the probe pods' service accounts: `verb resource/name`.
 fn requests_by_probe_accounts(plane: &ControlPlane) -> Vec<String> {
     let log = std::fs::read_to_string(&plane.audit_log).unwrap_or_default();
@@ -405,14 +420,7 @@ fn probe_that_cannot_run_or_never_starts_fails_clearly_and_cleans_up() {
 
     // Without rbac/in-cluster-probe.yaml the reader may look, not make the probe's objects.
     grant(&plane, false);
-    let out = check_in_cluster(
-        &plane,
-        READER,
-        &["--timeout", "5s"],
-        Duration::from_secs(120),
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let (err, _) = check_that_cannot_probe(&plane);
     assert!(
         err.contains(&format!(
             "failed to create ConfigMap {PROBE_NAMESPACE}/fabcheck-probe-"
@@ -428,16 +436,7 @@ fn probe_that_cannot_run_or_never_starts_fails_clearly_and_cleans_up() {
     // With it, the Job is made, its pod never starts, and the wait ends at its bound: four
     // times --timeout.
     grant(&plane, true);
-    let started = Instant::now();
-    let out = check_in_cluster(
-        &plane,
-        READER,
-        &["--timeout", "5s"],
-        Duration::from_secs(120),
-    );
-    let took = started.elapsed();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let (err, took) = check_that_cannot_probe(&plane);
     assert!(
         err.contains("failed to get the probe's findings within 20s"),
         "{err}"
@@ -464,16 +463,7 @@ fn probe_that_cannot_run_or_never_starts_fails_clearly_and_cleans_up() {
     }
     let _kubelet =
         Kubelet::start_with_probe_binary(&plane.kubeconfig, &[], &failing, plane.api_port);
-    let started = Instant::now();
-    let out = check_in_cluster(
-        &plane,
-        READER,
-        &["--timeout", "5s"],
-        Duration::from_secs(120),
-    );
-    let took = started.elapsed();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let (err, took) = check_that_cannot_probe(&plane);
     assert!(
         err.contains(&format!(
             "failed to get the probe's findings: Job {PROBE_NAMESPACE}/fabcheck-probe-"

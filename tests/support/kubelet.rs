@@ -165,7 +165,7 @@ async fn run(kubeconfig: &Path, held: &[String], runner: Option<&ProbeRunner>, s
                 if pod.metadata.deletion_timestamp.is_some() {
                     // A pod bound to a node is only gone once that node's kubelet has stopped
                     // its containers (reaped below) and deletes it for good.
-                    if on_own_node(runner, &pod) {
+                    if node_of(runner, &pod).is_some() {
                         let _ = Api::<Pod>::namespaced(client.clone(), &ns)
                             .delete(&name, &kube::api::DeleteParams::default().grace_period(0))
                             .await;
@@ -180,7 +180,9 @@ async fn run(kubeconfig: &Path, held: &[String], runner: Option<&ProbeRunner>, s
                     let _ = bind(&client, &pod, &node).await;
                     continue;
                 }
-                if held.iter().any(|h| name.starts_with(h.as_str())) || on_held_node(runner, &pod) {
+                if held.iter().any(|h| name.starts_with(h.as_str()))
+                    || node_of(runner, &pod).is_some_and(|n| n.cannot_pull)
+                {
                     if reported_held.insert(format!("{ns}/{name}")) {
                         let _ = report_held(&client, &pod).await;
                     }
@@ -411,20 +413,10 @@ pub struct NodeNet {
     pub cannot_pull: bool,
 }
 
-/// Whether the pod is bound to one of the stand-in's nodes.
-fn on_own_node(runner: Option<&ProbeRunner>, pod: &Pod) -> bool {
-    let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
-    runner.is_some_and(|r| r.nodes.iter().any(|n| Some(n.name.as_str()) == node))
-}
-
-/// Whether the pod is bound to one of the stand-in's nodes that cannot pull images.
-fn on_held_node(runner: Option<&ProbeRunner>, pod: &Pod) -> bool {
-    let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
-    runner.is_some_and(|r| {
-        r.nodes
-            .iter()
-            .any(|n| n.cannot_pull && Some(n.name.as_str()) == node)
-    })
+/// The stand-in's node the pod is bound to, if it is bound to one of them.
+fn node_of<'a>(runner: Option<&'a ProbeRunner>, pod: &Pod) -> Option<&'a NodeNet> {
+    let bound = pod.spec.as_ref()?.node_name.as_deref()?;
+    runner?.nodes.iter().find(|n| n.name == bound)
 }
 
 /// Registers the node, Ready, as kubelet does on start.
@@ -649,10 +641,7 @@ impl ProbeRunner {
         cmd.env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
             .env("KUBERNETES_SERVICE_PORT", self.api_port.to_string())
             .env("FABCHECK_SERVICEACCOUNT_DIR", dir.path());
-        let node = spec
-            .node_name
-            .as_ref()
-            .and_then(|n| self.nodes.iter().find(|node| &node.name == n));
+        let node = node_of(Some(self), pod);
         if let Some(node) = node {
             if spec.dns_policy.as_deref() == Some("Default") {
                 let path = dir.path().join("resolv.conf");
