@@ -10,8 +10,8 @@ pub mod spec;
 use std::net::IpAddr;
 
 pub use spec::{
-    ChaincodeRuntime, ChaincodeSpec, Consensus, DnsSettings, Images, NetworkSpec, OrgSpec,
-    SpecError, Storage,
+    ChaincodeRuntime, ChaincodeSpec, Consensus, DnsSettings, FabricVersion, Images, NetworkSpec,
+    OrgSpec, PkiSpec, SpecError, Storage,
 };
 
 /// The label every object fabcheck deploys carries, valued with the network's name.
@@ -120,6 +120,10 @@ pub struct KafkaCluster {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {
     pub name: String,
+    /// The Fabric release line the network runs.
+    pub fabric: FabricVersion,
+    /// Validity of the generated PKI.
+    pub pki: PkiSpec,
     pub channel: String,
     pub cluster_domain: String,
     /// The cluster DNS Service IP chaincode resolvers point at: from the spec, or discovered in

@@ -29,6 +29,12 @@ pub enum SpecError {
 pub struct NetworkSpec {
     /// The network's name: the value of the `fabcheck.io/network` label on everything deployed.
     pub name: String,
+    /// Which Fabric release the network runs: `"1.4"` (Kafka + ZooKeeper, chaincode through a
+    /// Docker-in-Docker sidecar; the seeds' setting) or `"2.5"` (the current LTS: etcdraft,
+    /// multi-arch images, chaincode as a service, the 2.x lifecycle).
+    pub fabric: FabricVersion,
+    /// Validity of the generated PKI.
+    pub pki: PkiSpec,
     /// The application channel configtxgen makes a creation transaction for.
     pub channel: String,
     /// The cluster's DNS domain.
@@ -51,6 +57,8 @@ impl Default for NetworkSpec {
     fn default() -> Self {
         NetworkSpec {
             name: "reference".into(),
+            fabric: FabricVersion::V1_4,
+            pki: PkiSpec::default(),
             channel: "mychannel".into(),
             cluster_domain: "cluster.local".into(),
             cluster_dns: None,
@@ -62,6 +70,56 @@ impl Default for NetworkSpec {
             images: Images::default(),
             chaincode: ChaincodeSpec::default(),
             storage: Storage::default(),
+        }
+    }
+}
+
+/// A Fabric release line fabcheck can deploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FabricVersion {
+    /// Fabric 1.4.12 (the last 1.4 release): Kafka or etcdraft ordering, Docker-launched
+    /// chaincode, the 1.x chaincode lifecycle; amd64 images only.
+    #[serde(rename = "1.4")]
+    V1_4,
+    /// Fabric 2.5 (the long-term-support line): etcdraft, chaincode as a service through the
+    /// peer image's `ccaas` external builder, the 2.x lifecycle; multi-arch images.
+    #[serde(rename = "2.5")]
+    V2_5,
+}
+
+impl FabricVersion {
+    /// `1.4`, `2.5`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FabricVersion::V1_4 => "1.4",
+            FabricVersion::V2_5 => "2.5",
+        }
+    }
+}
+
+impl std::fmt::Display for FabricVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How long the generated certificates are valid. cryptogen's default is ten years for CAs
+/// and for everything they issue (`common/tools/cryptogen/ca/ca.go`, `x509Template`: 3650
+/// days); fabcheck keeps that default and never lets an issued certificate outlive its CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct PkiSpec {
+    /// Days a CA certificate is valid from the deploy.
+    pub ca_validity_days: u32,
+    /// Days an issued (node, user, TLS) certificate is valid from the deploy; capped at the CA's.
+    pub validity_days: u32,
+}
+
+impl Default for PkiSpec {
+    fn default() -> Self {
+        PkiSpec {
+            ca_validity_days: 3650,
+            validity_days: 3650,
         }
     }
 }
@@ -360,6 +418,8 @@ impl NetworkSpec {
         };
         Ok(Network {
             name: self.name.clone(),
+            fabric: self.fabric,
+            pki: self.pki,
             channel: self.channel.clone(),
             cluster_domain: self.cluster_domain.clone(),
             cluster_dns: self.cluster_dns,
