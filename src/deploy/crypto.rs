@@ -841,7 +841,7 @@ mod tests {
     fn a_large_network_generates() {
         let spec = crate::network::NetworkSpec {
             orgs: crate::network::spec::OrgsSpec::Count(20),
-            consensus: crate::network::Consensus::Etcdraft,
+            consensus: Some(crate::network::Consensus::Etcdraft),
             ..Default::default()
         };
         let net = spec.resolve().expect("spec");

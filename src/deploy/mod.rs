@@ -10,6 +10,7 @@ pub mod apply;
 pub mod cluster;
 pub mod configtx;
 pub mod crypto;
+pub mod handback;
 pub mod manifests;
 pub mod object;
 pub mod progress;
@@ -21,8 +22,8 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::core::v1::{ConfigMap, Secret};
-use kube::api::ListParams;
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, Secret};
+use kube::api::{ListParams, LogParams};
 use kube::{Api, Client};
 use time::OffsetDateTime;
 
@@ -35,7 +36,6 @@ pub use progress::{Progress, ProgressMode};
 
 use crate::network::{COMPONENT_LABEL, NETWORK_LABEL, Network, NetworkSpec, SpecError};
 use cluster::describe;
-use wait::Readiness;
 
 /// Why a deploy (or teardown) did not finish. Every variant maps to exit code 4.
 #[derive(Debug, thiserror::Error)]
@@ -179,7 +179,13 @@ pub async fn deploy(
     let now = OffsetDateTime::now_utc();
     let fresh = CryptoMaterial::generate(&network, now)?;
     let existing = existing_crypto(client, &network).await?;
-    let (crypto, pki) = if existing.files.keys().eq(fresh.files.keys()) {
+    // CA keys no pod mounts never go into the cluster, so a complete PKI there is the fresh
+    // one's files without them.
+    let in_cluster = fresh
+        .files
+        .keys()
+        .filter(|p| !manifests::stays_out_of_cluster(&network, p));
+    let (crypto, pki) = if existing.files.keys().eq(in_cluster) {
         (existing, PkiSource::Reused)
     } else {
         if !existing.files.is_empty() {
@@ -211,9 +217,13 @@ pub async fn deploy(
         });
     }
     for phase in &manifests.phases {
-        if phase.name == "genesis" && genesis_published(client, &network).await? {
+        let genesis = phase.name == manifests::GENESIS_PHASE;
+        if genesis && genesis_published(client, &network).await? {
             progress.note("genesis block already published; the genesis Job is not run again");
             continue;
+        }
+        if phase.name == manifests::CHANNEL_PHASE {
+            publish_channel_artifacts(client, &network, &crypto).await?;
         }
         let failures = apply::apply_objects(client, &phase.objects, options.concurrency).await;
         if !failures.is_empty() {
@@ -221,9 +231,6 @@ pub async fn deploy(
                 phase: phase.name.to_owned(),
                 failures,
             });
-        }
-        if !options.wait {
-            continue;
         }
         let workloads: Vec<&Object> = phase
             .objects
@@ -242,9 +249,7 @@ pub async fn deploy(
             for (object, state) in &not_ready {
                 details.push(wait::explain(client, object, state).await);
             }
-            let failed = not_ready
-                .iter()
-                .any(|(_, r)| matches!(r, Readiness::Failed(_)));
+            let failed = not_ready.iter().any(|(_, r)| r.is_final());
             return Err(DeployError::NotReady {
                 phase: phase.name.to_owned(),
                 timeout: if failed {
@@ -255,15 +260,8 @@ pub async fn deploy(
                 details,
             });
         }
-        if phase.name == "genesis" && !genesis_published(client, &network).await? {
-            return Err(DeployError::Api {
-                action: "find the genesis block".into(),
-                message: format!(
-                    "the genesis Job completed but ConfigMap {}/{} does not exist",
-                    network.orderer_org.namespace,
-                    manifests::GENESIS_CONFIGMAP
-                ),
-            });
+        if genesis {
+            publish_genesis(client, &network).await?;
         }
     }
     Ok(Deployed {
@@ -334,6 +332,128 @@ async fn existing_crypto(
         secrets.extend(list?.items);
     }
     Ok(manifests::crypto_from_secrets(&secrets)?)
+}
+
+/// Reads the genesis Job's handed-back files out of its pod's log and creates the genesis
+/// ConfigMap from them, create-only: if one exists already it is kept (see
+/// [`manifests::genesis_config_map`] on why a block is never replaced).
+async fn publish_genesis(client: &Client, network: &Network) -> Result<(), DeployError> {
+    let ns = &network.orderer_org.namespace;
+    let job = manifests::GENESIS_JOB;
+    let log = job_log(client, ns, job, job).await?;
+    let files = handback::parse(&log).map_err(|e| DeployError::Api {
+        action: format!("read the genesis block from Job {ns}/{job}"),
+        message: e.to_string(),
+    })?;
+    for name in std::iter::once(manifests::GENESIS_BLOCK.to_owned())
+        .chain(std::iter::once(configtx::CHANNEL_TX.to_owned()))
+        .chain(network.peer_orgs.iter().map(configtx::anchors_file))
+    {
+        handback::take(&files, &name).map_err(|e| DeployError::Api {
+            action: format!("read the genesis block from Job {ns}/{job}"),
+            message: e.to_string(),
+        })?;
+    }
+    create_once(client, ns, &manifests::genesis_config_map(network, files)).await
+}
+
+/// Each peer org's channel artifacts, from the genesis ConfigMap, create-only.
+async fn publish_channel_artifacts(
+    client: &Client,
+    network: &Network,
+    crypto: &CryptoMaterial,
+) -> Result<(), DeployError> {
+    let ns = &network.orderer_org.namespace;
+    let shown = format!("ConfigMap {ns}/{}", manifests::GENESIS_CONFIGMAP);
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let genesis = api
+        .get_opt(manifests::GENESIS_CONFIGMAP)
+        .await
+        .map_err(|e| DeployError::Api {
+            action: format!("read {shown}"),
+            message: describe(&e),
+        })?
+        .ok_or_else(|| DeployError::Api {
+            action: "put the channel artifacts in place".into(),
+            message: format!(
+                "{shown} does not exist: the genesis Job has not handed back its files (a deploy with --no-wait leaves that to the next deploy)"
+            ),
+        })?;
+    let files: std::collections::BTreeMap<String, Vec<u8>> = genesis
+        .binary_data
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.0))
+        .collect();
+    for org in &network.peer_orgs {
+        let artifacts = manifests::artifacts_config_map(network, org, crypto, &files)
+            .map_err(|e| DeployError::Api {
+                action: format!("build the channel artifacts of {}", org.name),
+                message: format!("{e} (in {shown})"),
+            })?;
+        create_once(client, &org.namespace, &artifacts).await?;
+    }
+    Ok(())
+}
+
+/// Creates `config_map` unless one of its name exists; never updates it (it is immutable).
+async fn create_once(
+    client: &Client,
+    ns: &str,
+    config_map: &ConfigMap,
+) -> Result<(), DeployError> {
+    let name = config_map.metadata.name.clone().unwrap_or_default();
+    let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
+    let params = kube::api::PostParams {
+        field_manager: Some(crate::network::FIELD_MANAGER.to_owned()),
+        ..kube::api::PostParams::default()
+    };
+    match api.create(&params, config_map).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 409 => Ok(()),
+        Err(e) => Err(DeployError::Api {
+            action: format!("create ConfigMap {ns}/{name}"),
+            message: describe(&e),
+        }),
+    }
+}
+
+/// The log of container `container` of the newest succeeded pod of Job `job`.
+async fn job_log(
+    client: &Client,
+    ns: &str,
+    job: &str,
+    container: &str,
+) -> Result<String, DeployError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let action = || format!("read the log of Job {ns}/{job}");
+    let list = pods
+        .list(&ListParams::default().labels(&format!("job-name={job}")))
+        .await
+        .map_err(|e| DeployError::Api {
+            action: action(),
+            message: describe(&e),
+        })?;
+    let pod = list
+        .items
+        .iter()
+        .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Succeeded"))
+        .max_by_key(|p| p.metadata.creation_timestamp.clone())
+        .and_then(|p| p.metadata.name.clone())
+        .ok_or_else(|| DeployError::Api {
+            action: action(),
+            message: format!("the Job completed, but none of its {} pod(s) is left with a log (pods of a completed Job were deleted?)", list.items.len()),
+        })?;
+    let params = LogParams {
+        container: Some(container.to_owned()),
+        ..LogParams::default()
+    };
+    pods.logs(&pod, &params)
+        .await
+        .map_err(|e| DeployError::Api {
+            action: format!("read the log of pod {ns}/{pod}"),
+            message: describe(&e),
+        })
 }
 
 async fn genesis_published(client: &Client, network: &Network) -> Result<bool, DeployError> {

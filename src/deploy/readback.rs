@@ -17,17 +17,9 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
     ("", "v1", "ConfigMap", "configmaps"),
     ("", "v1", "Secret", "secrets"),
     ("", "v1", "Service", "services"),
-    ("", "v1", "ServiceAccount", "serviceaccounts"),
     ("apps", "v1", "StatefulSet", "statefulsets"),
     ("apps", "v1", "Deployment", "deployments"),
     ("batch", "v1", "Job", "jobs"),
-    ("rbac.authorization.k8s.io", "v1", "Role", "roles"),
-    (
-        "rbac.authorization.k8s.io",
-        "v1",
-        "RoleBinding",
-        "rolebindings",
-    ),
 ];
 
 /// A Service of the network as stored: where its ClusterIP listens.

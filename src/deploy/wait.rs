@@ -2,8 +2,12 @@
 //!
 //! Readiness is judged from the objects' status as the controllers write it (evaluate, pure)
 //! after reading them back (gather): a StatefulSet or Deployment is ready when its controller
-//! has seen the current generation and every replica is ready (available for Deployments); a
-//! Job when it has completed. A failed Job is final: waiting longer would not help.
+//! has seen the current generation, every replica runs the current template and is ready
+//! (available, for Deployments), and no rollout is pending (a StatefulSet's currentRevision is
+//! its updateRevision; a Deployment has no replica of an old template left) — on a re-deploy
+//! the old pods are still ready while they are about to be replaced, and counting them would
+//! call the network ready just before it restarts. A Job is ready when it has completed; a
+//! failed Job is final: waiting longer would not help.
 
 use std::time::{Duration, Instant};
 
@@ -23,6 +27,13 @@ pub enum Readiness {
     Pending(String),
     /// Will not become ready without a change (a Job that failed).
     Failed(String),
+}
+
+impl Readiness {
+    /// Whether waiting longer cannot change it.
+    pub fn is_final(&self) -> bool {
+        matches!(self, Readiness::Failed(_))
+    }
 }
 
 /// Whether objects of this kind are waited for.
@@ -52,7 +63,33 @@ pub fn readiness(kind: &str, object: &Value) -> Readiness {
                 status_int("readyReplicas")
             };
             let updated = status_int("updatedReplicas");
-            if ready >= wanted && (updated >= wanted || kind == "StatefulSet") {
+            let total = status_int("replicas");
+            let text = |k: &str| {
+                object
+                    .pointer(&format!("/status/{k}"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            if updated < wanted {
+                return Readiness::Pending(format!(
+                    "{ready}/{wanted} ready, {updated}/{wanted} updated to the current template"
+                ));
+            }
+            if kind == "StatefulSet" {
+                let (current, update) = (text("currentRevision"), text("updateRevision"));
+                if current != update {
+                    return Readiness::Pending(format!(
+                        "{ready}/{wanted} ready, rollout pending (revision {current} → {update})"
+                    ));
+                }
+            } else if total > updated {
+                return Readiness::Pending(format!(
+                    "{ready}/{wanted} ready, {} replica(s) of an old template left",
+                    total - updated
+                ));
+            }
+            if ready >= wanted {
                 Readiness::Ready
             } else {
                 Readiness::Pending(format!("{ready}/{wanted} ready"))
@@ -189,6 +226,11 @@ pub async fn explain(client: &Client, object: &Object, state: &Readiness) -> Str
                     .map(|n| format!(" on node {n}"))
                     .unwrap_or_default();
                 out.push_str(&format!("\n    pod {name}{node}: {}", pod_state(pod)));
+                // A failed Job's pod says why in its log (which step of the script gave up).
+                let failed = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Failed");
+                if object.kind == "Job" && failed {
+                    out.push_str(&log_tail(&pods, &name).await);
+                }
                 names.push(name);
             }
         }
@@ -232,6 +274,25 @@ pub async fn explain(client: &Client, object: &Object, state: &Readiness) -> Str
     }
     out
 }
+
+/// The last lines of a pod's log, indented, or why they could not be read.
+async fn log_tail(pods: &Api<Pod>, name: &str) -> String {
+    let params = kube::api::LogParams {
+        tail_lines: Some(LOG_TAIL_LINES),
+        ..kube::api::LogParams::default()
+    };
+    match pods.logs(name, &params).await {
+        Ok(log) if log.trim().is_empty() => "\n      (its log is empty)".to_owned(),
+        Ok(log) => log
+            .lines()
+            .map(|l| format!("\n      | {l}"))
+            .collect::<String>(),
+        Err(e) => format!("\n      (its log could not be read: {})", describe(&e)),
+    }
+}
+
+/// How much of a failed Job pod's log a deploy error shows.
+const LOG_TAIL_LINES: i64 = 15;
 
 fn state_text(state: &Readiness) -> String {
     match state {
@@ -290,7 +351,9 @@ mod tests {
     fn statefulset_needs_the_observed_generation_and_ready_replicas() {
         let sts = |observed: i64, ready: i64| {
             json!({"metadata": {"generation": 2}, "spec": {"replicas": 1},
-                   "status": {"observedGeneration": observed, "readyReplicas": ready}})
+                   "status": {"observedGeneration": observed, "readyReplicas": ready,
+                              "updatedReplicas": 1, "replicas": 1,
+                              "currentRevision": "peer0-5d4", "updateRevision": "peer0-5d4"}})
         };
         assert_eq!(readiness("StatefulSet", &sts(2, 1)), Readiness::Ready);
         assert_eq!(
@@ -304,12 +367,41 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_rollout_is_not_ready() {
+        // A re-deploy: the old pod is still ready, but it runs the old revision and is about
+        // to be replaced (what `peers: 6/6 ready` once said on a real cluster).
+        let old_pod = json!({"metadata": {"generation": 3}, "spec": {"replicas": 1},
+            "status": {"observedGeneration": 3, "readyReplicas": 1, "replicas": 1,
+                       "updatedReplicas": 0, "currentRevision": "peer0-5d4",
+                       "updateRevision": "peer0-7f9"}});
+        assert!(matches!(
+            readiness("StatefulSet", &old_pod),
+            Readiness::Pending(s) if s.contains("updated to the current template")
+        ));
+        let restarting = json!({"metadata": {"generation": 3}, "spec": {"replicas": 1},
+            "status": {"observedGeneration": 3, "readyReplicas": 1, "replicas": 1,
+                       "updatedReplicas": 1, "currentRevision": "peer0-5d4",
+                       "updateRevision": "peer0-7f9"}});
+        assert!(matches!(
+            readiness("StatefulSet", &restarting),
+            Readiness::Pending(s) if s.contains("rollout pending (revision peer0-5d4 → peer0-7f9)")
+        ));
+    }
+
+    #[test]
     fn deployment_counts_available_updated_replicas() {
         let d = json!({"metadata": {"generation": 1}, "spec": {"replicas": 2},
-                       "status": {"observedGeneration": 1, "availableReplicas": 2, "updatedReplicas": 1}});
+                       "status": {"observedGeneration": 1, "availableReplicas": 2, "updatedReplicas": 1, "replicas": 2}});
         assert!(matches!(readiness("Deployment", &d), Readiness::Pending(_)));
+        // Surge: the new replicas are ready but an old one still runs.
         let d = json!({"metadata": {"generation": 1}, "spec": {"replicas": 2},
-                       "status": {"observedGeneration": 1, "availableReplicas": 2, "updatedReplicas": 2}});
+                       "status": {"observedGeneration": 1, "availableReplicas": 3, "updatedReplicas": 2, "replicas": 3}});
+        assert!(matches!(
+            readiness("Deployment", &d),
+            Readiness::Pending(s) if s.contains("old template")
+        ));
+        let d = json!({"metadata": {"generation": 1}, "spec": {"replicas": 2},
+                       "status": {"observedGeneration": 1, "availableReplicas": 2, "updatedReplicas": 2, "replicas": 2}});
         assert_eq!(readiness("Deployment", &d), Readiness::Ready);
     }
 

@@ -5,14 +5,24 @@
 //! defaults are the reference network. [`Network`] is the spec resolved into concrete nodes:
 //! names, namespaces, ports and MSP ids, which the crypto, configtx and manifest builders read.
 
+pub mod images;
 pub mod spec;
 
 use std::net::IpAddr;
 
 pub use spec::{
-    ChaincodeRuntime, ChaincodeSpec, Consensus, DnsSettings, FabricVersion, Images, NetworkSpec,
-    OrgSpec, PkiSpec, SpecError, Storage,
+    ChaincodeRuntime, ChaincodeSpec, Consensus, DnsSettings, FabricVersion, ImageOverrides,
+    Images, NetworkSpec, OrgSpec, PkiSpec, SpecError, Storage,
 };
+
+/// How chaincode runs, resolved from the spec and the Fabric release's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chaincode {
+    pub runtime: ChaincodeRuntime,
+    pub dns: DnsSettings,
+    /// Deploy the test chaincode and wait for a committed transaction on every peer.
+    pub test_chaincode: bool,
+}
 
 /// The label every object fabcheck deploys carries, valued with the network's name.
 pub const NETWORK_LABEL: &str = "fabcheck.io/network";
@@ -134,7 +144,7 @@ pub struct Network {
     pub orderer_org: Org,
     pub peer_orgs: Vec<Org>,
     pub kafka: Option<KafkaCluster>,
-    pub chaincode: ChaincodeSpec,
+    pub chaincode: Chaincode,
     pub storage: Storage,
 }
 

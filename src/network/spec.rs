@@ -46,9 +46,10 @@ pub struct NetworkSpec {
     pub orderer_org: OrdererOrgSpec,
     /// Peer organisations. A number `N` means org1..orgN with the default peers and a CA each.
     pub orgs: OrgsSpec,
-    pub consensus: Consensus,
+    /// Default: `kafka` for Fabric 1.4, `etcdraft` for 2.5.
+    pub consensus: Option<Consensus>,
     pub kafka: KafkaSpec,
-    pub images: Images,
+    pub images: ImageOverrides,
     pub chaincode: ChaincodeSpec,
     pub storage: Storage,
 }
@@ -65,9 +66,9 @@ impl Default for NetworkSpec {
             namespace_pattern: "{org}".into(),
             orderer_org: OrdererOrgSpec::default(),
             orgs: OrgsSpec::Count(3),
-            consensus: Consensus::Kafka,
+            consensus: None,
             kafka: KafkaSpec::default(),
-            images: Images::default(),
+            images: ImageOverrides::default(),
             chaincode: ChaincodeSpec::default(),
             storage: Storage::default(),
         }
@@ -221,33 +222,62 @@ impl Default for KafkaSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Images the spec replaces; every other image comes from the table in
+/// [`super::images`] for the spec's Fabric release line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImageOverrides {
+    pub peer: Option<String>,
+    pub orderer: Option<String>,
+    pub ca: Option<String>,
+    /// configtxgen and the `peer` CLI, in the genesis, channel and chaincode Jobs.
+    pub tools: Option<String>,
+    pub kafka: Option<String>,
+    pub zookeeper: Option<String>,
+    /// The Docker-in-Docker sidecar that runs chaincode containers.
+    pub dind: Option<String>,
+    /// The image Go chaincode is built in.
+    pub ccenv: Option<String>,
+    /// The image the chaincode-as-a-service test chaincode runs in.
+    pub baseos: Option<String>,
+}
+
+/// The images a network runs, resolved from the table and the spec's overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Images {
     pub peer: String,
     pub orderer: String,
     pub ca: String,
-    /// configtxgen, in the genesis Job.
     pub tools: String,
     pub kafka: String,
     pub zookeeper: String,
-    /// The Docker-in-Docker sidecar that runs chaincode containers.
     pub dind: String,
-    /// Publishes the genesis block from the genesis Job as a ConfigMap.
-    pub kubectl: String,
+    pub ccenv: String,
+    pub baseos: String,
 }
 
-impl Default for Images {
-    fn default() -> Self {
+impl Images {
+    /// The table's images for `fabric`, replaced where `overrides` says. Fabric 2.5 deploys no
+    /// Kafka: its Kafka and ZooKeeper images are empty unless given.
+    pub fn resolve(fabric: FabricVersion, overrides: &ImageOverrides) -> Images {
+        use super::images::{ImageRole, lookup};
+        let pick = |given: &Option<String>, role: ImageRole| {
+            given.clone().unwrap_or_else(|| {
+                lookup(fabric, role)
+                    .map(|e| e.reference())
+                    .unwrap_or_default()
+            })
+        };
         Images {
-            peer: "hyperledger/fabric-peer:1.4.12".into(),
-            orderer: "hyperledger/fabric-orderer:1.4.12".into(),
-            ca: "hyperledger/fabric-ca:1.4.9".into(),
-            tools: "hyperledger/fabric-tools:1.4.12".into(),
-            kafka: "hyperledger/fabric-kafka:0.4.22".into(),
-            zookeeper: "hyperledger/fabric-zookeeper:0.4.22".into(),
-            dind: "docker:19.03.15-dind".into(),
-            kubectl: "bitnami/kubectl:1.20".into(),
+            peer: pick(&overrides.peer, ImageRole::Peer),
+            orderer: pick(&overrides.orderer, ImageRole::Orderer),
+            ca: pick(&overrides.ca, ImageRole::Ca),
+            tools: pick(&overrides.tools, ImageRole::Tools),
+            kafka: pick(&overrides.kafka, ImageRole::Kafka),
+            zookeeper: pick(&overrides.zookeeper, ImageRole::ZooKeeper),
+            dind: pick(&overrides.dind, ImageRole::Dind),
+            ccenv: pick(&overrides.ccenv, ImageRole::Ccenv),
+            baseos: pick(&overrides.baseos, ImageRole::Baseos),
         }
     }
 }
@@ -264,15 +294,20 @@ pub enum ChaincodeRuntime {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChaincodeSpec {
-    pub runtime: ChaincodeRuntime,
+    /// Default: `dind` for Fabric 1.4, `ccaas` for 2.5.
+    pub runtime: Option<ChaincodeRuntime>,
     pub dns: DnsSettings,
+    /// Install and instantiate (1.4) or approve and commit (2.5) the test chaincode on the
+    /// channel, and wait until a transaction has committed on every peer.
+    pub test_chaincode: bool,
 }
 
 impl Default for ChaincodeSpec {
     fn default() -> Self {
         ChaincodeSpec {
-            runtime: ChaincodeRuntime::Dind,
+            runtime: None,
             dns: DnsSettings::default(),
+            test_chaincode: true,
         }
     }
 }
@@ -299,10 +334,13 @@ impl Default for DnsSettings {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Where ledgers, Raft logs, Kafka logs and ZooKeeper data live. The default is a
+/// volumeClaimTemplate of the cluster's default StorageClass: on an emptyDir one reschedule
+/// loses a ledger (a recreated orderer crash-loops with `tocommit(N) is out of range
+/// [lastIndex(M)]`), so emptyDir is used only when the spec asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Storage {
-    #[default]
     EmptyDir,
     #[serde(rename_all = "camelCase")]
     Pvc {
@@ -310,6 +348,15 @@ pub enum Storage {
         #[serde(default = "default_size")]
         size: String,
     },
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage::Pvc {
+            storage_class: None,
+            size: default_size(),
+        }
+    }
 }
 
 fn default_size() -> String {
@@ -412,7 +459,19 @@ impl NetworkSpec {
             ca: None,
             namespace: orderer_ns,
         };
-        let kafka = match self.consensus {
+        let consensus = self.consensus.unwrap_or(match self.fabric {
+            FabricVersion::V1_4 => Consensus::Kafka,
+            FabricVersion::V2_5 => Consensus::Etcdraft,
+        });
+        let runtime = self.chaincode.runtime.unwrap_or(match self.fabric {
+            FabricVersion::V1_4 => ChaincodeRuntime::Dind,
+            FabricVersion::V2_5 => ChaincodeRuntime::Ccaas,
+        });
+        self.check_release(consensus, runtime)?;
+        if self.pki.ca_validity_days == 0 || self.pki.validity_days == 0 {
+            return Err("pki: validity days must be at least 1".into());
+        }
+        let kafka = match consensus {
             Consensus::Etcdraft => None,
             Consensus::Kafka => Some(self.kafka_cluster()?),
         };
@@ -423,14 +482,42 @@ impl NetworkSpec {
             channel: self.channel.clone(),
             cluster_domain: self.cluster_domain.clone(),
             cluster_dns: self.cluster_dns,
-            images: self.images.clone(),
-            consensus: self.consensus,
+            images: Images::resolve(self.fabric, &self.images),
+            consensus,
             orderer_org,
             peer_orgs,
             kafka,
-            chaincode: self.chaincode.clone(),
+            chaincode: super::Chaincode {
+                runtime,
+                dns: self.chaincode.dns.clone(),
+                test_chaincode: self.chaincode.test_chaincode,
+            },
             storage: self.storage.clone(),
         })
+    }
+
+    /// Refuses what the chosen Fabric release cannot run.
+    fn check_release(&self, consensus: Consensus, runtime: ChaincodeRuntime) -> Result<(), String> {
+        match (self.fabric, consensus, runtime) {
+            // The ccaas external builder ships in the peer image from 2.4.1 on; a 1.4 peer
+            // ignores CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG and, with no Docker endpoint,
+            // cannot launch chaincode at all (core/container in 1.4 knows only Docker).
+            (FabricVersion::V1_4, _, ChaincodeRuntime::Ccaas) => Err(
+                "chaincode.runtime ccaas needs Fabric 2.4 or later (the peer image's ccaas \
+                 external builder); with fabric: \"1.4\" use runtime dind, or set fabric: \"2.5\""
+                    .into(),
+            ),
+            // Kafka ordering was deprecated in Fabric 2.0 and removed in 3.0, and the
+            // fabric-kafka/fabric-zookeeper images stopped at 0.4 (amd64 only): the 2.5
+            // profile is etcdraft.
+            (FabricVersion::V2_5, Consensus::Kafka, _) => Err(
+                "consensus kafka is not deployed with fabric: \"2.5\" (Kafka ordering is \
+                 deprecated since Fabric 2.0 and removed in 3.0); use consensus etcdraft, or \
+                 fabric: \"1.4\""
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
     }
 
     fn kafka_cluster(&self) -> Result<KafkaCluster, String> {
@@ -627,7 +714,7 @@ mod tests {
             "s.yaml",
         )
         .unwrap();
-        assert_eq!(spec.chaincode.runtime, ChaincodeRuntime::Ccaas);
+        assert_eq!(spec.chaincode.runtime, Some(ChaincodeRuntime::Ccaas));
         assert_eq!(spec.chaincode.dns.ndots, 1);
         assert_eq!(spec.chaincode.dns.search, Some(vec!["a.b".to_owned()]));
         assert_eq!(spec.chaincode.dns.attempts, DnsSettings::default().attempts);

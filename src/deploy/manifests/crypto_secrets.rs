@@ -1,8 +1,13 @@
 //! The network's PKI as Secrets, and back.
 //!
-//! Each node's files go into `<node>-crypto` in its namespace, which its pod mounts; whatever
-//! else an org has (CA and TLS CA keys, the org MSP, users) goes into `<org>-org-crypto`, which
-//! nothing mounts but which keeps the PKI in the cluster for the next run. A data key cannot
+//! Each node's files go into `<node>-crypto` in its namespace, which its pod mounts; the org
+//! admin's identity into `<org>-admin`, which the channel and chaincode Jobs mount; the rest
+//! of an org's public material and its other users into `<org>-org-crypto`, which nothing
+//! mounts but which keeps the PKI in the cluster for the next run. A CA signing key that no
+//! pod mounts (every TLS CA's, and the CA's of an org without a fabric-ca server) is not put
+//! into the cluster at all: it would be a key anyone who can read Secrets could issue
+//! identities with, for no workload's sake. It stays in the render folder (`render --out`) or
+//! wherever `deploy --keep-pki` writes it. A data key cannot
 //! hold `/` or `@`, so paths are encoded into keys (`msp/keystore/priv_sk` →
 //! `msp_keystore_priv_sk`) and the [`CRYPTO_FILES_ANNOTATION`] maps each key to the file's
 //! path under `crypto-config/`; the encoding need not be reversible, only unique per Secret.
@@ -61,7 +66,29 @@ impl CryptoMount {
 pub struct CryptoSecrets {
     /// By (namespace, node name), in node order.
     nodes: Vec<((String, String), NodeSecret)>,
+    /// By org name: the admin identity's Secret and its mount (folder `users/Admin@<domain>`).
+    admins: Vec<(String, CryptoMount)>,
     orgs: Vec<Secret>,
+}
+
+/// Whether a file of the PKI stays out of the cluster: a CA's signing key that no pod mounts.
+pub fn stays_out_of_cluster(network: &Network, path: &str) -> bool {
+    network.orgs().any(|org| {
+        let dir = CryptoMaterial::org_dir(org);
+        let Some(rel) = path
+            .strip_prefix(&dir)
+            .and_then(|p| p.strip_prefix('/'))
+        else {
+            return false;
+        };
+        let key = CryptoMaterial::is_private_key(rel);
+        key && (rel.starts_with("tlsca/") || (rel.starts_with("ca/") && org.ca.is_none()))
+    })
+}
+
+/// `<org>-admin`.
+pub fn admin_secret_name(org: &Org) -> String {
+    format!("{}-admin", org.name)
 }
 
 impl CryptoSecrets {
@@ -72,6 +99,18 @@ impl CryptoSecrets {
             .map(|(_, n)| Object::new(&n.secret))
             .chain(self.orgs.iter().map(Object::new))
             .collect()
+    }
+
+    /// The mount of an org admin's Secret (paths relative to `users/Admin@<domain>`).
+    pub fn admin(&self, org: &Org) -> Result<CryptoMount, ManifestError> {
+        self.admins
+            .iter()
+            .find(|(name, _)| *name == org.name)
+            .map(|(_, m)| m.clone())
+            .ok_or_else(|| ManifestError::MissingCrypto {
+                node: org.name.clone(),
+                path: format!("users/Admin@{}", org.domain),
+            })
     }
 
     /// The mount of a node's Secret.
@@ -97,29 +136,62 @@ pub fn build(network: &Network, crypto: &CryptoMaterial) -> Result<CryptoSecrets
         nodes.push(((node.namespace.clone(), node.name.clone()), secret));
     }
     let mut orgs = Vec::new();
+    let mut admins = Vec::new();
     let mut placed = claimed.clone();
     for org in network.orgs() {
         let dir = format!("{}/", CryptoMaterial::org_dir(org));
-        let files: Vec<(String, &[u8])> = crypto
-            .files
-            .iter()
-            .filter(|(path, _)| path.starts_with(&dir) && !claimed.contains(*path))
-            .map(|(path, bytes)| (path.clone(), bytes.as_slice()))
-            .collect();
-        placed.extend(files.iter().map(|(p, _)| p.clone()));
+        let admin_dir = format!("{dir}users/Admin@{}/", org.domain);
+        let rel = |path: &str, base: &str| path[base.len()..].to_owned();
+        let mut admin_files: Vec<(String, String, &[u8])> = Vec::new();
+        let mut org_files: Vec<(String, String, &[u8])> = Vec::new();
+        for (path, bytes) in crypto.files.range(dir.clone()..) {
+            if !path.starts_with(&dir) {
+                break;
+            }
+            if claimed.contains(path) {
+                continue;
+            }
+            placed.insert(path.clone());
+            if stays_out_of_cluster(network, path) {
+                continue;
+            }
+            if path.starts_with(&admin_dir) {
+                admin_files.push((rel(path, &admin_dir), path.clone(), bytes.as_slice()));
+            } else {
+                org_files.push((rel(path, &dir), path.clone(), bytes.as_slice()));
+            }
+        }
+        if !admin_files.is_empty() {
+            let name = admin_secret_name(org);
+            let meta = object_meta(network, &name, Some(&org.namespace), CRYPTO_COMPONENT, None);
+            let (secret, keys) = secret(meta, &admin_files)?;
+            let mut entries: Vec<(String, String)> = keys
+                .into_iter()
+                .zip(&admin_files)
+                .map(|(key, (rel, _, _))| (key, rel.clone()))
+                .collect();
+            entries.sort_by(|a, b| a.1.cmp(&b.1));
+            orgs.push(secret);
+            admins.push((
+                org.name.clone(),
+                CryptoMount {
+                    secret: name,
+                    entries,
+                },
+            ));
+        }
         let name = format!("{}-org-crypto", org.name);
         let meta = object_meta(network, &name, Some(&org.namespace), CRYPTO_COMPONENT, None);
-        let rel = |path: &str| path[dir.len()..].to_owned();
-        let with_rel: Vec<(String, String, &[u8])> = files
-            .iter()
-            .map(|(path, bytes)| (rel(path), path.clone(), *bytes))
-            .collect();
-        orgs.push(secret(meta, &with_rel)?.0);
+        orgs.push(secret(meta, &org_files)?.0);
     }
     if let Some(path) = crypto.files.keys().find(|p| !placed.contains(*p)) {
         return Err(ManifestError::UnplacedCryptoFile { path: path.clone() });
     }
-    Ok(CryptoSecrets { nodes, orgs })
+    Ok(CryptoSecrets {
+        nodes,
+        admins,
+        orgs,
+    })
 }
 
 /// Nodes that carry their own PKI: orderers, CAs and peers, with their org.

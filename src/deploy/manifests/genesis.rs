@@ -1,46 +1,47 @@
-//! The genesis Job: configtxgen in the cluster, and its block published as a ConfigMap.
+//! The genesis Job: configtxgen in the cluster, its output handed back through its log.
 //!
 //! No volume is shared between the Job and the orderers (that would need read-write-many
-//! storage): the inputs arrive in the ConfigMap [`CHANNEL_CONFIGMAP`], the init container
-//! `configtxgen` writes the block and channel artifacts into an emptyDir, and the container
-//! `publish` turns that folder into the ConfigMap [`super::GENESIS_CONFIGMAP`] with a
-//! server-side apply under its own field manager, so a re-run's Job updates the ConfigMap in
-//! place rather than fighting over it. Its ServiceAccount may create ConfigMaps in the orderer
-//! namespace and read or change only that one.
+//! storage), and the Job gets no API credentials: the inputs arrive in the ConfigMap
+//! [`CHANNEL_CONFIGMAP`], configtxgen writes the block and channel artifacts into an emptyDir,
+//! and the same container prints them, framed and checksummed, to its log
+//! ([`crate::deploy::handback`]). fabcheck reads that log and creates the ConfigMap
+//! [`super::GENESIS_CONFIGMAP`] itself, create-only and immutable: configtxgen stamps every
+//! block with the time and a nonce, so a second run makes a different block, and an orderer
+//! restarting on an empty ledger from a different block would bootstrap a fork.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, KeyToPath, PodSpec, PodTemplateSpec,
-    ServiceAccount, Volume,
+    ConfigMap, ConfigMapVolumeSource, Container, KeyToPath, PodSpec, PodTemplateSpec, Volume,
 };
-use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::crypto_secrets::encode_keys;
-use super::meta::{GENESIS_COMPONENT, empty_dir, env, labels, mount, object_meta};
+use super::meta::{
+    GENESIS_COMPONENT, empty_dir, env, job_pod_security, labels, mount, node_selector, object_meta,
+};
 use super::{GENESIS_CONFIGMAP, ManifestError};
 use crate::deploy::Object;
 use crate::deploy::configtx;
 use crate::deploy::crypto::CryptoMaterial;
-use crate::network::{COMPONENT_LABEL, MANAGED_BY_LABEL, NETWORK_LABEL, Network};
+use crate::deploy::handback;
+use crate::network::Network;
 
 /// The ConfigMap of configtxgen's inputs (configtx.yaml and the public MSPs it reads).
 pub const CHANNEL_CONFIGMAP: &str = "fabcheck-channel-config";
-/// The Job, its ServiceAccount, Role and RoleBinding, and the field manager it applies with.
+/// The Job, and the container whose log hands the files back.
 pub const GENESIS_JOB: &str = "fabcheck-genesis";
 /// The annotation of [`CHANNEL_CONFIGMAP`]: data key → path relative to the config folder.
 pub const CONFIG_FILES_ANNOTATION: &str = "fabcheck.io/config-files";
+/// The genesis block's key in [`GENESIS_CONFIGMAP`].
+pub const GENESIS_BLOCK: &str = "genesis.block";
 
 const CONFIG_DIR: &str = "/config";
 const OUT_DIR: &str = "/out";
-const WORK_DIR: &str = "/work";
 
 /// The genesis objects, by the phase they belong to.
 pub struct Genesis {
-    /// ServiceAccount, Role, RoleBinding (config phase).
-    pub access: Vec<Object>,
     /// The inputs ConfigMap (config phase).
     pub channel_config: Object,
     /// The Job (genesis phase).
@@ -51,14 +52,6 @@ pub fn build(network: &Network, crypto: &CryptoMaterial) -> Result<Genesis, Mani
     let ns = network.orderer_org.namespace.as_str();
     let (config_map, items) = channel_config(network, crypto)?;
     Ok(Genesis {
-        access: vec![
-            Object::new(&ServiceAccount {
-                metadata: meta(network, GENESIS_JOB, ns),
-                ..ServiceAccount::default()
-            }),
-            Object::new(&role(network, ns)),
-            Object::new(&role_binding(network, ns)),
-        ],
         channel_config: Object::new(&config_map),
         job: Object::new(&job(network, ns, items)),
     })
@@ -66,6 +59,22 @@ pub fn build(network: &Network, crypto: &CryptoMaterial) -> Result<Genesis, Mani
 
 fn meta(network: &Network, name: &str, ns: &str) -> ObjectMeta {
     object_meta(network, name, Some(ns), GENESIS_COMPONENT, None)
+}
+
+/// The immutable ConfigMap of the genesis Job's handed-back files: the block orderers mount
+/// ([`GENESIS_BLOCK`]), the channel creation transaction and the anchor peer updates.
+pub fn genesis_config_map(network: &Network, files: BTreeMap<String, Vec<u8>>) -> ConfigMap {
+    ConfigMap {
+        metadata: meta(network, GENESIS_CONFIGMAP, &network.orderer_org.namespace),
+        binary_data: Some(
+            files
+                .into_iter()
+                .map(|(name, bytes)| (name, k8s_openapi::ByteString(bytes)))
+                .collect(),
+        ),
+        immutable: Some(true),
+        ..ConfigMap::default()
+    }
 }
 
 /// The inputs ConfigMap and the items that lay its keys out as files under `/config`. Text
@@ -135,64 +144,18 @@ fn channel_config(
     Ok((config_map, items))
 }
 
-/// What the publishing container may do: create ConfigMaps (Kubernetes cannot restrict
-/// create by name), and read and patch only the genesis one (server-side apply is a patch).
-fn role(network: &Network, ns: &str) -> Role {
-    let rule = |verbs: &[&str], names: Option<Vec<String>>| PolicyRule {
-        api_groups: Some(vec![String::new()]),
-        resources: Some(vec!["configmaps".to_owned()]),
-        verbs: verbs.iter().map(|v| (*v).to_owned()).collect(),
-        resource_names: names,
-        ..PolicyRule::default()
-    };
-    Role {
-        metadata: meta(network, GENESIS_JOB, ns),
-        rules: Some(vec![
-            rule(&["create"], None),
-            rule(&["get", "patch"], Some(vec![GENESIS_CONFIGMAP.to_owned()])),
-        ]),
-    }
-}
-
-fn role_binding(network: &Network, ns: &str) -> RoleBinding {
-    RoleBinding {
-        metadata: meta(network, GENESIS_JOB, ns),
-        role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".to_owned(),
-            kind: "Role".to_owned(),
-            name: GENESIS_JOB.to_owned(),
-        },
-        subjects: Some(vec![Subject {
-            kind: "ServiceAccount".to_owned(),
-            name: GENESIS_JOB.to_owned(),
-            namespace: Some(ns.to_owned()),
-            ..Subject::default()
-        }]),
-    }
-}
-
 fn job(network: &Network, ns: &str, items: Vec<KeyToPath>) -> Job {
+    let script = format!(
+        "{}{}",
+        configtx::job_script(network, OUT_DIR),
+        handback::print_script(OUT_DIR)
+    );
     let configtxgen = Container {
-        name: "configtxgen".to_owned(),
+        name: GENESIS_JOB.to_owned(),
         image: Some(network.images.tools.clone()),
-        command: Some(vec![
-            "sh".to_owned(),
-            "-c".to_owned(),
-            configtx::job_script(network, OUT_DIR),
-        ]),
+        command: Some(vec!["sh".to_owned(), "-c".to_owned(), script]),
         env: Some(env(vec![("FABRIC_CFG_PATH", CONFIG_DIR.to_owned())])),
         volume_mounts: Some(vec![mount("config", CONFIG_DIR), mount("out", OUT_DIR)]),
-        ..Container::default()
-    };
-    let publish = Container {
-        name: "publish".to_owned(),
-        image: Some(network.images.kubectl.clone()),
-        command: Some(vec![
-            "sh".to_owned(),
-            "-c".to_owned(),
-            publish_script(network, ns),
-        ]),
-        volume_mounts: Some(vec![mount("out", OUT_DIR), mount("work", WORK_DIR)]),
         ..Container::default()
     };
     Job {
@@ -206,10 +169,11 @@ fn job(network: &Network, ns: &str, items: Vec<KeyToPath>) -> Job {
                 }),
                 spec: Some(PodSpec {
                     restart_policy: Some("Never".to_owned()),
-                    service_account_name: Some(GENESIS_JOB.to_owned()),
+                    automount_service_account_token: Some(false),
                     enable_service_links: Some(false),
-                    init_containers: Some(vec![configtxgen]),
-                    containers: vec![publish],
+                    node_selector: node_selector(&network.images.tools),
+                    security_context: job_pod_security(),
+                    containers: vec![configtxgen],
                     volumes: Some(vec![
                         Volume {
                             name: "config".to_owned(),
@@ -221,7 +185,6 @@ fn job(network: &Network, ns: &str, items: Vec<KeyToPath>) -> Job {
                             ..Volume::default()
                         },
                         empty_dir("out"),
-                        empty_dir("work"),
                     ]),
                     ..PodSpec::default()
                 }),
@@ -230,25 +193,4 @@ fn job(network: &Network, ns: &str, items: Vec<KeyToPath>) -> Job {
         }),
         ..Job::default()
     }
-}
-
-/// Publishes `/out` as the genesis ConfigMap with the network's labels. Steps go through
-/// files rather than a pipe: POSIX `sh` has no pipefail, and a failed first step must fail
-/// the Job rather than apply nothing.
-fn publish_script(network: &Network, ns: &str) -> String {
-    let labels = [
-        (NETWORK_LABEL, network.name.as_str()),
-        (COMPONENT_LABEL, GENESIS_COMPONENT),
-        (MANAGED_BY_LABEL, "fabcheck"),
-    ]
-    .iter()
-    .map(|(k, v)| format!("{k}={v}"))
-    .collect::<Vec<_>>()
-    .join(" ");
-    format!(
-        "set -eu\n\
-         kubectl create configmap {GENESIS_CONFIGMAP} --namespace={ns} --from-file={OUT_DIR} --dry-run=client -o yaml > {WORK_DIR}/configmap.yaml\n\
-         kubectl label --local -f {WORK_DIR}/configmap.yaml {labels} -o yaml > {WORK_DIR}/labelled.yaml\n\
-         kubectl apply --server-side --field-manager={GENESIS_JOB} -f {WORK_DIR}/labelled.yaml\n"
-    )
 }

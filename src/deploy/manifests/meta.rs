@@ -5,14 +5,17 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EmptyDirVolumeSource, EnvVar, KeyToPath, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PodSpec, PodTemplateSpec, Probe, SecretVolumeSource, Service,
-    ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
+    Affinity, Container, ContainerPort, EmptyDirVolumeSource, EnvVar, ExecAction, HTTPGetAction,
+    KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, SeccompProfile, SecretVolumeSource,
+    Service, ServicePort, ServiceSpec, TCPSocketAction, Volume, VolumeMount,
+    VolumeResourceRequirements, WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use crate::network::images;
 use crate::network::{
     COMPONENT_LABEL, MANAGED_BY_LABEL, NETWORK_LABEL, Network, Node, Role, Storage, ports,
 };
@@ -26,6 +29,10 @@ pub const CONFIG_COMPONENT: &str = "config";
 pub const CRYPTO_COMPONENT: &str = "crypto";
 /// Component of the genesis Job and everything it uses.
 pub const GENESIS_COMPONENT: &str = "genesis";
+/// Component of the channel Jobs (create, join, anchor peers) and their inputs.
+pub const CHANNEL_COMPONENT: &str = "channel";
+/// Component of the test chaincode: its Jobs, package and (2.5) servers.
+pub const CHAINCODE_COMPONENT: &str = "chaincode";
 
 /// Written out although it is the default: `protocol` is part of the key of Service and
 /// container ports, and API servers before 1.21 refuse a server-side apply that omits it.
@@ -105,6 +112,49 @@ pub fn node_ports(role: Role) -> &'static [(&'static str, u16)] {
     }
 }
 
+/// The ports other nodes and clients dial: everything but the operations endpoint, which
+/// serves health and metrics to the kubelet and a scraper on the pod, not to the network.
+pub fn service_ports(role: Role) -> Vec<(&'static str, u16)> {
+    node_ports(role)
+        .iter()
+        .filter(|(name, _)| *name != "operations")
+        .copied()
+        .collect()
+}
+
+/// The headless Service governing a node's StatefulSet (`spec.serviceName`), which gives its
+/// pod a stable DNS name; clients keep dialling the ClusterIP Service.
+pub fn headless_service(network: &Network, node: &Node) -> Service {
+    Service {
+        metadata: node_meta(network, node, &headless_name(node)),
+        spec: Some(ServiceSpec {
+            cluster_ip: Some("None".to_owned()),
+            selector: Some(selector(network, node)),
+            publish_not_ready_addresses: Some(true),
+            ports: Some(tcp_ports(&service_ports(node.role))),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    }
+}
+
+/// `peer0-headless`.
+pub fn headless_name(node: &Node) -> String {
+    format!("{}-headless", node.name)
+}
+
+fn tcp_ports(ports: &[(&str, u16)]) -> Vec<ServicePort> {
+    ports
+        .iter()
+        .map(|(name, port)| ServicePort {
+            name: Some((*name).to_owned()),
+            port: i32::from(*port),
+            protocol: Some(TCP.to_owned()),
+            ..ServicePort::default()
+        })
+        .collect()
+}
+
 /// The node's ClusterIP Service: `name.namespace` is the host every other node dials.
 pub fn service(network: &Network, node: &Node) -> Service {
     // ZooKeeper servers and Kafka brokers must reach each other before they are ready: an
@@ -116,17 +166,7 @@ pub fn service(network: &Network, node: &Node) -> Service {
             type_: Some("ClusterIP".to_owned()),
             selector: Some(selector(network, node)),
             publish_not_ready_addresses: early,
-            ports: Some(
-                node_ports(node.role)
-                    .iter()
-                    .map(|(name, port)| ServicePort {
-                        name: Some((*name).to_owned()),
-                        port: i32::from(*port),
-                        protocol: Some(TCP.to_owned()),
-                        ..ServicePort::default()
-                    })
-                    .collect(),
-            ),
+            ports: Some(tcp_ports(&service_ports(node.role))),
             ..ServiceSpec::default()
         }),
         ..Service::default()
@@ -144,9 +184,69 @@ pub fn pod_template(network: &Network, node: &Node, spec: PodSpec) -> PodTemplat
             // Service links would put `<SERVICE>_PORT=tcp://…` into every container, and the
             // Kafka and ZooKeeper images turn any `KAFKA_*` / `ZOO_*` variable into a setting.
             enable_service_links: Some(false),
+            affinity: spread(network, node),
             ..spec
         }),
     }
+}
+
+/// Kafka brokers and ZooKeeper servers prefer nodes none of their kind runs on: two brokers
+/// lost with one node can take a channel's partition below min.insync.replicas, and two
+/// ZooKeeper servers lost with one node take a 3-server ensemble below quorum. Preferred, not
+/// required, so a single-node cluster still runs the network.
+fn spread(network: &Network, node: &Node) -> Option<Affinity> {
+    if !matches!(node.role, Role::Kafka | Role::ZooKeeper) {
+        return None;
+    }
+    let selector = BTreeMap::from([
+        (NETWORK_LABEL.to_owned(), network.name.clone()),
+        (COMPONENT_LABEL.to_owned(), node.role.component().to_owned()),
+    ]);
+    Some(Affinity {
+        pod_anti_affinity: Some(PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: Some(vec![
+                WeightedPodAffinityTerm {
+                    weight: 100,
+                    pod_affinity_term: PodAffinityTerm {
+                        label_selector: Some(LabelSelector {
+                            match_labels: Some(selector),
+                            ..LabelSelector::default()
+                        }),
+                        topology_key: "kubernetes.io/hostname".to_owned(),
+                        ..PodAffinityTerm::default()
+                    },
+                },
+            ]),
+            ..PodAntiAffinity::default()
+        }),
+        ..Affinity::default()
+    })
+}
+
+/// Places a pod of `image` on nodes of an architecture its publisher builds: Fabric 1.4 and
+/// fabric-kafka/zookeeper 0.4 are amd64 only, and on an arm64 node they fail with `exec format
+/// error`. Multi-arch images and images the table does not know (a spec override) are not
+/// constrained.
+pub fn node_selector(image: &str) -> Option<BTreeMap<String, String>> {
+    let entry = images::find(image)?;
+    match entry.architectures {
+        [only] => Some(BTreeMap::from([(
+            "kubernetes.io/arch".to_owned(),
+            (*only).to_owned(),
+        )])),
+        _ => None,
+    }
+}
+
+/// The pod security context of the Jobs: the runtime's default seccomp profile.
+pub fn job_pod_security() -> Option<PodSecurityContext> {
+    Some(PodSecurityContext {
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".to_owned(),
+            ..SeccompProfile::default()
+        }),
+        ..PodSecurityContext::default()
+    })
 }
 
 /// A single-replica StatefulSet for `node` around `pod`, with the data claim when the storage
@@ -156,7 +256,7 @@ pub fn stateful_set(network: &Network, node: &Node, pod: PodSpec) -> StatefulSet
         metadata: node_meta(network, node, &node.name),
         spec: Some(StatefulSetSpec {
             replicas: Some(1),
-            service_name: Some(node.name.clone()),
+            service_name: Some(headless_name(node)),
             // Single replicas: ordered start-up buys nothing and would serialise restarts.
             pod_management_policy: Some("Parallel".to_owned()),
             selector: LabelSelector {
@@ -268,8 +368,8 @@ pub fn env(pairs: Vec<(&str, String)>) -> Vec<EnvVar> {
         .collect()
 }
 
-/// The container of a node: its image, environment, named ports and a readiness probe on its
-/// first port (every image here listens there once it serves).
+/// The container of a node: its image, environment, named ports and the readiness probe of its
+/// role ([`readiness_probe`]).
 pub fn node_container(
     node: &Node,
     name: &str,
@@ -293,21 +393,67 @@ pub fn node_container(
                 })
                 .collect(),
         ),
-        readiness_probe: ports.first().map(|(_, port)| tcp_probe(*port)),
+        readiness_probe: Some(readiness_probe(node.role)),
         volume_mounts: Some(mounts),
         ..Container::default()
     }
 }
 
-/// Ready once something accepts connections on `port`.
-pub fn tcp_probe(port: u16) -> Probe {
-    Probe {
-        tcp_socket: Some(TCPSocketAction {
-            port: IntOrString::Int(i32::from(port)),
-            ..TCPSocketAction::default()
-        }),
+/// What "ready" means for each kind of node, probed the way the server itself reports health.
+///
+/// No TCP probe on a TLS port: a connection that never handshakes makes the server log
+/// `TLS handshake failed … EOF` every period, which reads like a load balancer's health check
+/// (LOG-002). Peers and orderers answer `/healthz` on their operations endpoint (plain HTTP
+/// unless `operations.tls` is enabled; Fabric 1.4.12's peer includes its Docker daemon in it,
+/// core/container/dockercontroller `HealthCheck`); fabric-ca answers `GET /cainfo` over its TLS
+/// listener; ZooKeeper answers `ruok` with `imok` only while it serves (3.4's four-letter
+/// words are all enabled); Kafka's plaintext listener opens once the broker has registered.
+pub fn readiness_probe(role: Role) -> Probe {
+    let http = |port: u16, path: &str, scheme: &str| HTTPGetAction {
+        path: Some(path.to_owned()),
+        port: IntOrString::Int(i32::from(port)),
+        scheme: Some(scheme.to_owned()),
+        ..HTTPGetAction::default()
+    };
+    let base = Probe {
         initial_delay_seconds: Some(5),
+        period_seconds: Some(10),
+        timeout_seconds: Some(3),
         ..Probe::default()
+    };
+    match role {
+        Role::Peer => Probe {
+            http_get: Some(http(ports::PEER_OPERATIONS, "/healthz", "HTTP")),
+            ..base
+        },
+        Role::Orderer => Probe {
+            http_get: Some(http(ports::ORDERER_OPERATIONS, "/healthz", "HTTP")),
+            ..base
+        },
+        Role::Ca => Probe {
+            http_get: Some(http(ports::CA, "/cainfo", "HTTPS")),
+            ..base
+        },
+        Role::ZooKeeper => Probe {
+            exec: Some(ExecAction {
+                command: Some(vec![
+                    "bash".to_owned(),
+                    "-c".to_owned(),
+                    format!(
+                        "exec 3<>/dev/tcp/127.0.0.1/{} && printf ruok >&3 && read -r -t 3 -n 4 answer <&3 && [ \"$answer\" = imok ]",
+                        ports::ZOOKEEPER_CLIENT
+                    ),
+                ]),
+            }),
+            ..base
+        },
+        Role::Kafka => Probe {
+            tcp_socket: Some(TCPSocketAction {
+                port: IntOrString::Int(i32::from(ports::KAFKA)),
+                ..TCPSocketAction::default()
+            }),
+            ..base
+        },
     }
 }
 

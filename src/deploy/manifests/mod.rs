@@ -21,12 +21,18 @@
 //!
 //! **The genesis block** is made in the cluster without shared read-write-many storage: the
 //! public inputs of configtxgen (configtx.yaml and the org MSPs, never a private key) travel in
-//! the ConfigMap `fabcheck-channel-config`; the Job `fabcheck-genesis` runs configtxgen in an
-//! init container into an emptyDir, and its main container publishes that folder as the
-//! ConfigMap [`GENESIS_CONFIGMAP`] with a server-side apply, using a ServiceAccount that may
-//! touch ConfigMaps in the orderer namespace and nothing else. Orderers mount the block from
-//! that ConfigMap. A block is far below a ConfigMap's 1 MiB limit.
+//! the ConfigMap `fabcheck-channel-config`; the Job `fabcheck-genesis` runs configtxgen into an
+//! emptyDir and prints the files to its log, framed and checksummed; fabcheck reads them from
+//! the log and creates the immutable ConfigMap [`GENESIS_CONFIGMAP`] the orderers mount, and each
+//! org's [`ARTIFACTS_CONFIGMAP`] the channel Jobs read. Neither can be rendered offline. A block
+//! is far below a ConfigMap's 1 MiB limit.
+//!
+//! **The channel and the test chaincode** (see [`channel`]): after the peers, one Job per org
+//! creates or joins the channel and sets its anchor peers; then one Job per org installs the
+//! test chaincode and waits until a test transaction has committed on each of its peers.
 
+mod chaincode_package;
+mod channel;
 mod crypto_secrets;
 mod genesis;
 mod meta;
@@ -41,10 +47,17 @@ use k8s_openapi::api::core::v1::Namespace;
 
 use crate::deploy::Object;
 use crate::deploy::crypto::CryptoMaterial;
-use crate::network::{Network, Node};
+use crate::network::{Network, Node, Role};
 
-pub use crypto_secrets::{CRYPTO_FILES_ANNOTATION, crypto_from_secrets};
-pub use genesis::{CHANNEL_CONFIGMAP, CONFIG_FILES_ANNOTATION, GENESIS_JOB};
+pub use chaincode_package::Package as ChaincodePackage;
+pub use channel::{
+    ARTIFACTS_CONFIGMAP, CHAINCODE_JOB, CHANNEL_JOB, artifacts_config_map, test_value,
+};
+pub use crypto_secrets::{CRYPTO_FILES_ANNOTATION, crypto_from_secrets, stays_out_of_cluster};
+pub use meta::{CHAINCODE_COMPONENT, CHANNEL_COMPONENT, GENESIS_COMPONENT};
+pub use genesis::{
+    CHANNEL_CONFIGMAP, CONFIG_FILES_ANNOTATION, GENESIS_BLOCK, GENESIS_JOB, genesis_config_map,
+};
 
 /// The ConfigMap the genesis Job publishes and orderers mount (`genesis.block` and the
 /// channel artifacts configtxgen wrote).
@@ -82,6 +95,13 @@ pub enum ManifestError {
     #[error("failed to merge Secret {secret}: {path} differs from the copy in another Secret")]
     ConflictingCopies { secret: String, path: String },
 }
+
+/// The phase of the genesis Job, after which fabcheck reads the block out of the Job's log.
+pub const GENESIS_PHASE: &str = "genesis";
+/// The phase of the channel Jobs, before which fabcheck puts the channel artifacts in place.
+pub const CHANNEL_PHASE: &str = "channel";
+/// The phase of the test chaincode.
+pub const CHAINCODE_PHASE: &str = "chaincode";
 
 /// A group of objects applied together; deploy waits for its workloads before the next.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,9 +152,16 @@ pub fn build(network: &Network, crypto: &CryptoMaterial) -> Result<Manifests, Ma
                 .collect(),
         ));
     }
-    phases.push(phase("genesis", vec![genesis.job]));
+    phases.push(phase(GENESIS_PHASE, vec![genesis.job]));
     phases.push(phase("orderers", orderers_phase(network, &secrets)?));
     phases.push(phase("peers", peers_phase(network, &secrets, cluster_dns)?));
+    phases.push(phase(CHANNEL_PHASE, channel::channel_jobs(network, &secrets)?));
+    if network.chaincode.test_chaincode {
+        phases.push(phase(
+            CHAINCODE_PHASE,
+            channel::chaincode_objects(network, &secrets)?,
+        ));
+    }
     Ok(Manifests { phases })
 }
 
@@ -160,12 +187,16 @@ fn config_phase(
     secrets: &crypto_secrets::CryptoSecrets,
     genesis: &genesis::Genesis,
 ) -> Result<Vec<Object>, ManifestError> {
-    let mut out = genesis.access.clone();
-    out.push(genesis.channel_config.clone());
+    let mut out = vec![genesis.channel_config.clone()];
     out.extend(secrets.objects());
     let bootstrap = workloads::ca_bootstrap_secrets(network, crypto)?;
     out.extend(bootstrap.iter().map(Object::new));
-    out.extend(network_nodes(network).map(|node| Object::new(&meta::service(network, node))));
+    for node in network_nodes(network) {
+        out.push(Object::new(&meta::service(network, node)));
+        if node.role != Role::Ca {
+            out.push(Object::new(&meta::headless_service(network, node)));
+        }
+    }
     Ok(out)
 }
 

@@ -70,22 +70,19 @@ fn phases_come_in_order_with_their_objects() {
             "kafka",
             "genesis",
             "orderers",
-            "peers"
+            "peers",
+            "channel",
+            "chaincode"
         ]
     );
     let counts: Vec<BTreeMap<&str, usize>> = m.phases.iter().map(kinds).collect();
     assert_eq!(counts[0], BTreeMap::from([("Namespace", 5)]));
-    // 19 nodes; Secrets: 12 node (3 orderers, 3 CAs, 6 peers) + 4 org + 3 CA bootstrap.
+    // 19 nodes, each with a Service and (but the 3 CAs) a headless one; Secrets: 12 node
+    // (3 orderers, 3 CAs, 6 peers) + 4 org + 4 org admin + 3 CA bootstrap. No Role,
+    // RoleBinding or ServiceAccount: nothing the network runs gets API credentials.
     assert_eq!(
         counts[1],
-        BTreeMap::from([
-            ("ConfigMap", 1),
-            ("Role", 1),
-            ("RoleBinding", 1),
-            ("Secret", 19),
-            ("Service", 19),
-            ("ServiceAccount", 1),
-        ])
+        BTreeMap::from([("ConfigMap", 1), ("Secret", 23), ("Service", 35)])
     );
     assert_eq!(counts[2], BTreeMap::from([("StatefulSet", 3)]));
     assert_eq!(counts[3], BTreeMap::from([("StatefulSet", 4)]));
@@ -95,13 +92,15 @@ fn phases_come_in_order_with_their_objects() {
         counts[6],
         BTreeMap::from([("Deployment", 3), ("StatefulSet", 6)])
     );
-    // Access objects before what uses them, Services last in config.
+    // The Job's inputs first, Services last in config.
     let config: Vec<&str> = m.phases[1]
         .objects
         .iter()
         .map(|o| o.kind.as_str())
         .collect();
-    assert_eq!(&config[..3], ["ServiceAccount", "Role", "RoleBinding"]);
+    assert_eq!(config[0], "ConfigMap");
+    assert_eq!(counts[7], BTreeMap::from([("Job", 3)]));
+    assert_eq!(counts[8], BTreeMap::from([("ConfigMap", 3), ("Job", 3)]));
     assert_eq!(config.last(), Some(&"Service"));
 }
 
@@ -123,7 +122,9 @@ fn every_object_is_labelled_and_namespaced() {
                 "zookeeper",
                 "genesis",
                 "crypto",
-                "config"
+                "config",
+                "channel",
+                "chaincode"
             ]
             .contains(&component),
             "{}: component {component:?}",
@@ -138,9 +139,12 @@ fn every_object_is_labelled_and_namespaced() {
                 o.key()
             ),
         }
-        if matches!(o.kind.as_str(), "StatefulSet" | "Deployment" | "Service") {
-            assert!(nodes.contains(&o.name), "{}", o.key());
-            assert_eq!(labels[meta::NAME_LABEL], o.name.as_str(), "{}", o.key());
+        let node_object = matches!(o.kind.as_str(), "StatefulSet" | "Deployment" | "Service")
+            && labels[COMPONENT_LABEL] != meta::CHAINCODE_COMPONENT;
+        if node_object {
+            let node = o.name.strip_suffix("-headless").unwrap_or(&o.name);
+            assert!(nodes.contains(&node.to_owned()), "{}", o.key());
+            assert_eq!(labels[meta::NAME_LABEL], node, "{}", o.key());
         }
     }
 }
@@ -150,13 +154,24 @@ fn every_service_host_is_name_dot_namespace() {
     let (net, _, m) = reference();
     let hosts: Vec<String> = m
         .objects()
-        .filter(|o| o.kind == "Service")
+        .filter(|o| o.kind == "Service" && o.body["spec"]["clusterIP"] != "None")
         .map(|o| format!("{}.{}", o.name, o.namespace.as_deref().unwrap_or_default()))
         .collect();
     let expected: Vec<String> = net.nodes().iter().map(|n| n.host()).collect();
     assert_eq!(hosts, expected);
+    let headless: Vec<String> = m
+        .objects()
+        .filter(|o| o.kind == "Service" && o.body["spec"]["clusterIP"] == "None")
+        .map(|o| o.key())
+        .collect();
     for o in m.objects().filter(|o| o.kind == "StatefulSet") {
-        assert_eq!(o.body["spec"]["serviceName"], o.name.as_str());
+        // The governing Service of a StatefulSet is headless (it gives the pod its DNS name).
+        let governing = format!("{}-headless", o.name);
+        assert_eq!(o.body["spec"]["serviceName"], governing.as_str());
+        assert!(
+            headless.iter().any(|k| k.ends_with(&format!("/{governing}"))),
+            "{governing} in {headless:?}"
+        );
         assert_eq!(o.body["spec"]["podManagementPolicy"], "Parallel");
         assert_eq!(o.body["spec"]["replicas"], 1);
     }
@@ -172,15 +187,21 @@ fn no_configmap_holds_a_private_key() {
         .collect();
     assert!(!maps.is_empty());
     for cm in maps {
-        let files: BTreeMap<String, String> = serde_json::from_str(
-            &cm.metadata.annotations.as_ref().expect("annotated")[CONFIG_FILES_ANNOTATION],
-        )
-        .expect("the annotation is JSON");
-        assert!(
-            files.contains_key("configtx.yaml") || files.values().any(|p| p == "configtx.yaml")
-        );
-        for path in files.values() {
-            assert!(!CryptoMaterial::is_private_key(path), "{path}");
+        if let Some(annotation) = cm
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(CONFIG_FILES_ANNOTATION))
+        {
+            let files: BTreeMap<String, String> =
+                serde_json::from_str(annotation).expect("the annotation is JSON");
+            assert!(
+                files.contains_key("configtx.yaml")
+                    || files.values().any(|p| p == "configtx.yaml")
+            );
+            for path in files.values() {
+                assert!(!CryptoMaterial::is_private_key(path), "{path}");
+            }
         }
         for text in cm.data.iter().flat_map(|d| d.values()) {
             assert!(!text.contains("PRIVATE KEY"));
@@ -199,7 +220,31 @@ fn secrets_rebuild_the_crypto_material() {
         .filter(|o| o.kind == "Secret")
         .map(typed)
         .collect();
-    assert_eq!(&crypto_from_secrets(&secrets).unwrap(), crypto);
+    // Everything but the CA keys no pod mounts, which never enter the cluster.
+    let in_cluster = CryptoMaterial {
+        files: crypto
+            .files
+            .iter()
+            .filter(|(p, _)| !stays_out_of_cluster(net, p))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect(),
+    };
+    let left_out: Vec<&String> = crypto
+        .files
+        .keys()
+        .filter(|p| stays_out_of_cluster(net, p))
+        .collect();
+    assert_eq!(
+        left_out,
+        [
+            "ordererOrganizations/orgorderer1/ca/priv_sk",
+            "ordererOrganizations/orgorderer1/tlsca/priv_sk",
+            "peerOrganizations/org1/tlsca/priv_sk",
+            "peerOrganizations/org2/tlsca/priv_sk",
+            "peerOrganizations/org3/tlsca/priv_sk",
+        ]
+    );
+    assert_eq!(crypto_from_secrets(&secrets).unwrap(), in_cluster);
     // Each file is in exactly one Secret, and node Secrets hold only the node's own files.
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for s in &secrets {
@@ -224,7 +269,7 @@ fn secrets_rebuild_the_crypto_material() {
             }
         }
     }
-    assert_eq!(seen.len(), crypto.files.len());
+    assert_eq!(seen.len(), crypto.files.len() - left_out.len());
     let peer = &net.peer_orgs[0].nodes[0];
     let dir = CryptoMaterial::node_dir(&net.peer_orgs[0], peer);
     let peer0: Vec<&String> = seen
@@ -306,7 +351,15 @@ fn etcdraft_has_no_kafka_or_zookeeper() {
     let names: Vec<&str> = m.phases.iter().map(|p| p.name).collect();
     assert_eq!(
         names,
-        ["namespaces", "config", "genesis", "orderers", "peers"]
+        [
+            "namespaces",
+            "config",
+            "genesis",
+            "orderers",
+            "peers",
+            "channel",
+            "chaincode"
+        ]
     );
     let orderer = m
         .objects()
@@ -332,17 +385,32 @@ fn pvc_storage_makes_claim_templates() {
         let volumes = o.body["spec"]["template"]["spec"]["volumes"].to_string();
         assert!(!volumes.contains("\"data\""), "{}: {volumes}", o.key());
     }
+    // The default is a claim of the cluster's default StorageClass: a reschedule must not
+    // lose a ledger or a Raft log (the orderer's data path is on the claim).
     let reference = &reference().2;
+    let orderer = reference
+        .objects()
+        .find(|o| o.key() == "StatefulSet orgorderer1/orderer0")
+        .unwrap();
+    let claim = &orderer.body["spec"]["volumeClaimTemplates"][0];
+    assert_eq!(claim["metadata"]["name"], "data");
+    assert!(claim["spec"]["storageClassName"].is_null(), "the default class");
+    let mounts = orderer.body["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap();
+    assert!(mounts.iter().any(|m| m["name"] == "data"
+        && m["mountPath"] == "/var/hyperledger/production/orderer"));
+    let empty = network("orgs: 1\nstorage:\n  kind: emptyDir\n");
+    let m = build(&empty, &crypto_for(&empty)).unwrap();
     assert!(
-        reference
-            .objects()
+        m.objects()
             .all(|o| o.body["spec"]["volumeClaimTemplates"].is_null())
     );
 }
 
 #[test]
 fn ccaas_peers_have_no_docker() {
-    let net = network("orgs: 1\nchaincode:\n  runtime: ccaas\n");
+    let net = network("fabric: \"2.5\"\norgs: 1\n");
     let m = build(&net, &crypto_for(&net)).unwrap();
     let peer = m
         .objects()
@@ -355,6 +423,11 @@ fn ccaas_peers_have_no_docker() {
     let text = peer.body.to_string();
     assert!(text.contains("CHAINCODE_AS_A_SERVICE_BUILDER_CONFIG"));
     assert!(!text.contains("CORE_VM_ENDPOINT"));
+    // The peer reads its image's core.yaml with the Docker endpoint emptied, so /healthz does
+    // not wait on a daemon that is not there.
+    let init = &peer.body["spec"]["template"]["spec"]["initContainers"][0];
+    assert_eq!(init["name"], "peer-config");
+    assert!(text.contains("\"FABRIC_CFG_PATH\""), "{text}");
 }
 
 /// Writes what `render --out` writes (the manifests, the PKI, configtx.yaml) plus the
@@ -475,7 +548,7 @@ fn etcdraft_and_ccaas_networks_pass_the_static_checks() {
         &["KAFKA-010", "DNS-001", "DNS-002"],
     );
     assert_passes(
-        "orgs: 1\nchaincode:\n  runtime: ccaas\n",
+        "fabric: \"2.5\"\norgs: 1\n",
         &["DNS-001", "DNS-002", "DNS-003"],
     );
 }

@@ -17,19 +17,20 @@ use k8s_openapi::api::core::v1::{
 use super::crypto_secrets::CryptoMount;
 use super::meta::{
     crypto_volumes, data_mount, data_volumes, deployment, empty_dir, env, mount, node_container,
-    node_meta, stateful_set, tcp_probe,
+    node_meta, node_selector, stateful_set,
 };
+use super::genesis::GENESIS_BLOCK;
 use super::{GENESIS_CONFIGMAP, ManifestError};
 use crate::deploy::crypto::CryptoMaterial;
-use crate::network::{ChaincodeRuntime, Consensus, KafkaCluster, Network, Node, Org, ports};
+use crate::network::{
+    ChaincodeRuntime, Consensus, FabricVersion, KafkaCluster, Network, Node, Org, ports,
+};
 
 /// Where the peer and orderer images look for their MSP and TLS files (`…/msp`, `…/tls`).
 const PEER_ROOT: &str = "/var/hyperledger/peer";
 const ORDERER_ROOT: &str = "/var/hyperledger/orderer";
 /// The orderer's genesis block, from the genesis ConfigMap.
 const GENESIS_DIR: &str = "/var/hyperledger/orderer/genesis";
-/// The genesis ConfigMap's key holding the orderer system channel's block.
-const GENESIS_BLOCK: &str = "genesis.block";
 /// Ledgers, as the images' own configuration places them.
 const PRODUCTION_DIR: &str = "/var/hyperledger/production";
 /// The CA's PKI, its bootstrap credentials, and its working folder (database, issued TLS cert).
@@ -38,17 +39,18 @@ const CA_BOOTSTRAP_DIR: &str = "/etc/hyperledger/fabric-ca-bootstrap";
 const CA_HOME: &str = "/etc/hyperledger/fabric-ca-server";
 /// Where the peer finds the Docker-in-Docker daemon: loopback, so nothing else can use it.
 const DIND_ENDPOINT: &str = "tcp://127.0.0.1:2375";
-const DIND_PORT: u16 = 2375;
 
 /// cryptogen's names for a node's TLS files.
 const TLS_CERT: &str = "tls/server.crt";
 const TLS_KEY: &str = "tls/server.key";
 const TLS_CA: &str = "tls/ca.crt";
 
-/// What every node pod sets: no API token (nodes never call the API server).
-fn pod(containers: Vec<Container>, volumes: Vec<Volume>) -> PodSpec {
+/// What every node pod sets: no API token (nodes never call the API server), and nodes of an
+/// architecture its main image is built for.
+fn pod(image: &str, containers: Vec<Container>, volumes: Vec<Volume>) -> PodSpec {
     PodSpec {
         automount_service_account_token: Some(false),
+        node_selector: node_selector(image),
         containers,
         volumes: Some(volumes),
         ..PodSpec::default()
@@ -85,7 +87,8 @@ pub fn zookeeper(network: &Network, kafka: &KafkaCluster, node: &Node) -> Statef
         data_mount("/datalog", "zookeeper-datalog"),
     ];
     let container = node_container(node, "zookeeper", &network.images.zookeeper, vars, mounts);
-    stateful_set(network, node, pod(vec![container], data_volumes(network)))
+    let image = &network.images.zookeeper;
+    stateful_set(network, node, pod(image, vec![container], data_volumes(network)))
 }
 
 /// A Kafka broker of the fabric-kafka image, which turns each `KAFKA_<NAME>` variable into
@@ -127,8 +130,9 @@ pub fn kafka(network: &Network, kafka: &KafkaCluster, node: &Node) -> StatefulSe
         ("KAFKA_LOG_DIRS", "/var/lib/kafka/data".to_owned()),
     ]);
     let mounts = vec![data_mount("/var/lib/kafka/data", "kafka")];
-    let container = node_container(node, "kafka", &network.images.kafka, vars, mounts);
-    stateful_set(network, node, pod(vec![container], data_volumes(network)))
+    let image = &network.images.kafka;
+    let container = node_container(node, "kafka", image, vars, mounts);
+    stateful_set(network, node, pod(image, vec![container], data_volumes(network)))
 }
 
 /// The path of a required file of the node's own, under `root`.
@@ -148,8 +152,10 @@ fn required(
     }
 }
 
-/// A Fabric 1.4 orderer booting from the genesis ConfigMap, TLS on, with the Kafka retry
-/// settings of Fabric's samples or the Raft cluster's TLS.
+/// A Fabric orderer booting from the genesis ConfigMap, TLS on, with Kafka's topic settings or
+/// the Raft cluster's TLS. Kafka's retry settings stay Fabric's defaults (a short total of 10
+/// minutes): the brokers are ready before the orderers start, and a shorter total only makes a
+/// late broker stall the first bring-up for the long interval (5 minutes).
 pub fn orderer(
     network: &Network,
     org: &Org,
@@ -159,14 +165,23 @@ pub fn orderer(
     let cert = required(&crypto, node, ORDERER_ROOT, TLS_CERT)?;
     let key = required(&crypto, node, ORDERER_ROOT, TLS_KEY)?;
     let ca = format!("[{}]", required(&crypto, node, ORDERER_ROOT, TLS_CA)?);
+    // Fabric 2.x renamed General.GenesisMethod/GenesisFile to BootstrapMethod/BootstrapFile
+    // (orderer/common/localconfig/config.go; the old names are only translated with a warning).
+    let (method, file) = match network.fabric {
+        FabricVersion::V1_4 => (
+            "ORDERER_GENERAL_GENESISMETHOD",
+            "ORDERER_GENERAL_GENESISFILE",
+        ),
+        FabricVersion::V2_5 => (
+            "ORDERER_GENERAL_BOOTSTRAPMETHOD",
+            "ORDERER_GENERAL_BOOTSTRAPFILE",
+        ),
+    };
     let mut vars = vec![
         ("ORDERER_GENERAL_LISTENADDRESS", "0.0.0.0".to_owned()),
         ("ORDERER_GENERAL_LISTENPORT", ports::ORDERER.to_string()),
-        ("ORDERER_GENERAL_GENESISMETHOD", "file".to_owned()),
-        (
-            "ORDERER_GENERAL_GENESISFILE",
-            format!("{GENESIS_DIR}/{GENESIS_BLOCK}"),
-        ),
+        (method, "file".to_owned()),
+        (file, format!("{GENESIS_DIR}/{GENESIS_BLOCK}")),
         ("ORDERER_GENERAL_LOCALMSPID", org.msp_id.clone()),
         ("ORDERER_GENERAL_LOCALMSPDIR", format!("{ORDERER_ROOT}/msp")),
         ("ORDERER_GENERAL_TLS_ENABLED", "true".to_owned()),
@@ -184,8 +199,6 @@ pub fn orderer(
     ];
     match (&network.consensus, &network.kafka) {
         (Consensus::Kafka, Some(kafka)) => vars.extend([
-            ("ORDERER_KAFKA_RETRY_SHORTINTERVAL", "1s".to_owned()),
-            ("ORDERER_KAFKA_RETRY_SHORTTOTAL", "30s".to_owned()),
             (
                 "ORDERER_KAFKA_TOPIC_REPLICATIONFACTOR",
                 kafka.settings.default_replication_factor.to_string(),
@@ -218,8 +231,9 @@ pub fn orderer(
     });
     mounts.push(data_mount(&format!("{PRODUCTION_DIR}/orderer"), "orderer"));
     volumes.extend(data_volumes(network));
-    let container = node_container(node, "orderer", &network.images.orderer, env(vars), mounts);
-    Ok(stateful_set(network, node, pod(vec![container], volumes)))
+    let image = &network.images.orderer;
+    let container = node_container(node, "orderer", image, env(vars), mounts);
+    Ok(stateful_set(network, node, pod(image, vec![container], volumes)))
 }
 
 /// A Fabric peer with TLS on, gossiping with the next peer of its org, and the chaincode
@@ -280,18 +294,59 @@ pub fn peer(
     mounts.push(data_mount(PRODUCTION_DIR, "peer"));
     volumes.extend(data_volumes(network));
     let mut sidecars = Vec::new();
+    let mut init = Vec::new();
     match network.chaincode.runtime {
         ChaincodeRuntime::Dind => {
             let resolver = Resolver::of(network, node, cluster_dns);
             vars.extend(resolver.peer_env());
+            // Pinned to the table's ccenv rather than Fabric's floating two-digit tag.
+            vars.push(("CORE_CHAINCODE_BUILDER", network.images.ccenv.clone()));
             sidecars.push(dind(network, &resolver));
             volumes.push(empty_dir("dind-storage"));
         }
-        ChaincodeRuntime::Ccaas => vars.push(ccaas_env(node)),
+        ChaincodeRuntime::Ccaas => {
+            vars.push(ccaas_env(node));
+            vars.push(("FABRIC_CFG_PATH", PEER_CONFIG_DIR.to_owned()));
+            init.push(peer_config_without_docker(network));
+            volumes.push(empty_dir("peer-config"));
+            mounts.push(mount("peer-config", PEER_CONFIG_DIR));
+        }
     }
-    let container = node_container(node, "peer", &network.images.peer, env(vars), mounts);
+    let image = &network.images.peer;
+    let container = node_container(node, "peer", image, env(vars), mounts);
     let containers = std::iter::once(container).chain(sidecars).collect();
-    Ok(stateful_set(network, node, pod(containers, volumes)))
+    let mut spec = pod(image, containers, volumes);
+    spec.init_containers = (!init.is_empty()).then_some(init);
+    Ok(stateful_set(network, node, spec))
+}
+
+/// Where a chaincode-as-a-service peer reads its core.yaml.
+const PEER_CONFIG_DIR: &str = "/var/hyperledger/peer-config";
+/// Where the peer image keeps its own configuration.
+const IMAGE_CONFIG_DIR: &str = "/etc/hyperledger/fabric";
+
+/// The peer image's own core.yaml with `vm.endpoint` emptied. With an endpoint set, the 2.x
+/// peer creates a Docker client and registers it with the operations health check
+/// (internal/peer/node/start.go); with no Docker daemon beside a chaincode-as-a-service peer,
+/// `/healthz` then answers 503 for ever. An empty environment variable cannot clear the key
+/// (viper ignores empty variables unless AllowEmptyEnv is set, and Fabric does not set it), so
+/// the file itself is changed; the copy fails loudly if the image's file no longer has the line.
+fn peer_config_without_docker(network: &Network) -> Container {
+    let script = format!(
+        "set -eu
+         src={IMAGE_CONFIG_DIR}/core.yaml
+         grep -q '^    endpoint: unix:///var/run/docker.sock' \"$src\"
+         sed 's#^    endpoint: unix:///var/run/docker.sock#    endpoint:#' \"$src\" > {PEER_CONFIG_DIR}/core.yaml
+         ! grep -q '^    endpoint: unix://' {PEER_CONFIG_DIR}/core.yaml
+"
+    );
+    Container {
+        name: "peer-config".to_owned(),
+        image: Some(network.images.peer.clone()),
+        command: Some(vec!["sh".to_owned(), "-c".to_owned(), script]),
+        volume_mounts: Some(vec![mount("peer-config", PEER_CONFIG_DIR)]),
+        ..Container::default()
+    }
 }
 
 /// What the chaincode containers of a Docker-in-Docker peer resolve with.
@@ -326,21 +381,20 @@ impl Resolver {
 
     /// The peer's HostConfig for chaincode containers (space-separated lists, as Fabric's
     /// viper splits them). `bridge`: Docker refuses Dns with the `host` mode Fabric defaults to.
+    /// No `DnsOptions`: Fabric (1.4.12 and 2.5) maps only Dns, DnsSearch, NetworkMode and a few
+    /// other HostConfig fields (core/container/dockercontroller `getDockerHostConfig`), so the
+    /// options (ndots) reach chaincode only through the daemon's `--dns-opt`.
     fn peer_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("CORE_VM_ENDPOINT", DIND_ENDPOINT.to_owned()),
             ("CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE", "bridge".to_owned()),
             ("CORE_VM_DOCKER_HOSTCONFIG_DNS", self.nameserver.clone()),
             ("CORE_VM_DOCKER_HOSTCONFIG_DNSSEARCH", self.search.join(" ")),
-            (
-                "CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS",
-                self.options.join(" "),
-            ),
         ]
     }
 
-    /// The same settings as daemon flags, so chaincode resolves right even where the peer's
-    /// HostConfig does not carry one of them.
+    /// The same settings as daemon flags: the options only arrive this way, and chaincode
+    /// resolves right even where the peer's HostConfig does not carry the others.
     fn daemon_flags(&self) -> Vec<String> {
         std::iter::once(format!("--dns={}", self.nameserver))
             .chain(self.search.iter().map(|s| format!("--dns-search={s}")))
@@ -350,21 +404,28 @@ impl Resolver {
 }
 
 /// The Docker-in-Docker sidecar. `dockerd` comes first so the image's entrypoint adds no
-/// listeners (and no TLS) of its own; the daemon listens on loopback only.
+/// listeners of its own; the daemon listens on loopback only, where no TLS is needed
+/// (`--tls=false` and an empty DOCKER_TLS_CERTDIR keep the 20.10+ entrypoint from generating
+/// certificates and dockerd from insisting on them). No readiness probe of its own: the peer's
+/// `/healthz` includes its Docker daemon, so the pod is ready only when both are.
 fn dind(network: &Network, resolver: &Resolver) -> Container {
-    let args = ["dockerd".to_owned(), format!("--host={DIND_ENDPOINT}")]
-        .into_iter()
-        .chain(resolver.daemon_flags())
-        .collect();
+    let args = [
+        "dockerd".to_owned(),
+        format!("--host={DIND_ENDPOINT}"),
+        "--tls=false".to_owned(),
+    ]
+    .into_iter()
+    .chain(resolver.daemon_flags())
+    .collect();
     Container {
         name: "dind".to_owned(),
         image: Some(network.images.dind.clone()),
         args: Some(args),
+        env: Some(env(vec![("DOCKER_TLS_CERTDIR", String::new())])),
         security_context: Some(SecurityContext {
             privileged: Some(true),
             ..SecurityContext::default()
         }),
-        readiness_probe: Some(tcp_probe(DIND_PORT)),
         volume_mounts: Some(vec![mount("dind-storage", "/var/lib/docker")]),
         ..Container::default()
     }
@@ -498,13 +559,14 @@ pub fn ca(
     });
     volumes.push(empty_dir("home"));
     mounts.push(mount("home", CA_HOME));
-    let mut container = node_container(node, "ca", &network.images.ca, env(vars), mounts);
+    let image = &network.images.ca;
+    let mut container = node_container(node, "ca", image, env(vars), mounts);
     container.command = Some(vec![
         "sh".to_owned(),
         "-c".to_owned(),
         format!("exec fabric-ca-server start -b \"$(cat {CA_BOOTSTRAP_DIR}/credentials)\""),
     ]);
-    Ok(deployment(network, node, pod(vec![container], volumes)))
+    Ok(deployment(network, node, pod(image, vec![container], volumes)))
 }
 
 #[cfg(test)]
