@@ -32,6 +32,25 @@ impl Object {
             map.insert("apiVersion".into(), K::API_VERSION.into());
             map.insert("kind".into(), K::KIND.into());
         }
+        // A StatefulSet's claim templates are whole objects, stored with their type and (as the
+        // API server serialises an unset time) a null creationTimestamp. The list is atomic to
+        // server-side apply in 1.20, so a template written without them differs from the stored
+        // one on every apply, and each re-deploy would write the StatefulSet again.
+        if let Some(templates) = body
+            .pointer_mut("/spec/volumeClaimTemplates")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            for template in templates.iter_mut().filter_map(|t| t.as_object_mut()) {
+                template.insert("apiVersion".into(), "v1".into());
+                template.insert("kind".into(), "PersistentVolumeClaim".into());
+                if let Some(meta) = template
+                    .get_mut("metadata")
+                    .and_then(serde_json::Value::as_object_mut)
+                {
+                    meta.insert("creationTimestamp".into(), serde_json::Value::Null);
+                }
+            }
+        }
         Object {
             api_version: K::API_VERSION.to_owned(),
             kind: K::KIND.to_owned(),

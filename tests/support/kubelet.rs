@@ -4,10 +4,14 @@
 //!
 //! - Pods become Running with every container ready (the StatefulSet and Deployment
 //!   controllers then count them ready).
-//! - The genesis Job's pod stands in for configtxgen and the publisher: it writes the
-//!   `fabcheck-genesis` ConfigMap, as the publish container does, and then Succeeds (the Job
-//!   controller then completes the Job). The block's bytes are a placeholder: no Fabric code
-//!   runs here, and fabcheck only hands the ConfigMap to the orderers.
+//! - Job pods are bound to the node `stand-in-jobs` and their logs served as a kubelet serves
+//!   them ([`node_logs`]), so `pods/log` through the API server works for them. The genesis
+//!   Job's container really runs: its own `sh` script, with its ConfigMap volumes written out
+//!   and its mount paths moved into a scratch folder, and a stand-in `configtxgen` on PATH that
+//!   writes placeholder files where the real one writes the block and transactions (no Fabric
+//!   code runs here); its output is the pod's log and its exit code the pod's phase. Other Job
+//!   pods (channel, chaincode) log a line and Succeed, or, when their name starts with a
+//!   `failing` prefix, log why they gave up and Fail.
 //! - Pods whose name starts with a `held` prefix stay Pending with their containers waiting in
 //!   `ImagePullBackOff`, and an event says so, as kubelet reports an image it cannot pull.
 //! - With a probe binary ([`Kubelet::start_with_probe_binary`]), the pods of `check --probe
@@ -30,6 +34,10 @@
 #[allow(clippy::duplicate_mod)]
 #[path = "watched.rs"]
 mod watched;
+
+#[allow(clippy::duplicate_mod)]
+#[path = "node_logs.rs"]
+mod node_logs;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -56,7 +64,12 @@ impl Kubelet {
     /// Starts reporting for every pod outside kube-system; pods named with a `held` prefix
     /// are reported as failing to pull their image.
     pub fn start(kubeconfig: &Path, held: &[&str]) -> Kubelet {
-        Kubelet::spawn(kubeconfig, held, None)
+        Kubelet::spawn(kubeconfig, held, &[], None)
+    }
+
+    /// Like [`Kubelet::start`]; Job pods whose name starts with a `failing` prefix fail.
+    pub fn start_failing(kubeconfig: &Path, held: &[&str], failing: &[&str]) -> Kubelet {
+        Kubelet::spawn(kubeconfig, held, failing, None)
     }
 
     /// Like [`Kubelet::start`], and runs probe pods with `binary` (the test's fabcheck),
@@ -81,6 +94,7 @@ impl Kubelet {
         Kubelet::spawn(
             kubeconfig,
             held,
+            &[],
             Some(ProbeRunner {
                 binary: binary.to_path_buf(),
                 api_port,
@@ -90,17 +104,23 @@ impl Kubelet {
         )
     }
 
-    fn spawn(kubeconfig: &Path, held: &[&str], runner: Option<ProbeRunner>) -> Kubelet {
+    fn spawn(
+        kubeconfig: &Path,
+        held: &[&str],
+        failing: &[&str],
+        runner: Option<ProbeRunner>,
+    ) -> Kubelet {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let kubeconfig = kubeconfig.to_path_buf();
         let held: Vec<String> = held.iter().map(|s| s.to_string()).collect();
+        let failing: Vec<String> = failing.iter().map(|s| s.to_string()).collect();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime");
-            rt.block_on(run(&kubeconfig, &held, runner.as_ref(), &flag));
+            rt.block_on(run(&kubeconfig, &held, &failing, runner.as_ref(), &flag));
         });
         Kubelet {
             stop,
@@ -133,9 +153,24 @@ async fn client(kubeconfig: &Path) -> Option<Client> {
     Client::try_from(config).ok()
 }
 
-async fn run(kubeconfig: &Path, held: &[String], runner: Option<&ProbeRunner>, stop: &AtomicBool) {
+async fn run(
+    kubeconfig: &Path,
+    held: &[String],
+    failing: &[String],
+    runner: Option<&ProbeRunner>,
+    stop: &AtomicBool,
+) {
     let Some(client) = client(kubeconfig).await else {
         return;
+    };
+    let logs = node_logs::Logs::default();
+    let Ok(log_port) = node_logs::serve(logs.clone()).await else {
+        return;
+    };
+    register_job_node(&client, log_port).await;
+    let jobs = JobRunner {
+        logs,
+        failing: failing.to_vec(),
     };
     for node in runner.map(|r| r.nodes.as_slice()).unwrap_or_default() {
         register(&client, node).await;
@@ -199,7 +234,7 @@ async fn run(kubeconfig: &Path, held: &[String], runner: Option<&ProbeRunner>, s
                     }
                     continue;
                 }
-                let _ = report(&client, &pod).await;
+                let _ = report(&client, &pod, &jobs).await;
             }
             reap(&client, &mut running, &present).await;
         }
@@ -246,7 +281,7 @@ async fn patch_status(client: &Client, pod: &Pod, status: serde_json::Value) -> 
     .await
 }
 
-async fn report(client: &Client, pod: &Pod) -> kube::Result<()> {
+async fn report(client: &Client, pod: &Pod, jobs: &JobRunner) -> kube::Result<()> {
     let t = now();
     let (init, main) = containers(pod);
     let job = pod
@@ -257,18 +292,23 @@ async fn report(client: &Client, pod: &Pod) -> kube::Result<()> {
         .find(|o| o.kind == "Job")
         .map(|o| o.name.clone());
     if let Some(job) = job {
-        if job == "fabcheck-genesis" {
-            publish_genesis(client, pod).await?;
-        }
+        // The API server fetches a pod's log from the node it is bound to.
+        bind(client, pod, JOB_NODE).await?;
+        let code = jobs.run(client, pod, &job).await;
+        let (phase, reason) = if code == 0 {
+            ("Succeeded", "Completed")
+        } else {
+            ("Failed", "Error")
+        };
         let done = |name: &String| {
             json!({"name": name, "ready": false, "restartCount": 0, "image": "stand-in", "imageID": "",
-                   "state": {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": t, "finishedAt": t}}})
+                   "state": {"terminated": {"exitCode": code, "reason": reason, "startedAt": t, "finishedAt": t}}})
         };
         patch_status(
             client,
             pod,
             json!({
-                "phase": "Succeeded",
+                "phase": phase,
                 "startTime": t,
                 "conditions": [{"type": "Ready", "status": "False", "reason": "PodCompleted", "lastTransitionTime": t}],
                 "initContainerStatuses": init.iter().map(done).collect::<Vec<_>>(),
@@ -306,45 +346,205 @@ async fn report(client: &Client, pod: &Pod) -> kube::Result<()> {
     .map(drop)
 }
 
-/// What the genesis Job's publish container does: the channel artifacts as a ConfigMap.
-async fn publish_genesis(client: &Client, pod: &Pod) -> kube::Result<()> {
-    use k8s_openapi::ByteString;
-    let ns = pod.metadata.namespace.clone().unwrap_or_default();
-    let labels = pod.metadata.labels.clone().unwrap_or_default();
-    let network = labels
-        .get("fabcheck.io/network")
-        .cloned()
-        .unwrap_or_default();
-    let block = ByteString(b"stand-in genesis block written by the test kubelet".to_vec());
-    let cm = ConfigMap {
-        metadata: ObjectMeta {
-            name: Some("fabcheck-genesis".into()),
-            namespace: Some(ns.clone()),
-            labels: Some(
-                [
-                    ("fabcheck.io/network".to_owned(), network),
-                    ("fabcheck.io/component".to_owned(), "genesis".to_owned()),
-                    (
-                        "app.kubernetes.io/managed-by".to_owned(),
-                        "fabcheck".to_owned(),
-                    ),
-                ]
-                .into(),
-            ),
-            ..ObjectMeta::default()
-        },
-        binary_data: Some([("genesis.block".to_owned(), block)].into()),
-        ..ConfigMap::default()
-    };
-    let api: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
-    api.patch(
-        "fabcheck-genesis",
-        &PatchParams::apply("fabcheck-genesis").force(),
-        &Patch::Apply(&cm),
-    )
-    .await
-    .map(drop)
+/// The node Job pods are bound to; it has no `kubernetes.io/os` label, so DaemonSets that
+/// place pods on every Linux node (the in-cluster probe's) leave it alone.
+const JOB_NODE: &str = "stand-in-jobs";
+
+/// Registers [`JOB_NODE`], Ready, with its kubelet endpoint at 127.0.0.1:`port`.
+async fn register_job_node(client: &Client, port: u16) {
+    use k8s_openapi::api::core::v1::Node;
+    let body: Node = serde_json::from_value(json!({
+        "metadata": {"name": JOB_NODE, "labels": {
+            "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": JOB_NODE}},
+    }))
+    .expect("a Node");
+    let api: Api<Node> = Api::all(client.clone());
+    let _ = api.create(&PostParams::default(), &body).await;
+    let t = now();
+    let _ = api
+        .patch_status(
+            JOB_NODE,
+            &PatchParams::default(),
+            &Patch::Merge(&json!({"status": {
+                "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": t, "lastTransitionTime": t}],
+                "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
+                "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
+                    "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "",
+                    "osImage": "", "containerRuntimeVersion": "", "kubeletVersion": "v1.20.2",
+                    "kubeProxyVersion": "v1.20.2"},
+            }})),
+        )
+        .await;
 }
+
+/// Runs Job pods: the genesis Job's script for real (with a stand-in configtxgen), the others
+/// as a line in their log.
+struct JobRunner {
+    logs: node_logs::Logs,
+    failing: Vec<String>,
+}
+
+impl JobRunner {
+    /// Runs the pod's container; returns its exit code. Its output becomes its log.
+    async fn run(&self, client: &Client, pod: &Pod, job: &str) -> i32 {
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let Some(container) = pod.spec.as_ref().and_then(|s| s.containers.first()) else {
+            return 1;
+        };
+        let (code, log) = if self.failing.iter().any(|f| name.starts_with(f.as_str())) {
+            (
+                1,
+                format!(
+                    "stand-in kubelet: {job} runs\nError: failed to create deliver client for orderer: orderer client failed to connect\nfabcheck: gave up after 120 tries: peer channel fetch 0 mychannel.block\n"
+                ),
+            )
+        } else if job == "fabcheck-genesis" {
+            run_script(client, pod, container).await
+        } else {
+            (0, format!("stand-in kubelet: {job} completed\n"))
+        };
+        self.logs.put(&ns, &name, &container.name, log);
+        code
+    }
+}
+
+/// Runs the container's `sh -c` script on this machine: its ConfigMap and emptyDir volumes
+/// become folders of a scratch directory (each mount path is moved there in the script and the
+/// environment), and `configtxgen` is the stand-in below.
+async fn run_script(
+    client: &Client,
+    pod: &Pod,
+    container: &k8s_openapi::api::core::v1::Container,
+) -> (i32, String) {
+    let Ok(dir) = tempfile::tempdir() else {
+        return (1, "stand-in kubelet: no scratch folder\n".into());
+    };
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    let volumes = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.volumes.clone())
+        .unwrap_or_default();
+    let mut moves: Vec<(String, String)> = Vec::new();
+    for (i, m) in container.volume_mounts.iter().flatten().enumerate() {
+        let local = dir.path().join(format!("volume-{i}"));
+        let _ = std::fs::create_dir_all(&local);
+        if let Some(cm) = volumes
+            .iter()
+            .find(|v| v.name == m.name)
+            .and_then(|v| v.config_map.as_ref())
+        {
+            let api: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
+            let Ok(stored) = api.get(&cm.name).await else {
+                return (1, format!("stand-in kubelet: ConfigMap {ns}/{} not found\n", cm.name));
+            };
+            for item in cm.items.iter().flatten() {
+                let bytes = stored
+                    .data
+                    .as_ref()
+                    .and_then(|d| d.get(&item.key))
+                    .map(|t| t.as_bytes().to_vec())
+                    .or_else(|| {
+                        stored
+                            .binary_data
+                            .as_ref()
+                            .and_then(|d| d.get(&item.key))
+                            .map(|b| b.0.clone())
+                    });
+                let Some(bytes) = bytes else {
+                    return (1, format!("stand-in kubelet: key {} missing\n", item.key));
+                };
+                let path = local.join(&item.path);
+                let _ = std::fs::create_dir_all(path.parent().unwrap_or(&local));
+                let _ = std::fs::write(path, bytes);
+            }
+        }
+        moves.push((m.mount_path.clone(), local.display().to_string()));
+    }
+    // Longest first, so a mount inside another moves with its own folder.
+    moves.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
+    let relocate = |text: &str| moves.iter().fold(text.to_owned(), |t, (from, to)| move_path(&t, from, to));
+    let Some(script) = container
+        .command
+        .as_ref()
+        .filter(|c| c.len() == 3 && c[0] == "sh" && c[1] == "-c")
+        .map(|c| relocate(&c[2]))
+    else {
+        return (1, "stand-in kubelet: the container is not `sh -c SCRIPT`\n".into());
+    };
+    let bin = dir.path().join("bin");
+    let _ = std::fs::create_dir_all(&bin);
+    let fake = bin.join("configtxgen");
+    let _ = std::fs::write(&fake, FAKE_CONFIGTXGEN);
+    let _ = Command::new("chmod").arg("755").arg(&fake).status();
+    let out_path = dir.path().join("log");
+    let Ok(out) = std::fs::File::create(&out_path) else {
+        return (1, "stand-in kubelet: no log file\n".into());
+    };
+    let Ok(err) = out.try_clone() else {
+        return (1, "stand-in kubelet: no log file\n".into());
+    };
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(script)
+        .env_clear()
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", bin.display()),
+        )
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    for e in container.env.iter().flatten() {
+        command.env(&e.name, relocate(e.value.as_deref().unwrap_or_default()));
+    }
+    let code = match command.status() {
+        Ok(status) => status.code().unwrap_or(1),
+        Err(_) => 1,
+    };
+    (code, std::fs::read_to_string(out_path).unwrap_or_default())
+}
+
+/// `text` with every occurrence of the path `from` (as a whole path or a prefix of one) made
+/// `to`.
+fn move_path(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let before = rest[..i].chars().last();
+        let after = rest[i + from.len()..].chars().next();
+        let starts = before.is_none_or(|c| !c.is_alphanumeric() && c != '/' && c != '_');
+        let ends = after.is_none_or(|c| !c.is_alphanumeric() && c != '_' && c != '-' && c != '.');
+        out.push_str(&rest[..i]);
+        out.push_str(if starts && ends { to } else { from });
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The stand-in for configtxgen: checks its configuration folder holds configtx.yaml and the
+/// profile is named, then writes a placeholder (binary, with a PEM marker inside, as real
+/// blocks embed certificates) where the real one writes its output.
+const FAKE_CONFIGTXGEN: &str = r#"#!/bin/sh
+set -eu
+out=""; profile=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -outputBlock|-outputCreateChannelTx|-outputAnchorPeersUpdate) out="$2"; shift 2 ;;
+    -profile) profile="$2"; shift 2 ;;
+    -channelID|-asOrg) shift 2 ;;
+    *) shift ;;
+  esac
+done
+[ -f "$FABRIC_CFG_PATH/configtx.yaml" ] || { echo "Error: no configtx.yaml in $FABRIC_CFG_PATH" >&2; exit 1; }
+grep -q "^  $profile:" "$FABRIC_CFG_PATH/configtx.yaml" || { echo "Error: no profile $profile" >&2; exit 1; }
+echo "2026-12-04 00:00:00.000 UTC [common.tools.configtxgen] main -> INFO 001 Generating $out" >&2
+printf 'stand-in %s \000\001\002\377 -----BEGIN CERTIFICATE-----\n' "$(basename "$out")" > "$out"
+"#;
 
 async fn report_held(client: &Client, pod: &Pod) -> kube::Result<()> {
     let t = now();

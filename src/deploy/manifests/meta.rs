@@ -314,9 +314,16 @@ fn claim_templates(network: &Network, node: &Node) -> Option<Vec<PersistentVolum
                 )])),
                 ..VolumeResourceRequirements::default()
             }),
+            // What the API server defaults, written out: before 1.21 a server-side apply of
+            // a claim template without them differs from the stored object on every run
+            // (kubernetes#87583), and a re-deploy would roll every StatefulSet.
+            volume_mode: Some("Filesystem".to_owned()),
             ..PersistentVolumeClaimSpec::default()
         }),
-        ..PersistentVolumeClaim::default()
+        status: Some(k8s_openapi::api::core::v1::PersistentVolumeClaimStatus {
+            phase: Some("Pending".to_owned()),
+            ..Default::default()
+        }),
     }])
 }
 
@@ -356,13 +363,15 @@ pub fn mount(name: &str, path: &str) -> VolumeMount {
     }
 }
 
-/// Environment variables with literal values, in the order given.
+/// Environment variables with literal values, in the order given. An empty value is written
+/// as no value (the container still sees the variable, set to ""): the API server stores it
+/// that way, and an applied `value: ""` would differ from the stored object on every apply.
 pub fn env(pairs: Vec<(&str, String)>) -> Vec<EnvVar> {
     pairs
         .into_iter()
         .map(|(name, value)| EnvVar {
             name: name.to_owned(),
-            value: Some(value),
+            value: (!value.is_empty()).then_some(value),
             ..EnvVar::default()
         })
         .collect()

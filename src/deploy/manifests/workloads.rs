@@ -52,7 +52,8 @@ fn pod(image: &str, containers: Vec<Container>, volumes: Vec<Volume>) -> PodSpec
         automount_service_account_token: Some(false),
         node_selector: node_selector(image),
         containers,
-        volumes: Some(volumes),
+        // An empty list is stored as none; applied as `[]` it would differ on every apply.
+        volumes: (!volumes.is_empty()).then_some(volumes),
         ..PodSpec::default()
     }
 }
