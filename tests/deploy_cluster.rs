@@ -357,3 +357,191 @@ fn twenty_org_network_deploys() {
     assert_eq!(namespaces.len(), 22, "{namespaces:?}");
     assert_eq!(ready_statefulsets(&plane, "org20").len(), 2);
 }
+
+/// Deploys `spec` (YAML) as the admin and returns fabcheck's output.
+fn deploy_spec(plane: &ControlPlane, spec: &str, extra: &[&str]) -> Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("spec.yaml");
+    std::fs::write(&path, spec).expect("spec");
+    let mut args = vec!["deploy", "--spec", path.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    fabcheck(plane, ADMIN, &args)
+}
+
+fn config_map(plane: &ControlPlane, ns: &str, name: &str) -> serde_json::Value {
+    let json = plane.kubectl(&["get", "configmap", "-n", ns, name, "-o", "json"]);
+    serde_json::from_str(&json).expect("kubectl json")
+}
+
+#[test]
+fn the_genesis_job_hands_its_files_back_through_its_log() {
+    let plane = ControlPlane::start();
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &[]);
+    let out = deploy_spec(&plane, "consensus: etcdraft\norgs: 2\n", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // The genesis Job really ran its script (with a stand-in configtxgen): its framed output
+    // is in its log, and fabcheck made the immutable ConfigMap from it, checksums verified.
+    let log = plane.kubectl(&["logs", "-n", "orgorderer1", "job/fabcheck-genesis"]);
+    assert!(log.contains("fabcheck-file genesis.block "), "{log}");
+    let genesis = config_map(&plane, "orgorderer1", "fabcheck-genesis");
+    assert_eq!(genesis["immutable"], true, "{genesis}");
+    let mut keys: Vec<&str> = genesis["binaryData"]
+        .as_object()
+        .expect("binaryData")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "Org1MSPanchors.tx",
+            "Org2MSPanchors.tx",
+            "channel.tx",
+            "genesis.block"
+        ]
+    );
+    use base64::Engine;
+    let block = base64::engine::general_purpose::STANDARD
+        .decode(genesis["binaryData"]["genesis.block"].as_str().unwrap())
+        .unwrap();
+    assert!(
+        block.starts_with(b"stand-in genesis.block \0\x01\x02\xff"),
+        "{block:?}"
+    );
+    // Each org's channel artifacts: the creation transaction, its own anchors, the TLS CAs.
+    let org2 = config_map(&plane, "org2", "fabcheck-channel-artifacts");
+    assert_eq!(org2["immutable"], true);
+    assert!(
+        org2["binaryData"]["Org2MSPanchors.tx"].is_string(),
+        "{org2}"
+    );
+    assert!(org2["binaryData"]["Org1MSPanchors.tx"].is_null(), "{org2}");
+    assert!(
+        org2["data"]["orderer-tlsca.pem"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    // The channel and chaincode Jobs of every org ran to completion.
+    for ns in ["org1", "org2"] {
+        for job in ["fabcheck-channel", "fabcheck-chaincode"] {
+            let done = plane.kubectl(&[
+                "get",
+                "job",
+                "-n",
+                ns,
+                job,
+                "-o",
+                "jsonpath={.status.succeeded}",
+            ]);
+            assert_eq!(done.trim(), "1", "{ns}/{job}");
+        }
+    }
+    // The block is never replaced: a re-run keeps the ConfigMap as it was.
+    let version = genesis["metadata"]["resourceVersion"].clone();
+    let again = deploy_spec(&plane, "consensus: etcdraft\norgs: 2\n", &[]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let genesis = config_map(&plane, "orgorderer1", "fabcheck-genesis");
+    assert_eq!(genesis["metadata"]["resourceVersion"], version);
+}
+
+#[test]
+fn a_failing_channel_job_stops_the_deploy_and_says_why() {
+    let plane = ControlPlane::start();
+    let _kubelet = Kubelet::start_failing(&plane.kubeconfig, &[], &["fabcheck-channel"]);
+    let out = deploy_spec(&plane, "consensus: etcdraft\norgs: 1\n", &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("failed to get phase channel ready"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Job org1/fabcheck-channel"), "{stderr}");
+    assert!(stderr.contains("Job failed"), "{stderr}");
+    // The Job's own words: which step gave up.
+    assert!(
+        stderr.contains("| fabcheck: gave up after 120 tries: peer channel fetch"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fabric_25_profile_deploys_with_chaincode_as_a_service() {
+    let plane = ControlPlane::start();
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &[]);
+    let out = deploy_spec(&plane, "name: lts\nfabric: \"2.5\"\norgs: 2\n", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(owned_namespaces(&plane, "lts").len(), 3);
+    assert_eq!(ready_statefulsets(&plane, "orgorderer1").len(), 3);
+    // One chaincode server per peer, and no Docker anywhere.
+    let servers = plane.kubectl(&["get", "deployments", "-n", "org1", "-o", "name"]);
+    assert!(
+        servers.contains("deployment.apps/org1peer0-fabcheck"),
+        "{servers}"
+    );
+    assert!(
+        servers.contains("deployment.apps/org1peer1-fabcheck"),
+        "{servers}"
+    );
+    let peer = plane.kubectl(&["get", "statefulset", "-n", "org1", "peer0", "-o", "json"]);
+    assert!(!peer.contains("dind"), "{peer}");
+    assert!(peer.contains("hyperledger/fabric-peer:2.5"), "{peer}");
+    assert!(peer.contains("ORDERER_GENERAL_BOOTSTRAPFILE") || !peer.contains("GENESISFILE"));
+    let orderer = plane.kubectl(&[
+        "get",
+        "statefulset",
+        "-n",
+        "orgorderer1",
+        "orderer0",
+        "-o",
+        "json",
+    ]);
+    assert!(
+        orderer.contains("ORDERER_GENERAL_BOOTSTRAPFILE"),
+        "{orderer}"
+    );
+}
+
+#[test]
+fn both_profiles_render_to_manifests_the_api_server_accepts() {
+    // A server-side dry run of every rendered object (what `kubectl apply --server-side
+    // --dry-run=server` does): admission and validation as on a real cluster, nothing stored.
+    let plane = ControlPlane::start();
+    for spec in ["", "fabric: \"2.5\"\n", "storage:\n  kind: emptyDir\n"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let spec_path = dir.path().join("spec.yaml");
+        std::fs::write(&spec_path, spec).expect("spec");
+        let out_dir = dir.path().join("out");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabcheck"));
+        cmd.args([
+            "render",
+            "--spec",
+            spec_path.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null());
+        let render = run_bounded(cmd, Duration::from_secs(60));
+        assert_eq!(render.status.code(), Some(0), "{spec}: {}", text(&render));
+        // Namespaces must exist for a dry run of what lives in them.
+        let namespaces = out_dir.join("manifests/01-namespaces.yaml");
+        plane.kubectl(&["apply", "--server-side", "-f", namespaces.to_str().unwrap()]);
+        let applied = plane.kubectl(&[
+            "apply",
+            "--server-side",
+            "--dry-run=server",
+            "-R",
+            "-f",
+            out_dir.join("manifests").to_str().unwrap(),
+        ]);
+        assert!(
+            applied.contains("statefulset.apps/peer0 serverside-applied"),
+            "{spec}: {applied}"
+        );
+        assert!(
+            applied.contains("job.batch/fabcheck-chaincode"),
+            "{spec}: {applied}"
+        );
+    }
+}

@@ -326,7 +326,10 @@ fn orderer(network: &Network, orgs: Vec<Yaml>) -> Yaml {
                 ("BlockValidation", implicit("ANY Writers")),
             ]),
         ),
-        ("Capabilities", capabilities(capability_levels(network.fabric).1)),
+        (
+            "Capabilities",
+            capabilities(capability_levels(network.fabric).1),
+        ),
     ]);
     map(entries)
 }

@@ -123,7 +123,10 @@ pub fn parse(log: &str) -> Result<BTreeMap<String, Vec<u8>>, HandbackError> {
     if let Some(file) = open {
         return Err(HandbackError::Corrupt {
             name: file.name.to_owned(),
-            reason: format!("its frame (line {}) never ends: the log is cut short", file.line),
+            reason: format!(
+                "its frame (line {}) never ends: the log is cut short",
+                file.line
+            ),
         });
     }
     Ok(out)
@@ -220,7 +223,12 @@ mod tests {
         assert!(err.contains("SHA-256") || err.contains("base64"), "{err}");
         // A wrong size.
         let sized = good.replace(" 11 ", " 12 ");
-        assert!(parse(&sized).unwrap_err().to_string().contains("announced 12"));
+        assert!(
+            parse(&sized)
+                .unwrap_err()
+                .to_string()
+                .contains("announced 12")
+        );
         // A bad header names its line.
         let err = parse("x\nfabcheck-file a b\n").unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
@@ -243,7 +251,11 @@ mod tests {
         else {
             panic!("sh must exist to test the script");
         };
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let files = parse(&String::from_utf8(out.stdout).unwrap()).unwrap();
         assert_eq!(files.len(), 2, "folders are not framed");
         assert_eq!(files["genesis.block"], block);

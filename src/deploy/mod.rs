@@ -386,10 +386,12 @@ async fn publish_channel_artifacts(
         .map(|(k, v)| (k, v.0))
         .collect();
     for org in &network.peer_orgs {
-        let artifacts = manifests::artifacts_config_map(network, org, crypto, &files)
-            .map_err(|e| DeployError::Api {
-                action: format!("build the channel artifacts of {}", org.name),
-                message: format!("{e} (in {shown})"),
+        let artifacts =
+            manifests::artifacts_config_map(network, org, crypto, &files).map_err(|e| {
+                DeployError::Api {
+                    action: format!("build the channel artifacts of {}", org.name),
+                    message: format!("{e} (in {shown})"),
+                }
             })?;
         create_once(client, &org.namespace, &artifacts).await?;
     }
@@ -397,11 +399,7 @@ async fn publish_channel_artifacts(
 }
 
 /// Creates `config_map` unless one of its name exists; never updates it (it is immutable).
-async fn create_once(
-    client: &Client,
-    ns: &str,
-    config_map: &ConfigMap,
-) -> Result<(), DeployError> {
+async fn create_once(client: &Client, ns: &str, config_map: &ConfigMap) -> Result<(), DeployError> {
     let name = config_map.metadata.name.clone().unwrap_or_default();
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
     let params = kube::api::PostParams {

@@ -11,8 +11,8 @@ pub mod spec;
 use std::net::IpAddr;
 
 pub use spec::{
-    ChaincodeRuntime, ChaincodeSpec, Consensus, DnsSettings, FabricVersion, ImageOverrides,
-    Images, NetworkSpec, OrgSpec, PkiSpec, SpecError, Storage,
+    ChaincodeRuntime, ChaincodeSpec, Consensus, DnsSettings, FabricVersion, ImageOverrides, Images,
+    NetworkSpec, OrgSpec, PkiSpec, SpecError, Storage,
 };
 
 /// How chaincode runs, resolved from the spec and the Fabric release's defaults.

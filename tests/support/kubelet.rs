@@ -438,7 +438,10 @@ async fn run_script(
         {
             let api: Api<ConfigMap> = Api::namespaced(client.clone(), &ns);
             let Ok(stored) = api.get(&cm.name).await else {
-                return (1, format!("stand-in kubelet: ConfigMap {ns}/{} not found\n", cm.name));
+                return (
+                    1,
+                    format!("stand-in kubelet: ConfigMap {ns}/{} not found\n", cm.name),
+                );
             };
             for item in cm.items.iter().flatten() {
                 let bytes = stored
@@ -465,14 +468,21 @@ async fn run_script(
     }
     // Longest first, so a mount inside another moves with its own folder.
     moves.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
-    let relocate = |text: &str| moves.iter().fold(text.to_owned(), |t, (from, to)| move_path(&t, from, to));
+    let relocate = |text: &str| {
+        moves
+            .iter()
+            .fold(text.to_owned(), |t, (from, to)| move_path(&t, from, to))
+    };
     let Some(script) = container
         .command
         .as_ref()
         .filter(|c| c.len() == 3 && c[0] == "sh" && c[1] == "-c")
         .map(|c| relocate(&c[2]))
     else {
-        return (1, "stand-in kubelet: the container is not `sh -c SCRIPT`\n".into());
+        return (
+            1,
+            "stand-in kubelet: the container is not `sh -c SCRIPT`\n".into(),
+        );
     };
     let bin = dir.path().join("bin");
     let _ = std::fs::create_dir_all(&bin);
@@ -491,10 +501,7 @@ async fn run_script(
         .arg("-c")
         .arg(script)
         .env_clear()
-        .env(
-            "PATH",
-            format!("{}:/usr/bin:/bin", bin.display()),
-        )
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err);

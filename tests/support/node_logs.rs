@@ -55,11 +55,9 @@ pub async fn serve(logs: Logs) -> std::io::Result<u16> {
             let acceptor = acceptor.clone();
             let logs = logs.clone();
             tokio::spawn(async move {
-                let Ok(Ok(mut tls)) = tokio::time::timeout(
-                    std::time::Duration::from_secs(5),
-                    acceptor.accept(tcp),
-                )
-                .await
+                let Ok(Ok(mut tls)) =
+                    tokio::time::timeout(std::time::Duration::from_secs(5), acceptor.accept(tcp))
+                        .await
                 else {
                     return;
                 };

@@ -144,10 +144,7 @@ impl Package {
             command: Some(vec!["/out/chaincode".to_owned()]),
             env: Some(env(vec![
                 ("CHAINCODE_ID", self.id()),
-                (
-                    "CHAINCODE_SERVER_ADDRESS",
-                    format!("0.0.0.0:{SERVER_PORT}"),
-                ),
+                ("CHAINCODE_SERVER_ADDRESS", format!("0.0.0.0:{SERVER_PORT}")),
             ])),
             ports: Some(vec![ContainerPort {
                 name: Some("chaincode".to_owned()),
@@ -350,8 +347,7 @@ mod tests {
         let package = Package::build();
         assert_eq!(package, Package::build(), "the same bytes every time");
         let outer = entries(&package.bytes);
-        let metadata: serde_json::Value =
-            serde_json::from_slice(&outer["metadata.json"]).unwrap();
+        let metadata: serde_json::Value = serde_json::from_slice(&outer["metadata.json"]).unwrap();
         assert_eq!(metadata["type"], "ccaas");
         assert_eq!(metadata["label"], "fabcheck_1.0");
         let code = entries(&outer["code.tar.gz"]);
@@ -363,6 +359,9 @@ mod tests {
         assert_eq!(label, "fabcheck_1.0");
         assert_eq!(digest.len(), 64);
         // The peer's builder config names it `org1peer0`, so the server is `org1peer0-fabcheck`.
-        assert_eq!(server_name(&net.peer_orgs[0].nodes[0]), "org1peer0-fabcheck");
+        assert_eq!(
+            server_name(&net.peer_orgs[0].nodes[0]),
+            "org1peer0-fabcheck"
+        );
     }
 }

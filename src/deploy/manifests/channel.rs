@@ -32,16 +32,16 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::ManifestError;
+use super::chaincode_package;
 use super::crypto_secrets::{CryptoMount, CryptoSecrets};
 use super::meta::{
     CHAINCODE_COMPONENT, CHANNEL_COMPONENT, crypto_volumes, empty_dir, env, job_pod_security,
     labels, mount, node_selector, object_meta,
 };
+use crate::deploy::Object;
 use crate::deploy::configtx;
 use crate::deploy::crypto::CryptoMaterial;
 use crate::deploy::handback::{self, HandbackError};
-use super::chaincode_package;
-use crate::deploy::Object;
 use crate::network::{FabricVersion, Network, Org, ports};
 
 /// Each peer org's ConfigMap of the channel artifacts and the TLS CA certificates.
@@ -93,10 +93,7 @@ pub fn artifacts_config_map(
     files: &BTreeMap<String, Vec<u8>>,
 ) -> Result<ConfigMap, HandbackError> {
     let mut binary = BTreeMap::new();
-    for name in [
-        configtx::CHANNEL_TX.to_owned(),
-        configtx::anchors_file(org),
-    ] {
+    for name in [configtx::CHANNEL_TX.to_owned(), configtx::anchors_file(org)] {
         binary.insert(
             name.clone(),
             k8s_openapi::ByteString(handback::take(files, &name)?),
@@ -180,10 +177,7 @@ pub fn chaincode_objects(
                     ..Volume::default()
                 };
                 let at = format!("{GOPATH_SRC}/{GO_PACKAGE}");
-                (
-                    chaincode_script_14(network, org, first),
-                    vec![(source, at)],
-                )
+                (chaincode_script_14(network, org, first), vec![(source, at)])
             }
             FabricVersion::V2_5 => {
                 out.push(Object::new(&package.config_map(network, org)));
@@ -543,7 +537,10 @@ mod tests {
         assert!(first.contains("peer channel create"), "{first}");
         assert!(!second.contains("peer channel create"), "{second}");
         assert!(second.contains("retry fetch_genesis"), "{second}");
-        assert!(second.contains("peer0.org2:7051 peer1.org2:7051"), "{second}");
+        assert!(
+            second.contains("peer0.org2:7051 peer1.org2:7051"),
+            "{second}"
+        );
         assert!(second.contains("Org2MSPanchors.tx"), "{second}");
         let cc1 = chaincode_script_14(&net, &net.peer_orgs[0], true);
         let cc2 = chaincode_script_14(&net, &net.peer_orgs[1], false);
@@ -551,7 +548,10 @@ mod tests {
         assert!(cc1.contains("OR('Org1MSP.peer','Org2MSP.peer','Org3MSP.peer')"));
         assert!(!cc2.contains("instantiate -o"), "{cc2}");
         for script in [&cc1, &cc2] {
-            assert!(script.contains("grep -qx 'committed-by-reference'"), "{script}");
+            assert!(
+                script.contains("grep -qx 'committed-by-reference'"),
+                "{script}"
+            );
         }
     }
 

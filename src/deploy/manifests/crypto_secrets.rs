@@ -75,10 +75,7 @@ pub struct CryptoSecrets {
 pub fn stays_out_of_cluster(network: &Network, path: &str) -> bool {
     network.orgs().any(|org| {
         let dir = CryptoMaterial::org_dir(org);
-        let Some(rel) = path
-            .strip_prefix(&dir)
-            .and_then(|p| p.strip_prefix('/'))
-        else {
+        let Some(rel) = path.strip_prefix(&dir).and_then(|p| p.strip_prefix('/')) else {
             return false;
         };
         let key = CryptoMaterial::is_private_key(rel);

@@ -54,10 +54,10 @@ pub use channel::{
     ARTIFACTS_CONFIGMAP, CHAINCODE_JOB, CHANNEL_JOB, artifacts_config_map, test_value,
 };
 pub use crypto_secrets::{CRYPTO_FILES_ANNOTATION, crypto_from_secrets, stays_out_of_cluster};
-pub use meta::{CHAINCODE_COMPONENT, CHANNEL_COMPONENT, GENESIS_COMPONENT};
 pub use genesis::{
     CHANNEL_CONFIGMAP, CONFIG_FILES_ANNOTATION, GENESIS_BLOCK, GENESIS_JOB, genesis_config_map,
 };
+pub use meta::{CHAINCODE_COMPONENT, CHANNEL_COMPONENT, GENESIS_COMPONENT};
 
 /// The ConfigMap the genesis Job publishes and orderers mount (`genesis.block` and the
 /// channel artifacts configtxgen wrote).
@@ -155,7 +155,10 @@ pub fn build(network: &Network, crypto: &CryptoMaterial) -> Result<Manifests, Ma
     phases.push(phase(GENESIS_PHASE, vec![genesis.job]));
     phases.push(phase("orderers", orderers_phase(network, &secrets)?));
     phases.push(phase("peers", peers_phase(network, &secrets, cluster_dns)?));
-    phases.push(phase(CHANNEL_PHASE, channel::channel_jobs(network, &secrets)?));
+    phases.push(phase(
+        CHANNEL_PHASE,
+        channel::channel_jobs(network, &secrets)?,
+    ));
     if network.chaincode.test_chaincode {
         phases.push(phase(
             CHAINCODE_PHASE,

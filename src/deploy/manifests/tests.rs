@@ -169,7 +169,9 @@ fn every_service_host_is_name_dot_namespace() {
         let governing = format!("{}-headless", o.name);
         assert_eq!(o.body["spec"]["serviceName"], governing.as_str());
         assert!(
-            headless.iter().any(|k| k.ends_with(&format!("/{governing}"))),
+            headless
+                .iter()
+                .any(|k| k.ends_with(&format!("/{governing}"))),
             "{governing} in {headless:?}"
         );
         assert_eq!(o.body["spec"]["podManagementPolicy"], "Parallel");
@@ -196,8 +198,7 @@ fn no_configmap_holds_a_private_key() {
             let files: BTreeMap<String, String> =
                 serde_json::from_str(annotation).expect("the annotation is JSON");
             assert!(
-                files.contains_key("configtx.yaml")
-                    || files.values().any(|p| p == "configtx.yaml")
+                files.contains_key("configtx.yaml") || files.values().any(|p| p == "configtx.yaml")
             );
             for path in files.values() {
                 assert!(!CryptoMaterial::is_private_key(path), "{path}");
@@ -394,7 +395,10 @@ fn pvc_storage_makes_claim_templates() {
         .unwrap();
     let claim = &orderer.body["spec"]["volumeClaimTemplates"][0];
     assert_eq!(claim["metadata"]["name"], "data");
-    assert!(claim["spec"]["storageClassName"].is_null(), "the default class");
+    assert!(
+        claim["spec"]["storageClassName"].is_null(),
+        "the default class"
+    );
     let mounts = orderer.body["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
         .as_array()
         .unwrap();

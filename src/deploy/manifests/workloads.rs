@@ -15,11 +15,11 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::crypto_secrets::CryptoMount;
+use super::genesis::GENESIS_BLOCK;
 use super::meta::{
     crypto_volumes, data_mount, data_volumes, deployment, empty_dir, env, mount, node_container,
     node_meta, node_selector, stateful_set,
 };
-use super::genesis::GENESIS_BLOCK;
 use super::{GENESIS_CONFIGMAP, ManifestError};
 use crate::deploy::crypto::CryptoMaterial;
 use crate::network::{
@@ -89,7 +89,11 @@ pub fn zookeeper(network: &Network, kafka: &KafkaCluster, node: &Node) -> Statef
     ];
     let container = node_container(node, "zookeeper", &network.images.zookeeper, vars, mounts);
     let image = &network.images.zookeeper;
-    stateful_set(network, node, pod(image, vec![container], data_volumes(network)))
+    stateful_set(
+        network,
+        node,
+        pod(image, vec![container], data_volumes(network)),
+    )
 }
 
 /// A Kafka broker of the fabric-kafka image, which turns each `KAFKA_<NAME>` variable into
@@ -133,7 +137,11 @@ pub fn kafka(network: &Network, kafka: &KafkaCluster, node: &Node) -> StatefulSe
     let mounts = vec![data_mount("/var/lib/kafka/data", "kafka")];
     let image = &network.images.kafka;
     let container = node_container(node, "kafka", image, vars, mounts);
-    stateful_set(network, node, pod(image, vec![container], data_volumes(network)))
+    stateful_set(
+        network,
+        node,
+        pod(image, vec![container], data_volumes(network)),
+    )
 }
 
 /// The path of a required file of the node's own, under `root`.
@@ -234,7 +242,11 @@ pub fn orderer(
     volumes.extend(data_volumes(network));
     let image = &network.images.orderer;
     let container = node_container(node, "orderer", image, env(vars), mounts);
-    Ok(stateful_set(network, node, pod(image, vec![container], volumes)))
+    Ok(stateful_set(
+        network,
+        node,
+        pod(image, vec![container], volumes),
+    ))
 }
 
 /// A Fabric peer with TLS on, gossiping with the next peer of its org, and the chaincode
@@ -567,7 +579,11 @@ pub fn ca(
         "-c".to_owned(),
         format!("exec fabric-ca-server start -b \"$(cat {CA_BOOTSTRAP_DIR}/credentials)\""),
     ]);
-    Ok(deployment(network, node, pod(image, vec![container], volumes)))
+    Ok(deployment(
+        network,
+        node,
+        pod(image, vec![container], volumes),
+    ))
 }
 
 #[cfg(test)]
