@@ -723,6 +723,43 @@ mod tests {
     }
 
     #[test]
+    fn profiles_pick_their_defaults_and_refuse_what_their_release_cannot_run() {
+        let resolve = |yaml: &str| NetworkSpec::parse(yaml, "s.yaml").unwrap().resolve();
+        let v14 = resolve("").unwrap();
+        assert_eq!(v14.fabric, FabricVersion::V1_4);
+        assert_eq!(v14.consensus, Consensus::Kafka);
+        assert_eq!(v14.chaincode.runtime, ChaincodeRuntime::Dind);
+        assert_eq!(v14.images.peer, "hyperledger/fabric-peer:1.4.12");
+        let v25 = resolve("fabric: \"2.5\"\n").unwrap();
+        assert_eq!(v25.consensus, Consensus::Etcdraft);
+        assert_eq!(v25.chaincode.runtime, ChaincodeRuntime::Ccaas);
+        assert!(v25.kafka.is_none());
+        assert!(v25.images.peer.starts_with("hyperledger/fabric-peer:2.5."));
+        // 1.4 peers have no ccaas builder and, without a Docker endpoint, no way to launch
+        // chaincode; 2.5 deploys no Kafka.
+        let err = resolve("chaincode:\n  runtime: ccaas\n").unwrap_err();
+        assert!(err.contains("Fabric 2.4 or later"), "{err}");
+        let err = resolve("fabric: \"2.5\"\nconsensus: kafka\n").unwrap_err();
+        assert!(err.contains("removed in 3.0"), "{err}");
+        assert!(resolve("fabric: \"2.5\"\nchaincode:\n  runtime: dind\n").is_ok());
+        assert!(NetworkSpec::parse("fabric: \"3.0\"\n", "s.yaml").is_err());
+        // Validity: cryptogen's ten years by default, settable, never zero.
+        assert_eq!(v14.pki.validity_days, 3650);
+        assert_eq!(
+            resolve("pki:\n  validityDays: 365\n")
+                .unwrap()
+                .pki
+                .validity_days,
+            365
+        );
+        assert!(resolve("pki:\n  caValidityDays: 0\n").is_err());
+        // Images: the table's, replaced one by one.
+        let own = resolve("images:\n  tools: my/tools:1\n").unwrap();
+        assert_eq!(own.images.tools, "my/tools:1");
+        assert_eq!(own.images.orderer, v14.images.orderer);
+    }
+
+    #[test]
     fn rejects_what_cannot_deploy() {
         let bad = |yaml: &str| {
             NetworkSpec::parse(yaml, "s.yaml")

@@ -13,8 +13,8 @@ use super::*;
 use crate::catalogue::Catalogue;
 use crate::checks::Selection;
 use crate::context::Context;
-use crate::deploy::configtx;
-use crate::network::{COMPONENT_LABEL, MANAGED_BY_LABEL, NETWORK_LABEL, NetworkSpec};
+use crate::deploy::{configtx, wait};
+use crate::network::{COMPONENT_LABEL, MANAGED_BY_LABEL, NETWORK_LABEL, NetworkSpec, ports};
 use crate::report::{Finding, Status};
 
 /// When the test PKI is made; checks run an hour later.
@@ -332,7 +332,14 @@ fn build_is_deterministic() {
         render_yaml(&all),
         render_yaml(&again.objects().cloned().collect::<Vec<_>>())
     );
-    assert!(!render_yaml(&all).contains("creationTimestamp"));
+    // No time is written (the claim templates' creationTimestamp is null, as stored).
+    let yaml = render_yaml(&all);
+    assert!(
+        yaml.lines()
+            .filter(|l| l.contains("creationTimestamp"))
+            .all(|l| l.trim_end().ends_with("creationTimestamp: null")),
+        "a timestamp in the manifests"
+    );
 }
 
 #[test]
@@ -555,4 +562,206 @@ fn etcdraft_and_ccaas_networks_pass_the_static_checks() {
         "fabric: \"2.5\"\norgs: 1\n",
         &["DNS-001", "DNS-002", "DNS-003"],
     );
+}
+
+/// Every container of every object, with the object's key: (key, container JSON).
+fn containers(m: &Manifests) -> Vec<(String, serde_json::Value)> {
+    let mut out = Vec::new();
+    for o in m.objects() {
+        let spec = o
+            .body
+            .pointer("/spec/template/spec")
+            .cloned()
+            .unwrap_or_default();
+        for list in ["initContainers", "containers"] {
+            for c in spec[list].as_array().into_iter().flatten() {
+                out.push((o.key(), c.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_image_comes_from_the_table() {
+    use crate::network::images;
+    for spec in ["", "fabric: \"2.5\"\n", "consensus: etcdraft\n"] {
+        let net = network(spec);
+        let m = build(&net, &crypto_for(&net)).unwrap();
+        for (key, c) in containers(&m) {
+            let image = c["image"].as_str().unwrap_or_default();
+            let entry = images::find(image)
+                .unwrap_or_else(|| panic!("{spec:?}: {key} uses {image}, not in the table"));
+            assert_eq!(entry.fabric, net.fabric, "{key}: {image}");
+        }
+    }
+    // An override is used as given, and is the only image outside the table.
+    let net = network("images:\n  peer: registry.example/peer:1.4.12-patched\n");
+    let m = build(&net, &crypto_for(&net)).unwrap();
+    let outside: Vec<String> = containers(&m)
+        .into_iter()
+        .filter_map(|(_, c)| c["image"].as_str().map(str::to_owned))
+        .filter(|i| images::find(i).is_none())
+        .collect();
+    assert!(!outside.is_empty());
+    assert!(
+        outside
+            .iter()
+            .all(|i| i == "registry.example/peer:1.4.12-patched")
+    );
+}
+
+#[test]
+fn readiness_probes_ask_the_servers_and_none_dials_a_tls_port() {
+    let (_, _, m) = reference();
+    let tls_ports = [ports::PEER, ports::ORDERER, ports::CA];
+    for (key, c) in containers(m) {
+        let probe = &c["readinessProbe"];
+        if let Some(port) = probe["tcpSocket"]["port"].as_i64() {
+            assert!(
+                !tls_ports.contains(&(port as u16)),
+                "{key}: a TCP probe on TLS port {port} makes the server log a failed handshake every period"
+            );
+        }
+        match c["name"].as_str().unwrap_or_default() {
+            "peer" => {
+                assert_eq!(probe["httpGet"]["path"], "/healthz", "{key}");
+                assert_eq!(probe["httpGet"]["port"], ports::PEER_OPERATIONS, "{key}");
+            }
+            "orderer" => {
+                assert_eq!(probe["httpGet"]["path"], "/healthz", "{key}");
+                assert_eq!(probe["httpGet"]["port"], ports::ORDERER_OPERATIONS, "{key}");
+            }
+            "ca" => {
+                assert_eq!(probe["httpGet"]["path"], "/cainfo", "{key}");
+                assert_eq!(probe["httpGet"]["scheme"], "HTTPS", "{key}");
+            }
+            "zookeeper" => {
+                let command = probe["exec"]["command"].to_string();
+                assert!(
+                    command.contains("ruok") && command.contains("imok"),
+                    "{key}"
+                );
+            }
+            // dockerd listens on loopback only: a kubelet probe of the pod IP could never
+            // pass; the peer's /healthz covers its Docker daemon.
+            "dind" => assert!(probe.is_null(), "{key}: {probe}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn dind_runs_on_cgroup_v2_and_peers_set_only_what_fabric_reads() {
+    let (_, _, m) = reference();
+    let peer = m
+        .objects()
+        .find(|o| o.key() == "StatefulSet org1/peer0")
+        .unwrap()
+        .body
+        .to_string();
+    assert!(peer.contains("docker:24.0.9-dind"), "{peer}");
+    assert!(!peer.contains("19.03"), "{peer}");
+    // Fabric never reads HostConfig.DnsOptions; ndots reaches chaincode as a daemon flag.
+    assert!(
+        !peer.contains("CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS"),
+        "{peer}"
+    );
+    assert!(peer.contains("--dns-opt=ndots:2"), "{peer}");
+    assert!(peer.contains("CORE_CHAINCODE_BUILDER"), "{peer}");
+    // Kafka's retry budget stays Fabric's default (10m short total).
+    for o in m.objects() {
+        let text = o.body.to_string();
+        assert!(!text.contains("ORDERER_KAFKA_RETRY_SHORT"), "{}", o.key());
+    }
+}
+
+#[test]
+fn amd64_only_images_run_on_amd64_nodes() {
+    let arch = |m: &Manifests, key: &str| {
+        m.objects()
+            .find(|o| o.key() == key)
+            .unwrap()
+            .body
+            .pointer("/spec/template/spec/nodeSelector/kubernetes.io~1arch")
+            .cloned()
+    };
+    let (_, _, v14) = reference();
+    for key in [
+        "StatefulSet org1/peer0",
+        "StatefulSet orgorderer1/orderer0",
+        "StatefulSet kafka/kafka0",
+        "StatefulSet kafka/zookeeper0",
+        "Deployment org1/ca",
+        "Job orgorderer1/fabcheck-genesis",
+        "Job org1/fabcheck-channel",
+    ] {
+        assert_eq!(arch(v14, key), Some("amd64".into()), "{key}");
+    }
+    let net = network("fabric: \"2.5\"\n");
+    let v25 = build(&net, &crypto_for(&net)).unwrap();
+    for key in [
+        "StatefulSet org1/peer0",
+        "StatefulSet orgorderer1/orderer0",
+        "Job org1/fabcheck-chaincode",
+    ] {
+        assert_eq!(arch(&v25, key), None, "{key}: 2.5 images are multi-arch");
+    }
+}
+
+#[test]
+fn brokers_and_zookeepers_spread_over_nodes() {
+    let (_, _, m) = reference();
+    for o in m.objects().filter(|o| o.kind == "StatefulSet") {
+        let terms = o
+            .body
+            .pointer("/spec/template/spec/affinity/podAntiAffinity/preferredDuringSchedulingIgnoredDuringExecution/0/podAffinityTerm")
+            .cloned();
+        let spread = o.namespace.as_deref() == Some("kafka");
+        assert_eq!(terms.is_some(), spread, "{}", o.key());
+        if let Some(term) = terms {
+            assert_eq!(term["topologyKey"], "kubernetes.io/hostname");
+            let component = o.body["metadata"]["labels"][COMPONENT_LABEL].clone();
+            assert_eq!(
+                term["labelSelector"]["matchLabels"][COMPONENT_LABEL],
+                component
+            );
+        }
+    }
+}
+
+#[test]
+fn operations_ports_are_served_but_not_exposed() {
+    let (_, _, m) = reference();
+    for o in m.objects().filter(|o| o.kind == "Service") {
+        let ports = o.body["spec"]["ports"].to_string();
+        assert!(!ports.contains("operations"), "{}: {ports}", o.key());
+        assert!(
+            !ports.contains(&ports::PEER_OPERATIONS.to_string()),
+            "{}",
+            o.key()
+        );
+        assert!(
+            !ports.contains(&ports::ORDERER_OPERATIONS.to_string()),
+            "{}",
+            o.key()
+        );
+    }
+}
+
+#[test]
+fn nothing_the_network_runs_gets_api_credentials() {
+    let (_, _, m) = reference();
+    assert!(m.objects().all(|o| !matches!(
+        o.kind.as_str(),
+        "Role" | "RoleBinding" | "ServiceAccount" | "ClusterRole" | "ClusterRoleBinding"
+    )));
+    for o in m.objects().filter(|o| wait::is_workload(&o.kind)) {
+        assert_eq!(
+            o.body["spec"]["template"]["spec"]["automountServiceAccountToken"],
+            false,
+            "{}",
+            o.key()
+        );
+    }
 }
