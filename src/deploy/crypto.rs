@@ -922,7 +922,7 @@ mod tests {
             })
             .collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
-        for id in ["X509-001", "X509-004", "X509-007", "X509-008"] {
+        for id in ["X509-001", "X509-004", "X509-007", "X509-008", "X509-010"] {
             assert!(
                 findings
                     .iter()
