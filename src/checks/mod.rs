@@ -88,6 +88,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &logs::kafka_isr::KafkaIsr,
     &logs::chaincode_dns::ChaincodeDns,
     &logs::bad_certificate::BadCertificate,
+    &logs::sanitize_cert_failed::SanitizeCertFailed,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.
