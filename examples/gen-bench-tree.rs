@@ -99,6 +99,7 @@ impl Validity {
             ca,
             sans: Vec::new(),
             ous: Vec::new(),
+            high_s: false,
         }
     }
 }

@@ -6,9 +6,9 @@
 //! one where it reports its problem), then rewrites `fixtures/README.md` describing them.
 //!
 //! Certificates come from the shared test PKI (`tests/support/pki.rs`: rcgen, ECDSA P-256,
-//! Fabric-style subjects) with fixed dates; keys and signatures are random, so every run
-//! changes the bytes but never the verdicts. Broken encodings rcgen cannot produce are made by
-//! patching DER bytes here.
+//! Fabric-style subjects, low-S signatures unless a fixture asks for high-S) with fixed dates;
+//! keys and signatures are random, so every run changes the bytes but never the verdicts.
+//! Broken encodings rcgen cannot produce are made by patching DER bytes here.
 
 #[path = "../tests/support/pki.rs"]
 mod pki;
@@ -50,6 +50,7 @@ fn main() {
     x509_007(&mut cases);
     x509_008(&mut cases);
     x509_009(&mut cases);
+    x509_010(&mut cases);
     write(&fixtures.join("README.md"), readme(&cases.list));
     println!(
         "wrote {} and {} fixture trees under {}",
@@ -572,6 +573,36 @@ fn x509_009(cases: &mut Cases) {
     );
 }
 
+fn x509_010(cases: &mut Cases) {
+    // A high-S leaf, issued by the low-S CA, passes: only a self-signed root is refused.
+    let org = good_org();
+    let dir = cases.dir(
+        "X509-010",
+        "pass",
+        "msp/: the CA's self-signature is low-S (s <= n/2), as cryptogen and fabric-ca write it; \
+         the signcert it issued is signed high-S, which Fabric's MSP rewrites without harm.",
+    );
+    let peer = org
+        .ca
+        .issue(Spec::new(&org.ca.spec.org, PEER, FROM, UNTIL).high_s());
+    Msp::identity(&org, &peer).write(&dir.join("msp"));
+
+    let dir = cases.dir(
+        "X509-010",
+        "fail",
+        "msp/: the CA in cacerts/ and tlscacerts/ signed itself high-S (s > n/2, made by \
+         flipping a low-S signature's s to n - s): Fabric 1.4.x and 2.0-2.4.x built with Go \
+         1.19+ refuse the MSP (sanitizeCert). Everything it issued is low-S.",
+    );
+    let high = Org::new(Cert::self_signed(
+        Spec::new("org1.example.com", "ca.org1.example.com", FROM, UNTIL)
+            .ca()
+            .high_s(),
+    ));
+    let peer = leaf(&high.ca, PEER, FROM, UNTIL);
+    Msp::identity(&high, &peer).write(&dir.join("msp"));
+}
+
 // ----------------------------------------------------------------------------------------------
 // README
 
@@ -582,7 +613,8 @@ fn readme(cases: &[(String, String)]) -> String {
          (this README included) from the repository root with:\n\n\
          ```sh\ncargo run --example regen-fixtures\n```\n\n\
          The command deletes and rewrites `fixtures/reference/` and `fixtures/x509/`. Keys and \
-         signatures are random, so every run changes the bytes but not the verdicts; \
+         signatures are random (every signature low-S, as Fabric's BCCSP writes it, except \
+         where X509-010 wants high-S), so every run changes the bytes but not the verdicts; \
          `cargo test --test fixtures` checks the verdicts. The private keys here are throwaway \
          test keys, generated for these fixtures and used nowhere else.\n\n\
          ## Dates\n\n\

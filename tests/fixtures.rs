@@ -17,9 +17,9 @@ use serde_json::Value;
 /// The instant the fixtures are built around (see `fixtures/README.md`).
 const AT: &str = "2026-06-01T00:00:00Z";
 
-const ALL_IDS: [&str; 9] = [
+const ALL_IDS: [&str; 10] = [
     "X509-001", "X509-002", "X509-003", "X509-004", "X509-005", "X509-006", "X509-007", "X509-008",
-    "X509-009",
+    "X509-009", "X509-010",
 ];
 
 struct Run {
@@ -312,6 +312,37 @@ fn x509_009_unreadable_material() {
             ("non-canonical-der/signcerts/cert.der", "not canonical DER"),
         ],
     );
+}
+
+#[test]
+fn x509_010_high_s_signature() {
+    assert_pass_tree("X509-010");
+    assert_fail_tree(
+        "X509-010",
+        "fail",
+        1,
+        &[(
+            "msp/cacerts/ca.org1.example.com-cert.pem",
+            "self-signed CA signed high-S (s > n/2): Fabric 1.4.x and 2.0-2.4.x built with Go 1.19",
+        )],
+    );
+    // The pass tree's signcert is high-S too, and passes for it: only roots are refused.
+    let run = check("fixtures/x509/X509-010/pass", &[]);
+    let leaf = findings(&run.report, "X509-010")
+        .into_iter()
+        .find(|f| {
+            f["target"]["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("msp/signcerts/peer0.org1.example.com-cert.pem"))
+        })
+        .unwrap_or_else(|| panic!("no finding for the signcert: {}", describe_all(&run.report)));
+    assert_eq!(
+        leaf["evidence"]["signature_form"],
+        "high-S",
+        "{}",
+        describe(leaf)
+    );
+    assert_eq!(leaf["status"], "pass", "{}", describe(leaf));
 }
 
 #[test]

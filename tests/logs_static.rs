@@ -19,7 +19,9 @@ use findings::describe;
 use serde_json::Value;
 
 /// The LOG checks, in catalogue order.
-const LOG_IDS: [&str; 5] = ["LOG-001", "LOG-002", "LOG-003", "LOG-004", "LOG-005"];
+const LOG_IDS: [&str; 6] = [
+    "LOG-001", "LOG-002", "LOG-003", "LOG-004", "LOG-005", "LOG-006",
+];
 
 /// One run of `fabcheck check --logs PATH -o json=FILE`.
 struct Run {
@@ -405,6 +407,72 @@ fn bad_certificate_fixture() {
         run.for_file("LOG-005", "orderer0.log")["evidence"]["remote_ips"],
         serde_json::json!(["10.0.0.31", "10.0.0.33"])
     );
+}
+
+#[test]
+fn sanitize_cert_failed_fixture() {
+    let run = assert_fail_fixture(
+        "LOG-006",
+        "fail",
+        Some("X509-010"),
+        &[
+            Expect {
+                file: "orderer0.log",
+                count: 1,
+                first: "2026-12-04T09:14:03.215Z",
+                last: "2026-12-04T09:14:03.215Z",
+                first_line: 2,
+                last_line: 2,
+            },
+            // The PANI line and Go's panic echo, on the kubectl clock.
+            Expect {
+                file: "orderer1.log",
+                count: 2,
+                first: "2026-12-04T09:20:11.530Z",
+                last: "2026-12-04T09:20:11.530Z",
+                first_line: 8,
+                last_line: 9,
+            },
+            Expect {
+                file: "peer0-org1.log",
+                count: 3,
+                first: "2026-12-04T09:31:40.117Z",
+                last: "2026-12-04T09:31:43.978Z",
+                first_line: 1,
+                last_line: 3,
+            },
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.describe());
+    for file in ["orderer0.log", "orderer1.log", "peer0-org1.log"] {
+        let f = run.for_file("LOG-006", file);
+        assert_eq!(
+            f["evidence"]["reasons"],
+            serde_json::json!([
+                "the supplied identity is not valid: x509: certificate signed by unknown authority"
+            ]),
+            "{}",
+            describe(f)
+        );
+        assert_eq!(
+            f["evidence"]["see_check"],
+            serde_json::json!(["X509-010", "X509-004"]),
+            "{}",
+            describe(f)
+        );
+    }
+    // The remediation points at the high-S check and the low-S fix.
+    let explain = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .args(["explain", "LOG-006"])
+        .output()
+        .expect("fabcheck runs");
+    let text = String::from_utf8_lossy(&explain.stdout);
+    for words in ["X509-010", "low-S", "2.5.0", "fabric#3774"] {
+        assert!(
+            text.contains(words),
+            "explain LOG-006 lacks {words:?}:\n{text}"
+        );
+    }
 }
 
 #[test]

@@ -160,6 +160,65 @@ fn fabric_msp_testdata_expired_and_intermediate_chains() {
     assert_eq!(r.summary.errors, 0);
 }
 
+/// fabcheck's own generator before it signed low-S, through real Fabric 1.4.12 configtxgen
+/// (SOURCES.md, "fabric-1.4.12-configtxgen"): four self-signed MSP CAs are high-S, which Fabric
+/// builds with Go 1.19+ and without fabric#3774 refuse. Every other certificate passes, among
+/// them high-S leaves and high-S TLS CAs, which those builds accept.
+#[test]
+fn fabric_1_4_12_configtxgen_high_s_cas() {
+    let r = check(&realworld("fabric-1.4.12-configtxgen"));
+    let high_s_cas = [
+        "kafka/crypto-config/ordererOrganizations/orgorderer1/msp/cacerts/ca.orgorderer1-cert.pem",
+        "raft/crypto-config/peerOrganizations/org1/msp/cacerts/ca.org1-cert.pem",
+        "raft/crypto-config/peerOrganizations/org2/msp/cacerts/ca.org2-cert.pem",
+        "raft/crypto-config/peerOrganizations/org3/msp/cacerts/ca.org3-cert.pem",
+    ];
+    for ca in high_s_cas {
+        let f = find(&r, "X509-010", ca);
+        assert_eq!(f.len(), 1, "{ca}: {f:#?}");
+        assert_eq!(f[0].status, Status::Fail, "{ca}: {}", f[0].message);
+        assert_eq!(f[0].evidence["signature_form"], "high-S", "{ca}");
+        assert!(f[0].message.contains("fabric#3774"), "{}", f[0].message);
+    }
+    let mine: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "X509-010")
+        .collect();
+    let failed: Vec<&&Finding> = mine.iter().filter(|f| f.status != Status::Pass).collect();
+    assert_eq!(
+        failed.len(),
+        high_s_cas.len(),
+        "only the four CAs fail: {failed:#?}"
+    );
+    // The rest pass, high-S or not: the kafka orderer org's TLS CA and a peer's signcert are
+    // high-S too.
+    for (path, form) in [
+        (
+            "kafka/crypto-config/ordererOrganizations/orgorderer1/msp/tlscacerts/tlsca.orgorderer1-cert.pem",
+            "high-S",
+        ),
+        (
+            "kafka/crypto-config/peerOrganizations/org1/peers/peer0.org1/msp/signcerts/peer0.org1-cert.pem",
+            "high-S",
+        ),
+        (
+            "raft/crypto-config/ordererOrganizations/orgorderer1/msp/cacerts/ca.orgorderer1-cert.pem",
+            "low-S",
+        ),
+    ] {
+        let f = find(&r, "X509-010", path);
+        assert_eq!(f.len(), 1, "{path}: {f:#?}");
+        assert_eq!(f[0].status, Status::Pass, "{path}: {}", f[0].message);
+        assert_eq!(f[0].evidence["signature_form"], form, "{path}");
+    }
+    assert!(
+        mine.len() > 40,
+        "every distinct MSP certificate is judged: {}",
+        mine.len()
+    );
+}
+
 #[test]
 fn every_realworld_tree_is_audited_without_a_crash() {
     let root = realworld("");

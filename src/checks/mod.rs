@@ -42,6 +42,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &x509::key_mismatch::KeyMismatch,
     &x509::msp_incomplete::MspIncomplete,
     &x509::unreadable_material::UnreadableMaterial,
+    &x509::high_s_signature::HighSSignature,
     &kafka::too_few_brokers::TooFewBrokers,
     &kafka::unclean_leader_election::UncleanLeaderElection,
     &kafka::min_insync_replicas_too_low::MinInsyncReplicasTooLow,
@@ -87,6 +88,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &logs::kafka_isr::KafkaIsr,
     &logs::chaincode_dns::ChaincodeDns,
     &logs::bad_certificate::BadCertificate,
+    &logs::sanitize_cert_failed::SanitizeCertFailed,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.

@@ -12,6 +12,9 @@
 //! P-256 keys written as PKCS#8 `priv_sk`, a signing CA and a TLS CA per org, sign certificates
 //! carrying the NodeOU (`peer`, `orderer`, `admin`, `client`) as their OU, TLS certificates for
 //! both server and client authentication with every name the node is dialled by.
+//!
+//! Every signature is low-S, as cryptogen's and fabric-ca's (Fabric's BCCSP signs low-S):
+//! see [`LowS`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,10 +22,12 @@ use std::fmt;
 use rayon::prelude::*;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384,
+    PublicKeyData, SignatureAlgorithm, SigningKey,
 };
 use time::{Duration, OffsetDateTime, UtcOffset};
 
+use crate::inventory::signature::{EcCurve, to_low_s_der};
 use crate::network::{Network, Node, Org, Role};
 
 /// Why the PKI could not be generated.
@@ -194,6 +199,55 @@ impl Validity {
     }
 }
 
+/// A key pair that signs low-S: every certificate fabcheck makes is signed through it, the
+/// self-signed CAs and everything they issue.
+///
+/// ring signs ECDSA with a random `s`, high (`s > n/2`) half of the time. Fabric's MSP rewrites
+/// every ECDSA certificate it loads into low-S (`sanitizeCert`, msp/mspimpl.go, with
+/// `utils.SignatureToLowS` from bccsp/utils/ecdsa.go), and Fabric builds made with Go >= 1.19
+/// that lack hyperledger/fabric#3774 (every 1.4.x; 2.x before 2.5.0) then fail to chain a
+/// rewritten self-signed CA: the orderer panics at bootstrap and the peer will not start
+/// ("sanitizeCert failed the supplied identity is not valid: x509: certificate signed by unknown
+/// authority"). Signing low-S, as Fabric's BCCSP and cryptogen do, leaves Fabric nothing to
+/// rewrite. X509-010 finds the high-S CAs of other generators.
+struct LowS<'a>(&'a KeyPair);
+
+impl LowS<'_> {
+    fn curve(&self) -> Option<EcCurve> {
+        let alg: &SignatureAlgorithm = self.0.algorithm();
+        if alg == &PKCS_ECDSA_P256_SHA256 {
+            Some(EcCurve::P256)
+        } else if alg == &PKCS_ECDSA_P384_SHA384 {
+            Some(EcCurve::P384)
+        } else {
+            None
+        }
+    }
+}
+
+impl PublicKeyData for LowS<'_> {
+    fn der_bytes(&self) -> &[u8] {
+        self.0.der_bytes()
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        self.0.algorithm()
+    }
+}
+
+impl SigningKey for LowS<'_> {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        let signature = self.0.sign(msg)?;
+        match self.curve() {
+            // ring wrote this DER itself: one it cannot be read back from is ring's failure.
+            Some(curve) => {
+                to_low_s_der(&signature, curve).map_err(|_| rcgen::Error::RingUnspecified)
+            }
+            None => Ok(signature),
+        }
+    }
+}
+
 /// A CA: its certificate and the key it signs with.
 struct Authority {
     params: CertificateParams,
@@ -218,7 +272,7 @@ impl Authority {
         ];
         let key = new_key(cn)?;
         let cert = params
-            .self_signed(&key)
+            .self_signed(&LowS(&key))
             .map_err(|e| generate_error(format!("CA certificate {cn}"), e))?;
         Ok(Authority {
             cert_pem: cert.pem(),
@@ -260,7 +314,7 @@ impl Authority {
             params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         }
         let key = new_key(spec.cn)?;
-        let issuer = Issuer::from_params(&self.params, &self.key);
+        let issuer = Issuer::from_params(&self.params, LowS(&self.key));
         let cert = params
             .signed_by(&key, &issuer)
             .map_err(|e| generate_error(what(), e))?;
@@ -796,6 +850,50 @@ mod tests {
         assert_eq!(issued, 2 * (5 + 3 * 4) + 3);
     }
 
+    /// Fabric's MSP rewrites high-S signatures, and builds without fabric#3774 then refuse a
+    /// high-S CA: every certificate must come out low-S, whatever ring drew. Judged with the
+    /// p256 crate rather than fabcheck's own signature code, and over several generations: one
+    /// holds some 45 distinct signatures, so a generator that left ring's half-high draws
+    /// alone would fail this every time.
+    #[test]
+    fn every_certificate_is_signed_low_s_and_still_verifies() {
+        use p256::elliptic_curve::scalar::IsHigh;
+
+        let mut signatures = std::collections::BTreeSet::new();
+        for _ in 0..3 {
+            let (_, crypto) = reference();
+            let certs: Vec<(&String, Vec<u8>)> = crypto
+                .files
+                .iter()
+                .filter(|(p, _)| !CryptoMaterial::is_private_key(p) && !p.ends_with(".yaml"))
+                .map(|(p, b)| (p, parse_pem(b)))
+                .collect();
+            let parsed: Vec<(&String, X509Certificate<'_>)> = certs
+                .iter()
+                .map(|(p, der)| (*p, X509Certificate::from_der(der).expect(p).1))
+                .collect();
+            for (path, cert) in &parsed {
+                let value = cert.signature_value.data.as_ref();
+                let sig = p256::ecdsa::Signature::from_der(value)
+                    .unwrap_or_else(|e| panic!("{path}: not a P-256 ECDSA signature: {e}"));
+                assert!(!bool::from(sig.s().is_high()), "{path} is signed high-S");
+                let issuer = if cert.subject() == cert.issuer() {
+                    cert
+                } else {
+                    &parsed
+                        .iter()
+                        .find(|(_, c)| c.subject() == cert.issuer() && c.is_ca())
+                        .unwrap_or_else(|| panic!("no issuer for {path}"))
+                        .1
+                };
+                cert.verify_signature(Some(issuer.public_key()))
+                    .unwrap_or_else(|e| panic!("{path}: {e}"));
+                signatures.insert(value.to_vec());
+            }
+        }
+        assert_eq!(signatures.len(), 3 * (4 * 2 + 2 * (5 + 3 * 4) + 3));
+    }
+
     #[test]
     fn fabchecks_own_x509_checks_pass() {
         let (_, crypto) = reference();
@@ -824,7 +922,7 @@ mod tests {
             })
             .collect();
         assert!(bad.is_empty(), "{}", bad.join("\n"));
-        for id in ["X509-001", "X509-004", "X509-007", "X509-008"] {
+        for id in ["X509-001", "X509-004", "X509-007", "X509-008", "X509-010"] {
             assert!(
                 findings
                     .iter()

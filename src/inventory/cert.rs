@@ -11,6 +11,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 
+use super::signature::{SignatureAlgorithm, SignatureError, SignatureForm, form_of};
 use super::{Layout, Origin};
 
 /// One certificate as found at one origin. Identical certificates found at several origins
@@ -65,6 +66,10 @@ pub struct CertFacts {
     pub ip_addresses: Vec<String>,
     /// The subject's OU values, which Fabric matches against an MSP's OU identifiers.
     pub organizational_units: Vec<String>,
+    /// The algorithm of the issuer's signature, and the signature itself (public), for the
+    /// signature-form lints ([`super::signature`]).
+    pub signature_algorithm: SignatureAlgorithm,
+    pub signature: Vec<u8>,
 }
 
 /// A public key reduced to what identifies it, comparable across certificates and private keys.
@@ -233,6 +238,10 @@ impl CertFacts {
             .collect();
         Ok(CertFacts {
             organizational_units,
+            signature_algorithm: SignatureAlgorithm::from_oid(
+                &cert.signature_algorithm.algorithm.to_id_string(),
+            ),
+            signature: cert.signature_value.data.to_vec(),
             fingerprint: hex(ring::digest::digest(&ring::digest::SHA256, der).as_ref()),
             version: version + 1,
             serial: cert.raw_serial_as_string(),
@@ -273,6 +282,16 @@ impl CertFacts {
             return Err("keyUsage without keyCertSign");
         }
         Ok(())
+    }
+
+    /// The form of this certificate's signature, judged with `signer`'s key (its issuer's; its
+    /// own for a self-signed root).
+    pub fn signature_form(&self, signer: &CertFacts) -> Result<SignatureForm, SignatureError> {
+        form_of(
+            &self.signature_algorithm,
+            &self.signature,
+            &signer.public_key,
+        )
     }
 
     /// The subject's common name, or the whole subject when it has none.

@@ -56,15 +56,19 @@ pub enum Signature {
     ChaincodeDns,
     /// A TLS peer refused or missed a certificate in a mutual-TLS handshake (LOG-005).
     BadCertificate,
+    /// An MSP that could not rewrite one of its CA certificates to low-S: `sanitizeCert failed`
+    /// (LOG-006).
+    SanitizeCert,
 }
 
 impl Signature {
-    pub const ALL: [Signature; 5] = [
+    pub const ALL: [Signature; 6] = [
         Signature::CertificateWindow,
         Signature::HandshakeReset,
         Signature::KafkaIsr,
         Signature::ChaincodeDns,
         Signature::BadCertificate,
+        Signature::SanitizeCert,
     ];
 
     /// The check that reports this signature.
@@ -75,6 +79,7 @@ impl Signature {
             Signature::KafkaIsr => "LOG-003",
             Signature::ChaincodeDns => "LOG-004",
             Signature::BadCertificate => "LOG-005",
+            Signature::SanitizeCert => "LOG-006",
         }
     }
 
@@ -94,6 +99,7 @@ impl Signature {
             Signature::BadCertificate => {
                 "mutual-TLS refusal (\"tls: bad certificate\", \"tls: failed to verify client's certificate\", \"tls: client didn't provide a certificate\")"
             }
+            Signature::SanitizeCert => "MSP setup failure (\"sanitizeCert failed\")",
         }
     }
 }
@@ -217,7 +223,7 @@ pub struct Hits {
     /// message quotes, since the start of a Fabric line is only its header.
     pub excerpt: String,
     /// Values read from the matching lines, by kind (`names`, `dns_servers`, `channels`,
-    /// `remote_ips`), at most [`MAX_DETAILS`] of each.
+    /// `remote_ips`, `reasons`), at most [`MAX_DETAILS`] of each.
     pub details: BTreeMap<&'static str, BTreeSet<String>>,
     /// For handshake resets: the time of each event, in milliseconds on the source's clock.
     pub times_ms: Vec<i64>,
@@ -591,13 +597,19 @@ pub struct LineMatch {
     pub signature: Signature,
     /// The remote `host:port` the line names, when it names one.
     pub remote: Option<String>,
-    /// Values read from the line (`names`, `dns_servers`, `channels`, `remote_ips`).
+    /// Values read from the line (`names`, `dns_servers`, `channels`, `remote_ips`, `reasons`).
     pub details: Vec<(&'static str, String)>,
     /// The words that matched, for the excerpt.
     pub anchor: String,
 }
 
 const CERT_WINDOW: &str = "certificate has expired or is not yet valid";
+
+/// Fabric's MSP failing to rewrite a CA certificate it was told about (NodeOUs, OU identifiers)
+/// into low-S: `getCertifiersIdentifier` and `setupOUs` in msp/mspimplsetup.go.
+const SANITIZE_CERT: &str = "sanitizeCert failed";
+/// How much of the reason after [`SANITIZE_CERT`] a finding keeps.
+const REASON_CHARS: usize = 120;
 
 /// Alerts and Go crypto/tls errors of a mutual-TLS refusal, on either side of the connection.
 const BAD_CERT: &[&str] = &[
@@ -655,6 +667,16 @@ pub fn match_line(line: &str) -> Vec<LineMatch> {
             remote: remote.map(str::to_owned),
             details: remote_ips(),
             anchor: CERT_WINDOW.to_owned(),
+        });
+    }
+    // A certificate outside its validity window is LOG-001's, wherever Fabric noticed it: the
+    // window is the cause, sanitizeCert only where it surfaced.
+    if !window && let Some(reason) = sanitize_cert_reason(line) {
+        out.push(LineMatch {
+            signature: Signature::SanitizeCert,
+            remote: None,
+            details: vec![("reasons", reason)],
+            anchor: SANITIZE_CERT.to_owned(),
         });
     }
     if let Some(anchor) = bad_cert {
@@ -720,6 +742,18 @@ fn bad_certificate(line: &str) -> Option<&'static str> {
                     || line.contains("Server TLS handshake")))
             .then_some(GENERIC)
         })
+}
+
+/// Why an MSP's sanitizeCert failed, as the line says after the words (`the supplied identity is
+/// not valid: x509: certificate signed by unknown authority`); `None` when the line does not say
+/// `sanitizeCert failed`. Fabric writes the reason after a space (`%s`) or `: ` (WithMessage).
+fn sanitize_cert_reason(line: &str) -> Option<String> {
+    let at = line.find(SANITIZE_CERT)? + SANITIZE_CERT.len();
+    let reason = line[at..]
+        .trim_start_matches(':')
+        .trim()
+        .trim_end_matches('"');
+    Some(truncate_chars(&redact_private_keys(reason), REASON_CHARS))
 }
 
 /// A server-side handshake the client reset or closed before it completed: what a TCP health
@@ -1280,6 +1314,44 @@ mod tests {
         assert_eq!(match_line(ca)[0].remote.as_deref(), Some("10.0.0.5:40001"));
         // A handshake that failed for another reason is not a reset.
         assert!(sigs(r#"grpc: Server.Serve failed to complete security handshake from "1.2.3.4:5": tls: first record does not look like a TLS handshake"#).is_empty());
+    }
+
+    /// The sanitizeCert failure is LOG-006's alone: no TLS, DNS or Kafka signature claims it;
+    /// the same words with an expired or not-yet-valid certificate as the reason are LOG-001's.
+    #[test]
+    fn sanitize_cert_failures_and_their_attribution() {
+        let lines = [
+            // Fabric 1.4.12 orderer, the system channel's org MSPs from the genesis block.
+            "2026-12-04 09:20:11.529 UTC [orderer.commmon.multichannel] newLedgerResources -> PANI 00c Error creating channelconfig bundle: initializing channelconfig failed: could not create channel Consortiums sub-group config: setting up the MSP manager failed: sanitizeCert failed the supplied identity is not valid: x509: certificate signed by unknown authority",
+            // Go's echo of the panic.
+            "panic: Error creating channelconfig bundle: initializing channelconfig failed: could not create channel Consortiums sub-group config: setting up the MSP manager failed: sanitizeCert failed the supplied identity is not valid: x509: certificate signed by unknown authority",
+            // The local MSP of an orderer and of a peer.
+            "2026-12-04 09:14:03.215 UTC [orderer.common.server] initializeLocalMsp -> FATA 002 Failed to initialize local MSP: sanitizeCert failed the supplied identity is not valid: x509: certificate signed by unknown authority",
+            "2026-12-04 09:31:40.117 UTC [main] InitCmd -> ERRO 001 Cannot run peer because error when setting up MSP of type bccsp from directory /etc/hyperledger/fabric/msp: sanitizeCert failed the supplied identity is not valid: x509: certificate signed by unknown authority",
+            // setupOUs words it with errors.WithMessage.
+            "Failed to initialize local MSP: sanitizeCert failed: the supplied identity is not valid: x509: certificate signed by unknown authority",
+        ];
+        for line in lines {
+            let m = match_line(line);
+            assert_eq!(
+                m.iter().map(|m| m.signature).collect::<Vec<_>>(),
+                vec![Signature::SanitizeCert],
+                "{line}"
+            );
+            assert_eq!(
+                m[0].details,
+                vec![(
+                    "reasons",
+                    "the supplied identity is not valid: x509: certificate signed by unknown authority"
+                        .to_owned()
+                )],
+                "{line}"
+            );
+        }
+        let expired = "2026-12-04 09:14:03.215 UTC [orderer.common.server] initializeLocalMsp -> FATA 002 Failed to initialize local MSP: sanitizeCert failed the supplied identity is not valid: x509: certificate has expired or is not yet valid";
+        assert_eq!(sigs(expired), vec![Signature::CertificateWindow]);
+        // A CA that is simply not the issuer fails before sanitizing: not this signature.
+        assert!(sigs("PANI 005 Error creating channelconfig bundle: initializing channelconfig failed: could not create channel Orderer sub-group config: setting up the MSP manager failed: the supplied identity is not valid: x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"ca.example.com\")").is_empty());
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod msp;
 pub mod ordering;
 pub mod pem;
 pub mod secrets;
+pub mod signature;
 
 pub use cert::CertRecord;
 pub use chain::IssuerLink;

@@ -1,12 +1,14 @@
 //! Test PKI made the way Fabric makes it: ECDSA P-256 keys, a root CA per org (and a TLS CA),
-//! node certificates with SANs. Shared by unit tests, integration tests and the fixture
-//! generator (`cargo run --example regen-fixtures`), each including this file by path.
+//! node certificates with SANs, every signature low-S as Fabric's BCCSP writes it (unless a
+//! certificate asks for high-S, [`Spec::high_s`]). Shared by unit tests, integration tests and
+//! the fixture generator (`cargo run --example regen-fixtures`), each including this file by
+//! path.
 
 #![allow(dead_code)]
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    KeyUsagePurpose, PublicKeyData, SanType, SignatureAlgorithm, SigningKey,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -29,6 +31,9 @@ pub struct Spec {
     /// Subject OU (Fabric NodeOUs and OU identifiers match on it). rcgen keeps one value per
     /// attribute type, so only the last one given is used.
     pub ous: Vec<String>,
+    /// Sign this certificate high-S (`s > n/2`), the form Fabric's MSP rewrites and builds
+    /// without fabric#3774 then refuse for a root CA; low-S otherwise.
+    pub high_s: bool,
 }
 
 impl Spec {
@@ -41,7 +46,13 @@ impl Spec {
             ca: false,
             sans: Vec::new(),
             ous: Vec::new(),
+            high_s: false,
         }
+    }
+
+    pub fn high_s(mut self) -> Spec {
+        self.high_s = true;
+        self
     }
 
     pub fn ca(mut self) -> Spec {
@@ -104,7 +115,7 @@ impl Cert {
         let params = spec.params();
         let key = KeyPair::generate().expect("P-256 key");
         let der = params
-            .self_signed(&key)
+            .self_signed(&InForm::of(&key, &spec))
             .expect("self-signed")
             .der()
             .to_vec();
@@ -120,7 +131,7 @@ impl Cert {
     pub fn issue(&self, spec: Spec) -> Cert {
         let params = spec.params();
         let key = KeyPair::generate().expect("P-256 key");
-        let issuer = Issuer::from_params(&self.params, &self.key);
+        let issuer = Issuer::from_params(&self.params, InForm::of(&self.key, &spec));
         let der = params
             .signed_by(&key, &issuer)
             .expect("signed")
@@ -153,6 +164,50 @@ impl Cert {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// A P-256 key that signs in a chosen form: ring draws `s` at random, high half of the time,
+/// while Fabric's BCCSP (and so cryptogen and fabric-ca) always writes low-S. The form is set
+/// with the p256 crate, independently of the code under test (`inventory::signature`).
+struct InForm<'a> {
+    key: &'a KeyPair,
+    high_s: bool,
+}
+
+impl<'a> InForm<'a> {
+    fn of(key: &'a KeyPair, spec: &Spec) -> InForm<'a> {
+        InForm {
+            key,
+            high_s: spec.high_s,
+        }
+    }
+}
+
+impl PublicKeyData for InForm<'_> {
+    fn der_bytes(&self) -> &[u8] {
+        self.key.der_bytes()
+    }
+
+    fn algorithm(&self) -> &'static SignatureAlgorithm {
+        self.key.algorithm()
+    }
+}
+
+impl SigningKey for InForm<'_> {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        let der = self.key.sign(msg)?;
+        let sig =
+            p256::ecdsa::Signature::from_der(&der).map_err(|_| rcgen::Error::RingUnspecified)?;
+        let low = sig.normalize_s();
+        let sig = if self.high_s {
+            // n - s of a low s is always above n/2 (n is odd).
+            p256::ecdsa::Signature::from_scalars(low.r(), -low.s())
+                .map_err(|_| rcgen::Error::RingUnspecified)?
+        } else {
+            low
+        };
+        Ok(sig.to_der().as_bytes().to_vec())
     }
 }
 

@@ -1,4 +1,4 @@
-//! Certificate checks (`X509-…`): validity windows, chains, keys and MSP folders.
+//! Certificate checks (`X509-…`): validity windows, chains, keys, MSP folders and signature form.
 //!
 //! Per-certificate checks report once per distinct certificate: a CA copied into fifty MSP
 //! folders is one finding whose evidence lists where the copies are, not fifty findings.
@@ -14,6 +14,7 @@ use crate::report::Outcome;
 pub mod broken_chain;
 pub mod empty_validity_window;
 pub mod expires_soon;
+pub mod high_s_signature;
 pub mod key_mismatch;
 pub mod leaf_outlives_issuer;
 pub mod leaf_predates_issuer;
