@@ -6,7 +6,8 @@
 //! five minutes, so a CA created less than five minutes earlier issues certificates valid
 //! "before" the CA itself (X509-001), which peers reject intermittently. Here every CA starts ten
 //! minutes before `now` and everything it issues five minutes later, so that cannot happen; and
-//! no leaf outlives its CA (a year against ten).
+//! no leaf outlives its CA (both ten years by default, as cryptogen makes them; `pki:` in the
+//! spec sets either).
 //!
 //! The layout and the certificate profiles follow cryptogen (Fabric 1.4.3+ with NodeOUs): ECDSA
 //! P-256 keys written as PKCS#8 `priv_sk`, a signing CA and a TLS CA per org, sign certificates
@@ -28,7 +29,7 @@ use rcgen::{
 use time::{Duration, OffsetDateTime, UtcOffset};
 
 use crate::inventory::signature::{EcCurve, to_low_s_der};
-use crate::network::{Network, Node, Org, Role};
+use crate::network::{Network, Node, Org, PkiSpec, Role};
 
 /// Why the PKI could not be generated.
 #[derive(Debug, thiserror::Error)]
@@ -42,10 +43,6 @@ pub const CA_BACKDATE: Duration = Duration::minutes(10);
 /// How far before `now` every issued certificate's validity starts: later than its CA's, so no
 /// certificate is ever valid before its issuer.
 pub const LEAF_BACKDATE: Duration = Duration::minutes(5);
-/// How long a CA is valid from `now`.
-pub const CA_LIFETIME: Duration = Duration::days(3650);
-/// How long an issued certificate is valid from `now` (well inside its CA's lifetime).
-pub const LEAF_LIFETIME: Duration = Duration::days(365);
 
 /// The private key file's name in `keystore/`, `ca/` and `tlsca/` (cryptogen 2.x's; Fabric reads
 /// whatever single key the keystore holds).
@@ -86,7 +83,7 @@ impl CryptoMaterial {
     /// Orgs are generated in parallel, and the identities of an org too: a 20-org network is a
     /// few hundred P-256 keys and signatures.
     pub fn generate(network: &Network, now: OffsetDateTime) -> Result<CryptoMaterial, CryptoError> {
-        let validity = Validity::from_now(now)?;
+        let validity = Validity::from_now(now, &network.pki)?;
         let orgs: Vec<&Org> = network.orgs().collect();
         let per_org = orgs
             .par_iter()
@@ -173,7 +170,9 @@ struct Validity {
 }
 
 impl Validity {
-    fn from_now(now: OffsetDateTime) -> Result<Validity, CryptoError> {
+    /// The windows for `pki` (cryptogen's ten years by default): an issued certificate never
+    /// ends after its CA, whatever the spec asks.
+    fn from_now(now: OffsetDateTime, pki: &PkiSpec) -> Result<Validity, CryptoError> {
         let err = |reason: &str| CryptoError::Generate {
             what: "validity windows".into(),
             reason: format!("{reason} (now = {now})"),
@@ -187,9 +186,11 @@ impl Validity {
         let at = |d: Duration| now.checked_add(d).ok_or_else(|| err("out of range"));
         let v = Validity {
             ca_not_before: at(-CA_BACKDATE)?,
-            ca_not_after: at(CA_LIFETIME)?,
+            ca_not_after: at(Duration::days(i64::from(pki.ca_validity_days)))?,
             leaf_not_before: at(-LEAF_BACKDATE)?,
-            leaf_not_after: at(LEAF_LIFETIME)?,
+            leaf_not_after: at(Duration::days(i64::from(
+                pki.validity_days.min(pki.ca_validity_days),
+            )))?,
         };
         // X.509 GeneralizedTime stops at year 9999.
         if v.ca_not_after.year() > 9999 || v.ca_not_before.year() < 0 {
