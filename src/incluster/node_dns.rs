@@ -662,7 +662,6 @@ mod tests {
                     ("CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE", "bridge"),
                     ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "10.96.0.10"),
                     ("CORE_VM_DOCKER_HOSTCONFIG_DNSSEARCH", search),
-                    ("CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS", "ndots:2"),
                 ],
             )
         };
@@ -706,11 +705,13 @@ mod tests {
             org1.search,
             Some(strings(&["org1.svc.cluster.local", "svc.cluster.local"]))
         );
+        // Options never come from the peer (Fabric does not pass HostConfig DnsOptions on):
+        // this DinD daemon has no --dns-opt, so its pod's resolv.conf (ClusterFirst) decides.
         assert!(
             org1.options
                 .as_ref()
                 .unwrap()
-                .contains(&"ndots:2".to_owned()),
+                .contains(&"ndots:5".to_owned()),
             "{org1:?}"
         );
         let daemon = &groups[2].lists;

@@ -79,15 +79,17 @@ mod tests {
                 "CORE_VM_DOCKER_HOSTCONFIG_DNS",
                 "10.68.0.2 10.0.0.1 10.0.0.2",
             ),
-            (
-                "CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS",
-                "timeout:10 attempts:3",
-            ),
             ("CORE_CHAINCODE_STARTUPTIMEOUT", "60s"),
         ];
+        // The options reach chaincode from the daemon (Fabric never passes HostConfig
+        // DnsOptions on).
         let out = LookupOutlastsStartup.evaluate(
             &ctx(),
-            &inventory(vec![k8s_peer("p", "default", &env)], None, None),
+            &inventory(
+                vec![k8s_peer("p", "default", &env)],
+                Some("--dns-opt timeout:10 --dns-opt attempts:3"),
+                None,
+            ),
         );
         assert_eq!(statuses(&out), vec![Status::Warn]);
         assert!(out[0].message.contains("= 90 s"), "{}", out[0].message);

@@ -92,10 +92,12 @@ mod tests {
                     "CORE_VM_DOCKER_HOSTCONFIG_DNSSEARCH",
                     "default.svc.cluster.local",
                 ),
-                ("CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS", "timeout:2"),
             ],
         );
-        let out = NdotsTooLow.evaluate(&ctx(), &inventory(vec![p], None, None));
+        let out = NdotsTooLow.evaluate(
+            &ctx(),
+            &inventory(vec![p], Some("--dns-opt timeout:2"), None),
+        );
         assert_eq!(statuses(&out), vec![Status::Warn, Status::Warn]);
     }
 }

@@ -1,5 +1,6 @@
 //! DNS-005 `setting-not-applied`: a DNS setting is written but inert — a misspelled key, a
-//! variable or template no one expands, or the line commented out.
+//! variable or template no one expands, the line commented out, or a key Fabric never reads
+//! (`CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS`).
 
 use crate::checks::Check;
 use crate::context::Context;
@@ -21,6 +22,7 @@ impl Check for SettingNotApplied {
                 DnsNoteKind::MisspelledKey,
                 DnsNoteKind::Unexpanded,
                 DnsNoteKind::CommentedOut,
+                DnsNoteKind::Inert,
             ],
             "DNS settings for chaincode",
         )
@@ -64,6 +66,33 @@ pub fn notes_as_outcomes(inv: &Inventory, kinds: &[DnsNoteKind], what: &str) -> 
 mod tests {
     use super::super::testing::*;
     use super::*;
+
+    #[test]
+    fn dns_options_on_the_peer_are_written_but_without_effect() {
+        // fabcheck's own manifests once set this; Fabric 1.4.12 and 2.5 never read it.
+        let p = k8s_peer(
+            "peer0",
+            "org1",
+            &[
+                ("CORE_VM_ENDPOINT", "tcp://127.0.0.1:2375"),
+                ("CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE", "bridge"),
+                ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "10.96.0.10"),
+                ("CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS", "ndots:2 timeout:2"),
+            ],
+        );
+        let out = SettingNotApplied.evaluate(&ctx(), &inventory(vec![p.clone()], None, None));
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        assert!(out[0].message.contains("never reads"), "{}", out[0].message);
+        assert!(
+            out[0].message.contains("ndots:2 timeout:2"),
+            "{}",
+            out[0].message
+        );
+        assert_eq!(out[0].evidence["kind"], "Inert");
+        // And the resolver model does not apply them: ndots is not 2.
+        let inv = inventory(vec![p], None, None);
+        assert!(inv.dns.contexts.iter().all(|c| c.config.ndots != 2));
+    }
 
     #[test]
     fn misspelled_key_with_an_unexpanded_variable_fails() {

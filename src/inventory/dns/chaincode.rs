@@ -564,11 +564,26 @@ fn docker_context(
         core.map(|c| &c.dns_search),
         notes,
     );
-    let options = peer_list(
+    // Fabric never copies DnsOptions into the chaincode container's HostConfig: 1.4.12's and
+    // 2.5's core/container/dockercontroller `getDockerHostConfig` read NetworkMode, Dns,
+    // DnsSearch, CapAdd/CapDrop, ExtraHosts, the limits and LogConfig, and nothing else (verified
+    // with the real 1.4.12 peer). Options written there are inert; only the daemon's
+    // `--dns-opt` / daemon.json `dns-opts` reach chaincode.
+    if let Some((written, origin)) = peer_list(
         "CORE_VM_DOCKER_HOSTCONFIG_DNSOPTIONS",
         core.map(|c| &c.dns_options),
         notes,
-    );
+    ) {
+        notes.push(DnsNote {
+            origin,
+            kind: DnsNoteKind::Inert,
+            message: format!(
+                "DnsOptions {} is written for chaincode but Fabric never reads vm.docker.hostConfig.DnsOptions (only Dns, DnsSearch and NetworkMode of the resolver settings): chaincode gets the daemon's options; set them with the daemon's --dns-opt or daemon.json \"dns-opts\"",
+                written.join(" ")
+            ),
+        });
+    }
+    let options: Option<(Vec<String>, Origin)> = None;
     ctx.peer_host_config =
         [&dns, &search, &options].map(|v| v.as_ref().map(|(v, _)| v.clone()).unwrap_or_default());
     ctx.network_mode = env(w, "CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE")

@@ -89,6 +89,8 @@ pub enum DnsNoteKind {
     Unexpanded,
     /// The line that would set it is commented out.
     CommentedOut,
+    /// Spelled right, but the Fabric code never reads it (HostConfig DnsOptions).
+    Inert,
     /// Docker refuses the combination (e.g. `Dns` with `NetworkMode: host`).
     Conflict,
     /// The value cannot be used as written (not an address, too many servers, broken quoting).
