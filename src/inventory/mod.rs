@@ -18,6 +18,7 @@ pub mod key;
 pub mod layout;
 pub mod live;
 pub mod logs;
+pub mod mounts;
 pub mod msp;
 pub mod ordering;
 pub mod pem;
