@@ -4,6 +4,8 @@
 //! wherever it is: PEM files of any name (one or many blocks), DER files, MSP trees, cryptogen
 //! `crypto-config/` layouts and base64 data in Kubernetes Secret/ConfigMap YAML. Anything that
 //! cannot be read becomes a [`Problem`] naming the file and the reason; the walk goes on.
+//! Binary data (Fabric blocks, binary Secret values) is not PEM and is listed as
+//! [`Inventory::binary`], not scanned for armour it merely embeds.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -14,7 +16,7 @@ use super::cert::{CertRecord, ParseCache};
 use super::key::{KeyEncoding, KeyRecord, public_key_of};
 use super::layout::{Layout, MSP_SUBDIRS};
 use super::msp::{MspDir, parse_config};
-use super::pem::{blocks, looks_like_pem};
+use super::pem::{blocks, is_text, looks_like_der, looks_like_pem};
 use super::secrets;
 use super::{Inventory, Origin, Problem};
 
@@ -23,6 +25,11 @@ pub const MAX_MATERIAL_BYTES: u64 = 10 * 1024 * 1024;
 
 /// Extensions of files that hold certificates or keys wherever they are.
 const MATERIAL_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "der", "key", "cert"];
+
+/// Extensions of Fabric's binary artifacts: blocks (`genesis.block`, `config_block.pb`) and
+/// transactions (`channel.tx`). They embed the MSPs' PEM certificates inside protobuf, which
+/// makes them look like broken PEM to a text scanner; they are not certificate files.
+const BINARY_ARTIFACT_EXTENSIONS: &[&str] = &["block", "tx", "pb"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatherError {
@@ -35,8 +42,12 @@ pub enum GatherError {
 
 /// What the walk met: an MSP subfolder, a file (already read), or a problem.
 enum Walked {
-    MspSubdir { parent: PathBuf, name: String },
-    File(FileYield),
+    MspSubdir {
+        parent: PathBuf,
+        name: String,
+    },
+    /// Boxed: a file's yield is large beside the other variants, and the walk holds many.
+    File(Box<FileYield>),
     Problem(Problem),
 }
 
@@ -48,6 +59,7 @@ struct FileYield {
     keys: Vec<KeyRecord>,
     problems: Vec<Problem>,
     msp_config: Option<(String, super::msp::MspConfig)>,
+    binary: Vec<Origin>,
 }
 
 /// Gathers every certificate, key and MSP folder under `root` (a folder or a single file).
@@ -70,7 +82,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     // so a tree of 10,000 one-file folders is read while it is still being listed.
     let cache = ParseCache::default();
     let walked: Vec<Walked> = if meta.is_file() {
-        vec![Walked::File(read_file(root, base, root, &cache))]
+        vec![Walked::File(Box::new(read_file(root, base, root, &cache)))]
     } else {
         let found = std::sync::Mutex::new(Vec::new());
         let push = |w: Walked| found.lock().unwrap_or_else(|e| e.into_inner()).push(w);
@@ -94,7 +106,12 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
                     Ok(e) if e.file_type().is_file() => {
                         let push = &push;
                         scope.spawn(move |_| {
-                            push(Walked::File(read_file(root, base, e.path(), cache)))
+                            push(Walked::File(Box::new(read_file(
+                                root,
+                                base,
+                                e.path(),
+                                cache,
+                            ))))
                         });
                     }
                     Ok(_) => {}
@@ -122,7 +139,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
                     .subdirs
                     .insert(name, 0);
             }
-            Walked::File(y) => yields.push(y),
+            Walked::File(y) => yields.push(*y),
             Walked::Problem(p) => inventory.problems.push(p),
         }
     }
@@ -154,6 +171,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         inventory.certs.extend(y.certs);
         inventory.keys.extend(y.keys);
         inventory.problems.extend(y.problems);
+        inventory.binary.extend(y.binary);
         if let Some((dir, config)) = y.msp_config
             && let Some(msp) = msp_dirs.get_mut(&dir)
         {
@@ -254,6 +272,10 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if BINARY_ARTIFACT_EXTENSIONS.contains(&ext.as_str()) {
+        out.binary.push(Origin::file(shown));
+        return out;
+    }
     let role = layout.role();
     let material_by_name =
         MATERIAL_EXTENSIONS.contains(&ext.as_str()) || file_name.ends_with("_sk");
@@ -322,11 +344,22 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
     } else if let Ok(text) = std::str::from_utf8(&data)
         && secrets::may_hold_objects(text)
     {
-        let (values, problems) = secrets::extract(&shown, text);
-        out.problems.extend(problems);
-        for v in values {
-            if looks_like_pem(&v.bytes) || v.bytes.first() == Some(&0x30) {
-                classify_material(cache, &v.bytes, v.origin, v.layout, true, &mut out);
+        let objects = secrets::read_objects(&shown, text);
+        out.problems.extend(objects.problems);
+        for v in &objects.values {
+            // Text is read for PEM blocks; binary only when it is one DER structure. Anything
+            // else binary (a genesis block in binaryData) is not certificate material, and
+            // other text (settings, scripts) is not looked at.
+            if is_text(&v.bytes) {
+                if looks_like_pem(&v.bytes) {
+                    let (origin, layout) = (v.origin.clone(), v.layout.clone());
+                    classify_material(cache, &v.bytes, origin, layout, true, &mut out);
+                }
+            } else if looks_like_der(&v.bytes) {
+                let (origin, layout) = (v.origin.clone(), v.layout.clone());
+                classify_material(cache, &v.bytes, origin, layout, true, &mut out);
+            } else {
+                out.binary.push(v.origin.clone());
             }
         }
     }
@@ -343,7 +376,8 @@ fn classify_material(
     out: &mut FileYield,
 ) {
     let role = layout.role();
-    if looks_like_pem(data) {
+    let text = is_text(data);
+    if text && looks_like_pem(data) {
         let found = blocks(data);
         let many = found.len() > 1;
         for (i, block) in found.into_iter().enumerate() {
@@ -405,10 +439,16 @@ fn classify_material(
     } else if data.first() == Some(&0x30) && (named_as_material || role.expects_certificate()) {
         push_cert(cache, data, origin, layout, out);
     } else if named_as_material || role.is_loaded_by_fabric() {
+        let reason = if !text && looks_like_pem(data) {
+            // PEM armour inside binary data (a Fabric block, a protobuf) is not a PEM file.
+            "neither PEM nor DER: binary data with PEM armour inside it (PEM files are text), and no ASN.1 SEQUENCE at the start"
+        } else {
+            "neither PEM nor DER: no BEGIN line and no ASN.1 SEQUENCE at the start"
+        };
         out.problems.push(Problem {
             origin,
             expected: "certificate or key",
-            reason: "neither PEM nor DER: no BEGIN line and no ASN.1 SEQUENCE at the start".into(),
+            reason: reason.into(),
         });
     }
 }
@@ -421,5 +461,60 @@ fn push_cert(cache: &ParseCache, der: &[u8], origin: Origin, layout: Layout, out
             expected: "certificate",
             reason,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+    use crate::checks::x509::testing::root;
+
+    fn b64(bytes: &[u8]) -> String {
+        STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn binary_values_and_blocks_are_listed_not_scanned_for_pem() {
+        let ca = root("org1");
+        // A Fabric block's shape: protobuf length bytes on the line of the armour it embeds,
+        // which a line scanner reads as "END CERTIFICATE with no BEGIN line".
+        let mut block = vec![0x0a, 0x8e, 0x02, 0x12, 0x05, 0x0a];
+        block.extend_from_slice(ca.pem().as_bytes());
+        block.extend_from_slice(&[0x12, 0x04, 0x1a, 0x00]);
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = format!(
+            "kind: ConfigMap\nmetadata: {{name: fabcheck-genesis, namespace: ord}}\nbinaryData:\n  genesis.block: {}\n---\nkind: Secret\nmetadata: {{name: s, namespace: ord}}\ndata:\n  ratio: {}\n  ca.pem: {}\n  blob: {}\n",
+            b64(&block),
+            b64(b"0.5"),
+            b64(ca.pem().as_bytes()),
+            b64(&block),
+        );
+        std::fs::write(dir.path().join("genesis.yaml"), yaml).unwrap();
+        std::fs::write(dir.path().join("channel.tx"), &block).unwrap();
+        // Named like a certificate but binary: reported, and not as broken PEM.
+        std::fs::write(dir.path().join("odd.pem"), &block).unwrap();
+        let inv = gather(dir.path()).unwrap();
+        let problems: Vec<(String, String)> = inv
+            .problems
+            .iter()
+            .map(|p| (p.origin.to_string(), p.reason.clone()))
+            .collect();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].0.ends_with("odd.pem"));
+        assert!(
+            problems[0]
+                .1
+                .contains("binary data with PEM armour inside it"),
+            "{problems:#?}"
+        );
+        assert_eq!(inv.certs.len(), 1, "the Secret's PEM value is still read");
+        let binary: Vec<String> = inv.binary.iter().map(ToString::to_string).collect();
+        assert_eq!(binary.len(), 3, "{binary:#?}");
+        assert!(binary[0].ends_with("channel.tx"));
+        assert!(binary[1].contains("ConfigMap ord/fabcheck-genesis, binaryData[genesis.block]"));
+        assert!(binary[2].contains("Secret ord/s, data[blob]"));
     }
 }
