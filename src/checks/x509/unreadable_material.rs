@@ -2,7 +2,8 @@
 //!
 //! Every problem met while gathering (a truncated PEM block, a PEM block of another type where
 //! a certificate belongs, non-canonical DER, an unreadable file, a symlink loop, a key that does
-//! not parse) is reported here as `error`, naming the file and the reason.
+//! not parse) is reported here as `error`, naming the file and the reason. A value a pod
+//! mounts is reported where it is stored, not again at every pod path it appears at.
 //!
 //! Binary data that is not certificate material (Fabric blocks and transactions, binary
 //! Secret and ConfigMap values) is not an error: it is listed in one `skip` finding, so the
@@ -38,6 +39,9 @@ impl Check for UnreadableMaterial {
             .collect();
         out.extend(inv.keys.iter().filter_map(|k| {
             let reason = k.public_key.as_ref().err()?;
+            if inv.reported_at_source.contains(&k.origin) {
+                return None;
+            }
             Some(
                 Outcome::new(
                     Status::Error,
@@ -144,6 +148,31 @@ mod tests {
         );
         assert!(out[1].message.contains("and 2 more"));
         assert_eq!(out[1].evidence["binary"].as_array().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn a_mounted_copy_of_an_unreadable_key_is_reported_once_at_its_source() {
+        use crate::inventory::{KeyRecord, Layout};
+        let key = |path: &str, locator: &str| KeyRecord {
+            origin: Origin::at(path, locator),
+            layout: Layout::default(),
+            public_key: Err("encrypted private key".into()),
+        };
+        let mut inv = inventory(vec![], vec![], vec![]);
+        inv.keys = vec![
+            key(
+                "s.yaml",
+                "document 1, Secret o/s, data[k], PEM block 1 at line 1",
+            ),
+            key(
+                "p.yaml#StatefulSet o/p:/msp/keystore/k",
+                "mounted from s.yaml (…)",
+            ),
+        ];
+        inv.reported_at_source.insert(inv.keys[1].origin.clone());
+        let out = UnreadableMaterial.evaluate(&ctx("2026-01-01T00:00:00Z"), &inv);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].target.name, "s.yaml");
     }
 
     #[test]
