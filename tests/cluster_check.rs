@@ -443,6 +443,18 @@ fn bad_clusters_give_findings_not_failures() {
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: org9\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: peer0-tls\n  namespace: org9\ndata:\n  tls.crt: {}\n",
         base64_encode(broken.as_bytes())
     ));
+    // A real Fabric genesis block in binaryData, as `kubectl create configmap --from-file`
+    // stores it: protobuf embedding the MSPs' PEM certificates, which is not broken PEM.
+    let block = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(REALWORLD)
+            .join("fabric-1.4.12-configtxgen/raft/genesis.block"),
+    )
+    .expect("real genesis block");
+    plane.apply_yaml(&format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: genesis\n  namespace: org9\nbinaryData:\n  genesis.block: {}\n",
+        base64_encode(&block)
+    ));
     // 5,000 objects that have nothing to do with Fabric, in 10 namespaces.
     let mut items = Vec::new();
     for n in 0..10 {
@@ -499,6 +511,24 @@ fn bad_clusters_give_findings_not_failures() {
         broken_cert.is_some(),
         "broken PEM in a Secret not reported: {findings:#?}"
     );
+    let block_errors: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["status"] == "error" && f.to_string().contains("genesis.block"))
+        .collect();
+    assert!(block_errors.is_empty(), "{block_errors:#?}");
+    let listed = findings.iter().any(|f| {
+        f["check_id"] == "X509-009"
+            && f["status"] == "skip"
+            && f["evidence"]["binary"]
+                .to_string()
+                .contains("ConfigMap org9/genesis, binaryData[genesis.block]")
+    });
+    assert!(listed, "the block is listed as not read: {findings:#?}");
+    let genesis = objects
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap" && o["name"] == "genesis")
+        .expect("discovered");
+    assert_eq!(genesis["role"], "fabric-config", "{genesis}");
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(!table.contains("PRIVATE KEY"));
 

@@ -219,6 +219,17 @@ fn deploy_and_verify_reports_every_format_and_tears_down() {
     for area in ["X509-", "KAFKA-", "ZK-", "DNS-"] {
         assert!(passed(area), "no {area} check passed: {findings:#?}");
     }
+    // The nodes' MSP folders, read back as Secrets, are judged as the pods mount them.
+    let node_msps = findings
+        .iter()
+        .filter(|f| f["check_id"] == "X509-008" && f["status"] == "pass")
+        .filter(|f| {
+            f["target"]["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(":/var/hyperledger/peer/msp"))
+        })
+        .count();
+    assert_eq!(node_msps, 6, "every peer's MSP judged: {findings:#?}");
     // The runner cannot reach ClusterIPs here: live checks skip and say why.
     let live_skip = findings.iter().any(|f| {
         f["status"] == "skip"
@@ -543,5 +554,171 @@ fn both_profiles_render_to_manifests_the_api_server_accepts() {
             applied.contains("job.batch/fabcheck-chaincode"),
             "{spec}: {applied}"
         );
+    }
+}
+
+/// One line per finding, for assertion messages.
+fn describe(f: &serde_json::Value) -> String {
+    format!(
+        "{} {} {}{}: {}",
+        f["check_id"].as_str().unwrap_or("?"),
+        f["status"].as_str().unwrap_or("?"),
+        f["target"]["name"].as_str().unwrap_or("?"),
+        f["target"]["locator"]
+            .as_str()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default(),
+        f["message"].as_str().unwrap_or("?")
+    )
+}
+
+/// `check --cluster` as the read-only user, as an operator runs it on a deployed network: the
+/// JSON report.
+fn check_cluster(plane: &ControlPlane, report: &std::path::Path) -> (Output, serde_json::Value) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fabcheck"));
+    cmd.arg("check")
+        .args(plane.context_args(READER))
+        .args(["--request-timeout", "10s", "-o"])
+        .arg(format!("json={}", report.display()))
+        .stdin(Stdio::null());
+    let out = run_bounded(cmd, Duration::from_secs(300));
+    let json = std::fs::read_to_string(report)
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", text(&out)));
+    (out, serde_json::from_str(&json).expect("json report"))
+}
+
+/// fabcheck's own network, deployed by fabcheck, passes fabcheck: no static check fails or
+/// cannot evaluate, the nodes' MSP folders (flattened into Secrets, laid out again as the pods
+/// mount them) are judged rather than skipped, and every object fabcheck made is classified.
+/// Kafka (the default) and etcdraft, one after the other (they share namespaces).
+#[test]
+fn fabcheck_passes_its_own_network() {
+    let plane = ControlPlane::start();
+    plane.bind_repository_rbac();
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let raft = dir.path().join("raft.yaml");
+    std::fs::write(&raft, "name: raft\nconsensus: etcdraft\n").expect("spec");
+    let specs: [(&str, Option<&std::path::Path>); 2] =
+        [("reference", None), ("raft", Some(raft.as_path()))];
+    for (network, spec) in specs {
+        let mut args = vec!["deploy".to_owned(), "--timeout".into(), "4m".into()];
+        if let Some(spec) = spec {
+            args.extend(["--spec".into(), spec.display().to_string()]);
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let deployed = fabcheck(&plane, DEPLOYER, &refs);
+        assert_eq!(deployed.status.code(), Some(0), "{}", text(&deployed));
+
+        let (out, report) = check_cluster(&plane, &dir.path().join(format!("{network}.json")));
+        let findings = report["findings"].as_array().expect("findings");
+        let bad: Vec<String> = findings
+            .iter()
+            .filter(|f| matches!(f["status"].as_str(), Some("fail" | "error")))
+            .map(describe)
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{network}: {} finding(s) fail or error on fabcheck's own network:\n  {}",
+            bad.len(),
+            bad.join("\n  ")
+        );
+        assert_eq!(out.status.code(), Some(0), "{network}: {}", text(&out));
+
+        // X509-007 and X509-008 judged the MSP folders every node's pod sees.
+        let all_of = |id: &str| {
+            findings
+                .iter()
+                .filter(|f| f["check_id"] == id)
+                .map(describe)
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let judged = |id: &str, suffix: &str| -> Vec<String> {
+            findings
+                .iter()
+                .filter(|f| f["check_id"] == id && f["status"] == "pass")
+                .filter_map(|f| f["target"]["name"].as_str())
+                .filter(|n| n.contains(suffix))
+                .map(str::to_owned)
+                .collect()
+        };
+        for (node, root) in [
+            ("StatefulSet org1/peer0", "/var/hyperledger/peer"),
+            ("StatefulSet org3/peer1", "/var/hyperledger/peer"),
+            (
+                "StatefulSet orgorderer1/orderer0",
+                "/var/hyperledger/orderer",
+            ),
+            (
+                "StatefulSet orgorderer1/orderer2",
+                "/var/hyperledger/orderer",
+            ),
+        ] {
+            let msp = format!("#{node}:{root}/msp");
+            let complete = judged("X509-008", &msp);
+            assert_eq!(
+                complete.len(),
+                1,
+                "{network}: X509-008 pass for {msp}: {complete:#?}\n{}",
+                all_of("X509-008")
+            );
+            assert!(complete[0].ends_with(&msp), "{complete:?}");
+            for pair in [
+                format!("{msp}/signcerts/"),
+                format!("#{node}:{root}/tls/server.crt"),
+            ] {
+                assert_eq!(
+                    judged("X509-007", &pair).len(),
+                    1,
+                    "{network}: X509-007 pass for {pair}:\n{}",
+                    all_of("X509-007")
+                );
+            }
+        }
+        let nodes = judged("X509-008", ":/var/hyperledger/");
+        assert_eq!(
+            nodes.len(),
+            9,
+            "{network}: 6 peers and 3 orderers: {nodes:#?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .filter(|f| matches!(f["check_id"].as_str(), Some("X509-007" | "X509-008")))
+                .all(|f| f["status"] != "skip"),
+            "{network}: a folder check skipped"
+        );
+
+        // Discovery: everything fabcheck made is classified, the cluster DNS Service once.
+        let objects = report["discovery"]["objects"]
+            .as_array()
+            .expect("discovery");
+        let unclassified: Vec<String> = objects
+            .iter()
+            .filter(|o| o["role"] == "unclassified" && o["namespace"] != "kube-system")
+            .map(|o| format!("{} {}/{}", o["kind"], o["namespace"], o["name"]))
+            .collect();
+        assert!(
+            unclassified.is_empty(),
+            "{network}: unclassified: {unclassified:#?}"
+        );
+        let dns = objects
+            .iter()
+            .filter(|o| o["role"] == "cluster-dns")
+            .count();
+        assert_eq!(dns, 1, "{network}: the DNS Service once");
+        let tooling = objects
+            .iter()
+            .find(|o| o["kind"] == "Job" && o["name"] == "fabcheck-genesis")
+            .expect("the genesis Job is discovered");
+        assert_eq!(tooling["role"], "fabric-tooling", "{tooling}");
+        // The keys the pods mount were read; none of their material reaches the report.
+        assert!(!report.to_string().contains("PRIVATE KEY"));
+
+        args[0] = "teardown".into();
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let down = fabcheck(&plane, DEPLOYER, &refs);
+        assert_eq!(down.status.code(), Some(0), "{}", text(&down));
     }
 }

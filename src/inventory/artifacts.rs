@@ -2,8 +2,12 @@
 //!
 //! Walks the tree once, then reads and parses files in parallel. Every certificate is found
 //! wherever it is: PEM files of any name (one or many blocks), DER files, MSP trees, cryptogen
-//! `crypto-config/` layouts and base64 data in Kubernetes Secret/ConfigMap YAML. Anything that
-//! cannot be read becomes a [`Problem`] naming the file and the reason; the walk goes on.
+//! `crypto-config/` layouts and base64 data in Kubernetes Secret/ConfigMap YAML. Where manifests
+//! mount Secrets and ConfigMaps into pods, the files each pod sees are laid out again
+//! ([`super::mounts`]) and read like files on disk, so a node's MSP folder exists here as it
+//! does in the node. Anything that cannot be read becomes a [`Problem`] naming the file and the
+//! reason; the walk goes on. Binary data (Fabric blocks, binary Secret values) is not PEM and
+//! is listed as [`Inventory::binary`], not scanned for armour it merely embeds.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -13,9 +17,10 @@ use zeroize::Zeroizing;
 use super::cert::{CertRecord, ParseCache};
 use super::key::{KeyEncoding, KeyRecord, public_key_of};
 use super::layout::{Layout, MSP_SUBDIRS};
+use super::mounts::{self, MountedFile, PodMounts};
 use super::msp::{MspDir, parse_config};
-use super::pem::{blocks, looks_like_pem};
-use super::secrets;
+use super::pem::{blocks, is_text, looks_like_der, looks_like_pem};
+use super::secrets::{self, EmbeddedValue};
 use super::{Inventory, Origin, Problem};
 
 /// Files larger than this cannot be certificate or key material and are not read.
@@ -23,6 +28,11 @@ pub const MAX_MATERIAL_BYTES: u64 = 10 * 1024 * 1024;
 
 /// Extensions of files that hold certificates or keys wherever they are.
 const MATERIAL_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "der", "key", "cert"];
+
+/// Extensions of Fabric's binary artifacts: blocks (`genesis.block`, `config_block.pb`) and
+/// transactions (`channel.tx`). They embed the MSPs' PEM certificates inside protobuf, which
+/// makes them look like broken PEM to a text scanner; they are not certificate files.
+const BINARY_ARTIFACT_EXTENSIONS: &[&str] = &["block", "tx", "pb"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatherError {
@@ -35,8 +45,12 @@ pub enum GatherError {
 
 /// What the walk met: an MSP subfolder, a file (already read), or a problem.
 enum Walked {
-    MspSubdir { parent: PathBuf, name: String },
-    File(FileYield),
+    MspSubdir {
+        parent: PathBuf,
+        name: String,
+    },
+    /// Boxed: a file's yield is large beside the other variants, and the walk holds many.
+    File(Box<FileYield>),
     Problem(Problem),
 }
 
@@ -48,6 +62,10 @@ struct FileYield {
     keys: Vec<KeyRecord>,
     problems: Vec<Problem>,
     msp_config: Option<(String, super::msp::MspConfig)>,
+    /// Secret and ConfigMap values, and the pods that mount them, for laying out pods' files.
+    values: Vec<EmbeddedValue>,
+    pods: Vec<PodMounts>,
+    binary: Vec<Origin>,
 }
 
 /// Gathers every certificate, key and MSP folder under `root` (a folder or a single file).
@@ -70,7 +88,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     // so a tree of 10,000 one-file folders is read while it is still being listed.
     let cache = ParseCache::default();
     let walked: Vec<Walked> = if meta.is_file() {
-        vec![Walked::File(read_file(root, base, root, &cache))]
+        vec![Walked::File(Box::new(read_file(root, base, root, &cache)))]
     } else {
         let found = std::sync::Mutex::new(Vec::new());
         let push = |w: Walked| found.lock().unwrap_or_else(|e| e.into_inner()).push(w);
@@ -94,7 +112,12 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
                     Ok(e) if e.file_type().is_file() => {
                         let push = &push;
                         scope.spawn(move |_| {
-                            push(Walked::File(read_file(root, base, e.path(), cache)))
+                            push(Walked::File(Box::new(read_file(
+                                root,
+                                base,
+                                e.path(),
+                                cache,
+                            ))))
                         });
                     }
                     Ok(_) => {}
@@ -122,7 +145,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
                     .subdirs
                     .insert(name, 0);
             }
-            Walked::File(y) => yields.push(y),
+            Walked::File(y) => yields.push(*y),
             Walked::Problem(p) => inventory.problems.push(p),
         }
     }
@@ -150,10 +173,15 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     drop(docs);
     inventory.ordering = ordering;
     inventory.config_files = config_files;
+    let mut values: Vec<EmbeddedValue> = Vec::new();
+    let mut pods: Vec<PodMounts> = Vec::new();
     for y in yields {
         inventory.certs.extend(y.certs);
         inventory.keys.extend(y.keys);
         inventory.problems.extend(y.problems);
+        inventory.binary.extend(y.binary);
+        values.extend(y.values);
+        pods.extend(y.pods);
         if let Some((dir, config)) = y.msp_config
             && let Some(msp) = msp_dirs.get_mut(&dir)
         {
@@ -192,9 +220,135 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
             *msp.subdirs.entry((*name).to_owned()).or_default() += 1;
         }
     }
+    if !pods.is_empty() {
+        add_pod_files(&mut inventory, &mut msp_dirs, &pods, &values, &cache);
+    }
+    drop(values);
     inventory.msps = msp_dirs.into_values().collect();
     inventory.link();
     Ok(inventory)
+}
+
+/// The layout of a file a pod sees: what its folders in the pod say, with the MSP and TLS
+/// folders named where the file is shown ([`mounts::virtual_path`]).
+fn pod_layout(file: &MountedFile) -> Layout {
+    let mut layout = Layout::of(Path::new(&file.path));
+    // Layout drops the leading `/`; the pod's folders are absolute.
+    let at = |dir: String| mounts::virtual_path(&file.file, &file.workload, &format!("/{dir}"));
+    layout.msp_dir = layout.msp_dir.map(at);
+    layout.tls_dir = layout.tls_dir.map(at);
+    layout
+}
+
+/// Whether `origin` is `source` or a part of it (a PEM block of the value).
+fn within(origin: &Origin, source: &Origin) -> bool {
+    origin.path == source.path
+        && match (&origin.locator, &source.locator) {
+            (Some(o), Some(s)) => o
+                .strip_prefix(s.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(',')),
+            (o, s) => o == s,
+        }
+}
+
+/// Reads the files pods see from their Secret and ConfigMap volumes as files at their place in
+/// the pod: certificates and keys with the roles the pod's folders give them, the MSP folders
+/// they make, and those folders' `config.yaml`. A value that is unreadable is reported once,
+/// where it is stored, however many pods mount it.
+fn add_pod_files(
+    inventory: &mut Inventory,
+    msp_dirs: &mut BTreeMap<String, MspDir>,
+    pods: &[PodMounts],
+    values: &[EmbeddedValue],
+    cache: &ParseCache,
+) {
+    let files = mounts::lay_out(pods, values);
+    let layouts: Vec<Layout> = files.iter().map(pod_layout).collect();
+    // Every file of an MSP subfolder counts, readable or not, as on disk.
+    let mut pod_msps: BTreeMap<String, MspDir> = BTreeMap::new();
+    for layout in &layouts {
+        if let (Some(dir), Some(role)) = (&layout.msp_dir, layout.role)
+            && let Some((name, _)) = MSP_SUBDIRS.iter().find(|(_, r)| *r == role)
+        {
+            *pod_msps
+                .entry(dir.clone())
+                .or_insert_with(|| MspDir {
+                    path: dir.clone(),
+                    node: layout.node_kind,
+                    ..MspDir::default()
+                })
+                .subdirs
+                .entry((*name).to_owned())
+                .or_default() += 1;
+        }
+    }
+    pod_msps.retain(|_, m| m.has("cacerts") || m.subdirs.len() >= 2);
+    // The MSP a node's environment points it at is its own, signing, MSP whatever it holds.
+    for pod in pods {
+        for (path, kind) in &pod.local_msps {
+            let dir = mounts::virtual_path(&pod.file, &pod.workload, path);
+            if let Some(msp) = pod_msps.get_mut(&dir) {
+                msp.node = Some(*kind);
+            }
+        }
+    }
+    for (file, layout) in files.iter().zip(layouts) {
+        let value = &values[file.value];
+        let shown = mounts::virtual_path(&file.file, &file.workload, &file.path);
+        let origin = Origin::at(shown, format!("mounted from {}", value.origin));
+        let (folder, name) = file.path.rsplit_once('/').unwrap_or(("", &file.path));
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        if name == "config.yaml" {
+            let dir = mounts::virtual_path(&file.file, &file.workload, folder);
+            if let Some(msp) = pod_msps.get_mut(&dir) {
+                msp.config = Some(parse_config(&String::from_utf8_lossy(&value.bytes), origin));
+            }
+            continue;
+        }
+        // Blocks and transactions are listed where they are stored.
+        if BINARY_ARTIFACT_EXTENSIONS.contains(&ext.as_str()) {
+            continue;
+        }
+        let named = MATERIAL_EXTENSIONS.contains(&ext.as_str()) || name.ends_with("_sk");
+        if !named && !layout.role().is_loaded_by_fabric() {
+            continue;
+        }
+        let mut found = FileYield::default();
+        if value.bytes.is_empty() {
+            found.problems.push(Problem {
+                origin,
+                expected: "certificate or key",
+                reason: "file is empty".into(),
+            });
+        } else {
+            classify_material(cache, &value.bytes, origin, layout, named, &mut found);
+        }
+        let reported = inventory
+            .problems
+            .iter()
+            .any(|p| within(&p.origin, &value.origin))
+            || inventory
+                .keys
+                .iter()
+                .any(|k| k.public_key.is_err() && within(&k.origin, &value.origin));
+        if reported {
+            inventory.reported_at_source.extend(
+                found
+                    .keys
+                    .iter()
+                    .filter(|k| k.public_key.is_err())
+                    .map(|k| k.origin.clone()),
+            );
+        } else {
+            inventory.problems.extend(found.problems);
+        }
+        inventory.certs.extend(found.certs);
+        inventory.keys.extend(found.keys);
+    }
+    msp_dirs.extend(pod_msps);
 }
 
 fn walk_problem(e: &walkdir::Error) -> Problem {
@@ -254,6 +408,10 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    if BINARY_ARTIFACT_EXTENSIONS.contains(&ext.as_str()) {
+        out.binary.push(Origin::file(shown));
+        return out;
+    }
     let role = layout.role();
     let material_by_name =
         MATERIAL_EXTENSIONS.contains(&ext.as_str()) || file_name.ends_with("_sk");
@@ -322,13 +480,26 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
     } else if let Ok(text) = std::str::from_utf8(&data)
         && secrets::may_hold_objects(text)
     {
-        let (values, problems) = secrets::extract(&shown, text);
-        out.problems.extend(problems);
-        for v in values {
-            if looks_like_pem(&v.bytes) || v.bytes.first() == Some(&0x30) {
-                classify_material(cache, &v.bytes, v.origin, v.layout, true, &mut out);
+        let objects = secrets::read_objects(&shown, text);
+        out.problems.extend(objects.problems);
+        for v in &objects.values {
+            // Text is read for PEM blocks; binary only when it is one DER structure. Anything
+            // else binary (a genesis block in binaryData) is not certificate material, and
+            // other text (settings, scripts) is not looked at.
+            if is_text(&v.bytes) {
+                if looks_like_pem(&v.bytes) {
+                    let (origin, layout) = (v.origin.clone(), v.layout.clone());
+                    classify_material(cache, &v.bytes, origin, layout, true, &mut out);
+                }
+            } else if looks_like_der(&v.bytes) {
+                let (origin, layout) = (v.origin.clone(), v.layout.clone());
+                classify_material(cache, &v.bytes, origin, layout, true, &mut out);
+            } else {
+                out.binary.push(v.origin.clone());
             }
         }
+        out.values = objects.values;
+        out.pods = objects.pods;
     }
     out
 }
@@ -343,7 +514,8 @@ fn classify_material(
     out: &mut FileYield,
 ) {
     let role = layout.role();
-    if looks_like_pem(data) {
+    let text = is_text(data);
+    if text && looks_like_pem(data) {
         let found = blocks(data);
         let many = found.len() > 1;
         for (i, block) in found.into_iter().enumerate() {
@@ -405,10 +577,16 @@ fn classify_material(
     } else if data.first() == Some(&0x30) && (named_as_material || role.expects_certificate()) {
         push_cert(cache, data, origin, layout, out);
     } else if named_as_material || role.is_loaded_by_fabric() {
+        let reason = if !text && looks_like_pem(data) {
+            // PEM armour inside binary data (a Fabric block, a protobuf) is not a PEM file.
+            "neither PEM nor DER: binary data with PEM armour inside it (PEM files are text), and no ASN.1 SEQUENCE at the start"
+        } else {
+            "neither PEM nor DER: no BEGIN line and no ASN.1 SEQUENCE at the start"
+        };
         out.problems.push(Problem {
             origin,
             expected: "certificate or key",
-            reason: "neither PEM nor DER: no BEGIN line and no ASN.1 SEQUENCE at the start".into(),
+            reason: reason.into(),
         });
     }
 }
@@ -421,5 +599,155 @@ fn push_cert(cache: &ParseCache, der: &[u8], origin: Origin, layout: Layout, out
             expected: "certificate",
             reason,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+    use crate::checks::Check;
+    use crate::checks::x509::key_mismatch::KeyMismatch;
+    use crate::checks::x509::msp_incomplete::MspIncomplete;
+    use crate::checks::x509::testing::{Spec, ctx, root};
+    use crate::inventory::layout::{NodeKind, Role};
+    use crate::report::Status;
+
+    fn b64(bytes: &[u8]) -> String {
+        STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn binary_values_and_blocks_are_listed_not_scanned_for_pem() {
+        let ca = root("org1");
+        // A Fabric block's shape: protobuf length bytes on the line of the armour it embeds,
+        // which a line scanner reads as "END CERTIFICATE with no BEGIN line".
+        let mut block = vec![0x0a, 0x8e, 0x02, 0x12, 0x05, 0x0a];
+        block.extend_from_slice(ca.pem().as_bytes());
+        block.extend_from_slice(&[0x12, 0x04, 0x1a, 0x00]);
+        let dir = tempfile::tempdir().unwrap();
+        let yaml = format!(
+            "kind: ConfigMap\nmetadata: {{name: fabcheck-genesis, namespace: ord}}\nbinaryData:\n  genesis.block: {}\n---\nkind: Secret\nmetadata: {{name: s, namespace: ord}}\ndata:\n  ratio: {}\n  ca.pem: {}\n  blob: {}\n",
+            b64(&block),
+            b64(b"0.5"),
+            b64(ca.pem().as_bytes()),
+            b64(&block),
+        );
+        std::fs::write(dir.path().join("genesis.yaml"), yaml).unwrap();
+        std::fs::write(dir.path().join("channel.tx"), &block).unwrap();
+        // Named like a certificate but binary: reported, and not as broken PEM.
+        std::fs::write(dir.path().join("odd.pem"), &block).unwrap();
+        let inv = gather(dir.path()).unwrap();
+        let problems: Vec<(String, String)> = inv
+            .problems
+            .iter()
+            .map(|p| (p.origin.to_string(), p.reason.clone()))
+            .collect();
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].0.ends_with("odd.pem"));
+        assert!(
+            problems[0]
+                .1
+                .contains("binary data with PEM armour inside it"),
+            "{problems:#?}"
+        );
+        assert_eq!(inv.certs.len(), 1, "the Secret's PEM value is still read");
+        let binary: Vec<String> = inv.binary.iter().map(ToString::to_string).collect();
+        assert_eq!(binary.len(), 3, "{binary:#?}");
+        assert!(binary[0].ends_with("channel.tx"));
+        assert!(binary[1].contains("ConfigMap ord/fabcheck-genesis, binaryData[genesis.block]"));
+        assert!(binary[2].contains("Secret ord/s, data[blob]"));
+    }
+
+    #[test]
+    fn a_pods_secret_volumes_make_the_msp_folder_it_sees() {
+        let ca = root("org1");
+        let peer = ca.issue(Spec::new(
+            "org1",
+            "peer0",
+            "2021-01-01T00:00:00Z",
+            "2030-01-01T00:00:00Z",
+        ));
+        let truncated = "-----BEGIN CERTIFICATE-----\nMIIB\n";
+        let config = "NodeOUs:\n  Enable: true\n  AdminOUIdentifier:\n    Certificate: cacerts/ca.pem\n    OrganizationalUnitIdentifier: admin\n";
+        let secret = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: peer0-crypto, namespace: org1}}\ndata:\n  msp_cacerts_ca.pem: {}\n  msp_signcerts_cert.pem: {}\n  msp_keystore_priv_sk: {}\n  msp_config.yaml: {}\n  msp_tlscacerts_bad.pem: {}\n",
+            b64(ca.pem().as_bytes()),
+            b64(peer.pem().as_bytes()),
+            b64(peer.key.serialize_pem().as_bytes()),
+            b64(config.as_bytes()),
+            b64(truncated.as_bytes()),
+        );
+        let workload = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: peer0, namespace: org1}\nspec:\n  template:\n    spec:\n      containers:\n      - name: peer\n        image: hyperledger/fabric-peer:1.4\n        env: [{name: CORE_PEER_MSPCONFIGPATH, value: /var/hyperledger/peer/msp}]\n        volumeMounts: [{name: msp, mountPath: /var/hyperledger/peer/msp}]\n      volumes:\n      - name: msp\n        secret:\n          secretName: peer0-crypto\n          items:\n          - {key: msp_cacerts_ca.pem, path: cacerts/ca.pem}\n          - {key: msp_signcerts_cert.pem, path: signcerts/cert.pem}\n          - {key: msp_keystore_priv_sk, path: keystore/priv_sk}\n          - {key: msp_config.yaml, path: config.yaml}\n          - {key: msp_tlscacerts_bad.pem, path: tlscacerts/bad.pem}\n";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("org1")).unwrap();
+        std::fs::write(dir.path().join("org1/secret-peer0-crypto.yaml"), secret).unwrap();
+        std::fs::write(dir.path().join("org1/statefulset-peer0.yaml"), workload).unwrap();
+        let inv = gather(dir.path()).unwrap();
+
+        let msp_path = format!(
+            "{}/org1/statefulset-peer0.yaml#StatefulSet org1/peer0:/var/hyperledger/peer/msp",
+            dir.path().display()
+        );
+        let msp = inv
+            .msps
+            .iter()
+            .find(|m| m.path == msp_path)
+            .unwrap_or_else(|| panic!("no MSP at {msp_path}: {:#?}", inv.msps));
+        assert_eq!(msp.node, Some(NodeKind::Peer), "its environment names it");
+        assert_eq!(
+            msp.subdirs
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect::<Vec<_>>(),
+            [
+                ("cacerts", 1),
+                ("keystore", 1),
+                ("signcerts", 1),
+                ("tlscacerts", 1)
+            ]
+        );
+        assert!(msp.config.as_ref().is_some_and(|c| c.node_ous_enabled));
+        let signcert = inv
+            .certs
+            .iter()
+            .find(|c| c.layout.role == Some(Role::MspSignCert))
+            .expect("the signcert as the pod sees it");
+        assert_eq!(signcert.layout.msp_dir.as_deref(), Some(msp_path.as_str()));
+        assert!(
+            signcert.origin.to_string().contains("mounted from ")
+                && signcert
+                    .origin
+                    .to_string()
+                    .contains("Secret org1/peer0-crypto, data[msp_signcerts_cert.pem]"),
+            "{}",
+            signcert.origin
+        );
+        // The broken value is reported once, where it is stored.
+        assert_eq!(inv.problems.len(), 1, "{:#?}", inv.problems);
+        assert!(
+            inv.problems[0]
+                .origin
+                .path
+                .ends_with("secret-peer0-crypto.yaml")
+        );
+
+        let at = ctx("2026-01-01T00:00:00Z");
+        let pairs = KeyMismatch.evaluate(&at, &inv);
+        assert!(
+            pairs
+                .iter()
+                .any(|o| o.status == Status::Pass && o.target.name.starts_with(&msp_path)),
+            "{pairs:#?}"
+        );
+        let msps = MspIncomplete.evaluate(&at, &inv);
+        let verdict = msps.iter().find(|o| o.target.name == msp_path).unwrap();
+        assert_eq!(verdict.status, Status::Pass, "{}", verdict.message);
+        // Private keys never leave the inventory's zeroed buffers for a finding.
+        let shown = format!("{pairs:?}{msps:?}");
+        let key_pem = peer.key.serialize_pem();
+        assert!(!shown.contains(key_pem.lines().nth(1).unwrap()));
     }
 }

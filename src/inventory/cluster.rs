@@ -108,6 +108,7 @@ pub async fn gather(client: &Client, namespaces: &[String], dir: &Path) -> Clust
         read_cluster_dns(client, &mut objects, &mut snapshot).await;
     }
     objects.retain(|o| keep(o, namespaces.is_empty()));
+    dedupe(&mut objects);
     snapshot.discovery.objects = discovery::classify_all(&objects);
     for o in &objects {
         if is_plumbing(o) {
@@ -219,6 +220,32 @@ fn keep(object: &Value, all_namespaces: bool) -> bool {
     !(owned && matches!(kind, "Pod" | "ReplicaSet" | "Job"))
 }
 
+/// Each object once: an all-namespace listing already holds kube-system's DNS Service, which
+/// is also read on its own (a namespaced listing does not), and counting it twice would
+/// inflate the discovery. The uid names an object; kind, namespace and name stand in where a
+/// stored object has none.
+fn dedupe(objects: &mut Vec<Value>) {
+    let mut seen = std::collections::HashSet::new();
+    objects.retain(|o| {
+        let s = |p: &str| {
+            o.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let id = match o.pointer("/metadata/uid").and_then(Value::as_str) {
+            Some(uid) if !uid.is_empty() => uid.to_owned(),
+            _ => format!(
+                "{} {}/{}",
+                s("/kind"),
+                s("/metadata/namespace"),
+                s("/metadata/name")
+            ),
+        };
+        seen.insert(id)
+    });
+}
+
 /// Service-account tokens and the per-namespace root CA bundle are the cluster's own, in every
 /// namespace: listed by discovery, not audited as the network's certificates.
 fn is_plumbing(object: &Value) -> bool {
@@ -299,5 +326,42 @@ impl ClusterSnapshot {
         ns.sort();
         ns.dedup();
         ns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_dns_service_listed_twice_is_kept_once() {
+        let dns = json!({"kind": "Service", "metadata": {"name": "kube-dns", "namespace": "kube-system", "uid": "u1"}});
+        let peer = json!({"kind": "Service", "metadata": {"name": "peer0", "namespace": "org1", "uid": "u2"}});
+        let no_uid = json!({"kind": "Secret", "metadata": {"name": "s", "namespace": "org1"}});
+        let same_name_other_kind =
+            json!({"kind": "ConfigMap", "metadata": {"name": "s", "namespace": "org1"}});
+        let mut objects = vec![
+            dns.clone(),
+            peer,
+            no_uid.clone(),
+            same_name_other_kind,
+            dns,
+            no_uid,
+        ];
+        dedupe(&mut objects);
+        let names: Vec<String> = objects
+            .iter()
+            .map(|o| format!("{} {}", o["kind"], o["metadata"]["name"]))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                r#""Service" "kube-dns""#,
+                r#""Service" "peer0""#,
+                r#""Secret" "s""#,
+                r#""ConfigMap" "s""#
+            ]
+        );
     }
 }

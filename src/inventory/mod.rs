@@ -18,6 +18,7 @@ pub mod key;
 pub mod layout;
 pub mod live;
 pub mod logs;
+pub mod mounts;
 pub mod msp;
 pub mod ordering;
 pub mod pem;
@@ -105,6 +106,13 @@ pub struct Inventory {
     /// What could not be gathered, with the reason (a kind RBAC forbids listing): checks that
     /// find nothing to examine say so.
     pub gaps: Vec<String>,
+    /// Binary data that is not certificate material and was not read as such: Fabric blocks and
+    /// transactions (`*.block`, `*.tx`, `*.pb`), and Secret or ConfigMap values that are neither
+    /// text (PEM) nor one DER structure. Listed so the report says what was left unread.
+    pub binary: Vec<Origin>,
+    /// Key files laid out from a Secret or ConfigMap volume whose value is already reported
+    /// unreadable where it is stored: X509-009 reports a defect once, at its source.
+    pub reported_at_source: std::collections::BTreeSet<Origin>,
 }
 
 impl Inventory {

@@ -25,6 +25,42 @@ pub fn looks_like_pem(data: &[u8]) -> bool {
     memchr_find(data, b"-----BEGIN ").is_some()
 }
 
+/// Whether `data` is text, as every PEM file is (RFC 7468: lines of ASCII). Binary data (a
+/// protobuf Fabric block, DER, a gzip) holds control bytes that text never does; a block that
+/// embeds PEM certificates is still binary, and scanning it line by line finds "END lines
+/// without BEGIN" where length bytes sit before the armour. Bytes above 0x7f are allowed: a
+/// Latin-1 comment beside a certificate is still a text file.
+pub fn is_text(data: &[u8]) -> bool {
+    !data
+        .iter()
+        .any(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1b))
+}
+
+/// Whether `data` is exactly one DER SEQUENCE (a certificate or a key, as a file or a value
+/// holds it): the tag, a definite length, and nothing after the contents. Binary values are
+/// judged as certificate material only when they have this shape.
+pub fn looks_like_der(data: &[u8]) -> bool {
+    let Some((&0x30, rest)) = data.split_first() else {
+        return false;
+    };
+    let Some((&first, rest)) = rest.split_first() else {
+        return false;
+    };
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return false;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    rest.len() == len
+}
+
 fn memchr_find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -175,6 +211,37 @@ mod tests {
     fn crlf_and_indentation_are_tolerated() {
         let data = "  -----BEGIN CERTIFICATE-----\r\n  AAEC\r\n  -----END CERTIFICATE-----\r\n";
         assert_eq!(blocks(data.as_bytes())[0].contents, Ok(vec![0, 1, 2]));
+    }
+
+    #[test]
+    fn binary_with_embedded_pem_is_not_text() {
+        // A Fabric block's shape: protobuf length bytes on the line before the armour.
+        let mut block = vec![0x0a, 0x02, 0x08, 0x01, 0x12, 0x9e, 0x01];
+        block.extend_from_slice(CERT.as_bytes());
+        block.extend_from_slice(&[0x1a, 0x00, 0x22]);
+        assert!(!is_text(&block));
+        assert!(
+            looks_like_pem(&block),
+            "the armour is there, which is the trap"
+        );
+        assert!(is_text(CERT.as_bytes()));
+        assert!(is_text("# caf\u{e9}\r\n\t".as_bytes()));
+        assert!(is_text(b"\xe9 latin-1 comment\n"));
+    }
+
+    #[test]
+    fn der_shape_is_one_whole_sequence() {
+        assert!(looks_like_der(&[0x30, 0x03, 0x02, 0x01, 0x05]));
+        assert!(looks_like_der(&[0x30, 0x81, 0x01, 0x00]));
+        let mut long = vec![0x30, 0x82, 0x01, 0x00];
+        long.extend(std::iter::repeat_n(0u8, 256));
+        assert!(looks_like_der(&long));
+        long.push(0);
+        assert!(!looks_like_der(&long), "trailing bytes");
+        assert!(!looks_like_der(b"0.5"), "text that starts with '0' (0x30)");
+        assert!(!looks_like_der(&[0x30, 0x05, 0x02]), "truncated");
+        assert!(!looks_like_der(&[0x0a, 0x01, 0x00]));
+        assert!(!looks_like_der(&[]));
     }
 
     #[test]

@@ -1,47 +1,82 @@
-//! Certificate material embedded in Kubernetes `Secret` and `ConfigMap` manifests.
+//! Certificate material embedded in Kubernetes `Secret` and `ConfigMap` manifests, and the pod
+//! templates that mount them.
 //!
 //! Operators keep MSP and TLS material in Secrets (base64 `data`, plain `stringData`) and
 //! ConfigMaps (plain `data`, base64 `binaryData`), several documents to a file. Each value is
 //! handed back as bytes with an origin naming the document, object and key, and a layout role
-//! taken from the key's conventional name (`tls.crt`, `tls.key`, `ca.crt`).
+//! taken from the key's conventional name (`tls.crt`, `tls.key`, `ca.crt`). Workloads' pod
+//! templates come back too, so [`super::mounts`] can put the files a pod sees back together.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::layout::{Layout, Role};
+use super::mounts::{self, PodMounts};
 use super::{Origin, Problem};
+
+/// A Kubernetes object as `kubectl` names it: `Secret org1/peer0-tls`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef {
+    pub kind: String,
+    /// `default` when the manifest names none, as `kubectl apply` places it.
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// The object `doc` describes, if it has a kind.
+    pub fn of(doc: &Value) -> Option<ObjectRef> {
+        let meta = |key: &str| {
+            doc.pointer(&format!("/metadata/{key}"))
+                .and_then(Value::as_str)
+        };
+        Some(ObjectRef {
+            kind: doc.get("kind")?.as_str()?.to_owned(),
+            namespace: meta("namespace").unwrap_or("default").to_owned(),
+            name: meta("name").unwrap_or("<unnamed>").to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+    }
+}
 
 /// One value from a Secret or ConfigMap, decoded to bytes.
 #[derive(Debug)]
 pub struct EmbeddedValue {
     pub origin: Origin,
     pub layout: Layout,
+    /// The Secret or ConfigMap, and where it is in its file (1-based document).
+    pub object: ObjectRef,
+    pub document: usize,
+    /// `data`, `stringData` or `binaryData`.
+    pub field: &'static str,
+    pub key: String,
     /// Zeroed on drop: a value may be a private key.
     pub bytes: Zeroizing<Vec<u8>>,
 }
 
-/// One document, typed only as far as every Kubernetes kind agrees: other kinds' `data` may be
-/// anything, and must not stop the Secrets beside them from being read.
-#[derive(Debug, Deserialize)]
-struct Manifest {
-    kind: Option<serde_json::Value>,
-    #[serde(default)]
-    metadata: Option<serde_json::Value>,
-    #[serde(default)]
-    data: Option<serde_json::Value>,
-    #[serde(default, rename = "stringData")]
-    string_data: Option<serde_json::Value>,
-    #[serde(default, rename = "binaryData")]
-    binary_data: Option<serde_json::Value>,
+/// What one manifest file holds for the certificate checks.
+#[derive(Debug, Default)]
+pub struct Objects {
+    /// Every value of every Secret and ConfigMap, in document and key order.
+    pub values: Vec<EmbeddedValue>,
+    /// Workloads whose pods mount Secret or ConfigMap volumes.
+    pub pods: Vec<PodMounts>,
+    pub problems: Vec<Problem>,
 }
 
 /// The string entries of a `data`-like field, in key order.
-fn entries(field: &Option<serde_json::Value>) -> BTreeMap<String, Option<String>> {
-    let Some(serde_json::Value::Object(map)) = field else {
+fn entries(field: Option<&Value>) -> BTreeMap<String, Option<String>> {
+    let Some(Value::Object(map)) = field else {
         return BTreeMap::new();
     };
     map.iter()
@@ -49,88 +84,93 @@ fn entries(field: &Option<serde_json::Value>) -> BTreeMap<String, Option<String>
         .collect()
 }
 
-fn meta_field(doc: &Manifest, key: &str) -> Option<String> {
-    doc.metadata.as_ref()?.get(key)?.as_str().map(str::to_owned)
-}
-
-/// Whether `text` may hold a Secret or ConfigMap worth parsing (a cheap filter before YAML).
+/// Whether `text` may hold a Secret, a ConfigMap, or a workload mounting one (a cheap filter
+/// before YAML).
 pub fn may_hold_objects(text: &str) -> bool {
-    text.contains("kind:") && (text.contains("Secret") || text.contains("ConfigMap"))
+    text.contains("kind:")
+        && (text.contains("Secret")
+            || text.contains("ConfigMap")
+            || text.contains("secretName")
+            || text.contains("configMap"))
 }
 
 /// Extracts every value of every Secret and ConfigMap in a (multi-document) YAML file.
-/// A file that does not parse as Kubernetes YAML yields nothing: it may be a Helm template or
-/// another tool's YAML, which is not certificate material.
 pub fn extract(path: &str, text: &str) -> (Vec<EmbeddedValue>, Vec<Problem>) {
-    let mut values = Vec::new();
-    let mut problems = Vec::new();
-    let docs: Vec<Option<Manifest>> = match serde_saphyr::from_multiple(text) {
-        Ok(docs) => docs,
-        Err(_) => return (values, problems),
+    let objects = read_objects(path, text);
+    (objects.values, objects.problems)
+}
+
+/// Reads the Secrets' and ConfigMaps' values and the workloads' mounts of a (multi-document)
+/// YAML file. A file that does not parse as YAML yields nothing: it may be a Helm template or
+/// another tool's YAML, which is not certificate material. Other kinds' `data` may be anything
+/// and never stops the Secrets beside them from being read.
+pub fn read_objects(path: &str, text: &str) -> Objects {
+    let mut out = Objects::default();
+    let Ok(docs) = serde_saphyr::from_multiple::<Value>(text) else {
+        return out;
     };
-    for (doc_idx, doc) in docs.into_iter().enumerate() {
-        let Some(doc) = doc else { continue };
-        let kind = match doc.kind.as_ref().and_then(|k| k.as_str()) {
-            Some(k @ ("Secret" | "ConfigMap")) => k,
-            _ => continue,
+    for (doc_idx, doc) in docs.iter().enumerate() {
+        let Some(object) = ObjectRef::of(doc) else {
+            continue;
         };
-        let object = format!(
-            "{kind} {}/{}",
-            meta_field(&doc, "namespace")
-                .as_deref()
-                .unwrap_or("default"),
-            meta_field(&doc, "name").as_deref().unwrap_or("<unnamed>")
-        );
-        let (base64_maps, plain_maps) = if kind == "Secret" {
-            (
-                vec![("data", entries(&doc.data))],
-                vec![("stringData", entries(&doc.string_data))],
-            )
-        } else {
-            (
-                vec![("binaryData", entries(&doc.binary_data))],
-                vec![("data", entries(&doc.data))],
-            )
-        };
-        let locator =
-            |field: &str, key: &str| format!("document {}, {object}, {field}[{key}]", doc_idx + 1);
-        let layout_for = |key: &str| Layout {
-            role: Some(role_for_key(key)),
-            // Keys of one object pair up (tls.crt with tls.key) like files of one tls/ folder.
-            tls_dir: Some(format!("{path}#{object}")),
-            ..Layout::default()
-        };
-        for (field, map) in &base64_maps {
-            for (key, value) in map {
-                let Some(value) = value else { continue };
-                let origin = Origin::at(path, locator(field, key));
-                let cleaned: String = value.chars().filter(|c| !c.is_whitespace()).collect();
-                match STANDARD.decode(cleaned.as_bytes()) {
-                    Ok(bytes) => values.push(EmbeddedValue {
-                        origin,
-                        layout: layout_for(key),
-                        bytes: Zeroizing::new(bytes),
-                    }),
-                    Err(e) => problems.push(Problem {
-                        origin,
-                        expected: "base64 value",
-                        reason: format!("malformed base64 in {field}[{key}]: {e}"),
-                    }),
-                }
-            }
+        if !matches!(object.kind.as_str(), "Secret" | "ConfigMap") {
+            out.pods.extend(mounts::pod_mounts(path, object, doc));
+            continue;
         }
-        for (field, map) in &plain_maps {
-            for (key, value) in map {
-                let Some(value) = value else { continue };
-                values.push(EmbeddedValue {
-                    origin: Origin::at(path, locator(field, key)),
-                    layout: layout_for(key),
-                    bytes: Zeroizing::new(value.clone().into_bytes()),
-                });
-            }
+        read_values(path, doc_idx + 1, object, doc, &mut out);
+    }
+    out
+}
+
+fn read_values(path: &str, document: usize, object: ObjectRef, doc: &Value, out: &mut Objects) {
+    let secret = object.kind == "Secret";
+    // Base64 fields first: a Secret's stringData wins over its data for the same key, as the
+    // API server merges them, and later values of a key win when pods' files are laid out.
+    let (base64_field, plain_field) = if secret {
+        ("data", "stringData")
+    } else {
+        ("binaryData", "data")
+    };
+    let locator = |field: &str, key: &str| format!("document {document}, {object}, {field}[{key}]");
+    let layout_for = |key: &str| Layout {
+        role: Some(role_for_key(key)),
+        // Keys of one object pair up (tls.crt with tls.key) like files of one tls/ folder.
+        tls_dir: Some(format!("{path}#{object}")),
+        ..Layout::default()
+    };
+    for (key, value) in entries(doc.get(base64_field)) {
+        let Some(value) = value else { continue };
+        let origin = Origin::at(path, locator(base64_field, &key));
+        let cleaned: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        match STANDARD.decode(cleaned.as_bytes()) {
+            Ok(bytes) => out.values.push(EmbeddedValue {
+                origin,
+                layout: layout_for(&key),
+                object: object.clone(),
+                document,
+                field: base64_field,
+                key,
+                bytes: Zeroizing::new(bytes),
+            }),
+            Err(e) => out.problems.push(Problem {
+                origin,
+                expected: "base64 value",
+                reason: format!("malformed base64 in {base64_field}[{key}]: {e}"),
+            }),
         }
     }
-    (values, problems)
+    for (key, value) in entries(doc.get(plain_field)) {
+        let Some(value) = value else { continue };
+        out.values.push(EmbeddedValue {
+            origin: Origin::at(path, locator(plain_field, &key)),
+            layout: layout_for(&key),
+            object: object.clone(),
+            document,
+            field: plain_field,
+            key,
+            bytes: Zeroizing::new(value.into_bytes()),
+        });
+    }
 }
 
 fn role_for_key(key: &str) -> Role {

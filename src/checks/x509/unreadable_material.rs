@@ -2,12 +2,20 @@
 //!
 //! Every problem met while gathering (a truncated PEM block, a PEM block of another type where
 //! a certificate belongs, non-canonical DER, an unreadable file, a symlink loop, a key that does
-//! not parse) is reported here as `error`, naming the file and the reason.
+//! not parse) is reported here as `error`, naming the file and the reason. A value a pod
+//! mounts is reported where it is stored, not again at every pod path it appears at.
+//!
+//! Binary data that is not certificate material (Fabric blocks and transactions, binary
+//! Secret and ConfigMap values) is not an error: it is listed in one `skip` finding, so the
+//! report says what was left unread rather than dropping it.
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::inventory::Inventory;
 use crate::report::{Outcome, Status, Target, TargetKind};
+
+/// How many binary items the skip finding's message names before summarising.
+const NAMED_IN_MESSAGE: usize = 3;
 
 pub struct UnreadableMaterial;
 
@@ -31,6 +39,9 @@ impl Check for UnreadableMaterial {
             .collect();
         out.extend(inv.keys.iter().filter_map(|k| {
             let reason = k.public_key.as_ref().err()?;
+            if inv.reported_at_source.contains(&k.origin) {
+                return None;
+            }
             Some(
                 Outcome::new(
                     Status::Error,
@@ -40,6 +51,7 @@ impl Check for UnreadableMaterial {
                 .with("expected", "private key"),
             )
         }));
+        let binary = binary_outcome(inv);
         if out.is_empty() {
             if inv.files_scanned == 0 {
                 return nothing_to_check(inv, "files");
@@ -57,8 +69,43 @@ impl Check for UnreadableMaterial {
                 .with("files_scanned", inv.files_scanned),
             );
         }
+        out.extend(binary);
         out
     }
+}
+
+/// The binary files and values seen and not read as certificates, as one `skip` finding.
+fn binary_outcome(inv: &Inventory) -> Option<Outcome> {
+    if inv.binary.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = inv
+        .binary
+        .iter()
+        .take(NAMED_IN_MESSAGE)
+        .map(ToString::to_string)
+        .collect();
+    let more = inv.binary.len().saturating_sub(NAMED_IN_MESSAGE);
+    let message = format!(
+        "{} binary file(s) or value(s) are not certificate material and were not read as such \
+         (PEM is text; Fabric blocks and transactions are protobuf): {}{}",
+        inv.binary.len(),
+        named.join("; "),
+        if more > 0 {
+            format!("; and {more} more (all in the evidence)")
+        } else {
+            String::new()
+        }
+    );
+    let all: Vec<String> = inv.binary.iter().map(ToString::to_string).collect();
+    Some(
+        Outcome::new(
+            Status::Skip,
+            Target::new(TargetKind::Source, inv.source.clone()),
+            message,
+        )
+        .with("binary", all),
+    )
 }
 
 #[cfg(test)]
@@ -80,6 +127,52 @@ mod tests {
         assert_eq!(out[0].status, Status::Error);
         assert_eq!(out[0].target.name, "msp/signcerts/bad.pem");
         assert!(out[0].message.contains("truncated PEM block"));
+    }
+
+    #[test]
+    fn binary_data_is_listed_as_skipped_never_an_error() {
+        let ca = root("org1");
+        let mut inv = inventory(vec![record(&ca, "ca.pem")], vec![], vec![]);
+        inv.binary = (1..=5)
+            .map(|i| Origin::at(format!("net/cm{i}.yaml"), "binaryData[genesis.block]"))
+            .collect();
+        let out = UnreadableMaterial.evaluate(&ctx("2026-01-01T00:00:00Z"), &inv);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].status, Status::Pass);
+        assert_eq!(out[1].status, Status::Skip);
+        assert!(out[1].message.starts_with("5 binary file(s) or value(s)"));
+        assert!(
+            out[1]
+                .message
+                .contains("net/cm1.yaml (binaryData[genesis.block])")
+        );
+        assert!(out[1].message.contains("and 2 more"));
+        assert_eq!(out[1].evidence["binary"].as_array().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn a_mounted_copy_of_an_unreadable_key_is_reported_once_at_its_source() {
+        use crate::inventory::{KeyRecord, Layout};
+        let key = |path: &str, locator: &str| KeyRecord {
+            origin: Origin::at(path, locator),
+            layout: Layout::default(),
+            public_key: Err("encrypted private key".into()),
+        };
+        let mut inv = inventory(vec![], vec![], vec![]);
+        inv.keys = vec![
+            key(
+                "s.yaml",
+                "document 1, Secret o/s, data[k], PEM block 1 at line 1",
+            ),
+            key(
+                "p.yaml#StatefulSet o/p:/msp/keystore/k",
+                "mounted from s.yaml (…)",
+            ),
+        ];
+        inv.reported_at_source.insert(inv.keys[1].origin.clone());
+        let out = UnreadableMaterial.evaluate(&ctx("2026-01-01T00:00:00Z"), &inv);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].target.name, "s.yaml");
     }
 
     #[test]
