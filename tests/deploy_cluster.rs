@@ -676,11 +676,15 @@ fn fabcheck_passes_its_own_network() {
                 );
             }
         }
-        let nodes = judged("X509-008", ":/var/hyperledger/");
+        // The nodes' MSPs, and the org admin's as the channel and chaincode Jobs mount it.
+        let nodes = judged("X509-008", ":/var/hyperledger/peer/msp").len()
+            + judged("X509-008", ":/var/hyperledger/orderer/msp").len();
+        assert_eq!(nodes, 9, "{network}: 6 peers and 3 orderers");
+        let admins = judged("X509-008", ":/var/hyperledger/admin/msp");
         assert_eq!(
-            nodes.len(),
-            9,
-            "{network}: 6 peers and 3 orderers: {nodes:#?}"
+            admins.len(),
+            6,
+            "{network}: the admin MSP of the 2 Jobs of each of 3 orgs: {admins:#?}"
         );
         assert!(
             findings

@@ -10,8 +10,8 @@ pub mod apply;
 pub mod cluster;
 pub mod configtx;
 pub mod crypto;
-pub mod handback;
 pub mod fabric_env;
+pub mod handback;
 pub mod manifests;
 pub mod object;
 pub mod preflight;
@@ -54,6 +54,8 @@ pub enum DeployError {
     NoClusterDns,
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    #[error(transparent)]
+    Preflight(#[from] preflight::PreflightError),
     #[error(transparent)]
     Manifests(#[from] ManifestError),
     #[error("failed to pass the certificate checks on the generated PKI:\n  {}", .0.join("\n  "))]
@@ -178,6 +180,7 @@ pub async fn deploy(
 ) -> Result<Deployed, DeployError> {
     let started = Instant::now();
     let deadline = started + options.timeout;
+    check_cluster(client, &network, options, progress).await?;
     let now = OffsetDateTime::now_utc();
     let fresh = CryptoMaterial::generate(&network, now)?;
     let existing = existing_crypto(client, &network).await?;
@@ -272,6 +275,74 @@ pub async fn deploy(
         manifests,
         pki,
     })
+}
+
+/// The preflight: what the cluster must offer the network, each item a line of the deploy's
+/// output; a blocking one stops the deploy before anything is applied.
+async fn check_cluster(
+    client: &Client,
+    network: &Network,
+    options: &DeployOptions,
+    progress: &Progress,
+) -> Result<(), DeployError> {
+    let request = preflight_request(network);
+    let bound = options.timeout.min(Duration::from_secs(15));
+    let items = preflight::run(client, &request, bound).await;
+    for item in &items {
+        progress.note(&format!("preflight: {item}"));
+    }
+    Ok(preflight::verdict(&items)?)
+}
+
+/// What `network` asks of the cluster: its namespaces, its images with the architectures the
+/// image table says they are built for, privileged pods where chaincode runs in Docker-in-Docker,
+/// its storage, the cluster DNS, and Kubernetes 1.20 or later (what fabcheck is tested against).
+pub fn preflight_request(network: &Network) -> preflight::PreflightRequest {
+    let images = &network.images;
+    let mut wanted: Vec<&String> = vec![&images.peer, &images.orderer, &images.tools];
+    if network.peer_orgs.iter().any(|o| o.ca.is_some()) {
+        wanted.push(&images.ca);
+    }
+    if network.kafka.is_some() {
+        wanted.extend([&images.kafka, &images.zookeeper]);
+    }
+    match network.chaincode.runtime {
+        crate::network::ChaincodeRuntime::Dind => wanted.push(&images.dind),
+        crate::network::ChaincodeRuntime::Ccaas if network.chaincode.test_chaincode => {
+            wanted.extend([&images.ccenv, &images.baseos]);
+        }
+        crate::network::ChaincodeRuntime::Ccaas => {}
+    }
+    let dind = network.chaincode.runtime == crate::network::ChaincodeRuntime::Dind;
+    preflight::PreflightRequest {
+        namespaces: network.namespaces(),
+        images: wanted
+            .into_iter()
+            .map(|image| preflight::ImageNeed {
+                image: image.clone(),
+                architectures: crate::network::images::find(image)
+                    .map(|e| e.architectures.iter().map(|a| (*a).to_owned()).collect())
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        privileged_namespaces: if dind {
+            network
+                .peer_orgs
+                .iter()
+                .map(|o| o.namespace.clone())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        storage: match &network.storage {
+            crate::network::Storage::EmptyDir => preflight::StorageNeed::None,
+            crate::network::Storage::Pvc { storage_class, .. } => preflight::StorageNeed::Pvc {
+                storage_class: storage_class.clone(),
+            },
+        },
+        cluster_dns: network.cluster_dns,
+        min_server_version: (1, 20),
+    }
 }
 
 /// `--no-wait`: namespaces first (everything else lives in them), then every other object in

@@ -115,13 +115,24 @@ impl Kubelet {
         let kubeconfig = kubeconfig.to_path_buf();
         let held: Vec<String> = held.iter().map(|s| s.to_string()).collect();
         let failing: Vec<String> = failing.iter().map(|s| s.to_string()).collect();
+        let (registered, node_up) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .expect("runtime");
-            rt.block_on(run(&kubeconfig, &held, &failing, runner.as_ref(), &flag));
+            rt.block_on(run(
+                &kubeconfig,
+                &held,
+                &failing,
+                runner.as_ref(),
+                &flag,
+                registered,
+            ));
         });
+        // A deploy's preflight looks for a Ready node and a default StorageClass: have them
+        // before the test runs anything.
+        let _ = node_up.recv_timeout(Duration::from_secs(20));
         Kubelet {
             stop,
             thread: Some(thread),
@@ -159,6 +170,7 @@ async fn run(
     failing: &[String],
     runner: Option<&ProbeRunner>,
     stop: &AtomicBool,
+    registered: std::sync::mpsc::Sender<()>,
 ) {
     let Some(client) = client(kubeconfig).await else {
         return;
@@ -168,6 +180,8 @@ async fn run(
         return;
     };
     register_job_node(&client, log_port).await;
+    default_storage_class(&client).await;
+    let _ = registered.send(());
     let jobs = JobRunner {
         logs,
         failing: failing.to_vec(),
@@ -375,6 +389,23 @@ async fn register_job_node(client: &Client, port: u16) {
                     "kubeProxyVersion": "v1.20.2"},
             }})),
         )
+        .await;
+}
+
+/// The default StorageClass a node's local provisioner brings (kind's `standard`): claims of
+/// the network's StatefulSets stay Pending, which nothing here waits on (pods are reported
+/// running regardless).
+async fn default_storage_class(client: &Client) {
+    use k8s_openapi::api::storage::v1::StorageClass;
+    let class: StorageClass = serde_json::from_value(json!({
+        "metadata": {"name": "standard", "annotations": {
+            "storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "kubernetes.io/no-provisioner",
+        "volumeBindingMode": "WaitForFirstConsumer",
+    }))
+    .expect("a StorageClass");
+    let _ = Api::<StorageClass>::all(client.clone())
+        .create(&PostParams::default(), &class)
         .await;
 }
 

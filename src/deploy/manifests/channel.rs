@@ -109,7 +109,7 @@ pub fn artifacts_config_map(
         crypto
             .get(&path)
             .map(|b| String::from_utf8_lossy(b).into_owned())
-            .ok_or_else(|| HandbackError::Missing { name: path })
+            .ok_or(HandbackError::Missing { name: path })
     };
     data.insert(ORDERER_TLS_CA.to_owned(), tls_ca(&network.orderer_org)?);
     for o in &network.peer_orgs {
@@ -126,7 +126,6 @@ pub fn artifacts_config_map(
         data: Some(data),
         binary_data: Some(binary),
         immutable: Some(true),
-        ..ConfigMap::default()
     })
 }
 
