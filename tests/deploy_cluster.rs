@@ -590,7 +590,8 @@ fn check_cluster(plane: &ControlPlane, report: &std::path::Path) -> (Output, ser
 /// fabcheck's own network, deployed by fabcheck, passes fabcheck: no static check fails or
 /// cannot evaluate, the nodes' MSP folders (flattened into Secrets, laid out again as the pods
 /// mount them) are judged rather than skipped, and every object fabcheck made is classified.
-/// Kafka (the default) and etcdraft, one after the other (they share namespaces).
+/// Fabric 1.4 with Kafka (the default) and with etcdraft, and Fabric 2.5, one after the other
+/// (they share namespaces).
 #[test]
 fn fabcheck_passes_its_own_network() {
     let plane = ControlPlane::start();
@@ -599,8 +600,13 @@ fn fabcheck_passes_its_own_network() {
     let dir = tempfile::tempdir().expect("temp dir");
     let raft = dir.path().join("raft.yaml");
     std::fs::write(&raft, "name: raft\nconsensus: etcdraft\n").expect("spec");
-    let specs: [(&str, Option<&std::path::Path>); 2] =
-        [("reference", None), ("raft", Some(raft.as_path()))];
+    let lts = dir.path().join("lts.yaml");
+    std::fs::write(&lts, "name: lts\nfabric: \"2.5\"\n").expect("spec");
+    let specs: [(&str, Option<&std::path::Path>); 3] = [
+        ("reference", None),
+        ("raft", Some(raft.as_path())),
+        ("lts", Some(lts.as_path())),
+    ];
     for (network, spec) in specs {
         let mut args = vec!["deploy".to_owned(), "--timeout".into(), "4m".into()];
         if let Some(spec) = spec {

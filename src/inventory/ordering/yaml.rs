@@ -220,9 +220,12 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
     }
 }
 
-/// Reorders a single-document file's top-level blocks so that blocks using aliases come after
-/// the blocks that define anchors (a block is a top-level key with everything indented under
-/// it, with the comments above it).
+/// Reorders a single-document file's top-level blocks so that every block comes after the
+/// blocks defining the anchors it uses (a block is a top-level key with everything indented
+/// under it, with the comments above it). A block may define anchors and use others (fabric-sdk-
+/// go's `Application: &ApplicationDefaults` merges `*ApplicationCapabilities`, defined further
+/// down), so the order is a dependency order, not "definitions, then uses"; blocks keep their
+/// original order where nothing forces another. A cycle leaves the rest as written.
 pub fn definitions_first(text: &str) -> String {
     let mut blocks: Vec<String> = Vec::new();
     let mut pending = String::new();
@@ -236,10 +239,50 @@ pub fn definitions_first(text: &str) -> String {
         pending.push('\n');
     }
     blocks.push(pending);
-    let uses_alias = |b: &str| b.contains("*") && !b.contains('&');
-    let (later, first): (Vec<String>, Vec<String>) =
-        blocks.into_iter().partition(|b| uses_alias(b));
-    first.into_iter().chain(later).collect()
+    let defined: Vec<Vec<&str>> = blocks.iter().map(|b| names_after(b, '&')).collect();
+    let used: Vec<Vec<&str>> = blocks.iter().map(|b| names_after(b, '*')).collect();
+    let mut emitted = vec![false; blocks.len()];
+    let mut order = Vec::with_capacity(blocks.len());
+    while order.len() < blocks.len() {
+        let ready = (0..blocks.len()).find(|&i| {
+            !emitted[i]
+                && used[i].iter().all(|name| {
+                    defined[i].contains(name)
+                        || (0..blocks.len()).all(|j| emitted[j] || !defined[j].contains(name))
+                })
+        });
+        // A cycle (or an alias defined twice): the rest as written.
+        let next = ready.unwrap_or_else(|| (0..blocks.len()).find(|&i| !emitted[i]).unwrap_or(0));
+        emitted[next] = true;
+        order.push(next);
+    }
+    order.into_iter().map(|i| blocks[i].as_str()).collect()
+}
+
+/// The anchor (`&`) or alias (`*`) names in `block`: the run of characters after the marker up
+/// to white space or a flow indicator. Comment text is skipped.
+fn names_after(block: &str, marker: char) -> Vec<&str> {
+    let mut out = Vec::new();
+    for line in block.lines() {
+        let code = line.split(" #").next().unwrap_or(line);
+        if code.trim_start().starts_with('#') {
+            continue;
+        }
+        let mut rest = code;
+        while let Some(i) = rest.find(marker) {
+            let after = &rest[i + marker.len_utf8()..];
+            let before = rest[..i].chars().last();
+            let end = after
+                .find(|c: char| c.is_whitespace() || ",[]{}".contains(c))
+                .unwrap_or(after.len());
+            // An anchor or alias starts a node: after a space, `-`, `:` or a flow indicator.
+            if before.is_none_or(|c| c.is_whitespace() || "-:,[{".contains(c)) && end > 0 {
+                out.push(&after[..end]);
+            }
+            rest = &after[end..];
+        }
+    }
+    out
 }
 
 fn first_line(s: &str) -> String {
@@ -287,6 +330,26 @@ mod tests {
         );
         let v: serde_json::Value = serde_saphyr::from_str(&definitions_first(text)).unwrap();
         assert_eq!(v["Profiles"]["Genesis"]["Orderer"]["OrdererType"], "kafka");
+    }
+
+    #[test]
+    fn a_block_that_defines_and_uses_comes_after_what_it_uses() {
+        // fabric-sdk-go v1.1's configtx.yaml: Application defines &ApplicationDefaults and
+        // merges *ApplicationCapabilities, which Capabilities defines further down.
+        let text = "Profiles:\n  P:\n    Application:\n      <<: *ApplicationDefaults\n\
+                    Application: &ApplicationDefaults\n  Organizations:\n  Capabilities:\n    <<: *ApplicationCapabilities\n\
+                    Capabilities:\n  Application: &ApplicationCapabilities\n    V1_1: true\n";
+        assert!(serde_saphyr::from_str::<serde_json::Value>(text).is_err());
+        let v: serde_json::Value = serde_saphyr::from_str(&definitions_first(text)).unwrap();
+        assert_eq!(
+            v["Profiles"]["P"]["Application"]["Capabilities"]["V1_1"],
+            true
+        );
+        // Names are read where a node starts, not inside words or comments.
+        assert_eq!(
+            names_after("a: &x\nb: [*y, *z] # *w\nc: 2*3\n", '*'),
+            ["y", "z"]
+        );
     }
 
     #[test]
