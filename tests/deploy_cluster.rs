@@ -6,6 +6,8 @@
 mod bounded;
 #[path = "support/control_plane.rs"]
 mod control_plane;
+#[path = "support/findings.rs"]
+mod findings;
 #[path = "support/kubelet.rs"]
 mod kubelet;
 
@@ -15,6 +17,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use control_plane::{ADMIN, ControlPlane, DEPLOYER, READER};
+use findings::describe;
 use kubelet::Kubelet;
 
 /// The reference network's namespaces.
@@ -555,21 +558,6 @@ fn both_profiles_render_to_manifests_the_api_server_accepts() {
             "{spec}: {applied}"
         );
     }
-}
-
-/// One line per finding, for assertion messages.
-fn describe(f: &serde_json::Value) -> String {
-    format!(
-        "{} {} {}{}: {}",
-        f["check_id"].as_str().unwrap_or("?"),
-        f["status"].as_str().unwrap_or("?"),
-        f["target"]["name"].as_str().unwrap_or("?"),
-        f["target"]["locator"]
-            .as_str()
-            .map(|l| format!(" ({l})"))
-            .unwrap_or_default(),
-        f["message"].as_str().unwrap_or("?")
-    )
 }
 
 /// `check --cluster` as the read-only user, as an operator runs it on a deployed network: the

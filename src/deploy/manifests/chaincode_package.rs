@@ -26,7 +26,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::channel::{CHAINCODE_NAME, CHAINCODE_VERSION};
+use super::channel::{CHAINCODE_NAME, CHAINCODE_VERSION, GO_STORE};
 use super::meta::{
     CHAINCODE_COMPONENT, NAME_LABEL, empty_dir, env, labels, mount, node_selector, object_meta,
 };
@@ -92,7 +92,7 @@ impl Package {
                 None,
             ),
             data: Some(BTreeMap::from([
-                ("main.go".to_owned(), GO_CHAINCODE_SERVER.to_owned()),
+                ("main.go".to_owned(), go_chaincode_server()),
                 ("go.mod".to_owned(), GO_MOD.to_owned()),
             ])),
             binary_data: Some(BTreeMap::from([(
@@ -273,53 +273,31 @@ fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
 
 const GO_MOD: &str = "module fabcheck/testcc\n\ngo 1.21\n";
 
-const GO_CHAINCODE_SERVER: &str = r#"// The fabcheck test chaincode as a service: a key-value store. fabcheck writes one key and
-// reads it back on every peer to prove a transaction committed there.
-package main
-
-import (
-	"os"
-
-	"github.com/hyperledger/fabric-chaincode-go/shim"
-	pb "github.com/hyperledger/fabric-protos-go/peer"
-)
-
-type store struct{}
-
-func (store) Init(stub shim.ChaincodeStubInterface) pb.Response {
-	return shim.Success(nil)
+/// The 2.5 source: fabric-chaincode-go's shim, the store, and a chaincode server.
+fn go_chaincode_server() -> String {
+    format!(
+        "// The fabcheck test chaincode as a service: a key-value store. fabcheck writes one key and\n\
+         // reads it back on every peer to prove a transaction committed there.\n\
+         package main\n\n\
+         import (\n\
+         \t\"os\"\n\n\
+         \t\"github.com/hyperledger/fabric-chaincode-go/shim\"\n\
+         \tpb \"github.com/hyperledger/fabric-protos-go/peer\"\n\
+         )\n\n\
+         {GO_STORE}\n\
+         func main() {{\n\
+         \tserver := &shim.ChaincodeServer{{\n\
+         \t\tCCID:     os.Getenv(\"CHAINCODE_ID\"),\n\
+         \t\tAddress:  os.Getenv(\"CHAINCODE_SERVER_ADDRESS\"),\n\
+         \t\tCC:       store{{}},\n\
+         \t\tTLSProps: shim.TLSProperties{{Disabled: true}},\n\
+         \t}}\n\
+         \tif err := server.Start(); err != nil {{\n\
+         \t\tpanic(err)\n\
+         \t}}\n\
+         }}\n"
+    )
 }
-
-func (store) Invoke(stub shim.ChaincodeStubInterface) pb.Response {
-	fn, args := stub.GetFunctionAndParameters()
-	switch {
-	case fn == "put" && len(args) == 2:
-		if err := stub.PutState(args[0], []byte(args[1])); err != nil {
-			return shim.Error(err.Error())
-		}
-		return shim.Success(nil)
-	case fn == "get" && len(args) == 1:
-		value, err := stub.GetState(args[0])
-		if err != nil {
-			return shim.Error(err.Error())
-		}
-		return shim.Success(value)
-	}
-	return shim.Error("usage: put KEY VALUE | get KEY")
-}
-
-func main() {
-	server := &shim.ChaincodeServer{
-		CCID:     os.Getenv("CHAINCODE_ID"),
-		Address:  os.Getenv("CHAINCODE_SERVER_ADDRESS"),
-		CC:       store{},
-		TLSProps: shim.TLSProperties{Disabled: true},
-	}
-	if err := server.Start(); err != nil {
-		panic(err)
-	}
-}
-"#;
 
 #[cfg(test)]
 mod tests {

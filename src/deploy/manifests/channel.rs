@@ -25,18 +25,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, PodSpec, PodTemplateSpec, Volume,
-};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, ConfigMapVolumeSource, Container, Volume};
 
 use super::ManifestError;
 use super::chaincode_package;
 use super::crypto_secrets::{CryptoMount, CryptoSecrets};
 use super::meta::{
-    CHAINCODE_COMPONENT, CHANNEL_COMPONENT, crypto_volumes, empty_dir, env, job_pod_security,
-    labels, mount, node_selector, object_meta,
+    CHAINCODE_COMPONENT, CHANNEL_COMPONENT, JobLimits, crypto_volumes, empty_dir, env, mount,
+    object_meta, tools_job,
 };
 use crate::deploy::Object;
 use crate::deploy::configtx;
@@ -255,31 +252,17 @@ fn admin_job(
         working_dir: Some(WORK_DIR.to_owned()),
         ..Container::default()
     };
-    Job {
-        metadata: object_meta(network, name, Some(&org.namespace), component, None),
-        spec: Some(JobSpec {
-            backoff_limit: Some(1),
-            active_deadline_seconds: Some(JOB_DEADLINE_SECONDS),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(network, component, None)),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(PodSpec {
-                    restart_policy: Some("Never".to_owned()),
-                    automount_service_account_token: Some(false),
-                    enable_service_links: Some(false),
-                    node_selector: node_selector(&network.images.tools),
-                    security_context: job_pod_security(),
-                    containers: vec![container],
-                    volumes: Some(volumes),
-                    ..PodSpec::default()
-                }),
-            },
-            ..JobSpec::default()
-        }),
-        ..Job::default()
-    }
+    let limits = JobLimits {
+        retries: 1,
+        deadline_seconds: Some(JOB_DEADLINE_SECONDS),
+    };
+    tools_job(
+        network,
+        (&org.namespace, name, component),
+        container,
+        volumes,
+        limits,
+    )
 }
 
 /// What every script starts with: strict mode, the orderer to talk to, and `retry`.
@@ -476,24 +459,33 @@ fn source_config_map(network: &Network, org: &Org) -> ConfigMap {
             CHAINCODE_COMPONENT,
             None,
         ),
-        data: Some(BTreeMap::from([(
-            "main.go".to_owned(),
-            GO_CHAINCODE_14.to_owned(),
-        )])),
+        data: Some(BTreeMap::from([("main.go".to_owned(), go_chaincode_14())])),
         ..ConfigMap::default()
     }
 }
 
-const GO_CHAINCODE_14: &str = r#"// The fabcheck test chaincode: a key-value store. fabcheck writes one key and reads it back
-// on every peer to prove a transaction committed there.
-package main
+/// The 1.4 source: the 1.4 shim's import paths, the store, and `shim.Start`.
+fn go_chaincode_14() -> String {
+    format!(
+        "// The fabcheck test chaincode: a key-value store. fabcheck writes one key and reads it back\n\
+         // on every peer to prove a transaction committed there.\n\
+         package main\n\n\
+         import (\n\
+         \t\"github.com/hyperledger/fabric/core/chaincode/shim\"\n\
+         \tpb \"github.com/hyperledger/fabric/protos/peer\"\n\
+         )\n\n\
+         {GO_STORE}\n\
+         func main() {{\n\
+         \tif err := shim.Start(store{{}}); err != nil {{\n\
+         \t\tpanic(err)\n\
+         \t}}\n\
+         }}\n"
+    )
+}
 
-import (
-	"github.com/hyperledger/fabric/core/chaincode/shim"
-	pb "github.com/hyperledger/fabric/protos/peer"
-)
-
-type store struct{}
+/// The chaincode itself, the same against the 1.4 shim and fabric-chaincode-go (whose `shim`
+/// and `pb` keep 1.4's names): `put KEY VALUE` and `get KEY`.
+pub const GO_STORE: &str = r#"type store struct{}
 
 func (store) Init(stub shim.ChaincodeStubInterface) pb.Response {
 	return shim.Success(nil)
@@ -515,12 +507,6 @@ func (store) Invoke(stub shim.ChaincodeStubInterface) pb.Response {
 		return shim.Success(value)
 	}
 	return shim.Error("usage: put KEY VALUE | get KEY")
-}
-
-func main() {
-	if err := shim.Start(store{}); err != nil {
-		panic(err)
-	}
 }
 "#;
 

@@ -11,16 +11,12 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::batch::v1::{Job, JobSpec};
-use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, KeyToPath, PodSpec, PodTemplateSpec, Volume,
-};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{ConfigMap, ConfigMapVolumeSource, Container, KeyToPath, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::crypto_secrets::encode_keys;
-use super::meta::{
-    GENESIS_COMPONENT, empty_dir, env, job_pod_security, labels, mount, node_selector, object_meta,
-};
+use super::meta::{GENESIS_COMPONENT, JobLimits, empty_dir, env, mount, object_meta, tools_job};
 use super::{GENESIS_CONFIGMAP, ManifestError};
 use crate::deploy::Object;
 use crate::deploy::configtx;
@@ -158,39 +154,27 @@ fn job(network: &Network, ns: &str, items: Vec<KeyToPath>) -> Job {
         volume_mounts: Some(vec![mount("config", CONFIG_DIR), mount("out", OUT_DIR)]),
         ..Container::default()
     };
-    Job {
-        metadata: meta(network, GENESIS_JOB, ns),
-        spec: Some(JobSpec {
-            backoff_limit: Some(2),
-            template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels(network, GENESIS_COMPONENT, None)),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(PodSpec {
-                    restart_policy: Some("Never".to_owned()),
-                    automount_service_account_token: Some(false),
-                    enable_service_links: Some(false),
-                    node_selector: node_selector(&network.images.tools),
-                    security_context: job_pod_security(),
-                    containers: vec![configtxgen],
-                    volumes: Some(vec![
-                        Volume {
-                            name: "config".to_owned(),
-                            config_map: Some(ConfigMapVolumeSource {
-                                name: CHANNEL_CONFIGMAP.to_owned(),
-                                items: Some(items),
-                                ..ConfigMapVolumeSource::default()
-                            }),
-                            ..Volume::default()
-                        },
-                        empty_dir("out"),
-                    ]),
-                    ..PodSpec::default()
-                }),
-            },
-            ..JobSpec::default()
-        }),
-        ..Job::default()
-    }
+    let volumes = vec![
+        Volume {
+            name: "config".to_owned(),
+            config_map: Some(ConfigMapVolumeSource {
+                name: CHANNEL_CONFIGMAP.to_owned(),
+                items: Some(items),
+                ..ConfigMapVolumeSource::default()
+            }),
+            ..Volume::default()
+        },
+        empty_dir("out"),
+    ];
+    let limits = JobLimits {
+        retries: 2,
+        deadline_seconds: None,
+    };
+    tools_job(
+        network,
+        (ns, GENESIS_JOB, GENESIS_COMPONENT),
+        configtxgen,
+        volumes,
+        limits,
+    )
 }

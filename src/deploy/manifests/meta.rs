@@ -238,8 +238,53 @@ pub fn node_selector(image: &str) -> Option<BTreeMap<String, String>> {
     }
 }
 
+/// How often a Job's pod is retried, and how long the Job may run.
+#[derive(Debug, Clone, Copy)]
+pub struct JobLimits {
+    pub retries: i32,
+    pub deadline_seconds: Option<i64>,
+}
+
+/// A Job of one container of the tools image (configtxgen, the `peer` CLI) in `namespace`:
+/// no API credentials, no retries beyond `backoff`, on nodes the tools image runs on, with the
+/// runtime's default seccomp profile.
+pub fn tools_job(
+    network: &Network,
+    (namespace, name, component): (&str, &str, &str),
+    container: Container,
+    volumes: Vec<Volume>,
+    limits: JobLimits,
+) -> k8s_openapi::api::batch::v1::Job {
+    use k8s_openapi::api::batch::v1::{Job, JobSpec};
+    Job {
+        metadata: object_meta(network, name, Some(namespace), component, None),
+        spec: Some(JobSpec {
+            backoff_limit: Some(limits.retries),
+            active_deadline_seconds: limits.deadline_seconds,
+            template: PodTemplateSpec {
+                metadata: Some(ObjectMeta {
+                    labels: Some(labels(network, component, None)),
+                    ..ObjectMeta::default()
+                }),
+                spec: Some(PodSpec {
+                    restart_policy: Some("Never".to_owned()),
+                    automount_service_account_token: Some(false),
+                    enable_service_links: Some(false),
+                    node_selector: node_selector(&network.images.tools),
+                    security_context: job_pod_security(),
+                    containers: vec![container],
+                    volumes: Some(volumes),
+                    ..PodSpec::default()
+                }),
+            },
+            ..JobSpec::default()
+        }),
+        ..Job::default()
+    }
+}
+
 /// The pod security context of the Jobs: the runtime's default seccomp profile.
-pub fn job_pod_security() -> Option<PodSecurityContext> {
+fn job_pod_security() -> Option<PodSecurityContext> {
     Some(PodSecurityContext {
         seccomp_profile: Some(SeccompProfile {
             type_: "RuntimeDefault".to_owned(),
