@@ -111,7 +111,7 @@ impl Catalogue {
         let mut areas = Vec::new();
         for &(file, text) in sources {
             let parsed: AreaFile =
-                serde_saphyr::from_str(text).map_err(|e| CatalogueError::Parse {
+                crate::yaml::from_str(text).map_err(|e| CatalogueError::Parse {
                     file,
                     message: e.to_string(),
                 })?;

@@ -23,6 +23,7 @@ pub mod network;
 pub mod probe;
 pub mod report;
 pub mod waiver;
+pub mod yaml;
 
 use catalogue::Catalogue;
 use cli::{CheckConfig, ColorChoice, Config, Format, ListFormat};

@@ -69,7 +69,7 @@ impl Waivers {
     }
 
     pub fn parse(text: &str, path: &str) -> Result<Waivers, WaiverError> {
-        let file: WaiverFile = serde_saphyr::from_str(text).map_err(|e| WaiverError::Parse {
+        let file: WaiverFile = crate::yaml::from_str(text).map_err(|e| WaiverError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
         })?;

@@ -490,7 +490,7 @@ mod tests {
     }
 
     fn parse(network: &Network) -> Value {
-        serde_saphyr::from_str(&render(network)).expect("configtx.yaml parses")
+        crate::yaml::from_str(&render(network)).expect("configtx.yaml parses")
     }
 
     #[test]

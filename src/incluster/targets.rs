@@ -112,7 +112,7 @@ fn read(dir: &Path, namespace: &str, kind: &str, name: &str) -> Option<Value> {
         .join(ns)
         .join(format!("{}-{name}.yaml", kind.to_ascii_lowercase()));
     let text = std::fs::read_to_string(path).ok()?;
-    serde_saphyr::from_str::<Value>(&text).ok()
+    crate::yaml::from_str::<Value>(&text).ok()
 }
 
 fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -582,7 +582,7 @@ mod tests {
     }
 
     fn yaml(text: &str) -> Vec<Value> {
-        serde_saphyr::from_multiple::<Value>(text).expect("yaml")
+        crate::yaml::from_multiple::<Value>(text).expect("yaml")
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn load(file: Option<&Path>, flags: &[String]) -> Result<Vec<TlsEndpoint>, E
             path: shown.clone(),
             source,
         })?;
-        let parsed: File = serde_saphyr::from_str(&text).map_err(|e| EndpointsError::Parse {
+        let parsed: File = crate::yaml::from_str(&text).map_err(|e| EndpointsError::Parse {
             path: shown.clone(),
             message: e.to_string(),
         })?;
@@ -306,7 +306,7 @@ pub fn from_connection_profiles(root: &Path, files: &[PathBuf]) -> Vec<TlsEndpoi
         let doc: Option<serde_json::Value> = if file.extension().is_some_and(|e| e == "json") {
             serde_json::from_str(&text).ok()
         } else {
-            serde_saphyr::from_str(&text).ok()
+            crate::yaml::from_str(&text).ok()
         };
         let Some(doc) = doc else { continue };
         for (section, role) in [("peers", NodeRole::Peer), ("orderers", NodeRole::Orderer)] {

@@ -75,7 +75,7 @@ pub fn parse_config(text: &str, origin: Origin) -> MspConfig {
         #[serde(rename = "AdminOUIdentifier")]
         admin_ou_identifier: Option<serde::de::IgnoredAny>,
     }
-    match serde_saphyr::from_str::<Option<Raw>>(text) {
+    match crate::yaml::from_str::<Option<Raw>>(text) {
         Ok(raw) => {
             let raw = raw.unwrap_or_default();
             let ous = raw.node_ous.unwrap_or_default();

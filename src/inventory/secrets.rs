@@ -106,7 +106,7 @@ pub fn extract(path: &str, text: &str) -> (Vec<EmbeddedValue>, Vec<Problem>) {
 /// and never stops the Secrets beside them from being read.
 pub fn read_objects(path: &str, text: &str) -> Objects {
     let mut out = Objects::default();
-    let Ok(docs) = serde_saphyr::from_multiple::<Value>(text) else {
+    let Ok(docs) = crate::yaml::from_multiple::<Value>(text) else {
         return out;
     };
     for (doc_idx, doc) in docs.iter().enumerate() {

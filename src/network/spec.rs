@@ -379,7 +379,7 @@ impl NetworkSpec {
         if text.trim().is_empty() {
             return Ok(NetworkSpec::default());
         }
-        serde_saphyr::from_str(text).map_err(|e| SpecError::Parse {
+        crate::yaml::from_str(text).map_err(|e| SpecError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
         })

@@ -47,7 +47,7 @@ impl<'a> Files<'a> {
             .entry(path.to_path_buf())
             .or_insert_with(|| {
                 let text = std::fs::read_to_string(path).ok()?;
-                serde_saphyr::from_str::<Value>(&text).ok()
+                crate::yaml::from_str::<Value>(&text).ok()
             })
             .clone()
     }

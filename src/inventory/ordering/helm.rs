@@ -87,11 +87,11 @@ fn render_chart(root: &Path, templates: &[&PathBuf], notes: &mut Vec<ConfigNote>
     let values_path = root.join("values.yaml");
     let values: Value = std::fs::read_to_string(&values_path)
         .ok()
-        .and_then(|t| serde_saphyr::from_str::<Option<Value>>(&t).ok().flatten())
+        .and_then(|t| crate::yaml::from_str::<Option<Value>>(&t).ok().flatten())
         .unwrap_or(Value::Null);
     let chart: Value = std::fs::read_to_string(root.join("Chart.yaml"))
         .ok()
-        .and_then(|t| serde_saphyr::from_str::<Option<Value>>(&t).ok().flatten())
+        .and_then(|t| crate::yaml::from_str::<Option<Value>>(&t).ok().flatten())
         .unwrap_or(Value::Null);
     let mut kafka_properties = BTreeMap::new();
     collect_overrides(
@@ -147,7 +147,7 @@ fn render_files(
                 continue;
             }
         };
-        match serde_saphyr::from_multiple::<Value>(&text) {
+        match crate::yaml::from_multiple::<Value>(&text) {
             Ok(docs) => {
                 if unevaluated > 0 {
                     notes.push(ConfigNote {
@@ -349,7 +349,7 @@ mod tests {
         let src = "metadata:\n  name: {{ $.Values.zookeeper.name }}\n  {{- if $.Values.deployment.annotations }}\n    annotations:\n{{ toYaml $.Values.deployment.annotations | nindent 8 }}\n  {{- end }}\nspec:\n  replicas: {{ .Values.zookeeper.replicas }}\n  app: {{ .Chart.Name }}\n";
         let chart = serde_json::json!({"name": "zkkafka"});
         let (text, unevaluated) = render(src, &values(), &chart).unwrap();
-        let doc: Value = serde_saphyr::from_str(&text).unwrap();
+        let doc: Value = crate::yaml::from_str(&text).unwrap();
         assert_eq!(doc["metadata"]["name"], "zk");
         assert!(doc["metadata"].get("annotations").is_none());
         assert_eq!(doc["spec"]["replicas"], 4);
@@ -366,7 +366,7 @@ mod tests {
     fn other_expressions_are_marked_not_guessed() {
         let src = "env:\n- name: ZOO_SERVERS\n  value: {{range $i, $e := until 3 }} server.{{$i}}=zk-{{$i}}:2888:3888 {{end}}\n- name: X\n  value: {{ .Values.missing | default \"5\" }}\n";
         let (text, unevaluated) = render(src, &values(), &Value::Null).unwrap();
-        let doc: Value = serde_saphyr::from_str(&text).unwrap();
+        let doc: Value = crate::yaml::from_str(&text).unwrap();
         assert!(
             doc["env"][0]["value"]
                 .as_str()

@@ -177,12 +177,12 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
     if !mentions_ordering(&text) {
         return (None, None);
     }
-    let parsed = serde_saphyr::from_multiple::<serde_json::Value>(&text).or_else(|e| {
+    let parsed = crate::yaml::from_multiple::<serde_json::Value>(&text).or_else(|e| {
         // Fabric's configtx.yaml files often put Profiles first and the anchors they use
         // below; go-yaml (and so configtxgen) resolves such forward aliases, YAML 1.2 parsers
         // do not. Reading the definitions first gives the documents go-yaml would have built.
         if e.to_string().contains("unknown anchor") {
-            serde_saphyr::from_multiple::<serde_json::Value>(&definitions_first(&text))
+            crate::yaml::from_multiple::<serde_json::Value>(&definitions_first(&text))
                 .map_err(|_| e)
         } else {
             Err(e)
@@ -325,10 +325,10 @@ mod tests {
     fn forward_aliases_are_read_as_go_yaml_reads_them() {
         let text = "Profiles:\n  Genesis:\n    Orderer:\n      <<: *OrdererDefaults\n# the defaults\nOrderer: &OrdererDefaults\n  OrdererType: kafka\n";
         assert!(
-            serde_saphyr::from_str::<serde_json::Value>(text).is_err(),
+            crate::yaml::from_str::<serde_json::Value>(text).is_err(),
             "plain YAML 1.2 refuses forward aliases"
         );
-        let v: serde_json::Value = serde_saphyr::from_str(&definitions_first(text)).unwrap();
+        let v: serde_json::Value = crate::yaml::from_str(&definitions_first(text)).unwrap();
         assert_eq!(v["Profiles"]["Genesis"]["Orderer"]["OrdererType"], "kafka");
     }
 
@@ -339,8 +339,8 @@ mod tests {
         let text = "Profiles:\n  P:\n    Application:\n      <<: *ApplicationDefaults\n\
                     Application: &ApplicationDefaults\n  Organizations:\n  Capabilities:\n    <<: *ApplicationCapabilities\n\
                     Capabilities:\n  Application: &ApplicationCapabilities\n    V1_1: true\n";
-        assert!(serde_saphyr::from_str::<serde_json::Value>(text).is_err());
-        let v: serde_json::Value = serde_saphyr::from_str(&definitions_first(text)).unwrap();
+        assert!(crate::yaml::from_str::<serde_json::Value>(text).is_err());
+        let v: serde_json::Value = crate::yaml::from_str(&definitions_first(text)).unwrap();
         assert_eq!(
             v["Profiles"]["P"]["Application"]["Capabilities"]["V1_1"],
             true
