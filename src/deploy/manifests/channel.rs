@@ -62,6 +62,7 @@ const WORK_DIR: &str = "/var/hyperledger/work";
 const ORDERER_TLS_CA: &str = "orderer-tlsca.pem";
 /// Where the 1.4 tools image's GOPATH finds the test chaincode (`-p fabcheck/testcc`).
 const GO_PACKAGE: &str = "fabcheck/testcc";
+const GOPATH: &str = "/opt/gopath";
 const GOPATH_SRC: &str = "/opt/gopath/src";
 
 /// How many times a step that waits on another Job is tried, 5 s apart (10 minutes).
@@ -233,7 +234,7 @@ fn admin_job(
         mounts.push(mount(&volume.name, &at));
         volumes.push(volume);
     }
-    let vars = env(vec![
+    let mut pairs = vec![
         ("CORE_PEER_LOCALMSPID", org.msp_id.clone()),
         ("CORE_PEER_MSPCONFIGPATH", format!("{ADMIN_DIR}/msp")),
         ("CORE_PEER_TLS_ENABLED", "true".to_owned()),
@@ -242,7 +243,17 @@ fn admin_job(
             format!("{ARTIFACTS_DIR}/{}", tls_ca_file(org)),
         ),
         ("FABRIC_LOGGING_SPEC", "INFO".to_owned()),
-    ]);
+    ];
+    if network.fabric == FabricVersion::V1_4 {
+        // The 1.4 CLI packages Go chaincode with `go list` in GOPATH mode (a module-mode Go
+        // answers "package fabcheck/testcc is not in GOROOT", as the real 1.4.12 peer CLI did
+        // under Go 1.19); the source is mounted under the tools image's GOPATH.
+        pairs.extend([
+            ("GOPATH", GOPATH.to_owned()),
+            ("GO111MODULE", "off".to_owned()),
+        ]);
+    }
+    let vars = env(pairs);
     let container = Container {
         name: name.to_owned(),
         image: Some(network.images.tools.clone()),
@@ -302,11 +313,12 @@ fn peer_addresses(org: &Org) -> Vec<String> {
 fn channel_script(network: &Network, org: &Org, first: bool) -> String {
     let mut s = preamble(network);
     if first {
+        // Create, or find created: a create that reached the orderer but whose CLI then failed
+        // (its block fetch timed out) leaves a channel every later create is refused for.
         let _ = writeln!(
             s,
-            "if ! fetch_genesis; then\n\
-             \x20 retry peer channel create -o \"$orderer\" -c \"$channel\" -f {ARTIFACTS_DIR}/{tx} --outputBlock \"$channel.block\" --tls --cafile \"$cafile\" || fetch_genesis\n\
-             fi",
+            "create_or_fetch() {{ fetch_genesis || peer channel create -o \"$orderer\" -c \"$channel\" -f {ARTIFACTS_DIR}/{tx} --outputBlock \"$channel.block\" --tls --cafile \"$cafile\"; }}\n\
+             retry create_or_fetch",
             tx = configtx::CHANNEL_TX
         );
     } else {
@@ -321,12 +333,22 @@ fn channel_script(network: &Network, org: &Org, first: bool) -> String {
          done",
         peers = peer_addresses(org).join(" ")
     );
+    // An update already applied is refused with the read set's version (real 1.4.12 on a re-run:
+    // "… /Channel/Application/Org1MSP be at version 0, but it is currently at version 1"): the
+    // anchors are set, which is what this step is for.
     let _ = writeln!(
         s,
         "export CORE_PEER_ADDRESS={anchor}\n\
-         retry peer channel update -o \"$orderer\" -c \"$channel\" -f {ARTIFACTS_DIR}/{anchors} --tls --cafile \"$cafile\"",
+         update_anchors() {{\n\
+         \x20 if out=$(peer channel update -o \"$orderer\" -c \"$channel\" -f {ARTIFACTS_DIR}/{anchors} --tls --cafile \"$cafile\" 2>&1); then echo \"$out\"; return 0; fi\n\
+         \x20 echo \"$out\"\n\
+         \x20 if echo \"$out\" | grep -q '/Channel/Application/{msp} be at version 0, but it is currently at version'; then echo \"fabcheck: the anchor peers of {msp} are set already\"; return 0; fi\n\
+         \x20 return 1\n\
+         }}\n\
+         retry update_anchors",
         anchor = peer_addresses(org).first().cloned().unwrap_or_default(),
-        anchors = configtx::anchors_file(org)
+        anchors = configtx::anchors_file(org),
+        msp = org.msp_id,
     );
     s
 }
@@ -520,6 +542,13 @@ mod tests {
         let first = channel_script(&net, &net.peer_orgs[0], true);
         let second = channel_script(&net, &net.peer_orgs[1], false);
         assert!(first.contains("peer channel create"), "{first}");
+        assert!(first.contains("retry create_or_fetch"), "{first}");
+        assert!(
+            second.contains(
+                "'/Channel/Application/Org2MSP be at version 0, but it is currently at version'"
+            ),
+            "a re-run's anchor update counts as done: {second}"
+        );
         assert!(!second.contains("peer channel create"), "{second}");
         assert!(second.contains("retry fetch_genesis"), "{second}");
         assert!(
@@ -538,6 +567,73 @@ mod tests {
                 "{script}"
             );
         }
+    }
+
+    /// A `peer` stand-in for the scripts: the channel exists once created, joins and lists
+    /// work, and an anchor update is refused as an already-applied one (what the real 1.4.12
+    /// orderer answered on a re-run). Every call is logged.
+    const STUB_PEER: &str = r#"#!/bin/sh
+echo "$*" >> "$STATE/calls"
+case "$1 $2" in
+  "channel fetch") [ -f "$STATE/created" ] || { echo "Error: can't read the block: &{NOT_FOUND}" >&2; exit 1; }; : > "$4" ;;
+  "channel create") : > "$STATE/created"; : > mychannel.block ;;
+  "channel list") cat "$STATE/joined-$CORE_PEER_ADDRESS" 2>/dev/null ;;
+  "channel join") echo mychannel > "$STATE/joined-$CORE_PEER_ADDRESS" ;;
+  "channel update") echo "Error: got unexpected status: BAD_REQUEST -- error applying config update to existing channel 'mychannel': error authorizing update: error validating ReadSet: proposed update requires that key [Group]  /Channel/Application/Org1MSP be at version 0, but it is currently at version 1" >&2; exit 1 ;;
+  *) echo "unexpected: $*" >&2; exit 2 ;;
+esac
+"#;
+
+    #[test]
+    fn the_channel_script_creates_joins_and_takes_a_done_anchor_update_as_done() {
+        let net = Network::reference();
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        std::fs::write(bin.join("peer"), STUB_PEER).unwrap();
+        std::process::Command::new("chmod")
+            .arg("755")
+            .arg(bin.join("peer"))
+            .status()
+            .unwrap();
+        let run = || {
+            std::process::Command::new("sh")
+                .arg("-c")
+                .arg(channel_script(&net, &net.peer_orgs[0], true))
+                .current_dir(dir.path())
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .env("STATE", dir.path())
+                .output()
+                .unwrap()
+        };
+        let out = run();
+        let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
+        assert!(
+            out.status.success(),
+            "{}\n{calls}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let verbs: Vec<&str> = calls
+            .lines()
+            .map(|l| l.split_whitespace().take(2).last().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            verbs,
+            ["fetch", "create", "list", "join", "list", "join", "update"],
+            "{calls}"
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains("anchor peers of Org1MSP are set already")
+        );
+        // A second run (the Job's retry pod) finds everything done and still succeeds.
+        std::fs::remove_file(dir.path().join("calls")).unwrap();
+        assert!(run().status.success());
+        let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
+        assert!(
+            !calls.contains("create") && !calls.contains("join"),
+            "{calls}"
+        );
     }
 
     #[test]
