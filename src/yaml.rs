@@ -18,6 +18,21 @@ fn options() -> serde_saphyr::Options {
     options
 }
 
+/// Every document, a key given twice in one mapping keeping its last value — how Compose v1
+/// (PyYAML) and go-yaml v2 read such a file; Compose v2 refuses it. Callers say so.
+pub fn from_multiple_last_wins<'de, T: Deserialize<'de>>(
+    text: &'de str,
+) -> Result<Vec<T>, serde_saphyr::Error> {
+    let mut options = options();
+    options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::LastWins;
+    serde_saphyr::from_multiple_with_options(text, options)
+}
+
+/// Whether a parse failed only on a key given twice.
+pub fn is_duplicate_key(error: &serde_saphyr::Error) -> bool {
+    error.to_string().contains("duplicate mapping key")
+}
+
 /// One document.
 pub fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, serde_saphyr::Error> {
     serde_saphyr::from_str_with_options(text, options())
@@ -45,5 +60,14 @@ mod tests {
         text.push_str("  cn: fabric-ca-server\n  # trailing\n  names:\n    # more\n    - C: US\n");
         let v: serde_json::Value = from_str(&text).expect("valid YAML parses");
         assert_eq!(v["csr"]["cn"], "fabric-ca-server");
+    }
+
+    #[test]
+    fn a_duplicate_key_is_refused_strictly_and_read_last_wins_on_request() {
+        let text = "services:\n  zk:\n    environment:\n      A: 1\n    environment:\n      A: 2\n";
+        let err = from_multiple::<serde_json::Value>(text).unwrap_err();
+        assert!(is_duplicate_key(&err), "{err}");
+        let docs: Vec<serde_json::Value> = from_multiple_last_wins(text).unwrap();
+        assert_eq!(docs[0]["services"]["zk"]["environment"]["A"], 2);
     }
 }

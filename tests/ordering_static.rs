@@ -360,3 +360,31 @@ fn kubernetes_statefulsets_configmaps_and_helm_overrides() {
         "N=3 is not below the broker count K=2",
     );
 }
+
+/// Issue 13, class 7: `environment:` twice in one service (a common copy-and-paste slip in
+/// multi-host compose setups). Compose v1 keeps the last block, Compose v2 refuses the file:
+/// the file is judged as v1 reads it, and the duplicate is reported, never dropped.
+#[test]
+fn a_duplicate_environment_block_is_reported_and_read_last_wins() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "docker-compose-kafka.yaml",
+        "version: '2'\n\
+         services:\n\
+         \x20 kafka0:\n\
+         \x20   image: hyperledger/fabric-kafka:0.4.22\n\
+         \x20   environment:\n\
+         \x20     - KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE=false\n\
+         \x20   environment:\n\
+         \x20     - KAFKA_BROKER_ID=0\n\
+         \x20     - KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE=true\n\
+         \x20     - KAFKA_ZOOKEEPER_CONNECT=zookeeper0:2181\n",
+    );
+    let (report, code) = check(tmp.path());
+    assert_eq!(code, 1, "{}", report);
+    assert_finding(&report, "KAFKA-013", "warn", "Compose v2 refuses this file");
+    assert_finding(&report, "KAFKA-013", "warn", "environment");
+    // The last block is the one evaluated: unclean leader election is on.
+    assert_finding(&report, "KAFKA-002", "fail", "true");
+}

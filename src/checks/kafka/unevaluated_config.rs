@@ -1,6 +1,7 @@
 //! KAFKA-013 `unevaluated-config`: configuration that could not be evaluated, said as such:
-//! templates (skip: "template, not evaluated"), variables with no value (warn), and files that
-//! do not parse, extends that go nowhere or in circles, oversized values (error).
+//! templates (skip: "template, not evaluated"), variables with no value and keys given twice
+//! (warn: evaluated as the last one, which Compose v2 refuses), and files that do not parse,
+//! extends that go nowhere or in circles, oversized values (error).
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
@@ -23,7 +24,7 @@ impl Check for UnevaluatedConfig {
             .map(|n| {
                 let status = match n.kind {
                     NoteKind::Template => Status::Skip,
-                    NoteKind::UnresolvedVariable => Status::Warn,
+                    NoteKind::UnresolvedVariable | NoteKind::DuplicateKey => Status::Warn,
                     NoteKind::Unparseable
                     | NoteKind::MissingExtends
                     | NoteKind::ExtendsCycle

@@ -199,6 +199,9 @@ pub enum NoteKind {
     ExtendsCycle,
     /// A value too large to be a setting, or a list too long to be a configuration.
     Oversized,
+    /// A key given twice in one mapping: read last-wins (Compose v1, go-yaml v2), refused by
+    /// Compose v2.
+    DuplicateKey,
 }
 
 /// Everything the static Kafka and ZooKeeper checks read.

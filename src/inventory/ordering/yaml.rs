@@ -177,6 +177,7 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
     if !mentions_ordering(&text) {
         return (None, None);
     }
+    let mut duplicate = None;
     let parsed = crate::yaml::from_multiple::<serde_json::Value>(&text).or_else(|e| {
         // Fabric's configtx.yaml files often put Profiles first and the anchors they use
         // below; go-yaml (and so configtxgen) resolves such forward aliases, YAML 1.2 parsers
@@ -184,21 +185,36 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
         if e.to_string().contains("unknown anchor") {
             crate::yaml::from_multiple::<serde_json::Value>(&definitions_first(&text))
                 .map_err(|_| e)
+        } else if crate::yaml::is_duplicate_key(&e) {
+            // `environment:` twice in a service: Compose v1 keeps the last, Compose v2 refuses
+            // the file. The file is evaluated as v1 reads it, and that is said.
+            duplicate = Some(first_line(&e.to_string()));
+            crate::yaml::from_multiple_last_wins::<serde_json::Value>(&text).map_err(|_| e)
         } else {
             Err(e)
         }
     });
+    let duplicate_note = |docs_ok: bool| {
+        duplicate.as_ref().filter(|_| docs_ok).and_then(|why| {
+            note(
+                NoteKind::DuplicateKey,
+                format!(
+                    "a key is given twice ({why}): Compose v2 refuses this file; Compose v1 and go-yaml keep the last value, which is how it was evaluated"
+                ),
+            )
+        })
+    };
     match parsed {
         Ok(docs) => (
             Some(YamlFile {
                 path: path.to_path_buf(),
-                shown,
+                shown: shown.clone(),
                 dir,
                 line_starts: line_starts(&text),
                 text,
                 docs,
             }),
-            None,
+            duplicate_note(true),
         ),
         Err(e) if text.contains("{{") || text.contains("{%") => (
             None,
