@@ -94,7 +94,7 @@ fn fabric_samples_first_network_kafka_fails_on_every_count() {
         &r,
         "KAFKA-009",
         "fail",
-        "1 broker(s) listed (kafka.example.com:9092)",
+        "1 distinct broker(s) listed (kafka.example.com:9092)",
     );
 }
 

@@ -48,12 +48,23 @@ impl Check for OrdererBrokerList {
                 }
             }
             for (target, list) in lists {
+                // The same broker listed twice is one broker: it does not keep an orderer
+                // starting while that broker is down.
+                let list = list.map(|brokers| {
+                    let mut distinct: Vec<String> = Vec::new();
+                    for b in brokers {
+                        if !distinct.iter().any(|d| d.eq_ignore_ascii_case(&b)) {
+                            distinct.push(b);
+                        }
+                    }
+                    distinct
+                });
                 let (status, message) = match list {
                     Err(why) => (Status::Error, format!("cannot evaluate: {why}")),
                     Ok(brokers) if brokers.len() < 2 => (
                         Status::Fail,
                         format!(
-                            "{} broker(s) listed ({}): an orderer cannot start while that broker is down; list at least two",
+                            "{} distinct broker(s) listed ({}): an orderer cannot start while that broker is down; list at least two",
                             brokers.len(),
                             brokers.join(", ")
                         ),
@@ -131,6 +142,23 @@ mod tests {
             vec![Status::Fail, Status::Fail, Status::Pass]
         );
         assert!(out[1].message.contains("kafka9:9092"));
+    }
+
+    #[test]
+    fn a_broker_listed_twice_counts_once() {
+        let mut inv = network(vec![broker("kafka0", &[]), broker("kafka1", &[])]);
+        inv.ordering
+            .profiles
+            .push(kafka_profile(1, &["kafka0:9092", "kafka0:9092"]));
+        let out = OrdererBrokerList.evaluate(&ctx(), &inv);
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        assert!(
+            out[0]
+                .message
+                .starts_with("1 distinct broker(s) listed (kafka0:9092)"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
