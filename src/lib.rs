@@ -282,9 +282,12 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
                 .as_ref()
                 .is_some_and(|c| c.snapshot.interrupted.is_some());
     let source = std::mem::take(&mut inventory.source);
+    let mut not_read = std::mem::take(&mut inventory.not_read);
+    not_read.sort();
     drop_in_background(inventory);
     let mut report = Report::new(rfc3339(ctx.now), source, findings);
     report.discovery = from_cluster.map(|c| c.snapshot.discovery);
+    report.not_read = not_read;
     Ok((report, unreachable))
 }
 

@@ -302,3 +302,69 @@ fn a_secret_after_another_kind_of_document_is_still_read() {
             .join("\n  ")
     );
 }
+
+/// Issue 13, class 14: a FIFO, a link to it and a socket among the artifacts are never opened
+/// (opening a FIFO for reading blocks until a writer comes) and are listed in the report as not
+/// read, with what they are.
+#[test]
+fn fifos_and_sockets_are_listed_as_not_read_and_never_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let fifo = root.join("msp/signcerts/cert.pem");
+    std::fs::create_dir_all(fifo.parent().unwrap()).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    std::os::unix::fs::symlink(&fifo, root.join("linked.pem")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("docker.sock")).unwrap();
+    let ca = Cert::self_signed(
+        Spec::new("o", "ca", "2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z").ca(),
+    );
+    write(&root.join("msp/cacerts/ca.pem"), ca.pem());
+    let out = run_with_deadline(&["check", "--artifacts", root.to_str().unwrap(), "-o", "json"]);
+    let report: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", out.stderr));
+    let not_read: Vec<&str> = report["not_read"]
+        .as_array()
+        .expect("not_read listed")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(not_read.len(), 3, "{not_read:?}");
+    assert!(
+        not_read
+            .iter()
+            .any(|n| n.contains("signcerts/cert.pem: a FIFO")),
+        "{not_read:?}"
+    );
+    assert!(
+        not_read.iter().any(|n| n.contains("linked.pem: a FIFO")),
+        "{not_read:?}"
+    );
+    assert!(
+        not_read.iter().any(|n| n.contains("docker.sock: a socket")),
+        "{not_read:?}"
+    );
+    // The regular files beside them were read.
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check_id"] == "X509-002"
+                && f["target"]["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .ends_with("cacerts/ca.pem")),
+        "{}",
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

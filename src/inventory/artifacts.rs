@@ -52,6 +52,24 @@ enum Walked {
     /// Boxed: a file's yield is large beside the other variants, and the walk holds many.
     File(Box<FileYield>),
     Problem(Problem),
+    /// Not a regular file (after following links): skipped, never opened.
+    NotRegular(String),
+}
+
+/// What a file that is neither a regular file nor a folder is.
+pub fn special_kind(kind: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else {
+        "a special file"
+    }
 }
 
 /// What one file contributed.
@@ -120,7 +138,11 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
                             ))))
                         });
                     }
-                    Ok(_) => {}
+                    Ok(e) => push(Walked::NotRegular(format!(
+                        "{}: {}, not a regular file; skipped without reading",
+                        display(e.path()),
+                        special_kind(e.file_type())
+                    ))),
                     Err(e) => push(Walked::Problem(walk_problem(&e))),
                 }
             }
@@ -147,6 +169,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
             }
             Walked::File(y) => yields.push(*y),
             Walked::Problem(p) => inventory.problems.push(p),
+            Walked::NotRegular(what) => inventory.not_read.push(what),
         }
     }
     // A folder counts as an MSP when it has cacerts/ or at least two of Fabric's MSP folders;

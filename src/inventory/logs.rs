@@ -318,6 +318,17 @@ pub fn gather_dir(dir: &Path) -> LogInventory {
                         }
                     }
                 }
+                // A FIFO or device file is never opened: a read of it would block or never end.
+                Ok(e) if !e.file_type().is_dir() => {
+                    inv.not_read_count += 1;
+                    if inv.not_read.len() < MAX_NOT_READ {
+                        inv.not_read.push(format!(
+                            "{} ({}, not a regular file)",
+                            e.path().display(),
+                            crate::inventory::artifacts::special_kind(e.file_type())
+                        ));
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => {
                     // A dangling link to something that would not have been read anyway (an

@@ -106,6 +106,9 @@ pub struct Inventory {
     /// What could not be gathered, with the reason (a kind RBAC forbids listing): checks that
     /// find nothing to examine say so.
     pub gaps: Vec<String>,
+    /// Files found but not read, with the reason: not regular files (a FIFO would block the
+    /// read for ever, a device file never ends).
+    pub not_read: Vec<String>,
     /// Binary data that is not certificate material and was not read as such: Fabric blocks and
     /// transactions (`*.block`, `*.tx`, `*.pb`), and Secret or ConfigMap values that are neither
     /// text (PEM) nor one DER structure. Listed so the report says what was left unread.

@@ -237,6 +237,10 @@ pub struct Report {
     /// What was found in a live cluster (`check --cluster`), classified; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<crate::inventory::discovery::Discovery>,
+    /// What was found but not read, and why (a FIFO, a device file, a socket among the
+    /// artifacts): the report says what it did not look at rather than drop it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_read: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +269,7 @@ impl Report {
             summary: Summary::of(&findings),
             findings,
             discovery: None,
+            not_read: Vec::new(),
         }
     }
 

@@ -25,6 +25,9 @@ pub fn render(report: &Report, style: TableStyle, out: &mut dyn Write) -> std::i
         "fabcheck {} — {} (as of {})",
         report.tool.version, report.source, report.evaluated_at
     )?;
+    for item in &report.not_read {
+        writeln!(out, "not read: {item}")?;
+    }
     if let Some(discovery) = &report.discovery {
         render_discovery(discovery, style, out)?;
     }
