@@ -341,3 +341,72 @@ fn malformed_resolver_configuration_is_reported_not_fatal() {
     assert!(!of(&findings, "DNS-001").is_empty(), "{text}");
     assert_eq!(code, 1);
 }
+
+/// A Kubernetes peer as charts commonly write it: the node's `/var/run` mounted at
+/// `/host/var/run`, the endpoint a socket inside it; `hostpath_dir` says which host folder.
+fn socket_folder_peer(name: &str, host_dir: &str, mount_at: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\n\
+         kind: Deployment\n\
+         metadata:\n  name: {name}\n  namespace: org1\n\
+         spec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n\
+         \x20     containers:\n\
+         \x20       - name: peer\n\
+         \x20         image: hyperledger/fabric-peer:1.4.12\n\
+         \x20         env:\n\
+         \x20           - name: CORE_PEER_ADDRESS\n              value: {name}.org1:7051\n\
+         \x20           - name: CORE_VM_ENDPOINT\n              value: unix:///host/var/run/docker.sock\n\
+         \x20         volumeMounts:\n\
+         \x20           - name: run\n              mountPath: {mount_at}\n\
+         \x20     volumes:\n\
+         \x20       - name: run\n          hostPath:\n            path: {host_dir}\n"
+    )
+}
+
+/// Issue 13, class 1: a socket inside a mounted folder counts as mounted (the peer launches
+/// chaincode through the node's Docker, whose DNS is then judged: DNS-001 fails, no cluster
+/// DNS), and a peer whose endpoint points at a socket nothing mounts is a finding (chaincode
+/// cannot start) — neither vanishes into "no peers found".
+#[test]
+fn a_docker_socket_in_a_mounted_folder_counts_and_an_unmounted_one_is_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("peer0.yaml"),
+        socket_folder_peer("peer0", "/var/run", "/host/var/run"),
+    )
+    .unwrap();
+    let (code, findings) = dns_check(dir.path(), &[]);
+    assert_eq!(code, 1, "{}", all_describe(&findings));
+    assert!(
+        statuses(&findings, "DNS-001").contains(&"fail".to_owned()),
+        "the node's Docker daemon resolves chaincode names: {}",
+        all_describe(&findings)
+    );
+    assert!(
+        of(&findings, "DNS-001")
+            .iter()
+            .all(|f| !f["message"].as_str().unwrap_or("").contains("no peers")),
+        "{}",
+        all_describe(&findings)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("peer0.yaml"),
+        socket_folder_peer("peer0", "/var/lib", "/host/var/lib"),
+    )
+    .unwrap();
+    let (code, findings) = dns_check(dir.path(), &[]);
+    assert_eq!(code, 1, "{}", all_describe(&findings));
+    let cannot: Vec<&Value> = of(&findings, "DNS-006")
+        .into_iter()
+        .filter(|f| f["status"] == "fail")
+        .collect();
+    assert_eq!(cannot.len(), 1, "{}", all_describe(&findings));
+    let message = cannot[0]["message"].as_str().unwrap();
+    assert!(message.contains("cannot start"), "{message}");
+    assert!(
+        message.contains("unix:///host/var/run/docker.sock"),
+        "{message}"
+    );
+}

@@ -297,7 +297,13 @@ pub fn contexts(
                     }
                 }
             }
-            Runtime::Unavailable { .. } => {}
+            // Never dropped: a peer whose chaincode cannot start is the finding, not a peer
+            // with nothing to check (DNS-006 reports it).
+            Runtime::Unavailable { reason } => notes.push(DnsNote {
+                origin: w.origin.clone(),
+                kind: DnsNoteKind::Conflict,
+                message: format!("chaincode of {} cannot start: {reason}", display_name(w)),
+            }),
         }
     }
     out
@@ -373,10 +379,20 @@ fn runtime_of(w: &Workload, core: Option<&super::sources::CoreYaml>) -> Runtime 
     let endpoint = env(w, "CORE_VM_ENDPOINT")
         .map(|s| s.value.clone())
         .or_else(|| core.and_then(|c| c.vm_endpoint.clone()));
-    let socket_mounted = w
-        .mounts
-        .iter()
-        .any(|(host, target)| target.ends_with("docker.sock") || host.ends_with("docker.sock"));
+    // The socket is mounted itself, or sits inside a mounted folder (hostPath `/var/run` at
+    // `/host/var/run` with `unix:///host/var/run/docker.sock`).
+    let socket_path = endpoint
+        .as_deref()
+        .and_then(|e| e.strip_prefix("unix://"))
+        .unwrap_or("/var/run/docker.sock")
+        .to_owned();
+    let socket_mounted = w.mounts.iter().any(|(host, target)| {
+        target.ends_with("docker.sock")
+            || host.ends_with("docker.sock")
+            || socket_path
+                .strip_prefix(target.trim_end_matches('/'))
+                .is_some_and(|rest| rest.starts_with('/'))
+    });
     let dind_sidecar = w.pod.as_ref().is_some_and(|p| {
         p.sidecars
             .iter()
