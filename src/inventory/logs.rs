@@ -510,6 +510,10 @@ struct Scanner {
     /// twice (core.comm's `TLS handshake failed` and grpc's `failed to complete security
     /// handshake` for the same connection).
     last_remote: HashMap<Signature, String>,
+    /// The log is a Raft orderer's (an `orderer.consensus.etcdraft` line): its deliver and
+    /// broadcast refusals ("because of consenter error", SERVICE_UNAVAILABLE) are a channel
+    /// electing its leader, not Kafka's in-sync replicas.
+    raft: bool,
 }
 
 impl Scanner {
@@ -518,6 +522,9 @@ impl Scanner {
         let decoded = String::from_utf8_lossy(raw);
         let stripped = strip_ansi(decoded.trim_end_matches('\r'));
         let text: &str = &stripped;
+        if !self.raft && text.contains("orderer.consensus.etcdraft") {
+            self.raft = true;
+        }
         let own_time = parse_time(text).filter(|t| t.at.is_some());
         let matches = match_line(text);
         if matches.is_empty() {
@@ -587,12 +594,14 @@ impl Scanner {
     }
 
     fn finish(self, source: &str, truncated: bool) -> Scan {
+        let raft = self.raft;
         Scan {
             lines: self.lines,
             truncated,
             hits: self
                 .hits
                 .into_values()
+                .filter(|h| !(raft && h.signature == Signature::KafkaIsr))
                 .map(|mut h| {
                     h.source = source.to_owned();
                     h

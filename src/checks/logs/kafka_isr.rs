@@ -5,8 +5,9 @@
 //! replicas than min.insync.replicas the brokers refuse every write and the orderer answers
 //! clients SERVICE_UNAVAILABLE. The lines name the channel, not the cause: KAFKA-015 (ISR below
 //! the minimum, live), KAFKA-014 (no leader) and KAFKA-004 (a replication factor that leaves no
-//! room for a broker to fail) find it. A Raft orderer's `SERVICE_UNAVAILABLE -- no Raft leader`
-//! is not counted: it has nothing to do with Kafka.
+//! room for a broker to fail) find it. A Raft orderer's refusals are not counted — `no Raft
+//! leader`, or a log with `orderer.consensus.etcdraft` lines around its "because of consenter
+//! error" (a channel electing its leader): they have nothing to do with Kafka.
 
 use crate::checks::Check;
 use crate::checks::logs::{Cause, evaluate};
@@ -37,6 +38,30 @@ mod tests {
     use super::*;
     use crate::checks::logs::testing::*;
     use crate::report::Status;
+
+    #[test]
+    fn a_raft_orderer_refusing_delivery_while_a_channel_elects_is_not_kafka() {
+        // A 1.4.12 Raft orderer right after `peer channel create` (seen with the real binary):
+        // the deliver refusal does not name Raft, the orderer's other lines do.
+        let raft: &[&str] = &[
+            "2026-12-04 09:20:01.100 UTC [orderer.consensus.etcdraft] HandleChain -> INFO 01a EtcdRaft type detected, starting new raft node channel=mychannel node=1",
+            "2026-12-04 09:20:01.200 UTC [common.deliver] deliverBlocks -> WARN 01b [channel: mychannel] Rejecting deliver request for 127.0.0.1:51330 because of consenter error",
+            "2026-12-04 09:20:02.300 UTC [orderer.consensus.etcdraft] serveRequest -> INFO 01c Raft leader changed: 0 -> 2 channel=mychannel node=1",
+        ];
+        let out = KafkaIsr.evaluate(&ctx(), &with_logs(&[("ord/orderer0/orderer", raft)]));
+        assert!(
+            !statuses(&out).contains(&Status::Fail),
+            "{:?}",
+            out.iter().map(|o| &o.message).collect::<Vec<_>>()
+        );
+        // The same refusal from a Kafka orderer is LOG-003's.
+        let kafka: &[&str] = &[
+            "2019-09-24 08:40:00.000 UTC [orderer.consensus.kafka] startThread -> INFO 0e0 [channel: mychannel] Setting up the producer for this channel...",
+            "2019-09-24 08:40:00.100 UTC [common.deliver] deliverBlocks -> WARN 0e2 [channel: mychannel] Rejecting deliver request for 10.0.0.8:51002 because of consenter error",
+        ];
+        let out = KafkaIsr.evaluate(&ctx(), &with_logs(&[("ord/orderer0/orderer", kafka)]));
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+    }
 
     #[test]
     fn orderer_and_broker_lines_fail_per_source_with_channels() {
