@@ -19,8 +19,8 @@ use findings::describe;
 use serde_json::Value;
 
 /// The LOG checks, in catalogue order.
-const LOG_IDS: [&str; 6] = [
-    "LOG-001", "LOG-002", "LOG-003", "LOG-004", "LOG-005", "LOG-006",
+const LOG_IDS: [&str; 7] = [
+    "LOG-001", "LOG-002", "LOG-003", "LOG-004", "LOG-005", "LOG-006", "LOG-007",
 ];
 
 /// One run of `fabcheck check --logs PATH -o json=FILE`.
@@ -473,6 +473,31 @@ fn sanitize_cert_failed_fixture() {
             "explain LOG-006 lacks {words:?}:\n{text}"
         );
     }
+}
+
+#[test]
+fn raft_log_lost_fixture() {
+    let run = assert_fail_fixture(
+        "LOG-007",
+        "fail",
+        Some("LOG-007"),
+        &[Expect {
+            file: "orderer0.log",
+            count: 2,
+            first: "2026-12-04T08:58:02.311Z",
+            last: "2026-12-04T08:58:02.311Z",
+            first_line: 5,
+            last_line: 6,
+        }],
+    );
+    assert_eq!(run.code, 1, "{}", run.describe());
+    let f = run.for_file("LOG-007", "orderer0.log");
+    assert_eq!(
+        f["evidence"]["channels"],
+        serde_json::json!(["mychannel"]),
+        "{}",
+        describe(f)
+    );
 }
 
 #[test]

@@ -89,6 +89,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &logs::chaincode_dns::ChaincodeDns,
     &logs::bad_certificate::BadCertificate,
     &logs::sanitize_cert_failed::SanitizeCertFailed,
+    &logs::raft_log_lost::RaftLogLost,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.

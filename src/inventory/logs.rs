@@ -59,16 +59,20 @@ pub enum Signature {
     /// An MSP that could not rewrite one of its CA certificates to low-S: `sanitizeCert failed`
     /// (LOG-006).
     SanitizeCert,
+    /// etcd/raft finding its log behind what the cluster committed: `tocommit(N) is out of range
+    /// [lastIndex(M)]. Was the raft log corrupted, truncated, or lost?` (LOG-007).
+    RaftLogLost,
 }
 
 impl Signature {
-    pub const ALL: [Signature; 6] = [
+    pub const ALL: [Signature; 7] = [
         Signature::CertificateWindow,
         Signature::HandshakeReset,
         Signature::KafkaIsr,
         Signature::ChaincodeDns,
         Signature::BadCertificate,
         Signature::SanitizeCert,
+        Signature::RaftLogLost,
     ];
 
     /// The check that reports this signature.
@@ -80,6 +84,7 @@ impl Signature {
             Signature::ChaincodeDns => "LOG-004",
             Signature::BadCertificate => "LOG-005",
             Signature::SanitizeCert => "LOG-006",
+            Signature::RaftLogLost => "LOG-007",
         }
     }
 
@@ -100,6 +105,9 @@ impl Signature {
                 "mutual-TLS refusal (\"tls: bad certificate\", \"tls: failed to verify client's certificate\", \"tls: client didn't provide a certificate\")"
             }
             Signature::SanitizeCert => "MSP setup failure (\"sanitizeCert failed\")",
+            Signature::RaftLogLost => {
+                "Raft log loss (\"tocommit(N) is out of range [lastIndex(M)]. Was the raft log corrupted, truncated, or lost?\")"
+            }
         }
     }
 }
@@ -715,6 +723,18 @@ pub fn match_line(line: &str) -> Vec<LineMatch> {
             anchor: anchor.to_owned(),
         });
     }
+    if line.contains(RAFT_LOG_LOST) {
+        let mut details = Vec::new();
+        if let Some(channel) = raft_channel(line) {
+            details.push(("channels", channel.to_owned()));
+        }
+        out.push(LineMatch {
+            signature: Signature::RaftLogLost,
+            remote: None,
+            details,
+            anchor: RAFT_LOG_LOST.to_owned(),
+        });
+    }
     if let Some(anchor) = kafka_isr(line) {
         let mut details = Vec::new();
         if let Some(channel) = channel_of(line) {
@@ -801,6 +821,21 @@ fn kafka_isr(line: &str) -> Option<&'static str> {
         return None;
     }
     KAFKA_ISR.iter().copied().find(|p| line.contains(p))
+}
+
+/// etcd/raft's panic when its log ends before the index the leader says is committed
+/// (raft.go `commitTo`): the WAL of this orderer was lost (an emptyDir, a recreated volume) or
+/// rolled back from a backup.
+const RAFT_LOG_LOST: &str = "Was the raft log corrupted, truncated, or lost?";
+
+/// The channel of an etcdraft line: `channel=mychannel` (zap fields), else `[channel: …]`.
+fn raft_channel(line: &str) -> Option<&str> {
+    if let Some(start) = line.find("channel=") {
+        let rest = &line[start + "channel=".len()..];
+        let name = rest.split_whitespace().next().unwrap_or("");
+        return (!name.is_empty()).then_some(name);
+    }
+    channel_of(line)
 }
 
 /// The channel of a Fabric orderer line: `[channel: mychannel]`.

@@ -16,6 +16,7 @@ pub mod certificate_window;
 pub mod chaincode_dns;
 pub mod handshake_resets;
 pub mod kafka_isr;
+pub mod raft_log_lost;
 pub mod sanitize_cert_failed;
 
 #[cfg(test)]
