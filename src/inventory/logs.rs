@@ -658,6 +658,14 @@ const KAFKA_ISR: &[&str] = &[
     "fewer in-sync replicas than required",
 ];
 
+/// Loggers of an orderer talking to other ordering nodes (`[orderer.common.cluster]`, the
+/// consensus plugins): their failed lookups are not chaincode's.
+const ORDERING_LOGGERS: &[&str] = &[
+    "[orderer.common.cluster",
+    "[orderer.consensus.",
+    "[orderer/consensus/",
+];
+
 /// Resolver failures as Go's net package (pure Go and cgo) and glibc word them.
 const DNS_FAILURES: &[&str] = &[
     "no such host",
@@ -747,7 +755,10 @@ pub fn match_line(line: &str) -> Vec<LineMatch> {
             anchor: anchor.to_owned(),
         });
     }
-    if let Some(lookups) = failed_lookups(line) {
+    // An orderer failing to look up another orderer (Raft cluster traffic, the Kafka client's
+    // brokers) is the ordering service's own DNS, not chaincode's: those loggers are left out.
+    let ordering_traffic = ORDERING_LOGGERS.iter().any(|l| line.contains(l));
+    if !ordering_traffic && let Some(lookups) = failed_lookups(line) {
         let mut details = Vec::new();
         let anchor = format!("lookup {}", lookups[0].0);
         for (name, server) in lookups {

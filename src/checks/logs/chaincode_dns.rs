@@ -6,7 +6,9 @@
 //! chaincode-as-a-service the peer is the one that must resolve the chaincode. The line names
 //! the server that was asked, which says whose resolver it was: DNS-001 (cluster DNS missing),
 //! DNS-002 (a search list that cannot complete the name) and DNS-008 (the name does not
-//! resolve, live) find why.
+//! resolve, live) find why. An orderer failing to look up another orderer (Raft cluster or
+//! Kafka client traffic, `[orderer.common.cluster]` / `[orderer.consensus.*]` lines) is the
+//! ordering service's own resolver, not chaincode's, and is not counted here.
 
 use crate::checks::Check;
 use crate::checks::logs::{Cause, evaluate};
@@ -37,6 +39,20 @@ mod tests {
     use super::*;
     use crate::checks::logs::testing::*;
     use crate::report::Status;
+
+    #[test]
+    fn an_orderer_looking_up_another_orderer_is_not_chaincode_dns() {
+        let raft: &[&str] = &[
+            "2026-12-04 09:21:03.101 UTC [orderer.consensus.etcdraft] logSendFailure -> ERRO 02f Failed to send StepRequest to 2, because: rpc error: code = Unavailable desc = all SubConns are in TransientFailure, latest connection error: connection error: desc = \"transport: Error while dialing dial tcp: lookup orderer1.orgorderer1 on 10.96.0.10:53: no such host\" channel=mychannel node=1",
+            "2026-12-04 09:21:04.200 UTC [orderer.common.cluster] updateStubInMapping -> WARN 030 Failed connecting to {orderer2.orgorderer1:7050}: dial tcp: lookup orderer2.orgorderer1 on 10.96.0.10:53: no such host",
+        ];
+        let out = ChaincodeDns.evaluate(&ctx(), &with_logs(&[("ord/orderer0/orderer", raft)]));
+        assert!(
+            !statuses(&out).contains(&Status::Fail),
+            "{:?}",
+            out.iter().map(|o| &o.message).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn failed_lookups_fail_with_names_and_servers() {
