@@ -65,12 +65,24 @@ pub(crate) fn gather(
 async fn pod_logs(client: &Client, snapshot: &ClusterSnapshot) -> LogInventory {
     let mut targets: Vec<(String, String, String)> = Vec::new();
     let mut unreadable: Vec<(String, String)> = Vec::new();
+    // Containers that are not running now (terminated, or never started): a log the kubelet
+    // no longer has is their state, not a failure to read.
+    let mut not_running: std::collections::BTreeMap<String, String> = Default::default();
     for ns in snapshot.fabric_namespaces() {
         let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
         match pods.list(&ListParams::default()).await {
             Ok(list) => {
                 for pod in list.items {
                     let name = pod.metadata.name.clone().unwrap_or_default();
+                    for status in pod
+                        .status
+                        .iter()
+                        .flat_map(|s| s.container_statuses.iter().flatten())
+                    {
+                        if let Some(state) = not_running_state(status) {
+                            not_running.insert(format!("{ns}/{name}/{}", status.name), state);
+                        }
+                    }
                     for c in pod.spec.iter().flat_map(|s| s.containers.iter()) {
                         targets.push((ns.clone(), name.clone(), c.name.clone()));
                     }
@@ -97,13 +109,69 @@ async fn pod_logs(client: &Client, snapshot: &ClusterSnapshot) -> LogInventory {
         .collect()
         .await;
     let mut texts = Vec::new();
+    let mut gone = Vec::new();
     for (source, text) in fetched {
-        match text {
-            Ok(t) => texts.push((source, t)),
-            Err(e) => unreadable.push((source, format!("failed to read the log: {e}"))),
+        match (text, not_running.get(&source)) {
+            (Ok(t), _) => texts.push((source, t)),
+            (Err(e), Some(state)) => gone.push(format!("{source} ({state}; no log to read: {e})")),
+            (Err(e), None) => unreadable.push((source, format!("failed to read the log: {e}"))),
         }
     }
     let mut inventory = logs::from_texts(texts);
     inventory.unreadable.extend(unreadable);
+    inventory.not_read_count += gone.len();
+    inventory.not_read.extend(gone);
     inventory
+}
+
+/// How a container is not running, when it is not: `terminated (Completed, exit 0)`, `waiting
+/// (ImagePullBackOff)`. `None` for a running container.
+fn not_running_state(status: &k8s_openapi::api::core::v1::ContainerStatus) -> Option<String> {
+    let state = status.state.as_ref()?;
+    if state.running.is_some() {
+        return None;
+    }
+    if let Some(t) = &state.terminated {
+        return Some(format!(
+            "terminated ({}, exit {})",
+            t.reason.as_deref().unwrap_or("no reason given"),
+            t.exit_code
+        ));
+    }
+    state.waiting.as_ref().map(|w| {
+        format!(
+            "waiting ({}), never started",
+            w.reason.as_deref().unwrap_or("no reason given")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(state: serde_json::Value) -> k8s_openapi::api::core::v1::ContainerStatus {
+        serde_json::from_value(serde_json::json!({
+            "name": "c", "ready": false, "restartCount": 0, "image": "i", "imageID": "",
+            "state": state,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_container_that_is_not_running_says_how() {
+        let done =
+            status(serde_json::json!({"terminated": {"exitCode": 0, "reason": "Completed"}}));
+        assert_eq!(
+            not_running_state(&done).as_deref(),
+            Some("terminated (Completed, exit 0)")
+        );
+        let pulling = status(serde_json::json!({"waiting": {"reason": "ImagePullBackOff"}}));
+        assert_eq!(
+            not_running_state(&pulling).as_deref(),
+            Some("waiting (ImagePullBackOff), never started")
+        );
+        let running = status(serde_json::json!({"running": {"startedAt": "2026-12-04T00:00:00Z"}}));
+        assert_eq!(not_running_state(&running), None);
+    }
 }
