@@ -14,7 +14,7 @@ use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::{Api, Client};
 use serde_json::Value;
 
-use super::discovery::{self, Discovery, Role};
+use super::discovery::{self, Discovery};
 use crate::deploy::cluster::describe;
 
 /// The kinds listed: (group, version, kind, plural).
@@ -310,17 +310,7 @@ impl ClusterSnapshot {
             .discovery
             .objects
             .iter()
-            .filter(|o| {
-                matches!(
-                    o.role,
-                    Role::Peer
-                        | Role::Orderer
-                        | Role::Ca
-                        | Role::Kafka
-                        | Role::Zookeeper
-                        | Role::ChaincodeRuntime
-                )
-            })
+            .filter(|o| o.role.is_fabric_node())
             .map(|o| o.namespace.clone())
             .collect();
         ns.sort();

@@ -46,6 +46,19 @@ pub enum Role {
 }
 
 impl Role {
+    /// A node of a Fabric network: peer, orderer, CA, Kafka, ZooKeeper, chaincode runtime.
+    pub fn is_fabric_node(self) -> bool {
+        matches!(
+            self,
+            Role::Peer
+                | Role::Orderer
+                | Role::Ca
+                | Role::Kafka
+                | Role::Zookeeper
+                | Role::ChaincodeRuntime
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Peer => "peer",
@@ -210,16 +223,7 @@ pub fn classify_all(objects: &[Value]) -> Vec<Discovered> {
 
 /// Fabric's own workloads, whose Secrets, ConfigMaps and access take a role from them.
 fn is_fabric_workload(role: Role) -> bool {
-    matches!(
-        role,
-        Role::Peer
-            | Role::Orderer
-            | Role::Ca
-            | Role::Kafka
-            | Role::Zookeeper
-            | Role::ChaincodeRuntime
-            | Role::FabricTooling
-    )
+    role.is_fabric_node() || role == Role::FabricTooling
 }
 
 /// The pod spec of a workload.

@@ -109,15 +109,22 @@ impl Package {
             .iter()
             .flat_map(|node| {
                 let name = server_name(node);
+                let meta = object_meta(
+                    network,
+                    &name,
+                    Some(&node.namespace),
+                    CHAINCODE_COMPONENT,
+                    Some(&name),
+                );
                 [
-                    Object::new(&self.server(network, node, &name)),
-                    Object::new(&server_service(network, node, &name)),
+                    Object::new(&self.server(network, meta.clone(), &name)),
+                    Object::new(&server_service(network, meta, &name)),
                 ]
             })
             .collect()
     }
 
-    fn server(&self, network: &Network, node: &Node, name: &str) -> Deployment {
+    fn server(&self, network: &Network, metadata: ObjectMeta, name: &str) -> Deployment {
         let selector = server_selector(network, name);
         let build = Container {
             name: "build".to_owned(),
@@ -167,13 +174,7 @@ impl Package {
         let mut pod_labels = labels(network, CHAINCODE_COMPONENT, Some(name));
         pod_labels.extend(selector.clone());
         Deployment {
-            metadata: object_meta(
-                network,
-                name,
-                Some(&node.namespace),
-                CHAINCODE_COMPONENT,
-                Some(name),
-            ),
+            metadata,
             spec: Some(DeploymentSpec {
                 replicas: Some(1),
                 selector: LabelSelector {
@@ -224,15 +225,9 @@ fn server_selector(network: &Network, name: &str) -> BTreeMap<String, String> {
     ])
 }
 
-fn server_service(network: &Network, node: &Node, name: &str) -> Service {
+fn server_service(network: &Network, metadata: ObjectMeta, name: &str) -> Service {
     Service {
-        metadata: object_meta(
-            network,
-            name,
-            Some(&node.namespace),
-            CHAINCODE_COMPONENT,
-            Some(name),
-        ),
+        metadata,
         spec: Some(ServiceSpec {
             type_: Some("ClusterIP".to_owned()),
             selector: Some(server_selector(network, name)),
