@@ -388,3 +388,208 @@ fn a_duplicate_environment_block_is_reported_and_read_last_wins() {
     // The last block is the one evaluated: unclean leader election is on.
     assert_finding(&report, "KAFKA-002", "fail", "true");
 }
+
+/// A committed fixture of `fixtures/`, by its path below that folder.
+fn fixture(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+/// Every finding of `id` with `status`, described (for asserting on targets and locators).
+fn described(report: &Value, id: &str, status: &str) -> Vec<String> {
+    with(report, id, status).into_iter().map(describe).collect()
+}
+
+/// Issue 13, class 2: an Ansible role's Jinja2 compose template whose service names are
+/// expressions. Its literal settings are judged (unclean leader election on is a failure);
+/// only what depends on an expression is "cannot evaluate".
+#[test]
+fn a_jinja_compose_template_has_its_literal_settings_judged() {
+    let (r, code) = check(&fixture("kafka/KAFKA-002/jinja-compose-template"));
+    assert_eq!(code, 1, "{r}");
+    assert_finding(
+        &r,
+        "KAFKA-002",
+        "fail",
+        "unclean.leader.election.enable=true",
+    );
+    let failed = described(&r, "KAFKA-002", "fail");
+    assert!(
+        failed[0].contains("docker-compose-kafka.yaml.j2")
+            && failed[0].contains("{{ kafka_name }}"),
+        "the finding names the template and the service as written: {failed:?}"
+    );
+    assert!(with(&r, "KAFKA-002", "skip").is_empty());
+    assert_finding(&r, "KAFKA-003", "pass", "min.insync.replicas=2");
+    // The broker id and the ZooKeeper list are expressions: not evaluated, not failed.
+    assert_finding(&r, "KAFKA-007", "error", "{{ kafka_name }}");
+    assert_finding(&r, "KAFKA-008", "error", "template expression");
+    assert_finding(
+        &r,
+        "KAFKA-001",
+        "error",
+        "how many instances of {{ kafka_name }}",
+    );
+}
+
+/// Issue 13, class 4: the broker limits arrive through an `env_file` of a base service two
+/// `extends` away; the bases are not brokers of their own.
+#[test]
+fn settings_through_extends_chains_and_env_files_reach_the_rules() {
+    let (r, code) = check(&fixture("kafka/KAFKA-005/extends-env-file"));
+    assert_eq!(code, 1, "{r}");
+    assert_finding(
+        &r,
+        "KAFKA-005",
+        "fail",
+        "AbsoluteMaxBytes=103809024 is not below message.max.bytes=1048576",
+    );
+    assert_eq!(with(&r, "KAFKA-005", "fail").len(), 4, "every broker");
+    assert!(
+        described(&r, "KAFKA-005", "fail")
+            .iter()
+            .all(|d| d.contains("base/kafka-limits.env")),
+        "the target is the env file that sets the limit"
+    );
+    assert_finding(&r, "KAFKA-001", "pass", "4 brokers");
+    assert_finding(
+        &r,
+        "KAFKA-002",
+        "pass",
+        "unclean.leader.election.enable=false",
+    );
+}
+
+/// Issue 13, class 5: configtx.yaml in `config/`, the compose file in `docker-compose/`, the
+/// genesis block made by `scripts/generate.sh` and mounted into the orderer. The brokers are
+/// judged against the profile the block is made from, not the file's other (etcdraft, 10 MB)
+/// profile, and `config/` is not a network of its own with "no brokers deployed".
+#[test]
+fn configtx_in_a_sibling_folder_is_linked_through_the_genesis_block_script() {
+    let (r, code) = check(&fixture("kafka/KAFKA-005/sibling-config"));
+    assert_eq!(code, 1, "{r}");
+    assert_finding(
+        &r,
+        "KAFKA-005",
+        "fail",
+        "AbsoluteMaxBytes=103809024 is not below message.max.bytes=10485760",
+    );
+    assert_finding(&r, "KAFKA-005", "fail", "scripts/generate.sh line 8");
+    assert_finding(&r, "KAFKA-005", "fail", "profile SampleDevModeKafka");
+    assert_finding(&r, "KAFKA-010", "pass", "4 broker(s)");
+    assert!(
+        with(&r, "KAFKA-010", "fail").is_empty(),
+        "config/ is the brokers' configuration, not a network without brokers"
+    );
+    assert_finding(&r, "KAFKA-009", "pass", "4 brokers listed, all deployed");
+}
+
+/// Issue 13, class 5: an orderer that builds its genesis block itself (Fabric 1.4's
+/// `provisional` method) from configtx.yaml in `FABRIC_CFG_PATH`, mounted from a sibling folder;
+/// also when only the compose folder is given to fabcheck.
+#[test]
+fn configtx_mounted_at_fabric_cfg_path_is_what_the_orderer_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(
+        d,
+        "config/configtx.yaml",
+        "Profiles:\n  SampleInsecureSolo:\n    Orderer:\n      OrdererType: solo\n      BatchSize:\n        AbsoluteMaxBytes: 1 MB\n  SampleInsecureKafka:\n    Orderer:\n      OrdererType: kafka\n      BatchSize:\n        AbsoluteMaxBytes: 99 MB\n      Kafka:\n        Brokers: [kafka0:9092, kafka1:9092, kafka2:9092, kafka3:9092]\n",
+    );
+    let mut compose = String::from(
+        "services:\n  orderer:\n    image: hyperledger/fabric-orderer:1.4.12\n    environment:\n      - ORDERER_GENERAL_GENESISMETHOD=provisional\n      - ORDERER_GENERAL_GENESISPROFILE=SampleInsecureKafka\n    volumes:\n      - ../config:/etc/hyperledger/fabric\n",
+    );
+    for i in 0..4 {
+        compose.push_str(&format!("  kafka{i}:\n    image: hyperledger/fabric-kafka:0.4.18\n    environment:\n      - KAFKA_BROKER_ID={i}\n      - KAFKA_MESSAGE_MAX_BYTES=1048576\n      - KAFKA_REPLICA_FETCH_MAX_BYTES=1048576\n"));
+    }
+    write(d, "compose/docker-compose.yaml", &compose);
+    for root in [d.to_path_buf(), d.join("compose")] {
+        let (r, _) = check(&root);
+        assert_finding(
+            &r,
+            "KAFKA-005",
+            "fail",
+            "AbsoluteMaxBytes=103809024 is not below message.max.bytes=1048576",
+        );
+        assert_finding(
+            &r,
+            "KAFKA-005",
+            "fail",
+            "FABRIC_CFG_PATH /etc/hyperledger/fabric is mounted from",
+        );
+        assert_finding(&r, "KAFKA-010", "pass", "4 broker(s)");
+    }
+}
+
+/// Issue 13, class 10: one compose file per component, brought up on each host with that
+/// host's variables from `hosts/<host>.sh`. It is the ensemble its `ZOO_SERVERS` names and the
+/// brokers `Kafka.Brokers` names; the per-host ids are "cannot evaluate", never a failure.
+#[test]
+fn one_compose_file_run_on_each_host_is_the_ensemble_its_list_names() {
+    let tree = fixture("zookeeper/ZK-001/per-host-template");
+    let (r, code) = check(&tree);
+    assert_finding(&r, "ZK-001", "pass", "3 servers");
+    assert_finding(&r, "KAFKA-001", "pass", "4 brokers");
+    assert_finding(&r, "KAFKA-008", "pass", "lists all 3 ZooKeeper servers");
+    assert_finding(&r, "KAFKA-009", "pass", "4 brokers listed, all deployed");
+    assert_finding(&r, "ZK-002", "error", "cannot evaluate");
+    assert_finding(&r, "KAFKA-007", "error", "cannot evaluate");
+    assert_finding(&r, "KAFKA-013", "warn", "written once and run on each host");
+    assert_finding(&r, "KAFKA-013", "warn", "hosts/host1.sh line 4");
+    let failed: Vec<String> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(describe)
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(code, 1, "what could not be evaluated keeps the gate closed");
+
+    // The same template naming two hosts is an even ensemble, judged as such.
+    let tmp = tempfile::tempdir().unwrap();
+    for f in [
+        "docker-compose-zookeeper.yaml",
+        "docker-compose-kafka.yaml",
+        "configtx.yaml",
+    ] {
+        let text = std::fs::read_to_string(tree.join(f)).unwrap();
+        write(
+            tmp.path(),
+            f,
+            &text.replace(" server.3=zk3.example.com:2888:3888", ""),
+        );
+    }
+    let (r, _) = check(tmp.path());
+    assert_finding(&r, "ZK-001", "fail", "2 servers");
+}
+
+/// Issue 13, class 2, in the real material: cello's Ansible compose templates loop over the
+/// brokers (`{% for kafka in kafkas %}`) and write unclean leader election on and
+/// `min.insync.replicas=1` as literals. Those are failures; how many brokers the loop makes is
+/// "cannot evaluate".
+#[test]
+fn cello_ansible_jinja_compose_templates_are_judged_on_their_literals() {
+    let (r, code) = check(&realworld(
+        "hyperledger__cello/release-0.9.0/src/agent/ansible/roles/deploy_compose",
+    ));
+    assert_eq!(code, 1);
+    assert_finding(
+        &r,
+        "KAFKA-002",
+        "fail",
+        "unclean.leader.election.enable=true",
+    );
+    assert_finding(&r, "KAFKA-003", "fail", "min.insync.replicas=1");
+    assert_finding(
+        &r,
+        "KAFKA-001",
+        "error",
+        "how many instances of {{ kafka }}",
+    );
+    assert!(
+        described(&r, "KAFKA-002", "fail")[0].contains("kafka-compose.j2"),
+        "{r}"
+    );
+}

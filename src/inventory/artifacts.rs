@@ -189,7 +189,17 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         })
         .map(|y| y.path.clone())
         .collect();
-    let (ordering, docs) = super::ordering::gather_with_docs(&config_files);
+    // Scripts and env files say how the channel artifacts (the orderers' genesis block) were
+    // generated, and which per-host values a compose file is brought up with.
+    let scripts: Vec<PathBuf> = yields
+        .iter()
+        .filter(|y| {
+            let ext = y.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            matches!(ext, "sh" | "bash" | "env")
+        })
+        .map(|y| y.path.clone())
+        .collect();
+    let (ordering, docs) = super::ordering::gather_with_docs(&config_files, &scripts);
     let all_paths: Vec<PathBuf> = yields.iter().map(|y| y.path.clone()).collect();
     inventory.dns =
         super::dns::DnsInventory::gather(&docs, &all_paths, &ordering.workloads, display);

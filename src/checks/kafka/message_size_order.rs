@@ -2,10 +2,13 @@
 //! message.max.bytes < socket.request.max.bytes, with AbsoluteMaxBytes from the kafka profiles
 //! of the broker's network (the largest, since any of them may be the one in use).
 
+use std::path::Path;
+
 use super::{per_broker, rules, usable, value};
 use crate::checks::Check;
 use crate::context::Context;
 use crate::inventory::Inventory;
+use crate::inventory::ordering::links;
 use crate::report::{Outcome, Status};
 
 pub struct MessageSizeOrder;
@@ -26,9 +29,14 @@ impl Check for MessageSizeOrder {
                 }
             }
             let mut absolute = None;
+            let mut from = None;
             for p in net.kafka_profiles() {
                 match &p.absolute_max_bytes {
-                    Some(Ok(n)) => absolute = Some(absolute.map_or(*n, |a: u64| a.max(*n))),
+                    Some(Ok(n)) if absolute.is_none_or(|a| *n > a) => {
+                        absolute = Some(*n);
+                        from = Some(p);
+                    }
+                    Some(Ok(_)) => {}
                     Some(Err(e)) => {
                         return rules::Verdict {
                             status: Status::Error,
@@ -44,10 +52,23 @@ impl Check for MessageSizeOrder {
                 value(w, "message.max.bytes"),
                 value(w, "socket.request.max.bytes"),
             );
-            if absolute.is_none() && v.status == Status::Pass {
-                v.message.push_str(
-                    " (no kafka profile in configtx.yaml beside it: AbsoluteMaxBytes not compared)",
-                );
+            match from {
+                None if v.status == Status::Pass => v.message.push_str(
+                    " (no kafka profile in configtx.yaml beside it or linked to its orderers: AbsoluteMaxBytes not compared)",
+                ),
+                None => {}
+                // Say where AbsoluteMaxBytes came from, and why that file: a sibling folder's
+                // configtx.yaml counts only through what the orderers run.
+                Some(p) => {
+                    v.message.push_str(&format!("; AbsoluteMaxBytes from {}", p.origin));
+                    if let Some(link) = net
+                        .links
+                        .iter()
+                        .find(|l| links::same_file(&l.configtx, Path::new(&p.origin.path)))
+                    {
+                        v.message.push_str(&format!(" ({})", link.via));
+                    }
+                }
             }
             v
         })

@@ -26,8 +26,19 @@ impl Check for TooFewBrokers {
                 .collect();
             let k = net.count(Component::Kafka);
             let target = Target::new(TargetKind::File, net.scope.to_owned());
-            let (status, message) = if brokers.iter().any(|b| b.replicas == Replicas::Unknown) {
-                (Status::Error, "cannot evaluate: a broker's replica count is a template or variable that was not evaluated".to_owned())
+            let unknown: Vec<&str> = brokers
+                .iter()
+                .filter(|b| b.replicas == Replicas::Unknown)
+                .map(|b| b.name.as_str())
+                .collect();
+            let (status, message) = if !unknown.is_empty() {
+                (
+                    Status::Error,
+                    format!(
+                        "cannot evaluate: how many instances of {} run is a template or variable that was not evaluated",
+                        unknown.join(", ")
+                    ),
+                )
             } else if k >= 4 {
                 (Status::Pass, format!("{k} brokers"))
             } else {

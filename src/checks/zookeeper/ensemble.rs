@@ -3,6 +3,7 @@
 //! broker's `zookeeper.connect` names.
 
 use crate::checks::kafka::usable;
+pub use crate::inventory::ordering::members::{ServerEntry, parse_servers};
 use crate::inventory::ordering::{Network, Workload};
 
 /// One ZooKeeper server instance and the names it answers to.
@@ -85,39 +86,6 @@ pub fn client_port(w: &Workload) -> Result<u16, String> {
     }
 }
 
-/// One `server.N=host:2888:3888[:role][;client]` entry of `ZOO_SERVERS`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerEntry {
-    pub id: String,
-    pub host: String,
-}
-
-/// Parses `ZOO_SERVERS` (space- or comma-separated `server.N=host:port:port` entries; the
-/// 3.5+ images also accept `;clientPort`).
-pub fn parse_servers(value: &str) -> Result<Vec<ServerEntry>, String> {
-    value
-        .split([' ', ',', '\n'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(|e| {
-            let (key, addr) = e
-                .split_once('=')
-                .ok_or_else(|| format!("'{e}' is not server.N=host:port:port"))?;
-            let id = key
-                .strip_prefix("server.")
-                .ok_or_else(|| format!("'{e}' does not start with server.N="))?;
-            let host = addr.split([':', ';']).next().unwrap_or("").to_owned();
-            if host.is_empty() {
-                return Err(format!("'{e}' names no host"));
-            }
-            Ok(ServerEntry {
-                id: id.to_owned(),
-                host,
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,20 +100,6 @@ mod tests {
             ]
         );
         assert_eq!(parse_connect("zk0"), vec![("zk0".to_owned(), Some(2181))]);
-    }
-
-    #[test]
-    fn server_lists() {
-        let s = parse_servers("server.1=zookeeper0:2888:3888 server.2=zookeeper1:2888:3888;2181")
-            .unwrap();
-        assert_eq!(
-            s[1],
-            ServerEntry {
-                id: "2".into(),
-                host: "zookeeper1".into()
-            }
-        );
-        assert!(parse_servers("zookeeper0:2888").is_err());
     }
 
     #[test]

@@ -49,8 +49,19 @@ impl Check for EnsembleSize {
                 .iter()
                 .map(|w| format!("{} (x{})", w.name, w.instances()))
                 .collect();
-            let (status, message) = if servers.iter().any(|w| w.replicas == Replicas::Unknown) {
-                (Status::Error, "cannot evaluate: a ZooKeeper replica count is a template or variable that was not evaluated".to_owned())
+            let unknown: Vec<&str> = servers
+                .iter()
+                .filter(|w| w.replicas == Replicas::Unknown)
+                .map(|w| w.name.as_str())
+                .collect();
+            let (status, message) = if !unknown.is_empty() {
+                (
+                    Status::Error,
+                    format!(
+                        "cannot evaluate: how many instances of {} run is a template or variable that was not evaluated",
+                        unknown.join(", ")
+                    ),
+                )
             } else {
                 judge(net.count(Component::Zookeeper) as usize)
             };

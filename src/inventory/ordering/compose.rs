@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::helm::TEMPLATE_MARK;
 use super::vars::{self, Substituted};
 use super::yaml::{YamlFile, scalar};
 use super::{
@@ -52,6 +53,15 @@ impl<'a> Files<'a> {
             .clone()
     }
 
+    /// The text a service's lines are found in: a rendered template's own rendering (its lines
+    /// keep their numbers), else the file as written.
+    fn text(&self, path: &Path) -> String {
+        match self.given.get(path) {
+            Some(f) => f.text.clone(),
+            None => std::fs::read_to_string(path).unwrap_or_default(),
+        }
+    }
+
     fn vars(&mut self, dir: &Path) -> &BTreeMap<String, String> {
         self.env_by_dir
             .entry(dir.to_path_buf())
@@ -64,9 +74,12 @@ pub fn is_compose(doc: &Value) -> bool {
     doc.get("services").is_some_and(Value::is_object)
 }
 
-pub fn gather(docs: &[YamlFile], config: &mut OrderingConfig) {
+/// Gathers the services of every compose file among `docs`: parsed files, and templates
+/// (Jinja, `.tpl`) rendered with their expressions marked, whose literal settings are judged
+/// like any other.
+pub fn gather<'a>(docs: impl IntoIterator<Item = &'a YamlFile>, config: &mut OrderingConfig) {
     let compose: Vec<&YamlFile> = docs
-        .iter()
+        .into_iter()
         .filter(|f| f.docs.first().is_some_and(is_compose))
         .collect();
     let mut files = Files {
@@ -74,18 +87,7 @@ pub fn gather(docs: &[YamlFile], config: &mut OrderingConfig) {
         given: compose.iter().map(|f| (f.path.clone(), *f)).collect(),
         env_by_dir: HashMap::new(),
     };
-    // Services extended from another file are bases (a `*-base.yaml`), not deployments of
-    // their own; a service extended within its own file (orderer1 extends orderer0) is both.
-    let mut bases: HashSet<(PathBuf, String)> = HashSet::new();
-    for f in &compose {
-        for (_, svc) in services(&f.docs[0]) {
-            if let Some((file, name)) = extends_target(svc, &f.path)
-                && normalize(&file) != normalize(&f.path)
-            {
-                bases.insert((normalize(&file), name));
-            }
-        }
-    }
+    let bases = bases(&compose, &mut files);
     let mut merged: BTreeMap<(String, String), Workload> = BTreeMap::new();
     for f in &compose {
         let dir = f.path.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -103,9 +105,15 @@ pub fn gather(docs: &[YamlFile], config: &mut OrderingConfig) {
                 &mut config.notes,
             );
             let services_line = super::yaml::key_line(&f.text, "services", 1).unwrap_or(1);
-            let origin = match super::yaml::key_line(&f.text, &name, services_line) {
-                Some(line) => Origin::at(f.shown.clone(), format!("service {name}, line {line}")),
-                None => Origin::at(f.shown.clone(), format!("service {name}")),
+            let line = super::yaml::key_line(&f.text, &name, services_line);
+            let templated_name = name.contains(TEMPLATE_MARK);
+            let shown_name = service_name_as_written(&f.text, &f.path, &name);
+            let origin = match line {
+                Some(line) => Origin::at(
+                    f.shown.clone(),
+                    format!("service {shown_name}, line {line}"),
+                ),
+                None => Origin::at(f.shown.clone(), format!("service {shown_name}")),
             };
             let mut hostnames = vec![name.clone()];
             hostnames.extend(resolved.names.iter().cloned());
@@ -116,11 +124,22 @@ pub fn gather(docs: &[YamlFile], config: &mut OrderingConfig) {
                     resolved.image.as_ref().map(|s| s.value.as_str()),
                     &resolved.env,
                 ),
-                name: name.clone(),
+                name: shown_name,
                 origin,
                 scope: dir.display().to_string(),
                 image: resolved.image.map(|s| s.value),
-                replicas: resolved.replicas.unwrap_or(Replicas::Count(1)),
+                // A service whose name is a template expression, or inside a template loop,
+                // is written once and deployed as often as the template or the loop is
+                // rendered (once per host, once per item): unknown.
+                replicas: match resolved.replicas {
+                    Some(r) => r,
+                    None if templated_name
+                        || line.is_some_and(|l| super::helm::in_loop(&f.text, l)) =>
+                    {
+                        Replicas::Unknown
+                    }
+                    None => Replicas::Count(1),
+                },
                 env: resolved.env,
                 properties: BTreeMap::new(),
                 hostnames,
@@ -150,6 +169,59 @@ pub fn gather(docs: &[YamlFile], config: &mut OrderingConfig) {
     config.workloads.extend(merged.into_values());
 }
 
+/// Services that are bases (a `*-base.yaml`), not deployments of their own: those extended
+/// from another file, and, transitively, whatever a base extends (`kafka-base` extends
+/// `kafka-common` in the same base file). A service extended only within its own deployment
+/// file (orderer1 extends orderer0) is both a base and a deployment.
+fn bases(compose: &[&YamlFile], files: &mut Files<'_>) -> HashSet<(PathBuf, String)> {
+    let mut bases: HashSet<(PathBuf, String)> = HashSet::new();
+    let mut pending: Vec<(PathBuf, String)> = Vec::new();
+    for f in compose {
+        for (_, svc) in services(&f.docs[0]) {
+            if let Some((file, name)) = extends_target(svc, &f.path)
+                && normalize(&file) != normalize(&f.path)
+            {
+                pending.push((normalize(&file), name));
+            }
+        }
+    }
+    while let Some((file, name)) = pending.pop() {
+        if !bases.insert((file.clone(), name.clone())) {
+            continue; // seen (and so no cycle is followed twice)
+        }
+        let next = files
+            .doc(&file)
+            .and_then(|doc| doc.get("services")?.get(&name).cloned())
+            .and_then(|svc| extends_target(&svc, &file));
+        if let Some((base_file, base_name)) = next {
+            pending.push((normalize(&base_file), base_name));
+        }
+    }
+    bases
+}
+
+/// A service's name as its author wrote it: the name, or for a name that is a template
+/// expression (`{{ kafka_name }}:`), the key as written in the template source, found on the
+/// line the rendering (`text`, which keeps line numbers) has it on.
+fn service_name_as_written(text: &str, path: &Path, name: &str) -> String {
+    if !name.contains(TEMPLATE_MARK) {
+        return name.to_owned();
+    }
+    let services = super::yaml::key_line(text, "services", 1).unwrap_or(1);
+    let written = super::yaml::key_line(text, name, services).and_then(|line| {
+        let source = std::fs::read_to_string(path).ok()?;
+        let written = source.lines().nth(line.checked_sub(1)?)?.trim().to_owned();
+        Some(
+            written
+                .strip_suffix(':')
+                .unwrap_or(&written)
+                .trim()
+                .to_owned(),
+        )
+    });
+    written.unwrap_or_else(|| name.to_owned())
+}
+
 fn services(doc: &Value) -> Vec<(String, &Value)> {
     doc.get("services")
         .and_then(Value::as_object)
@@ -157,7 +229,8 @@ fn services(doc: &Value) -> Vec<(String, &Value)> {
         .unwrap_or_default()
 }
 
-fn normalize(p: &Path) -> PathBuf {
+/// A path with `.` and `..` folded away (a leading `..` is kept), as compose resolves paths.
+pub(super) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -191,7 +264,7 @@ fn extends_target(svc: &Value, file: &Path) -> Option<(PathBuf, String)> {
             let target = m
                 .get("file")
                 .and_then(Value::as_str)
-                .map(|f| dir.join(f))
+                .map(|f| normalize(&dir.join(f)))
                 .unwrap_or_else(|| file.to_path_buf());
             Some((target, name))
         }
@@ -256,7 +329,7 @@ fn resolve(
     // Variables come from the project's .env (beside the file compose was run with), also for
     // services pulled in through `extends`.
     let vars = files.vars(project).clone();
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let text = files.text(path);
     let line_of = |needle: &str| -> Option<usize> {
         let services = super::yaml::key_line(&text, "services", 1).unwrap_or(1);
         let start = super::yaml::key_line(&text, name, services).unwrap_or(1) - 1;
@@ -266,12 +339,13 @@ fn resolve(
             .find(|(_, l)| l.contains(needle))
             .map(|(i, _)| i + 1)
     };
+    let shown_name = service_name_as_written(&text, path, name);
     let origin_for = |what: String, needle: &str| match line_of(needle) {
         Some(line) => Origin::at(
             shown.clone(),
-            format!("service {name}, {what}, line {line}"),
+            format!("service {shown_name}, {what}, line {line}"),
         ),
-        None => Origin::at(shown.clone(), format!("service {name}, {what}")),
+        None => Origin::at(shown.clone(), format!("service {shown_name}, {what}")),
     };
     let mut setting = |raw: &str, origin: Origin, notes: &mut Vec<ConfigNote>| -> Option<Setting> {
         if raw.len() > MAX_VALUE_BYTES {
@@ -291,10 +365,10 @@ fn resolve(
             });
         }
         Some(Setting {
+            templated: value.contains(TEMPLATE_MARK) || value.contains("{{"),
             value,
             origin,
             unresolved,
-            templated: false,
         })
     };
     if let Some(image) = svc.get("image").and_then(scalar) {
@@ -352,7 +426,7 @@ fn resolve(
         resolved.mounts.push((host, target));
     }
     for env_file in env_files(&svc) {
-        let file = dir.join(&env_file);
+        let file = normalize(&dir.join(&env_file));
         match std::fs::read_to_string(&file) {
             Ok(t) => {
                 for (k, v) in vars::parse_env(&t) {

@@ -20,6 +20,25 @@ use crate::inventory::Origin;
 /// What an expression the renderer does not evaluate is replaced with.
 pub const TEMPLATE_MARK: &str = "TEMPLATE_EXPR";
 
+/// The comment a rendering puts on the line of a loop (`{{ range }}`, `{% for %}`) whose body it
+/// keeps once, and on the line that ends it: what lies between is deployed as many times as
+/// the loop runs, which is not known here.
+pub const LOOP_BEGIN: &str = "#TEMPLATE_LOOP_BEGIN";
+pub const LOOP_END: &str = "#TEMPLATE_LOOP_END";
+
+/// Whether 1-based `line` of a rendering lies inside a loop's kept body.
+pub fn in_loop(rendered: &str, line: usize) -> bool {
+    let mut depth = 0usize;
+    for l in rendered.lines().take(line.saturating_sub(1)) {
+        match l.trim() {
+            LOOP_BEGIN => depth += 1,
+            LOOP_END => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    depth > 0
+}
+
 /// A chart rendered as far as it can be.
 #[derive(Debug)]
 pub struct RenderedChart {
@@ -202,34 +221,86 @@ fn collect_overrides(values: &Value, file: &str, out: &mut BTreeMap<String, Sett
     }
 }
 
+/// An open `if`, `range`/`for`, `with` or `define` block of a template being rendered.
+struct Block {
+    /// Whether the current branch's lines are output.
+    keep: bool,
+    /// Whether some branch of it was output already (an `else` then is not).
+    taken: bool,
+    /// A loop whose kept body was marked with [`LOOP_BEGIN`].
+    marked_loop: bool,
+}
+
 /// Renders a template; returns the text and how many expressions were left unevaluated.
 /// Lines keep their numbers (dropped lines become empty), so findings point at the source.
 pub fn render(source: &str, values: &Value, chart: &Value) -> Result<(String, usize), String> {
     let mut out = String::with_capacity(source.len());
     let mut unevaluated = 0;
-    // Each open block: whether its body is kept.
-    let mut blocks: Vec<bool> = Vec::new();
+    let mut blocks: Vec<Block> = Vec::new();
     for (i, line) in source.lines().enumerate() {
-        let keep = blocks.iter().all(|&b| b);
+        let keep = blocks.iter().all(|b| b.keep);
         let trimmed = line.trim();
         if let Some(action) = sole_action(trimmed) {
+            let indent = &line[..line.len() - line.trim_start().len()];
             let word = action.split_whitespace().next().unwrap_or("");
+            let rest = action[word.len()..].trim();
+            // `{{ else if c }}` (Go templates) is `{% elif c %}` (Jinja).
+            let (word, rest) = match (word, rest.strip_prefix("if ")) {
+                ("else", Some(cond)) => ("elif", cond.trim()),
+                _ => (word, rest),
+            };
             match word {
-                "if" | "with" => blocks
-                    .push(!keep || truthy(action[word.len()..].trim(), values).unwrap_or(true)),
-                "range" | "define" | "block" | "for" => {
-                    blocks.push(word == "range");
-                    if word == "range" && keep {
+                "if" | "with" => {
+                    // A condition that is not a plain lookup is taken as true: the first branch
+                    // is read, the others are not (reading all would give duplicate keys).
+                    let known = truthy(rest, values);
+                    if keep && known.is_none() {
                         unevaluated += 1;
+                    }
+                    let taken = !keep || known.unwrap_or(true);
+                    blocks.push(Block {
+                        keep: taken,
+                        taken,
+                        marked_loop: false,
+                    });
+                }
+                // A loop's body is kept once, between marks (what it repeats is read; how often
+                // is not known); a definition is not output where it is written.
+                "range" | "for" => {
+                    blocks.push(Block {
+                        keep: true,
+                        taken: true,
+                        marked_loop: keep,
+                    });
+                    if keep {
+                        unevaluated += 1;
+                        out.push_str(indent);
+                        out.push_str(LOOP_BEGIN);
+                    }
+                }
+                "define" | "block" => blocks.push(Block {
+                    keep: false,
+                    taken: true,
+                    marked_loop: false,
+                }),
+                "elif" => {
+                    if let Some(top) = blocks.last_mut() {
+                        top.keep = !top.taken && truthy(rest, values).unwrap_or(true);
+                        top.taken |= top.keep;
                     }
                 }
                 "else" => {
                     if let Some(top) = blocks.last_mut() {
-                        *top = !*top;
+                        top.keep = !top.taken;
+                        top.taken = true;
                     }
                 }
                 "end" | "endif" | "endfor" => {
-                    blocks.pop();
+                    let closed = blocks.pop();
+                    if closed.is_some_and(|b| b.marked_loop) {
+                        out.push_str(indent);
+                        out.push_str(LOOP_END);
+                    }
                 }
                 _ if keep => unevaluated += 1,
                 _ => {}
@@ -254,6 +325,15 @@ pub fn render(source: &str, values: &Value, chart: &Value) -> Result<(String, us
                 None => {
                     unevaluated += 1;
                     out.push_str(TEMPLATE_MARK);
+                    // An expression used as a mapping key is numbered, so that two of them
+                    // (`{{ zk_name }}:` and `{{ kafka_name }}:` under `services:`) stay two keys.
+                    if after
+                        .get(end + 2..)
+                        .is_some_and(|rest| rest.starts_with(':'))
+                    {
+                        out.push('_');
+                        out.push_str(&unevaluated.to_string());
+                    }
                 }
             }
             rest = after.get(end + 2..).unwrap_or("");
@@ -325,7 +405,12 @@ fn truthy(cond: &str, values: &Value) -> Option<bool> {
     if cond.split_whitespace().count() != 1 {
         return None;
     }
-    let v = lookup(cond, values, &Value::Null)?;
+    let Some(v) = lookup(cond, values, &Value::Null) else {
+        // A value the chart does not set is nil to Helm, and nil is false; anything else that
+        // is not a lookup (a Jinja variable) is not known.
+        let values_path = cond.trim_start_matches('$').starts_with(".Values");
+        return (values_path && !values.is_null()).then_some(false);
+    };
     Some(match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -378,6 +463,47 @@ mod tests {
             "the default is rendered unquoted, as Helm would"
         );
         assert_eq!(unevaluated, 4);
+    }
+
+    #[test]
+    fn jinja_branches_and_loops_render_as_one_reading() {
+        // An Ansible compose template: the first branch of an unknown condition is read, an
+        // `elif`/`else` after it is not (both would give duplicate keys); a loop body is read
+        // once between marks, so what it deploys is known to repeat.
+        let src = "services:\n{% if a == 'b' %}\n  x: 1\n{% elif c %}\n  x: 2\n{% else %}\n  x: 3\n{% endif %}\n{% for k in kafkas %}\n  {{ k }}:\n    image: fabric-kafka\n  {{ k }}-ui:\n    image: ui\n{% endfor %}\n  orderer:\n    image: fabric-orderer\n";
+        let (text, unevaluated) = render(src, &values(), &Value::Null).unwrap();
+        let doc: Value = crate::yaml::from_str(&text).unwrap();
+        let services = doc["services"].as_object().unwrap();
+        assert_eq!(services["x"], 1);
+        assert_eq!(services.len(), 4, "{text}");
+        assert_eq!(
+            unevaluated, 4,
+            "the condition, the loop and two expressions"
+        );
+        let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        assert!(in_loop(&text, line_of("fabric-kafka")));
+        assert!(!in_loop(&text, line_of("fabric-orderer")));
+        assert_eq!(
+            text.lines().count(),
+            src.lines().count(),
+            "line numbers are kept"
+        );
+        // Go templates' `else if` is Jinja's `elif`.
+        let (text, _) = render(
+            "{{ if .Values.missing }}\na: 1\n{{ else if .Values.zookeeper }}\na: 2\n{{ else }}\na: 3\n{{ end }}\n",
+            &values(),
+            &Value::Null,
+        )
+        .unwrap();
+        assert_eq!(crate::yaml::from_str::<Value>(&text).unwrap()["a"], 2);
+    }
+
+    #[test]
+    fn loop_marks_keep_block_scalars_intact() {
+        let src = "args:\n- |-\n  COUNT=0\n  {{ range .Values.brokers }}\n  COUNT=1\n  {{ end }}\n  echo $COUNT\n";
+        let (text, _) = render(src, &values(), &Value::Null).unwrap();
+        let doc: Value = crate::yaml::from_str(&text).unwrap();
+        assert!(doc["args"][0].as_str().unwrap().ends_with("echo $COUNT"));
     }
 
     #[test]

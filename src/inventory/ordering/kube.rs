@@ -243,7 +243,12 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
                     origin: Origin::at(f.shown.clone(), format!("{locator}, line {object_line}")),
                     scope: f.dir.clone(),
                     image,
-                    replicas,
+                    // Inside a template loop: deployed once per item, however many there are.
+                    replicas: if super::helm::in_loop(&f.text, object_line) {
+                        Replicas::Unknown
+                    } else {
+                        replicas
+                    },
                     env,
                     properties: BTreeMap::new(),
                     hostnames: names,

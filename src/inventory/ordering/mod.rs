@@ -15,6 +15,9 @@ pub mod compose;
 pub mod configtx;
 pub mod helm;
 pub mod kube;
+pub mod links;
+pub mod members;
+pub mod per_host;
 pub mod vars;
 pub mod yaml;
 
@@ -124,8 +127,16 @@ impl Workload {
             .iter()
             .filter_map(|(host, target)| {
                 let rest = container_path.strip_prefix(target.trim_end_matches('/'))?;
-                (rest.is_empty() || rest.starts_with('/'))
-                    .then(|| (target.len(), host.join(rest.trim_start_matches('/'))))
+                if !(rest.is_empty() || rest.starts_with('/')) {
+                    return None; // `/etc/hyperledger/fabricx` is not below `/etc/hyperledger/fabric`
+                }
+                let rest = rest.trim_start_matches('/');
+                let path = if rest.is_empty() {
+                    host.clone()
+                } else {
+                    host.join(rest)
+                };
+                Some((target.len(), path))
             })
             .max_by_key(|(len, _)| *len)
             .map(|(_, p)| p)
@@ -210,6 +221,9 @@ pub struct OrderingConfig {
     pub workloads: Vec<Workload>,
     pub profiles: Vec<ConfigTxProfile>,
     pub notes: Vec<ConfigNote>,
+    /// Which configtx.yaml (and profile) the deployments' orderers run, by their mounts,
+    /// `FABRIC_CFG_PATH` and the scripts that made their genesis blocks.
+    pub links: Vec<links::ConfigTxLink>,
 }
 
 /// The workloads and channel profiles that belong together.
@@ -217,8 +231,12 @@ pub struct OrderingConfig {
 pub struct Network<'a> {
     pub scope: &'a str,
     pub workloads: Vec<&'a Workload>,
-    /// configtx.yaml profiles in the network's folder, a folder above it, or one below it.
+    /// configtx.yaml profiles in the network's folder, a folder above it, or one below it, and
+    /// those its orderers are linked to wherever they are ([`links`]). When a link names the
+    /// profile the genesis block is made from, that file's other profiles are left out.
     pub profiles: Vec<&'a ConfigTxProfile>,
+    /// How the network's orderers are linked to a configtx.yaml.
+    pub links: Vec<&'a links::ConfigTxLink>,
 }
 
 impl<'a> Network<'a> {
@@ -241,34 +259,54 @@ impl<'a> Network<'a> {
 
 impl OrderingConfig {
     /// Groups workloads by the folder that defines them, with the profiles that apply.
-    /// Folders with channel profiles but no workloads related to them are networks too (their
-    /// ordering service is defined elsewhere, or not at all).
+    /// Folders with channel profiles but no workloads related or linked to them are networks
+    /// too (their ordering service is defined elsewhere, or not at all).
     pub fn networks(&self) -> Vec<Network<'_>> {
         let mut by_scope: BTreeMap<&str, Vec<&Workload>> = BTreeMap::new();
         for w in &self.workloads {
             by_scope.entry(w.scope.as_str()).or_default().push(w);
         }
         for p in &self.profiles {
-            if !self.workloads.iter().any(|w| related(&w.scope, &p.scope)) {
+            let deployed = self.workloads.iter().any(|w| related(&w.scope, &p.scope))
+                || self.links.iter().any(|l| links_file(l, p));
+            if !deployed {
                 by_scope.entry(p.scope.as_str()).or_default();
             }
         }
         by_scope
             .into_iter()
             .map(|(scope, workloads)| {
+                let links: Vec<&links::ConfigTxLink> =
+                    self.links.iter().filter(|l| l.scope == scope).collect();
                 let profiles = self
                     .profiles
                     .iter()
-                    .filter(|p| related(scope, &p.scope))
+                    .filter(|p| related(scope, &p.scope) || links.iter().any(|l| links_file(l, p)))
+                    .filter(|p| {
+                        // A genesis block made from a named profile: that file's others are
+                        // not what this network runs.
+                        let named: Vec<&str> = links
+                            .iter()
+                            .filter(|l| links_file(l, p))
+                            .filter_map(|l| l.profile.as_deref())
+                            .collect();
+                        named.is_empty() || named.contains(&p.name.as_str())
+                    })
                     .collect();
                 Network {
                     scope,
                     workloads,
                     profiles,
+                    links,
                 }
             })
             .collect()
     }
+}
+
+/// Whether a link points at the configtx.yaml a profile was read from.
+fn links_file(link: &links::ConfigTxLink, profile: &ConfigTxProfile) -> bool {
+    links::same_file(Path::new(&profile.origin.path), &link.configtx)
 }
 
 /// Whether two folders are the same, or one contains the other.
@@ -313,23 +351,47 @@ pub fn classify(image: Option<&str>, env: &BTreeMap<String, Setting>) -> Compone
     }
 }
 
-/// Gathers ordering-service configuration from the YAML (and template) files of a tree.
-pub fn gather(files: &[PathBuf]) -> OrderingConfig {
-    gather_with_docs(files).0
+/// Gathers ordering-service configuration from the YAML (and template) files of a tree, and
+/// the shell scripts that generate its channel artifacts.
+pub fn gather(files: &[PathBuf], scripts: &[PathBuf]) -> OrderingConfig {
+    gather_with_docs(files, scripts).0
 }
 
 /// [`gather`], also handing back the parsed YAML documents for other gatherers.
-pub fn gather_with_docs(files: &[PathBuf]) -> (OrderingConfig, Vec<yaml::YamlFile>) {
+pub fn gather_with_docs(
+    files: &[PathBuf],
+    scripts: &[PathBuf],
+) -> (OrderingConfig, Vec<yaml::YamlFile>) {
     let mut config = OrderingConfig::default();
     let docs = yaml::load_all(files, &mut config.notes);
     let charts = helm::render_charts(files, &mut config.notes);
-    compose::gather(&docs, &mut config);
+    compose::gather(
+        docs.iter()
+            .chain(charts.iter().flat_map(|c| c.files.iter())),
+        &mut config,
+    );
     kube::gather(
         docs.iter()
             .chain(charts.iter().flat_map(|c| c.files.iter())),
         &mut config,
     );
     configtx::gather(&docs, &mut config);
+    config.links = links::gather(&config.workloads, scripts);
+    // A linked configtx.yaml outside the files given (`check --artifacts docker-compose/`
+    // with the configuration in `../config`) is read too: it is what the orderers run.
+    let mut outside: Vec<PathBuf> = config
+        .links
+        .iter()
+        .map(|l| l.configtx.clone())
+        .filter(|p| !docs.iter().any(|d| links::same_file(&d.path, p)))
+        .collect();
+    outside.sort();
+    outside.dedup();
+    if !outside.is_empty() {
+        let linked = yaml::load_all(&outside, &mut config.notes);
+        configtx::gather(&linked, &mut config);
+    }
+    per_host::expand(&mut config, scripts);
     for chart in &charts {
         for w in config
             .workloads

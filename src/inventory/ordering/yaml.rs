@@ -216,16 +216,46 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
             }),
             duplicate_note(true),
         ),
-        Err(e) if text.contains("{{") || text.contains("{%") => (
-            None,
-            note(
-                NoteKind::Template,
-                format!(
-                    "template, not evaluated: the file holds template syntax ({})",
-                    first_line(&e.to_string())
+        Err(e) if text.contains("{{") || text.contains("{%") => {
+            // A template with a .yaml name (Jinja, envsubst-style tooling): its literal parts
+            // are read with every expression marked, as for a `.j2` file.
+            let rendered =
+                super::helm::render(&text, &serde_json::Value::Null, &serde_json::Value::Null)
+                    .ok()
+                    .and_then(|(rendered, unevaluated)| {
+                        let docs =
+                            crate::yaml::from_multiple::<serde_json::Value>(&rendered).ok()?;
+                        Some((rendered, docs, unevaluated))
+                    });
+            match rendered {
+                Some((rendered, docs, unevaluated)) => (
+                    Some(YamlFile {
+                        path: path.to_path_buf(),
+                        shown: shown.clone(),
+                        dir,
+                        line_starts: line_starts(&rendered),
+                        text: rendered,
+                        docs: docs.into_iter().filter(|d| !d.is_null()).collect(),
+                    }),
+                    note(
+                        NoteKind::Template,
+                        format!(
+                            "template, partly evaluated (its literal settings are read); {unevaluated} expression(s) not evaluated"
+                        ),
+                    ),
                 ),
-            ),
-        ),
+                None => (
+                    None,
+                    note(
+                        NoteKind::Template,
+                        format!(
+                            "template, not evaluated: the file holds template syntax ({})",
+                            first_line(&e.to_string())
+                        ),
+                    ),
+                ),
+            }
+        }
         Err(e) => (
             None,
             note(
