@@ -569,7 +569,7 @@ pub struct CheckConfig {
 /// `check --cluster`: where the cluster is, which namespaces, and whether to probe from inside.
 #[derive(Debug, Clone)]
 pub struct ClusterCheck {
-    pub options: crate::deploy::ClusterOptions,
+    pub options: crate::kube::ClusterOptions,
     /// Empty: every namespace.
     pub namespaces: Vec<String>,
     pub probe_in_cluster: Option<InClusterProbe>,
@@ -625,7 +625,7 @@ pub struct RenderNetworkConfig {
 #[derive(Debug, Clone)]
 pub struct DeployConfig {
     pub spec: Option<PathBuf>,
-    pub cluster: crate::deploy::ClusterOptions,
+    pub cluster: crate::kube::ClusterOptions,
     pub options: crate::deploy::DeployOptions,
     pub progress: crate::deploy::ProgressMode,
 }
@@ -633,7 +633,7 @@ pub struct DeployConfig {
 #[derive(Debug, Clone)]
 pub struct TeardownConfig {
     pub spec: Option<PathBuf>,
-    pub cluster: crate::deploy::ClusterOptions,
+    pub cluster: crate::kube::ClusterOptions,
     pub timeout: std::time::Duration,
 }
 
@@ -708,7 +708,7 @@ impl Cli {
                 let cluster = (args.cluster || args.kubeconfig.is_some() || args.context.is_some())
                     .then(|| -> Result<ClusterCheck, ConfigError> {
                         Ok(ClusterCheck {
-                            options: crate::deploy::ClusterOptions {
+                            options: crate::kube::ClusterOptions {
                                 kubeconfig: args.kubeconfig.clone(),
                                 context: args.context.clone(),
                                 request_timeout: positive(
@@ -821,8 +821,8 @@ impl Cli {
 
 /// Accepts `host:port` with a numeric port (IPv6 hosts in brackets).
 impl ClusterArgs {
-    fn validate(self) -> Result<crate::deploy::ClusterOptions, ConfigError> {
-        Ok(crate::deploy::ClusterOptions {
+    fn validate(self) -> Result<crate::kube::ClusterOptions, ConfigError> {
+        Ok(crate::kube::ClusterOptions {
             kubeconfig: self.kubeconfig,
             context: self.context,
             request_timeout: positive("--request-timeout", self.request_timeout)?,

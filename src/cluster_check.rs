@@ -10,9 +10,9 @@ use kube::{Api, Client};
 
 use crate::RunError;
 use crate::cli::{CheckConfig, ClusterCheck, LogsSource};
-use crate::deploy::cluster::{connect, describe};
 use crate::inventory::cluster::{self, ClusterSnapshot};
 use crate::inventory::logs::{self, LogInventory};
+use crate::kube::{connect, describe};
 
 /// Lines of each container's log read (the most recent ones).
 const LOG_TAIL_LINES: i64 = 10_000;

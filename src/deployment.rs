@@ -135,7 +135,7 @@ async fn connect(
     spec: &NetworkSpec,
     shown: &str,
 ) -> Result<(kube::Client, Network), DeployError> {
-    let client = deploy::cluster::connect(&cfg.cluster).await?;
+    let client = crate::kube::connect(&cfg.cluster).await?;
     let network = deploy::resolve(&client, spec, shown).await?;
     Ok((client, network))
 }
@@ -186,7 +186,7 @@ pub fn teardown(cfg: &TeardownConfig, stdout: &mut dyn Write) -> Result<i32, Run
     let (spec, _) = load_spec(cfg.spec.as_deref())?;
     let rt = runtime()?;
     let removed = rt.block_on(async {
-        let client = deploy::cluster::connect(&cfg.cluster).await?;
+        let client = crate::kube::connect(&cfg.cluster).await?;
         deploy::teardown::teardown(&client, &spec.name, Instant::now() + cfg.timeout).await
     })?;
     writeln!(

@@ -19,6 +19,7 @@ pub mod deployment;
 pub mod exit;
 pub mod incluster;
 pub mod inventory;
+pub mod kube;
 pub mod network;
 pub mod probe;
 pub mod report;
@@ -47,7 +48,7 @@ pub enum RunError {
     #[error(transparent)]
     Deploy(#[from] deploy::DeployError),
     #[error(transparent)]
-    Cluster(#[from] deploy::ClusterError),
+    Cluster(#[from] crate::kube::ClusterError),
     #[error(transparent)]
     InCluster(#[from] incluster::InClusterError),
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]

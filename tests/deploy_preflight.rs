@@ -10,10 +10,10 @@ mod control_plane;
 
 use std::time::Duration;
 
-use fabcheck::deploy::cluster::{ClusterOptions, connect};
 use fabcheck::deploy::preflight::{
     ImageNeed, ItemStatus, PreflightItem, PreflightRequest, StorageNeed, blocking, evaluate, gather,
 };
+use fabcheck::kube::{ClusterOptions, connect};
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};

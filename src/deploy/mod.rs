@@ -6,19 +6,15 @@
 //! to, waited for before the next, under one overall deadline. A re-run reuses the PKI already
 //! in the cluster (so nothing changes) and skips the genesis Job once its block is published.
 
-pub mod apply;
-pub mod cluster;
 pub mod configtx;
 pub mod crypto;
 pub mod fabric_env;
 pub mod handback;
 pub mod manifests;
-pub mod object;
 pub mod preflight;
 pub mod progress;
 pub mod readback;
 pub mod teardown;
-pub mod wait;
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -29,15 +25,13 @@ use kube::api::{ListParams, LogParams};
 use kube::{Api, Client};
 use time::OffsetDateTime;
 
-pub use apply::ApplyFailure;
-pub use cluster::{ClusterError, ClusterOptions};
 pub use crypto::{CryptoError, CryptoMaterial};
 pub use manifests::{ManifestError, Manifests};
-pub use object::Object;
 pub use progress::{Progress, ProgressMode};
 
+use crate::kube::apply;
+use crate::kube::{self as cluster, ApplyFailure, ClusterError, Object, describe, wait};
 use crate::network::{COMPONENT_LABEL, NETWORK_LABEL, Network, NetworkSpec, SpecError};
-use cluster::describe;
 
 /// Why a deploy (or teardown) did not finish. Every variant maps to exit code 4.
 #[derive(Debug, thiserror::Error)]

@@ -22,7 +22,7 @@ use kube::api::ListParams;
 use kube::{Api, Client};
 use serde::de::DeserializeOwned;
 
-use super::cluster::{self, ClusterError};
+use crate::kube::{self as cluster, ClusterError};
 
 /// The Pod Security admission label that decides what a namespace admits
 /// (<https://kubernetes.io/docs/concepts/security/pod-security-admission/>).
@@ -47,8 +47,6 @@ const READINESS_TAINTS: [&str; 2] = [
     "node.kubernetes.io/not-ready",
     "node.kubernetes.io/unreachable",
 ];
-/// Items per list page.
-const PAGE: u32 = 500;
 
 /// An image the network runs and the CPU architectures it is built for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,26 +345,14 @@ where
     K::DynamicType: Default,
 {
     let api: Api<K> = Api::all(client.clone());
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut params = ListParams::default().limit(PAGE);
-        if let Some(t) = &token {
-            params = params.continue_token(t);
-        }
-        match bounded(timeout, api.list(&params)).await {
-            Fact::Read(list) => {
-                items.extend(list.items);
-                token = list.metadata.continue_.filter(|t| !t.is_empty());
-                if token.is_none() {
-                    return Fact::Read(items);
-                }
-            }
-            Fact::Unreadable { forbidden, message } => {
-                return Fact::Unreadable { forbidden, message };
-            }
-            Fact::NotNeeded => return Fact::NotNeeded,
-        }
+    let mut requests = 0;
+    match crate::kube::list::all(&api, &ListParams::default(), timeout, &mut requests).await {
+        Ok(items) => Fact::Read(items),
+        Err(crate::kube::list::ListError::Api(e)) => Fact::Unreadable {
+            forbidden: cluster::is_forbidden(&e),
+            message: cluster::describe(&e),
+        },
+        Err(crate::kube::list::ListError::TimedOut(_)) => timed_out(timeout),
     }
 }
 

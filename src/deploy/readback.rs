@@ -9,7 +9,7 @@ use kube::{Api, Client};
 use serde_json::Value;
 
 use super::DeployError;
-use super::cluster::describe;
+use crate::kube::describe;
 use crate::network::{NETWORK_LABEL, Network};
 
 /// The kinds a network consists of: (group, version, kind, plural).

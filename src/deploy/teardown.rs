@@ -9,7 +9,7 @@ use kube::api::{DeleteParams, ListParams};
 use kube::{Api, Client};
 
 use super::DeployError;
-use super::cluster::describe;
+use crate::kube::describe;
 use crate::network::NETWORK_LABEL;
 
 /// Deletes the network's namespaces and waits until they are gone or `deadline` passes.

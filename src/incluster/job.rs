@@ -29,8 +29,8 @@ use super::{
     TARGETS_KEY, human, node_dns,
 };
 use crate::cli::InClusterProbe;
-use crate::deploy::wait::{self, Readiness, dynamic_api};
-use crate::deploy::{ClusterOptions, Object};
+use crate::kube::wait::{self, Readiness, dynamic_api};
+use crate::kube::{ClusterOptions, Object};
 use crate::network::{COMPONENT_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL};
 use crate::probe::pod_spec::{downward_env, restricted};
 use crate::report::Finding;
@@ -114,7 +114,7 @@ pub(super) fn describe(error: &kube::Error) -> String {
             "forbidden (HTTP 403): {} — rbac/in-cluster-probe.yaml lists what --probe in-cluster needs",
             status.message
         ),
-        other => crate::deploy::cluster::describe(other),
+        other => crate::kube::describe(other),
     }
 }
 
@@ -143,14 +143,12 @@ async fn run(
     timeout: Duration,
 ) -> Result<Probed, InClusterError> {
     let deadline = Instant::now() + timeout;
-    let client = crate::deploy::cluster::connect(cluster)
-        .await
-        .map_err(|e| {
-            InClusterError::new(
-                "connect to the cluster for the in-cluster probe",
-                e.to_string(),
-            )
-        })?;
+    let client = crate::kube::connect(cluster).await.map_err(|e| {
+        InClusterError::new(
+            "connect to the cluster for the in-cluster probe",
+            e.to_string(),
+        )
+    })?;
     ensure_namespace(&client, &probe.namespace).await?;
     let run = Run::new(&probe.namespace);
     let objects = objects(&run, probe, targets, timeout)?;
@@ -194,7 +192,7 @@ async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), InClus
     match api.get_opt(namespace).await {
         Ok(Some(_)) => Ok(()),
         // Not allowed to look: assume it is there; the first object made in it will say.
-        Err(e) if crate::deploy::cluster::is_forbidden(&e) => Ok(()),
+        Err(e) if crate::kube::is_forbidden(&e) => Ok(()),
         Err(e) => Err(InClusterError::new(
             format!("read Namespace {namespace}"),
             describe(&e),
@@ -567,7 +565,7 @@ async fn wait_for_findings(
             }
             Ok(None) => {}
             // A refusal will not go away; anything else may be a passing hiccup.
-            Err(e) if crate::deploy::cluster::is_forbidden(&e) => {
+            Err(e) if crate::kube::is_forbidden(&e) => {
                 return Err(InClusterError::new(
                     format!("read ConfigMap {}/{}", run.namespace, run.result),
                     describe(&e),

@@ -26,9 +26,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::InClusterProbe;
-use crate::deploy::ClusterOptions;
 use crate::inventory::discovery::Discovery;
 use crate::inventory::dns::{DnsObservation, ResolverContext};
+use crate::kube::ClusterOptions;
 use crate::report::Finding;
 
 /// fabcheck's own image (built from the repository's Dockerfile).

@@ -41,12 +41,12 @@ use kube::api::ListParams;
 use kube::{Api, Client};
 
 use super::{RUN_LABEL, human};
-use crate::deploy::Object;
-use crate::deploy::wait::{self, Readiness, dynamic_api};
 use crate::inventory::dns::{
     ConfiguredLists, DnsObservation, NameResolution, ResolverConfig, ResolverContext, Runtime,
     Vantage,
 };
+use crate::kube::Object;
+use crate::kube::wait::{self, Readiness, dynamic_api};
 use crate::probe::pod_spec::{downward_env, on_every_linux_node, resources, restricted};
 
 /// The key of a node's report in its ConfigMap.
@@ -539,7 +539,7 @@ pub async fn collect(
                     .collect();
                 (list.items.into_iter().map(read_report).collect(), names)
             }
-            Err(e) if crate::deploy::cluster::is_forbidden(&e) => {
+            Err(e) if crate::kube::is_forbidden(&e) => {
                 let why = format!(
                     "failed to list the probe's reports in {namespace}: {}",
                     super::job::describe(&e)

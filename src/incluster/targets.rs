@@ -463,8 +463,8 @@ pub(crate) fn pem_encode(der: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deploy::Object;
     use crate::inventory::discovery::classify_all;
+    use crate::kube::Object;
     use crate::network::{Network, Role as NodeRole};
 
     /// Writes objects the way the cluster gatherer does and classifies them.

@@ -15,7 +15,8 @@ use kube::{Api, Client};
 use serde_json::Value;
 
 use super::discovery::{self, Discovery};
-use crate::deploy::cluster::describe;
+use crate::kube::describe;
+use crate::kube::list::{self, ListError};
 
 /// The kinds listed: (group, version, kind, plural).
 const KINDS: &[(&str, &str, &str, &str)] = &[
@@ -34,8 +35,9 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
 /// DNS Service is read separately).
 const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public", "kube-node-lease"];
 
-/// Objects per list request.
-const PAGE: u32 = 500;
+/// Bound on one page of a list. The client bounds each request's connect and response
+/// already; this catches an answer that trickles in forever.
+const PAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// What a cluster gather produced.
 #[derive(Debug, Default)]
@@ -67,9 +69,10 @@ pub async fn gather(client: &Client, namespaces: &[String], dir: &Path) -> Clust
                 None => Api::all_with(client.clone(), &resource),
             };
             let where_ = scope.map(|n| format!(" in {n}")).unwrap_or_default();
-            match list_all(
+            match list::all(
                 &api,
                 &ListParams::default(),
+                PAGE_TIMEOUT,
                 &mut snapshot.discovery.requests,
             )
             .await
@@ -84,18 +87,21 @@ pub async fn gather(client: &Client, namespaces: &[String], dir: &Path) -> Clust
                         objects.push(value);
                     }
                 }
-                Err(e) if crate::deploy::cluster::is_forbidden(&e) => snapshot
+                Err(ListError::Api(e)) if crate::kube::is_forbidden(&e) => snapshot
                     .discovery
                     .unreadable
                     .push(format!("{plural}{where_}: {}", forbidden_text(&e))),
-                Err(e) if is_api_error(&e) => snapshot
+                Err(ListError::Api(e)) if is_api_error(&e) => snapshot
                     .discovery
                     .unreadable
                     .push(format!("{plural}{where_}: {}", describe(&e))),
                 Err(e) => {
                     let why = format!(
                         "the API server stopped answering while listing {plural}{where_}: {}",
-                        describe(&e)
+                        match &e {
+                            ListError::Api(e) => describe(e),
+                            timed_out => timed_out.to_string(),
+                        }
                     );
                     snapshot.discovery.unreadable.push(why.clone());
                     snapshot.interrupted = Some(why);
@@ -150,29 +156,6 @@ async fn read_cluster_dns(
                     .push(format!("services in kube-system: {}", describe(&e)));
                 return;
             }
-        }
-    }
-}
-
-/// Pages through a list (`limit` + `continue`), counting requests.
-async fn list_all(
-    api: &Api<DynamicObject>,
-    params: &ListParams,
-    requests: &mut usize,
-) -> Result<Vec<DynamicObject>, kube::Error> {
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut page = params.clone().limit(PAGE);
-        if let Some(t) = &token {
-            page = page.continue_token(t);
-        }
-        *requests += 1;
-        let list = api.list(&page).await?;
-        items.extend(list.items);
-        token = list.metadata.continue_.filter(|t| !t.is_empty());
-        if token.is_none() {
-            return Ok(items);
         }
     }
 }

@@ -30,7 +30,7 @@ use super::channel::{CHAINCODE_NAME, CHAINCODE_VERSION, GO_STORE};
 use super::meta::{
     CHAINCODE_COMPONENT, NAME_LABEL, empty_dir, env, labels, mount, node_selector, object_meta,
 };
-use crate::deploy::Object;
+use crate::kube::Object;
 use crate::network::{NETWORK_LABEL, Network, Node, Org};
 
 /// The ConfigMap holding the package (and the chaincode server's source) in each org.

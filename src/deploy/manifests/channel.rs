@@ -35,10 +35,10 @@ use super::meta::{
     CHAINCODE_COMPONENT, CHANNEL_COMPONENT, JobLimits, crypto_volumes, empty_dir, env, mount,
     object_meta, tools_job,
 };
-use crate::deploy::Object;
 use crate::deploy::configtx;
 use crate::deploy::crypto::CryptoMaterial;
 use crate::deploy::handback::{self, HandbackError};
+use crate::kube::Object;
 use crate::network::{FabricVersion, Network, Org, ports};
 
 /// Each peer org's ConfigMap of the channel artifacts and the TLS CA certificates.

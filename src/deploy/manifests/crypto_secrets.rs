@@ -20,8 +20,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::ManifestError;
 use super::meta::{CRYPTO_COMPONENT, object_meta};
-use crate::deploy::Object;
 use crate::deploy::crypto::CryptoMaterial;
+use crate::kube::Object;
 use crate::network::{Network, Node, Org};
 
 /// The annotation of a crypto Secret: a JSON object from data key to the file's path relative

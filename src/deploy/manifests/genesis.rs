@@ -18,10 +18,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::crypto_secrets::encode_keys;
 use super::meta::{GENESIS_COMPONENT, JobLimits, empty_dir, env, mount, object_meta, tools_job};
 use super::{GENESIS_CONFIGMAP, ManifestError};
-use crate::deploy::Object;
 use crate::deploy::configtx;
 use crate::deploy::crypto::CryptoMaterial;
 use crate::deploy::handback;
+use crate::kube::Object;
 use crate::network::Network;
 
 /// The ConfigMap of configtxgen's inputs (configtx.yaml and the public MSPs it reads).

@@ -45,8 +45,8 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Namespace;
 
-use crate::deploy::Object;
 use crate::deploy::crypto::CryptoMaterial;
+use crate::kube::Object;
 use crate::network::{Network, Node, Role};
 
 pub use chaincode_package::Package as ChaincodePackage;

@@ -13,7 +13,8 @@ use super::*;
 use crate::catalogue::Catalogue;
 use crate::checks::Selection;
 use crate::context::Context;
-use crate::deploy::{configtx, wait};
+use crate::deploy::configtx;
+use crate::kube::wait;
 use crate::network::{COMPONENT_LABEL, MANAGED_BY_LABEL, NETWORK_LABEL, NetworkSpec, ports};
 use crate::report::{Finding, Status};
 

@@ -17,7 +17,7 @@ use kube::{Api, Client};
 use serde_json::Value;
 
 use super::Object;
-use super::cluster::describe;
+use super::client::describe;
 
 /// What a workload's status says.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use kube::Client;
 use kube::api::{Patch, PatchParams};
 
 use super::Object;
-use super::cluster::{describe, is_forbidden};
+use super::client::{describe, is_forbidden};
 use super::wait::dynamic_api;
 use crate::network::FIELD_MANAGER;
 
