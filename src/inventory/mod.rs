@@ -23,6 +23,7 @@ pub mod mounts;
 pub mod msp;
 pub mod ordering;
 pub mod pem;
+pub mod probes;
 pub mod secrets;
 pub mod signature;
 
