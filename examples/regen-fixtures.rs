@@ -49,6 +49,7 @@ fn main() {
     x509_006(&mut cases);
     x509_007(&mut cases);
     x509_008(&mut cases);
+    fabric_ca_layouts(&mut cases);
     x509_009(&mut cases);
     x509_010(&mut cases);
     write(&fixtures.join("README.md"), readme(&cases.list));
@@ -512,6 +513,269 @@ fn x509_008(cases: &mut Cases) {
     .write(&dir.join("no-signcerts/msp"));
 }
 
+// ----------------------------------------------------------------------------------------------
+// fabric-ca layouts: what fabric-ca-server and fabric-ca-client write (fabric-ca
+// `lib/server/idemix/config.go`, `lib/client.go`, `cmd/fabric-ca-client/command/getcainfo.go`),
+// with the Idemix files in the shapes fabric-ca writes them and random contents.
+
+fn random(n: usize) -> Vec<u8> {
+    let mut out = vec![0u8; n];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut out)
+        .expect("random bytes");
+    out
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A protobuf length-delimited field.
+fn proto_field(field: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![field << 3 | 2];
+    let mut len = bytes.len();
+    while len >= 0x80 {
+        out.push((len as u8 & 0x7f) | 0x80);
+        len >>= 7;
+    }
+    out.push(len as u8);
+    out.extend_from_slice(bytes);
+    out
+}
+
+/// A protobuf `ECP { bytes x = 1; bytes y = 2; }` with random coordinates.
+fn ecp() -> Vec<u8> {
+    [proto_field(1, &random(32)), proto_field(2, &random(32))].concat()
+}
+
+/// fabric-ca's `IssuerPublicKey`: the protobuf message (attribute names, H_sk, H_rand, H_attrs,
+/// W, BarG1, BarG2, proof, hash) in the field order fabric's idemix.proto gives it; the points
+/// are random bytes, which nothing here checks.
+fn issuer_public_key() -> Vec<u8> {
+    let mut out = Vec::new();
+    for name in ["OU", "Role", "EnrollmentID", "RevocationHandle"] {
+        out.extend(proto_field(1, name.as_bytes()));
+    }
+    out.extend(proto_field(2, &ecp()));
+    out.extend(proto_field(3, &ecp()));
+    for _ in 0..4 {
+        out.extend(proto_field(4, &ecp()));
+    }
+    let w = [
+        proto_field(1, &random(32)),
+        proto_field(2, &random(32)),
+        proto_field(3, &random(32)),
+        proto_field(4, &random(32)),
+    ]
+    .concat();
+    out.extend(proto_field(5, &w));
+    out.extend(proto_field(6, &ecp()));
+    out.extend(proto_field(7, &ecp()));
+    out.extend(proto_field(8, &random(32)));
+    out.extend(proto_field(9, &random(32)));
+    out.extend(proto_field(10, &random(32)));
+    out
+}
+
+/// fabric-ca's revocation key pair: an ECDSA P-384 key as Go's `x509.MarshalECPrivateKey`
+/// writes it (SEC1 with the curve and public key) under the label `PRIVATE KEY`, and its PKIX
+/// `PUBLIC KEY` (fabric-ca `lib/server/idemix/revocationkey.go` `EncodeKeys`).
+fn revocation_keys() -> (String, String) {
+    let rng = ring::rand::SystemRandom::new();
+    let doc = ring::signature::EcdsaKeyPair::generate_pkcs8(
+        &ring::signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+        &rng,
+    )
+    .expect("P-384 key");
+    let info = pkcs8::PrivateKeyInfoRef::try_from(doc.as_ref()).expect("PKCS#8");
+    let inner = sec1::EcPrivateKey::try_from(info.private_key.as_bytes()).expect("SEC1");
+    let scalar = inner.private_key;
+    let point = inner.public_key.expect("ring embeds the public key");
+    assert_eq!((scalar.len(), point.len()), (48, 97), "P-384 sizes");
+    const SECP384R1: [u8; 7] = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
+    let mut body = vec![0x02, 0x01, 0x01, 0x04, 0x30];
+    body.extend_from_slice(scalar);
+    body.extend_from_slice(&[0xa0, 0x07]);
+    body.extend_from_slice(&SECP384R1);
+    body.extend_from_slice(&[0xa1, 0x64, 0x03, 0x62, 0x00]);
+    body.extend_from_slice(point);
+    let mut private = vec![0x30, 0x81, body.len() as u8];
+    private.extend(body);
+    let mut spki = vec![0x30, 0x76, 0x30, 0x10];
+    spki.extend_from_slice(&[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]);
+    spki.extend_from_slice(&SECP384R1);
+    spki.extend_from_slice(&[0x03, 0x62, 0x00]);
+    spki.extend_from_slice(point);
+    (
+        pem_block("PRIVATE KEY", &private),
+        pem_block("PUBLIC KEY", &spki),
+    )
+}
+
+/// The two public Idemix files every fabric-ca enrollment stores in its MSP folder.
+fn write_issuer_public_files(dir: &Path) {
+    write(&dir.join("IssuerPublicKey"), issuer_public_key());
+    write(&dir.join("IssuerRevocationPublicKey"), revocation_keys().1);
+}
+
+/// The parts of a fabric-ca-server-config.yaml `fabric-ca-server init` writes that matter here.
+const CA_SERVER_CONFIG: &str = r#"version: 1.5.7
+port: 7054
+tls:
+  enabled: true
+  certfile:
+  keyfile:
+  clientauth:
+    type: noclientcert
+    certfiles:
+ca:
+  name: ca-org1
+  keyfile:
+  certfile:
+  chainfile:
+registry:
+  maxenrollments: -1
+  identities:
+     - name: admin
+       pass: adminpw
+       type: client
+       affiliation: ""
+db:
+  type: sqlite3
+  datasource: fabric-ca-server.db
+csr:
+   cn: ca.org1.example.com
+   names:
+      - C: US
+        ST: "North Carolina"
+        L: "Durham"
+        O: org1.example.com
+   hosts:
+     - localhost
+     - org1.example.com
+idemix:
+  curve: amcl.Fp256bn
+"#;
+
+/// A fabric-ca server's home, as `fabric-ca-server start -b admin:adminpw` leaves it with TLS
+/// enabled: `ca-cert.pem`, `tls-cert.pem`, the configuration, the Idemix public keys, and in
+/// `msp/keystore/` the CA's and the TLS certificate's keys and the Idemix issuer's secret and
+/// revocation keys. The server also makes `msp/{cacerts,signcerts,user}/`, empty, which git
+/// cannot keep: the tests add them. `secret_key` is the IssuerSecretKey's contents.
+fn write_ca_server_home(home: &Path, org: &Org, secret_key: &[u8]) {
+    let tls = org.ca.issue(
+        Spec::new(&org.ca.spec.org, "fabric-ca-server", FROM, UNTIL)
+            .sans(&["ca.org1.example.com", "localhost"]),
+    );
+    write(&home.join("ca-cert.pem"), org.ca.pem());
+    write(&home.join("tls-cert.pem"), tls.pem());
+    write(&home.join("fabric-ca-server-config.yaml"), CA_SERVER_CONFIG);
+    let (revocation_private, revocation_public) = revocation_keys();
+    write(&home.join("IssuerPublicKey"), issuer_public_key());
+    write(&home.join("IssuerRevocationPublicKey"), revocation_public);
+    let keystore = home.join("msp/keystore");
+    for c in [&org.ca, &tls] {
+        write(&keystore.join(key_file(c)), c.key_pem());
+    }
+    write(&keystore.join("IssuerSecretKey"), secret_key);
+    write(
+        &keystore.join("IssuerRevocationPrivateKey"),
+        revocation_private,
+    );
+}
+
+fn fabric_ca_layouts(cases: &mut Cases) {
+    let org = good_org();
+    let dir = cases.dir(
+        "X509-008",
+        "fabric-ca-tls-enrollment",
+        "peers/peer0.org1.example.com/tls/: what `fabric-ca-client enroll --enrollment.profile tls \
+         -M …/tls` writes (test-network's registerEnroll.sh): the TLS certificate in \
+         signcerts/cert.pem, its key in keystore/<SKI>_sk, the CA in \
+         tlscacerts/tls-localhost-7054-ca-org1.pem, IssuerPublicKey and IssuerRevocationPublicKey, \
+         and the copies ca.crt, server.crt, server.key the script makes. No cacerts/: the client \
+         leaves it empty (git keeps no empty folder; the test adds it). A TLS enrollment, not an \
+         MSP: X509-008 passes it.",
+    );
+    let node = dir
+        .join("peerOrganizations/org1.example.com/peers")
+        .join(PEER);
+    let tls_dir = node.join("tls");
+    let server = org
+        .ca
+        .issue(Spec::new(&org.ca.spec.org, PEER, FROM, UNTIL).sans(&[PEER, "localhost"]));
+    write(&tls_dir.join("signcerts/cert.pem"), server.pem());
+    write(
+        &tls_dir.join("keystore").join(key_file(&server)),
+        server.key_pem(),
+    );
+    write(
+        &tls_dir.join("tlscacerts/tls-localhost-7054-ca-org1.pem"),
+        org.ca.pem(),
+    );
+    write_issuer_public_files(&tls_dir);
+    write_tls(&tls_dir, &org.ca, &server, &server);
+
+    let dir = cases.dir(
+        "X509-008",
+        "fabric-ca-server-home",
+        "fabric-ca/org1/: a fabric-ca server's home as `fabric-ca-server start` leaves it: \
+         ca-cert.pem, tls-cert.pem, fabric-ca-server-config.yaml, IssuerPublicKey, \
+         IssuerRevocationPublicKey, and msp/keystore/ with the CA's and TLS keys (<SKI>_sk), \
+         IssuerSecretKey (32 raw bytes) and IssuerRevocationPrivateKey (a P-384 SEC1 key under \
+         'PRIVATE KEY'). The server's empty msp/{cacerts,signcerts,user}/ are added by the test. \
+         Not an MSP: X509-008 skips it; X509-009 lists the Idemix files, no error.",
+    );
+    write_ca_server_home(&dir.join("fabric-ca/org1"), &org, &random(32));
+
+    let dir = cases.dir(
+        "X509-009",
+        "fabric-ca-idemix",
+        "users/User1@org1.example.com/msp/: a client MSP after an X.509 and an Idemix enrollment \
+         (`fabric-ca-client enroll`, then `--enrollment.type idemix`): cacerts/, signcerts/, \
+         keystore/, config.yaml with NodeOUs, tlscacerts/, IssuerPublicKey, \
+         IssuerRevocationPublicKey and user/SignerConfig (JSON credential with its secret Sk). \
+         X509-009 lists the Idemix files as recognised (skip), reads everything else, and reports \
+         nothing unreadable.",
+    );
+    let user = leaf(&org.ca, "User1@org1.example.com", FROM, UNTIL);
+    let msp = dir.join("peerOrganizations/org1.example.com/users/User1@org1.example.com/msp");
+    Msp {
+        cacerts: vec![&org.ca],
+        tlscacerts: vec![&org.ca],
+        signcert: Some(&user),
+        keystore: Some(&user),
+        ..Msp::default()
+    }
+    .write(&msp);
+    write(
+        &msp.join("config.yaml"),
+        format!(
+            "NodeOUs:\n  Enable: true\n  ClientOUIdentifier:\n    Certificate: cacerts/{ca}\n    OrganizationalUnitIdentifier: client\n  PeerOUIdentifier:\n    Certificate: cacerts/{ca}\n    OrganizationalUnitIdentifier: peer\n  AdminOUIdentifier:\n    Certificate: cacerts/{ca}\n    OrganizationalUnitIdentifier: admin\n  OrdererOUIdentifier:\n    Certificate: cacerts/{ca}\n    OrganizationalUnitIdentifier: orderer\n",
+            ca = cert_file(&org.ca)
+        ),
+    );
+    write_issuer_public_files(&msp);
+    write(
+        &msp.join("user/SignerConfig"),
+        format!(
+            "{{\"Cred\":\"{}\",\"Sk\":\"{}\",\"organizational_unit_identifier\":\"org1.department1\",\"role\":1,\"enrollment_id\":\"User1@org1.example.com\",\"credential_revocation_information\":\"{}\"}}",
+            b64(&random(340)),
+            b64(&random(32)),
+            b64(&random(240))
+        ),
+    );
+
+    let dir = cases.dir(
+        "X509-009",
+        "fabric-ca-idemix-truncated",
+        "fabric-ca/org1/: a fabric-ca server home whose msp/keystore/IssuerSecretKey holds 16 bytes \
+         instead of the issuer's 32-byte scalar (a copy cut short): X509-009 reports it as an \
+         error; the other Idemix files are recognised.",
+    );
+    write_ca_server_home(&dir.join("fabric-ca/org1"), &org, &random(16));
+}
+
 fn x509_009(cases: &mut Cases) {
     let org = good_org();
     simple_pass(
@@ -646,6 +910,9 @@ fn readme(cases: &[(String, String)]) -> String {
          `keystore/<SKI>_sk`. Inputs too large or too hostile to commit (a 50 MB file, symlink \
          loops, dangling links, broken Secrets) are built at test time by \
          `tests/bad_input.rs` instead.\n\n\
+         Some checks also have fixtures named after a real-world layout instead of `pass` or \
+         `fail` (`x509/X509-008/fabric-ca-tls-enrollment`): each row says what the check \
+         reports on it.\n\n\
          | Fixture | What it holds |\n|---|---|\n",
     );
     for (path, what) in cases {

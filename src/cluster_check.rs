@@ -61,13 +61,15 @@ pub(crate) fn gather(
 }
 
 /// The logs of every container of the pods in the namespaces where Fabric workloads were
-/// found (the last [`LOG_TAIL_LINES`] lines each, with the API server's timestamps).
+/// found (the last [`LOG_TAIL_LINES`] lines each, with the API server's timestamps), with each
+/// container's probes and its pod's addresses (LOG-002 tells the kubelet's probes by them).
 async fn pod_logs(client: &Client, snapshot: &ClusterSnapshot) -> LogInventory {
     let mut targets: Vec<(String, String, String)> = Vec::new();
     let mut unreadable: Vec<(String, String)> = Vec::new();
     // Containers that are not running now (terminated, or never started): a log the kubelet
     // no longer has is their state, not a failure to read.
     let mut not_running: std::collections::BTreeMap<String, String> = Default::default();
+    let mut probes = std::collections::BTreeMap::new();
     for ns in snapshot.fabric_namespaces() {
         let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
         match pods.list(&ListParams::default()).await {
@@ -86,6 +88,7 @@ async fn pod_logs(client: &Client, snapshot: &ClusterSnapshot) -> LogInventory {
                     for c in pod.spec.iter().flat_map(|s| s.containers.iter()) {
                         targets.push((ns.clone(), name.clone(), c.name.clone()));
                     }
+                    probes.extend(crate::inventory::probes::from_pod(&pod));
                 }
             }
             Err(e) => unreadable.push((format!("pods in {ns}"), describe(&e))),
@@ -118,6 +121,7 @@ async fn pod_logs(client: &Client, snapshot: &ClusterSnapshot) -> LogInventory {
         }
     }
     let mut inventory = logs::from_texts(texts);
+    inventory.probes = probes;
     inventory.unreadable.extend(unreadable);
     inventory.not_read_count += gone.len();
     inventory.not_read.extend(gone);

@@ -11,6 +11,8 @@
 mod bounded;
 #[path = "support/control_plane.rs"]
 mod control_plane;
+#[path = "support/node_logs.rs"]
+mod node_logs;
 
 use bounded::{run_bounded, text};
 use std::collections::{BTreeMap, BTreeSet};
@@ -624,4 +626,185 @@ fn bad_clusters_give_findings_not_failures() {
 fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Registers a Ready node whose kubelet endpoint (where the API server fetches pod logs) is the
+/// stand-in log server on 127.0.0.1:`port`.
+async fn register_node(client: &kube::Client, name: &str, port: u16) {
+    use k8s_openapi::api::core::v1::Node;
+    use kube::api::{Patch, PatchParams, PostParams};
+    let api: kube::Api<Node> = kube::Api::all(client.clone());
+    let node: Node = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
+    api.create(&PostParams::default(), &node)
+        .await
+        .expect("create node");
+    api.patch_status(
+        name,
+        &PatchParams::default(),
+        &Patch::Merge(&json!({"status": {
+            "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+            "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": port}},
+        }})),
+    )
+    .await
+    .expect("node status");
+}
+
+/// Reports a pod running on its node, with the addresses kubelet reports.
+async fn report_running(client: &kube::Client, ns: &str, pod: &str, host_ip: &str, pod_ip: &str) {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Patch, PatchParams};
+    let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), ns);
+    api.patch_status(
+        pod,
+        &PatchParams::default(),
+        &Patch::Merge(&json!({"status": {
+            "phase": "Running",
+            "hostIP": host_ip,
+            "podIP": pod_ip,
+            "containerStatuses": [{"name": "peer", "ready": true, "restartCount": 0,
+                "image": "hyperledger/fabric-peer:2.5", "imageID": "",
+                "state": {"running": {"startedAt": "2026-12-04T10:00:00Z"}}}],
+        }})),
+    )
+    .await
+    .expect("pod status");
+}
+
+/// A Fabric 2.5 peer pod on `node-a` with the given probes (YAML flow mappings).
+fn peer_pod(name: &str, liveness: &str, readiness: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: org1\n  labels: {{app: {name}}}\nspec:\n  nodeName: node-a\n  containers:\n  - name: peer\n    image: hyperledger/fabric-peer:2.5\n    env:\n    - {{name: CORE_PEER_ID, value: {name}}}\n    - {{name: CORE_PEER_LISTENADDRESS, value: 0.0.0.0:7051}}\n    - {{name: CORE_PEER_TLS_ENABLED, value: \"true\"}}\n    - {{name: CORE_OPERATIONS_LISTENADDRESS, value: 0.0.0.0:9443}}\n    ports:\n    - {{name: peer, containerPort: 7051, protocol: TCP}}\n    - {{name: operations, containerPort: 9443, protocol: TCP}}\n    livenessProbe: {liveness}\n    readinessProbe: {readiness}\n"
+    )
+}
+
+/// Handshake EOFs from the node every 10 s are the pods' own tcpSocket probes when the pod's
+/// spec says so, and a load balancer's health check when the pod has no such probe: the pod
+/// logs come through the API server from a node's log endpoint, with the pods' specs.
+#[test]
+fn pod_probes_tell_the_kubelet_from_a_load_balancer_in_handshake_resets() {
+    let plane = ControlPlane::start();
+    plane.bind_repository_rbac();
+    let work = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let logs = node_logs::Logs::default();
+    let port = rt
+        .block_on(node_logs::serve(logs.clone()))
+        .expect("log endpoint");
+    let client = rt.block_on(async {
+        let kc = kube::config::Kubeconfig::read_from(&plane.kubeconfig).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(
+            kc,
+            &kube::config::KubeConfigOptions {
+                context: Some(control_plane::ADMIN.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("admin config");
+        kube::Client::try_from(config).expect("admin client")
+    });
+    rt.block_on(register_node(&client, "node-a", port));
+    plane.apply_yaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: org1\n");
+    // peer0: the liveness and readiness probes connect to the TLS port every 10 s.
+    plane.apply_yaml(&peer_pod(
+        "peer0-0",
+        "{tcpSocket: {port: peer}, periodSeconds: 10}",
+        "{tcpSocket: {port: 7051}, periodSeconds: 10}",
+    ));
+    // peer1: probed on the operations endpoint; something else connects every 10 s.
+    plane.apply_yaml(&peer_pod(
+        "peer1-0",
+        "{httpGet: {path: /healthz, port: operations, scheme: HTTPS}, periodSeconds: 10}",
+        "{httpGet: {path: /healthz, port: operations, scheme: HTTPS}, periodSeconds: 10}",
+    ));
+    rt.block_on(report_running(
+        &client,
+        "org1",
+        "peer0-0",
+        "10.0.2.15",
+        "10.1.0.7",
+    ));
+    rt.block_on(report_running(
+        &client,
+        "org1",
+        "peer1-0",
+        "10.0.2.16",
+        "10.1.1.9",
+    ));
+    let probed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/logs/LOG-002/kubelet-probe/peer0-org1.log"),
+    )
+    .expect("fixture log");
+    logs.put("org1", "peer0-0", "peer", probed);
+    let balanced: String = (0..20)
+        .map(|i| {
+            let t = 5 + i * 10;
+            format!(
+                "2026-12-04T10:{:02}:{:02}.{:09}Z 2026-12-04 10:{:02}:{:02}.{:03} UTC {:04x} ERRO [core.comm] ServerHandshake -> Server TLS handshake failed in 44.1µs with error EOF server=PeerServer remoteaddress=10.0.0.5:{}\n",
+                t / 60,
+                t % 60,
+                i * 1_000_000 + 118_000,
+                t / 60,
+                t % 60,
+                i,
+                i + 0x20,
+                51000 + i * 3
+            )
+        })
+        .collect();
+    logs.put("org1", "peer1-0", "peer", balanced);
+
+    let report_path = work.path().join("logs.json");
+    let out = check_cluster(
+        &plane,
+        READER,
+        &report_path,
+        &["--namespace", "org1", "--logs"],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
+    let report = read_report(&report_path);
+    let log_002: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check_id"] == "LOG-002")
+        .collect();
+    let about = |pod: &str| -> &Value {
+        log_002
+            .iter()
+            .find(|f| f["target"]["name"] == format!("org1/{pod}/peer"))
+            .unwrap_or_else(|| panic!("no LOG-002 finding for {pod}: {log_002:#?}"))
+    };
+    let kubelet = about("peer0-0");
+    assert_eq!(kubelet["status"], "fail", "{kubelet:#}");
+    assert_eq!(kubelet["evidence"]["cause"], "kubelet-probe", "{kubelet:#}");
+    let message = kubelet["message"].as_str().unwrap_or_default();
+    for phrase in [
+        "30 handshake resets from 10.1.0.1 every 10 s",
+        "the kubelet's tcpSocket liveness and readiness probes on port 7051 (every 10 s) of org1/peer0-0/peer",
+        "connects from its node's pod-network gateway (10.1.0.1, first address of the pod's 10.1.0.0/24)",
+        "use an httpGet probe on the operations endpoint's /healthz (port 9443, CORE_OPERATIONS_LISTENADDRESS",
+    ] {
+        assert!(message.contains(phrase), "{phrase}: {kubelet:#}");
+    }
+    let balancer = about("peer1-0");
+    assert_eq!(balancer["status"], "fail", "{balancer:#}");
+    assert_eq!(
+        balancer["evidence"]["cause"], "load-balancer",
+        "{balancer:#}"
+    );
+    assert!(
+        balancer["message"].as_str().is_some_and(|m| m.contains(
+            "a load balancer's TCP health check, not the kubelet (org1/peer1-0 has no tcpSocket probe (liveness httpGet :operations/healthz, readiness httpGet :operations/healthz))"
+        )),
+        "{balancer:#}"
+    );
+    drop(rt);
 }

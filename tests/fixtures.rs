@@ -512,3 +512,252 @@ fn an_msp_folder_can_be_checked_on_its_own() {
     assert_eq!(mine[0]["status"], "pass", "{}", describe(mine[0]));
     assert_eq!(run.code, 0);
 }
+
+/// A copy of fixture `name` in a temporary folder, with the empty folders fabric-ca makes and
+/// git cannot keep (`rel` paths under the copy).
+fn fabric_ca_copy(name: &str, empty: &[&str]) -> (tempfile::TempDir, String) {
+    let tmp = tempfile::TempDir::new().expect("temp dir");
+    let dest = tmp.path().join(name.rsplit('/').next().unwrap_or(name));
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name), &dest);
+    for dir in empty {
+        std::fs::create_dir_all(dest.join(dir)).expect("empty folder");
+    }
+    let shown = dest.display().to_string();
+    (tmp, shown)
+}
+
+/// The one finding of `id` about the file ending with `suffix`: its target, or one of the
+/// identical copies listed in its evidence.
+fn finding_for<'a>(run: &'a Run, id: &str, suffix: &str) -> &'a Value {
+    let mine: Vec<&Value> = findings(&run.report, id)
+        .into_iter()
+        .filter(|f| {
+            f["target"]["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(suffix))
+                || f["evidence"]["also_at"].as_array().is_some_and(|copies| {
+                    copies
+                        .iter()
+                        .any(|c| c.as_str().is_some_and(|c| c.ends_with(suffix)))
+                })
+        })
+        .collect();
+    assert_eq!(
+        mine.len(),
+        1,
+        "one {id} finding for …{suffix}:\n  {}",
+        describe_all(&run.report)
+    );
+    mine[0]
+}
+
+fn assert_clean(run: &Run, what: &str) {
+    for f in all_findings(&run.report) {
+        assert!(
+            f["status"] == "pass" || f["status"] == "skip",
+            "{what} should be clean: {}",
+            describe(f)
+        );
+    }
+    assert_eq!(run.code, 0, "{what}\n  {}", describe_all(&run.report));
+}
+
+const TLS_ENROLLMENT: &str = "peerOrganizations/org1.example.com/peers/peer0.org1.example.com/tls";
+
+#[test]
+fn x509_008_a_fabric_ca_tls_enrollment_is_judged_as_one_not_as_an_msp() {
+    // fabric-ca-client leaves cacerts/ and user/ empty in a TLS enrollment.
+    let empty = [
+        format!("{TLS_ENROLLMENT}/cacerts"),
+        format!("{TLS_ENROLLMENT}/user"),
+    ];
+    let empty: Vec<&str> = empty.iter().map(String::as_str).collect();
+    let (_tmp, tree) = fabric_ca_copy("fixtures/x509/X509-008/fabric-ca-tls-enrollment", &empty);
+    let run = check(&tree, &[]);
+    let f = finding_for(&run, "X509-008", TLS_ENROLLMENT);
+    assert_eq!(f["status"], "pass", "{}", describe(f));
+    assert!(
+        f["message"].as_str().is_some_and(
+            |m| m.starts_with("TLS enrollment folder, not an MSP (a folder named 'tls'")
+        ),
+        "{}",
+        describe(f)
+    );
+    // Its certificate is still judged: chain to the TLS CA, key match, validity.
+    let chain = finding_for(&run, "X509-004", "tls/signcerts/cert.pem");
+    assert!(
+        chain["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("chain verifies to root ca.org1.example.com")),
+        "{}",
+        describe(chain)
+    );
+    assert_eq!(
+        finding_for(&run, "X509-007", "tls/signcerts/cert.pem")["status"],
+        "pass"
+    );
+    assert_eq!(
+        finding_for(&run, "X509-002", "tls/signcerts/cert.pem")["status"],
+        "pass"
+    );
+    let idemix = findings(&run.report, "X509-009")
+        .into_iter()
+        .find(|f| f["status"] == "skip")
+        .unwrap_or_else(|| panic!("Idemix files listed: {}", describe_all(&run.report)));
+    assert!(
+        idemix["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("tls/IssuerPublicKey (Idemix issuer public key: protobuf")),
+        "{}",
+        describe(idemix)
+    );
+    assert_clean(&run, "a TLS enrollment");
+
+    // Without its key it fails, as a TLS enrollment.
+    std::fs::remove_dir_all(Path::new(&tree).join(TLS_ENROLLMENT).join("keystore")).unwrap();
+    let run = check(&tree, &[]);
+    let f = finding_for(&run, "X509-008", TLS_ENROLLMENT);
+    assert_eq!(f["status"], "fail", "{}", describe(f));
+    assert!(
+        f["message"].as_str().is_some_and(
+            |m| m.contains("TLS enrollment folder") && m.contains("keystore/ is missing")
+        ),
+        "{}",
+        describe(f)
+    );
+}
+
+#[test]
+fn x509_008_the_same_folder_as_a_node_msp_still_needs_cacerts() {
+    let (tmp, tree) = fabric_ca_copy("fixtures/x509/X509-008/fabric-ca-tls-enrollment", &[]);
+    let node =
+        Path::new(&tree).join("peerOrganizations/org1.example.com/peers/peer0.org1.example.com");
+    std::fs::rename(node.join("tls"), node.join("msp")).unwrap();
+    std::fs::create_dir_all(node.join("msp/cacerts")).unwrap();
+    let run = check(&tree, &[]);
+    let f = finding_for(&run, "X509-008", "peer0.org1.example.com/msp");
+    assert_eq!(f["status"], "fail", "{}", describe(f));
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("cacerts/ is empty")),
+        "{}",
+        describe(f)
+    );
+    drop(tmp);
+}
+
+#[test]
+fn x509_008_a_fabric_ca_server_home_gives_no_false_failure() {
+    // fabric-ca-server makes msp/{cacerts,signcerts,user}/ and leaves them empty.
+    let (_tmp, tree) = fabric_ca_copy(
+        "fixtures/x509/X509-008/fabric-ca-server-home",
+        &[
+            "fabric-ca/org1/msp/cacerts",
+            "fabric-ca/org1/msp/signcerts",
+            "fabric-ca/org1/msp/user",
+        ],
+    );
+    let run = check(&tree, &[]);
+    let f = finding_for(&run, "X509-008", "fabric-ca/org1/msp");
+    assert_eq!(f["status"], "skip", "{}", describe(f));
+    assert!(
+        f["message"].as_str().is_some_and(|m| m.contains(
+            "a fabric-ca server's own msp/ folder (beside the fabric-ca server's fabric-ca-server-config.yaml)"
+        )),
+        "{}",
+        describe(f)
+    );
+    let idemix = findings(&run.report, "X509-009")
+        .into_iter()
+        .find(|f| f["status"] == "skip")
+        .unwrap_or_else(|| panic!("Idemix files listed: {}", describe_all(&run.report)));
+    let listed = idemix["evidence"]["idemix"].to_string();
+    for (file, shape) in [
+        ("msp/keystore/IssuerSecretKey", "32-byte secret scalar"),
+        (
+            "msp/keystore/IssuerRevocationPrivateKey",
+            "ECDSA P-384 key (SEC1)",
+        ),
+        ("org1/IssuerRevocationPublicKey", "P-384 public key"),
+        (
+            "org1/IssuerPublicKey",
+            "attributes OU, Role, EnrollmentID, RevocationHandle",
+        ),
+    ] {
+        assert!(
+            listed.contains(file) && listed.contains(shape),
+            "{file} ({shape}) not listed: {listed}"
+        );
+    }
+    assert_clean(&run, "a fabric-ca server home");
+    // The secret keys never reach the report.
+    let home = Path::new(&tree).join("fabric-ca/org1/msp/keystore");
+    let report = run.report.to_string();
+    let secret = std::fs::read(home.join("IssuerSecretKey")).unwrap();
+    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&secret);
+    assert!(!report.contains(&hex) && !report.contains(&b64));
+    let revocation = std::fs::read_to_string(home.join("IssuerRevocationPrivateKey")).unwrap();
+    for line in revocation.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(
+            !report.contains(line),
+            "revocation key material in the report"
+        );
+    }
+}
+
+#[test]
+fn x509_009_idemix_files_of_an_enrollment_are_recognised_not_unreadable() {
+    let tree = "fixtures/x509/X509-009/fabric-ca-idemix";
+    let run = check(tree, &[]);
+    let mine = findings(&run.report, "X509-009");
+    assert!(
+        mine.iter().all(|f| f["status"] != "error"),
+        "{}",
+        describe_all(&run.report)
+    );
+    let idemix = mine
+        .iter()
+        .find(|f| f["status"] == "skip")
+        .unwrap_or_else(|| panic!("Idemix files listed: {}", describe_all(&run.report)));
+    assert!(
+        idemix["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("3 fabric-ca Idemix file(s) recognised")),
+        "{}",
+        describe(idemix)
+    );
+    assert!(
+        idemix["evidence"]["idemix"]
+            .to_string()
+            .contains("msp/user/SignerConfig"),
+        "{}",
+        describe(idemix)
+    );
+    assert_clean(&run, tree);
+    // The credential's secret key (Sk) never reaches the report.
+    let config = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(tree).join(
+        "peerOrganizations/org1.example.com/users/User1@org1.example.com/msp/user/SignerConfig",
+    ))
+    .unwrap();
+    let sk: Value = serde_json::from_str(&config).unwrap();
+    let sk = sk["Sk"].as_str().unwrap();
+    assert!(!run.report.to_string().contains(sk));
+}
+
+#[test]
+fn x509_009_a_truncated_idemix_secret_key_is_an_error() {
+    let tree = "fixtures/x509/X509-009/fabric-ca-idemix-truncated";
+    let run = check(tree, &[]);
+    let f = finding_for(&run, "X509-009", "msp/keystore/IssuerSecretKey");
+    assert_eq!(f["status"], "error", "{}", describe(f));
+    assert!(
+        f["message"].as_str().is_some_and(|m| m
+            == "Idemix issuer secret key: 16 bytes where fabric-ca writes the issuer's 32-byte secret scalar"),
+        "{}",
+        describe(f)
+    );
+    assert_eq!(run.code, 1);
+}

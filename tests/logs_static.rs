@@ -301,6 +301,41 @@ fn handshake_resets_fixture() {
     assert_eq!(strict.code, 1, "{}", strict.describe());
 }
 
+/// Handshake EOFs from 10.1.0.1 every 10 s, two a round: a Fabric 2.5 peer's liveness and
+/// readiness tcpSocket probes. From a folder there is no pod spec to read: both likely causes
+/// are named, with the address's hint; the cluster test names the probe itself.
+#[test]
+fn handshake_resets_from_a_kubelet_probe_name_both_likely_causes() {
+    let run = check_logs(&fixture("LOG-002", "kubelet-probe"), &[]);
+    assert_eq!(run.statuses("LOG-002"), vec!["fail"], "{}", run.describe());
+    let f = run.for_file("LOG-002", "peer0-org1.log");
+    let ev = &f["evidence"];
+    assert_eq!(ev["count"], 30, "{}", describe(f));
+    assert_eq!(ev["first_line"], 11, "{}", describe(f));
+    assert_eq!(ev["last_line"], 42, "{}", describe(f));
+    assert_eq!(ev["source_ip"], "10.1.0.1", "{}", describe(f));
+    assert_eq!(ev["median_interval_seconds"], 10.0, "{}", describe(f));
+    assert_eq!(
+        ev["cause"],
+        "kubelet-probe-or-load-balancer",
+        "{}",
+        describe(f)
+    );
+    let message = f["message"].as_str().unwrap_or_default();
+    for phrase in [
+        "30 handshake resets from 10.1.0.1 every 10 s",
+        "a kubelet tcpSocket probe (liveness, readiness or startup",
+        "or a load balancer's TCP health check",
+        "10.1.0.1 ends in .1, as a node's pod-network gateway does",
+        "httpGet probe on the operations endpoint's /healthz (port 9443, CORE_OPERATIONS_LISTENADDRESS",
+    ] {
+        assert!(message.contains(phrase), "{phrase}: {}", describe(f));
+    }
+    for other in LOG_IDS.iter().filter(|o| **o != "LOG-002") {
+        assert_eq!(run.statuses(other), vec!["pass"], "{}", run.describe());
+    }
+}
+
 #[test]
 fn kafka_isr_fixture() {
     let run = assert_fail_fixture(

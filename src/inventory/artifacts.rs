@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use super::cert::{CertRecord, ParseCache};
+use super::idemix::{self, IdemixKind, IdemixRecord};
 use super::key::{KeyEncoding, KeyRecord, public_key_of};
 use super::layout::{Layout, MSP_SUBDIRS};
 use super::mounts::{self, MountedFile, PodMounts};
@@ -84,6 +85,7 @@ struct FileYield {
     values: Vec<EmbeddedValue>,
     pods: Vec<PodMounts>,
     binary: Vec<Origin>,
+    idemix: Vec<IdemixRecord>,
 }
 
 /// Gathers every certificate, key and MSP folder under `root` (a folder or a single file).
@@ -213,6 +215,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         inventory.keys.extend(y.keys);
         inventory.problems.extend(y.problems);
         inventory.binary.extend(y.binary);
+        inventory.idemix.extend(y.idemix);
         values.extend(y.values);
         pods.extend(y.pods);
         if let Some((dir, config)) = y.msp_config
@@ -257,6 +260,9 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         add_pod_files(&mut inventory, &mut msp_dirs, &pods, &values, &cache);
     }
     drop(values);
+    for msp in msp_dirs.values_mut() {
+        msp.ca_server_home = ca_server_home(msp, &inventory.idemix);
+    }
     inventory.msps = msp_dirs.into_values().collect();
     inventory.link();
     Ok(inventory)
@@ -324,6 +330,15 @@ fn add_pod_files(
                 msp.node = Some(*kind);
             }
         }
+        for (path, setting) in &pod.tls_dirs {
+            if pod.local_msps.iter().any(|(local, _)| local == path) {
+                continue;
+            }
+            let dir = mounts::virtual_path(&pod.file, &pod.workload, path);
+            if let Some(msp) = pod_msps.get_mut(&dir) {
+                msp.tls_reference = Some((*setting).to_owned());
+            }
+        }
     }
     for (file, layout) in files.iter().zip(layouts) {
         let value = &values[file.value];
@@ -343,6 +358,21 @@ fn add_pod_files(
         }
         // Blocks and transactions are listed where they are stored.
         if BINARY_ARTIFACT_EXTENSIONS.contains(&ext.as_str()) {
+            continue;
+        }
+        let parent = folder.rsplit('/').next();
+        if let Some(kind) = IdemixKind::of(name, parent) {
+            let mut found = FileYield::default();
+            let bytes = Zeroizing::new(value.bytes.to_vec());
+            recognise_idemix(kind, bytes, origin, &layout, &mut found);
+            let reported = inventory
+                .problems
+                .iter()
+                .any(|p| within(&p.origin, &value.origin));
+            if !reported {
+                inventory.problems.extend(found.problems);
+            }
+            inventory.idemix.extend(found.idemix);
             continue;
         }
         let named = MATERIAL_EXTENSIONS.contains(&ext.as_str()) || name.ends_with("_sk");
@@ -382,6 +412,56 @@ fn add_pod_files(
         inventory.keys.extend(found.keys);
     }
     msp_dirs.extend(pod_msps);
+}
+
+/// Records an Idemix file as recognised (kind and shape only), or as a problem when it does
+/// not have the shape fabric-ca writes and reads back. `data` is zeroed when this returns.
+fn recognise_idemix(
+    kind: IdemixKind,
+    data: Zeroizing<Vec<u8>>,
+    origin: Origin,
+    layout: &Layout,
+    out: &mut FileYield,
+) {
+    match idemix::check(kind, data) {
+        Ok(summary) => out.idemix.push(IdemixRecord {
+            origin,
+            kind,
+            summary,
+            msp_dir: layout.msp_dir.clone(),
+        }),
+        Err(reason) => out.problems.push(Problem {
+            origin,
+            expected: kind.describe(),
+            reason,
+        }),
+    }
+}
+
+/// The files a fabric-ca server keeps in its home folder beside its `msp/` (fabric-ca
+/// `lib/server.go`: the server's configuration file and its default SQLite database).
+const CA_SERVER_FILES: &[&str] = &["fabric-ca-server-config.yaml", "fabric-ca-server.db"];
+
+/// Why `msp` is a fabric-ca server's own `msp/` folder, when it is: it sits beside the server's
+/// configuration or database, or its `keystore/` holds the CA's Idemix issuer keys, which only a
+/// server has (fabric-ca `lib/server/idemix/config.go`: `msp/keystore/IssuerSecretKey`,
+/// `IssuerRevocationPrivateKey`). The server keeps its CA and TLS keys there for its BCCSP; no
+/// Fabric node loads the folder as an MSP.
+fn ca_server_home(msp: &MspDir, idemix: &[IdemixRecord]) -> Option<String> {
+    let dir = Path::new(&msp.path);
+    if dir.file_name().is_some_and(|n| n == "msp")
+        && let Some(home) = dir.parent()
+        && let Some(file) = CA_SERVER_FILES.iter().find(|f| home.join(f).is_file())
+    {
+        return Some(format!("beside the fabric-ca server's {file}"));
+    }
+    idemix
+        .iter()
+        .find(|r| r.kind.is_issuer_secret() && r.msp_dir.as_deref() == Some(msp.path.as_str()))
+        .map(|r| {
+            let file = r.origin.path.rsplit('/').next().unwrap_or(&r.origin.path);
+            format!("its keystore/ holds the CA's Idemix issuer key {file}")
+        })
 }
 
 fn walk_problem(e: &walkdir::Error) -> Problem {
@@ -443,6 +523,33 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         .unwrap_or_default();
     if BINARY_ARTIFACT_EXTENSIONS.contains(&ext.as_str()) {
         out.binary.push(Origin::file(shown));
+        return out;
+    }
+    let parent_name = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned());
+    if let Some(kind) = IdemixKind::of(&file_name, parent_name.as_deref()) {
+        let origin = Origin::file(shown);
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() > MAX_MATERIAL_BYTES => out.problems.push(Problem {
+                origin,
+                expected: kind.describe(),
+                reason: format!(
+                    "file is {} bytes, larger than any Idemix key file could be ({} byte limit); not read",
+                    m.len(),
+                    MAX_MATERIAL_BYTES
+                ),
+            }),
+            _ => match std::fs::read(path) {
+                Ok(data) => recognise_idemix(kind, Zeroizing::new(data), origin, &layout, &mut out),
+                Err(e) => out.problems.push(Problem {
+                    origin,
+                    expected: kind.describe(),
+                    reason: format!("failed to read: {e}"),
+                }),
+            },
+        }
         return out;
     }
     let role = layout.role();
@@ -516,6 +623,12 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         let objects = secrets::read_objects(&shown, text);
         out.problems.extend(objects.problems);
         for v in &objects.values {
+            // A Secret key named as fabric-ca names its Idemix files holds one of them.
+            if let Some(kind) = IdemixKind::of(&v.key, None) {
+                let bytes = Zeroizing::new(v.bytes.to_vec());
+                recognise_idemix(kind, bytes, v.origin.clone(), &v.layout, &mut out);
+                continue;
+            }
             // Text is read for PEM blocks; binary only when it is one DER structure. Anything
             // else binary (a genesis block in binaryData) is not certificate material, and
             // other text (settings, scripts) is not looked at.

@@ -66,6 +66,13 @@ pub fn public_key_of(
     }
 }
 
+/// Derives the public key from a SEC1 `ECPrivateKey` that names its curve, as Go's
+/// `x509.ParseECPrivateKey` reads it (fabric-ca's Idemix revocation key, whatever its PEM
+/// label). The input is zeroed when this returns.
+pub fn public_key_of_sec1(der: Zeroizing<Vec<u8>>) -> Result<PublicKeyId, String> {
+    from_sec1(&der, None)
+}
+
 fn from_pkcs8(der: &[u8]) -> Result<PublicKeyId, String> {
     let info = pkcs8::PrivateKeyInfoRef::try_from(der)
         .map_err(|e| format!("not a PKCS#8 private key: {e}"))?;

@@ -261,6 +261,9 @@ pub struct LogInventory {
     pub empty: Vec<String>,
     /// The matches, by signature, source and remote IP.
     pub hits: Vec<Hits>,
+    /// For pod logs: each source container's probes and addresses (`namespace/pod/container`),
+    /// so that handshake resets can be told apart as the kubelet's own probes.
+    pub probes: BTreeMap<String, super::probes::ContainerProbes>,
 }
 
 impl LogInventory {
@@ -724,10 +727,17 @@ pub fn match_line(line: &str) -> Vec<LineMatch> {
         });
     }
     if let Some(anchor) = reset {
+        let mut details = Vec::new();
+        if let Some(server) = server_name(line) {
+            details.push(("servers", server.to_owned()));
+        }
+        if let Some(port) = local_port(line) {
+            details.push(("local_ports", port.to_owned()));
+        }
         out.push(LineMatch {
             signature: Signature::HandshakeReset,
             remote: remote.map(str::to_owned),
-            details: Vec::new(),
+            details,
             anchor: anchor.to_owned(),
         });
     }
@@ -823,6 +833,35 @@ fn handshake_reset(line: &str) -> Option<&'static str> {
     ]
     .into_iter()
     .find(|p| line.contains(p))
+}
+
+/// The Fabric server a handshake line names: core.comm's logger field `server=PeerServer`
+/// (`Orderer`, `ChaincodeServer`), `"server": "…"` in JSON.
+fn server_name(line: &str) -> Option<&str> {
+    let value = if let Some(at) = line.find(" server=") {
+        &line[at + " server=".len()..]
+    } else {
+        let at = line.find("\"server\":")? + "\"server\":".len();
+        line[at..].trim_start().strip_prefix('"')?
+    };
+    let end = value
+        .find(|c: char| c.is_whitespace() || c == '"' || c == ',' || c == '}')
+        .unwrap_or(value.len());
+    let name = &value[..end];
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric())).then_some(name)
+}
+
+/// The server's own port in Go's `read tcp 10.0.0.20:7050->10.0.0.5:51234` (grpc's failed
+/// security handshake): the port the reset connection came in on.
+fn local_port(line: &str) -> Option<&str> {
+    let at = line.find(" tcp ")? + " tcp ".len();
+    let rest = &line[at..];
+    let local = &rest[..rest.find("->")?];
+    if local.contains(char::is_whitespace) {
+        return None;
+    }
+    let port = local.rsplit(':').next()?;
+    (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())).then_some(port)
 }
 
 /// Kafka refusing a channel, but not a Raft orderer's `SERVICE_UNAVAILABLE -- no Raft leader`,
@@ -1372,10 +1411,17 @@ mod tests {
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].signature, Signature::HandshakeReset);
         assert_eq!(m[0].remote.as_deref(), Some("172.20.3.1:50028"));
+        assert_eq!(m[0].details, vec![("local_ports", "7050".to_owned())]);
         let comm = "2019-09-24 08:37:21.527 UTC [core.comm] ServerHandshake -> ERRO 0b3 TLS handshake failed with error EOF server=Orderer remoteaddress=10.0.0.5:51234";
         let m = match_line(comm);
         assert_eq!(m[0].signature, Signature::HandshakeReset);
         assert_eq!(m[0].remote.as_deref(), Some("10.0.0.5:51234"));
+        assert_eq!(m[0].details, vec![("servers", "Orderer".to_owned())]);
+        let json = r#"{"level":"error","logger":"core.comm","msg":"TLS handshake failed with error EOF","server": "PeerServer","remote address": "10.1.0.1:43210"}"#;
+        assert_eq!(
+            match_line(json)[0].details,
+            vec![("servers", "PeerServer".to_owned())]
+        );
         let ca = "2019/09/24 08:37:21 http: TLS handshake error from 10.0.0.5:40001: EOF";
         assert_eq!(match_line(ca)[0].remote.as_deref(), Some("10.0.0.5:40001"));
         // A handshake that failed for another reason is not a reset.

@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod discovery;
 pub mod dns;
 pub mod endpoints;
+pub mod idemix;
 pub mod key;
 pub mod layout;
 pub mod live;
@@ -22,6 +23,7 @@ pub mod mounts;
 pub mod msp;
 pub mod ordering;
 pub mod pem;
+pub mod probes;
 pub mod secrets;
 pub mod signature;
 
@@ -113,6 +115,10 @@ pub struct Inventory {
     /// transactions (`*.block`, `*.tx`, `*.pb`), and Secret or ConfigMap values that are neither
     /// text (PEM) nor one DER structure. Listed so the report says what was left unread.
     pub binary: Vec<Origin>,
+    /// fabric-ca's Idemix files (issuer keys, revocation keys, credentials), recognised by name
+    /// and checked for the shape fabric-ca writes: not X.509 material, so listed here rather
+    /// than read as certificates. Only their kind and shape are kept, never their bytes.
+    pub idemix: Vec<idemix::IdemixRecord>,
     /// Key files laid out from a Secret or ConfigMap volume whose value is already reported
     /// unreadable where it is stored: X509-009 reports a defect once, at its source.
     pub reported_at_source: std::collections::BTreeSet<Origin>,

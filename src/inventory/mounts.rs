@@ -29,6 +29,29 @@ pub struct PodMounts {
     /// MSP folders the containers' environment points the node at (`CORE_PEER_MSPCONFIGPATH`,
     /// `ORDERER_GENERAL_LOCALMSPDIR`): the node's own, signing, MSP.
     pub local_msps: Vec<(String, NodeKind)>,
+    /// Folders whose subfolder holds a file the containers' TLS settings name
+    /// (`CORE_PEER_TLS_CERT_FILE=/etc/peer/tls/signcerts/cert.pem` names `/etc/peer/tls`), with
+    /// the setting: a fabric-ca TLS enrollment mounted as the node's TLS material.
+    pub tls_dirs: Vec<(String, &'static str)>,
+}
+
+/// A node's TLS settings that name files (`ORDERER_GENERAL_TLS_ROOTCAS` a list of them).
+const TLS_FILE_SETTINGS: &[&str] = &[
+    "CORE_PEER_TLS_CERT_FILE",
+    "CORE_PEER_TLS_KEY_FILE",
+    "CORE_PEER_TLS_ROOTCERT_FILE",
+    "ORDERER_GENERAL_TLS_CERTIFICATE",
+    "ORDERER_GENERAL_TLS_PRIVATEKEY",
+    "ORDERER_GENERAL_TLS_ROOTCAS",
+];
+
+/// The MSP-shaped folder a TLS setting's file lies in: `/a/tls` for `/a/tls/signcerts/cert.pem`.
+fn tls_dir_of(file: &str) -> Option<String> {
+    let file = absolute(file)?;
+    let (folder, _) = file.rsplit_once('/')?;
+    let (dir, sub) = folder.rsplit_once('/')?;
+    let msp_subdir = super::layout::MSP_SUBDIRS.iter().any(|(n, _)| *n == sub);
+    (msp_subdir && !dir.is_empty()).then(|| dir.to_owned())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +118,7 @@ pub fn pod_mounts(file: &str, workload: ObjectRef, doc: &Value) -> Option<PodMou
     }
     let mut mounts = Vec::new();
     let mut local_msps = Vec::new();
+    let mut tls_dirs = Vec::new();
     let containers = ["containers", "initContainers"]
         .iter()
         .filter_map(|k| spec.get(k).and_then(Value::as_array))
@@ -129,6 +153,17 @@ pub fn pod_mounts(file: &str, workload: ObjectRef, doc: &Value) -> Option<PodMou
             });
         }
         for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
+            let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
+            if let Some(setting) = TLS_FILE_SETTINGS.iter().find(|s| **s == name) {
+                let value = e.get("value").and_then(Value::as_str).unwrap_or_default();
+                // viper reads a list as `[a, b]` or `a,b`.
+                for file in value.trim_matches(|c| c == '[' || c == ']').split(',') {
+                    if let Some(dir) = tls_dir_of(file.trim()) {
+                        tls_dirs.push((dir, *setting));
+                    }
+                }
+                continue;
+            }
             let kind = match e.get("name").and_then(Value::as_str) {
                 Some("CORE_PEER_MSPCONFIGPATH") => NodeKind::Peer,
                 Some("ORDERER_GENERAL_LOCALMSPDIR") => NodeKind::Orderer,
@@ -148,6 +183,7 @@ pub fn pod_mounts(file: &str, workload: ObjectRef, doc: &Value) -> Option<PodMou
         volumes,
         mounts,
         local_msps,
+        tls_dirs,
     })
 }
 
@@ -506,5 +542,33 @@ stringData: {c: C, t: T, k: K}
         assert_eq!(relative("../x"), None);
         assert_eq!(join("/", "x"), "/x");
         assert_eq!(join("/a", ""), "/a");
+    }
+
+    #[test]
+    fn tls_settings_name_the_enrollment_folder_they_point_into() {
+        assert_eq!(
+            tls_dir_of("/etc/peer/enroll/signcerts/cert.pem").as_deref(),
+            Some("/etc/peer/enroll")
+        );
+        // cryptogen's tls/server.crt is not in an MSP-shaped folder.
+        assert_eq!(tls_dir_of("/etc/peer/tls/server.crt"), None);
+        assert_eq!(tls_dir_of("relative/signcerts/cert.pem"), None);
+        let doc: Value = serde_saphyr::from_str(
+            "kind: Deployment\nmetadata: {name: o, namespace: n}\nspec:\n  template:\n    spec:\n      containers:\n      - name: orderer\n        env:\n        - {name: ORDERER_GENERAL_TLS_CERTIFICATE, value: /o/tls-msp/signcerts/cert.pem}\n        - {name: ORDERER_GENERAL_TLS_ROOTCAS, value: '[/o/tls-msp/tlscacerts/ca.pem, /o/ca.crt]'}\n        volumeMounts: [{name: t, mountPath: /o/tls-msp}]\n      volumes: [{name: t, secret: {secretName: t}}]\n",
+        )
+        .unwrap();
+        let workload = ObjectRef {
+            kind: "Deployment".into(),
+            namespace: "n".into(),
+            name: "o".into(),
+        };
+        let pod = pod_mounts("o.yaml", workload, &doc).expect("mounts");
+        assert_eq!(
+            pod.tls_dirs,
+            vec![
+                ("/o/tls-msp".to_owned(), "ORDERER_GENERAL_TLS_CERTIFICATE"),
+                ("/o/tls-msp".to_owned(), "ORDERER_GENERAL_TLS_ROOTCAS"),
+            ]
+        );
     }
 }

@@ -18,6 +18,13 @@ pub struct MspDir {
     /// The node or user folder the MSP belongs to (`peers/<name>/msp`), from the layout below
     /// the scanned root; `None` for an org-level MSP or a free-standing folder.
     pub node: Option<NodeKind>,
+    /// Why this folder is a fabric-ca server's own `msp/` (its key store, next to
+    /// `fabric-ca-server-config.yaml`, or holding the CA's Idemix issuer keys), not an MSP
+    /// Fabric loads; `None` otherwise.
+    pub ca_server_home: Option<String>,
+    /// The setting that names a file of this folder as a node's TLS material
+    /// (`CORE_PEER_TLS_CERT_FILE=…/signcerts/cert.pem`), for a folder a pod mounts.
+    pub tls_reference: Option<String>,
 }
 
 /// What fabcheck reads from an MSP's `config.yaml`.
@@ -43,6 +50,36 @@ impl MspDir {
 
     pub fn has(&self, name: &str) -> bool {
         self.subdirs.contains_key(name)
+    }
+
+    /// The folder's own name (`tls` for `peers/peer0/tls`).
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+
+    /// Why this folder is a TLS enrollment rather than an MSP, when it is one: what
+    /// `fabric-ca-client enroll --enrollment.profile tls -M <dir>` writes. The client makes the
+    /// MSP's folders (`lib/client.go` `Init` creates `cacerts/`, `signcerts/`, `keystore/`,
+    /// `user/`) but stores the TLS CA's chain in `tlscacerts/` and `tlsintermediatecerts/`
+    /// instead of `cacerts/` (`cmd/fabric-ca-client/command/getcainfo.go` `storeCAChain`), so
+    /// `cacerts/` stays empty. Such a folder is recognised by what it is: TLS roots and no
+    /// roots in `cacerts/`, in a folder named as TLS material (`tls`, `tls-msp`, `tlsmsp`) or
+    /// named by a node's TLS settings. A folder with roots in `cacerts/` is an MSP, whatever
+    /// its name.
+    pub fn tls_enrollment(&self) -> Option<String> {
+        if self.count("cacerts") > 0
+            || (self.count("tlscacerts") == 0 && self.count("tlsintermediatecerts") == 0)
+        {
+            return None;
+        }
+        if let Some(setting) = &self.tls_reference {
+            return Some(format!("{setting} names its material as the node's TLS"));
+        }
+        let name = self.name();
+        let tls_named = name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| word.eq_ignore_ascii_case("tls") || word.eq_ignore_ascii_case("tlsmsp"));
+        tls_named.then(|| format!("a folder named '{name}' holding TLS roots"))
     }
 
     /// A signing (local) MSP holds an identity; an org-level (verifying) MSP holds only CAs.
@@ -120,6 +157,52 @@ mod tests {
         assert!(!c.node_ous_enabled);
         assert_eq!(c.ou_identifiers, vec!["COP".to_string()]);
         assert_eq!(c.error, None);
+    }
+
+    fn dir(path: &str, folders: &[(&str, usize)]) -> MspDir {
+        MspDir {
+            path: path.into(),
+            subdirs: folders.iter().map(|(n, c)| (n.to_string(), *c)).collect(),
+            ..MspDir::default()
+        }
+    }
+
+    #[test]
+    fn a_tls_folder_without_roots_in_cacerts_is_a_tls_enrollment() {
+        let tls = [
+            ("signcerts", 1),
+            ("keystore", 1),
+            ("tlscacerts", 1),
+            ("cacerts", 0),
+        ];
+        for path in [
+            "org1/peers/peer0/tls",
+            "/tmp/hyperledger/org1/peer1/tls-msp",
+            "tlsmsp",
+        ] {
+            assert!(dir(path, &tls).tls_enrollment().is_some(), "{path}");
+        }
+        // An MSP missing its cacerts/ is still an MSP.
+        assert_eq!(dir("org1/peers/peer0/msp", &tls).tls_enrollment(), None);
+        assert_eq!(dir("org1/peers/peer0/mytls", &tls).tls_enrollment(), None);
+        // Roots in cacerts/ make it an MSP, whatever its name (Fabric's msp/testdata/tls).
+        let mut full = dir("msp/testdata/tls", &tls);
+        full.subdirs.insert("cacerts".into(), 1);
+        assert_eq!(full.tls_enrollment(), None);
+        // No TLS roots: nothing says it is TLS material.
+        assert_eq!(
+            dir("peer0/tls", &[("signcerts", 1), ("keystore", 1)]).tls_enrollment(),
+            None
+        );
+        // Named by a node's TLS settings, whatever the folder's name.
+        let mut named = dir("/var/hyperledger/peer/enroll", &tls);
+        named.tls_reference = Some("CORE_PEER_TLS_CERT_FILE".into());
+        assert!(
+            named
+                .tls_enrollment()
+                .unwrap()
+                .contains("CORE_PEER_TLS_CERT_FILE")
+        );
     }
 
     #[test]

@@ -1,13 +1,23 @@
 //! LOG-002 `handshake-resets`: logs show TLS handshakes reset from one address at a steady
-//! rhythm — a load balancer's TCP health check, not an attack and not a Fabric fault.
+//! rhythm — a kubelet `tcpSocket` probe or a load balancer's TCP health check, not an attack and
+//! not a Fabric fault.
 //!
-//! A TCP health check opens a connection (SYN, SYN-ACK, ACK) and resets it without sending a
-//! ClientHello, so every probe leaves `failed to complete security handshake … connection reset
-//! by peer` (or `EOF`) in an orderer's, peer's or CA's log, from the balancer's address with a
-//! new ephemeral port each time. What tells it apart from a real client problem is the rhythm:
-//! the same source IP at a regular interval. Such a series `fail`s (catalogue severity warning:
-//! noise that hides real errors); resets from one IP at no steady rhythm are a `warn` with their
-//! counts; one or two resets are ordinary and pass.
+//! A TCP health check opens a connection (SYN, SYN-ACK, ACK) and closes or resets it without
+//! sending a ClientHello, so every probe leaves `failed to complete security handshake …
+//! connection reset by peer` (or `EOF`) in an orderer's, peer's or CA's log, from the checker's
+//! address with a new ephemeral port each time. What tells it apart from a real client problem
+//! is the rhythm: the same source IP at a regular interval. Such a series `fail`s (catalogue
+//! severity warning: noise that hides real errors); resets from one IP at no steady rhythm are a
+//! `warn` with their counts; one or two resets are ordinary and pass.
+//!
+//! Two checkers make such series: a load balancer's TCP health check, and the kubelet's own
+//! `tcpSocket` liveness, readiness or startup probe on the TLS port (Kubernetes
+//! `pkg/probe/tcp`: dial, then close), which comes from the node every `periodSeconds`. When the
+//! logs were read from a cluster, the pod's probes say which ([`attribute`]): a `tcpSocket`
+//! probe on the port the server listens on, from the node's address, at the rate the resets
+//! come, is named with its fix (Fabric's operations endpoint `/healthz` over `httpGet`, or an
+//! `exec` probe). From a folder of logs only the evidence of the lines is there, and the finding
+//! names both likely causes.
 
 use crate::checks::Check;
 use crate::checks::logs::{
@@ -17,7 +27,8 @@ use crate::checks::logs::{
 use crate::context::Context;
 use crate::inventory::Inventory;
 use crate::inventory::logs::{Hits, Signature};
-use crate::report::{Outcome, Status};
+use crate::inventory::probes::{self, ContainerProbes, ProbeKind, TcpProbe};
+use crate::report::{Outcome, Status, Target};
 
 pub struct HandshakeResets;
 
@@ -111,6 +122,192 @@ pub fn judge(hits: &Hits) -> Verdict {
     }
 }
 
+/// How far the resets' rate may stray from the probes' and still be theirs: log timestamps
+/// carry scheduling jitter, and a log's first and last events cut its span short.
+const RATE_TOLERANCE: f64 = 0.25;
+
+/// Who makes a series of resets, as far as the pod the log came from tells.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prober {
+    /// The kubelet's `tcpSocket` probes on the server's port account for the resets.
+    Kubelet(KubeletProbes),
+    /// The pod's probes were read, and none accounts for the resets: why not.
+    NotKubelet(String),
+    /// Nothing to tell by: the logs came from a folder, or too few resets carry a time.
+    Unknown,
+}
+
+/// The kubelet probes that make a series of resets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubeletProbes {
+    /// `namespace/pod/container`.
+    pub container: String,
+    /// The `tcpSocket` probes on the server's port (startup probes included, though they stop
+    /// once they succeed).
+    pub probes: Vec<TcpProbe>,
+    pub port: u16,
+    /// Which of the node's addresses the resets come from, in words.
+    pub node: String,
+    pub resets_per_minute: f64,
+    pub probes_per_minute: f64,
+}
+
+/// Tells whether the kubelet's `tcpSocket` probes of the log's container make `hits`: a probe
+/// on a port the server listens on (the port in the lines, else the one its `server=` listens
+/// on), as many resets a minute as the liveness and readiness probes on that port make
+/// together (each probe is one connection per period; Kubernetes starts a pod's probe workers
+/// together, so their connections often share a round), and resets from the node's address
+/// (else the kubelet stays one of two likely causes).
+pub fn attribute(hits: &Hits, pod: Option<&ContainerProbes>) -> Prober {
+    let Some(pod) = pod else {
+        return Prober::Unknown;
+    };
+    let detail = |kind: &str| hits.details.get(kind).into_iter().flatten();
+    let mut ports: Vec<u16> = detail("local_ports")
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    ports.extend(detail("servers").filter_map(|s| probes::listen_port(s, &pod.listen_env)));
+    ports.sort_unstable();
+    ports.dedup();
+    if pod.tcp.is_empty() {
+        let others = if pod.other.is_empty() {
+            "no probes".to_owned()
+        } else {
+            pod.other.join(", ")
+        };
+        return Prober::NotKubelet(format!("{} has no tcpSocket probe ({others})", pod.pod));
+    }
+    // A line that names neither port nor server leaves every tcpSocket probe a candidate.
+    let on_port: Vec<&TcpProbe> = pod
+        .tcp
+        .iter()
+        .filter(|p| {
+            p.port
+                .is_some_and(|n| ports.is_empty() || ports.contains(&n))
+        })
+        .collect();
+    let Some(port) = on_port.first().and_then(|p| p.port) else {
+        let probed: Vec<String> = pod.tcp.iter().map(|p| p.port_spec.clone()).collect();
+        return Prober::NotKubelet(format!(
+            "{}'s tcpSocket probes are on port {}, the server listens on {}",
+            pod.pod,
+            probed.join(", "),
+            ports
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    let on_port: Vec<&TcpProbe> = on_port
+        .into_iter()
+        .filter(|p| p.port == Some(port))
+        .collect();
+    let mut times = hits.times_ms.clone();
+    times.sort_unstable();
+    let span_ms = match (times.first(), times.last()) {
+        (Some(first), Some(last)) if times.len() >= MIN_EVENTS && last > first => last - first,
+        _ => return Prober::Unknown,
+    };
+    let resets_per_minute = (times.len() - 1) as f64 * 60_000.0 / span_ms as f64;
+    let probes_per_minute: f64 = on_port
+        .iter()
+        .filter(|p| p.kind != ProbeKind::Startup)
+        .map(|p| 60.0 / f64::from(p.period_seconds))
+        .sum();
+    if probes_per_minute == 0.0 {
+        return Prober::NotKubelet(format!(
+            "{}'s only tcpSocket probe on port {port} is a startup probe, which stops once it succeeds",
+            pod.pod
+        ));
+    }
+    let ratio = resets_per_minute / probes_per_minute;
+    if (ratio - 1.0).abs() > RATE_TOLERANCE {
+        return Prober::NotKubelet(format!(
+            "{}'s tcpSocket probes on port {port} connect {:.1} times a minute, the resets come {:.1} times a minute",
+            pod.pod, probes_per_minute, resets_per_minute
+        ));
+    }
+    // A probe on the port at the resets' rate from an address not known as the node's (a CNI
+    // that gives the node another address on the pod network) is likely, not certain.
+    let ip = hits.peer.as_deref().unwrap_or("unknown");
+    let Some(node) = node_address(ip, pod) else {
+        return Prober::Unknown;
+    };
+    Prober::Kubelet(KubeletProbes {
+        container: hits.source.clone(),
+        probes: on_port.into_iter().cloned().collect(),
+        port,
+        node,
+        resets_per_minute,
+        probes_per_minute,
+    })
+}
+
+/// Which of the node's addresses `ip` is, for a pod: its `hostIP`, or the first address of the
+/// pod's /24, where bridge CNIs (bridge, flannel's `cni0`, kubenet's `cbr0`) put the node's own
+/// address on the pod network, from which the kubelet's probes reach the pod.
+fn node_address(ip: &str, pod: &ContainerProbes) -> Option<String> {
+    if pod.host_ip.as_deref() == Some(ip) {
+        return Some(format!("its node ({ip}, the pod's hostIP)"));
+    }
+    let pod_ip: std::net::Ipv4Addr = pod.pod_ip.as_deref()?.parse().ok()?;
+    let source: std::net::Ipv4Addr = ip.parse().ok()?;
+    let [a, b, c, _] = pod_ip.octets();
+    (source == std::net::Ipv4Addr::new(a, b, c, 1) && source != pod_ip).then(|| {
+        format!(
+            "its node's pod-network gateway ({ip}, first address of the pod's {a}.{b}.{c}.0/24)"
+        )
+    })
+}
+
+/// `liveness probe`, `liveness and readiness probes`.
+fn probe_kinds(probes: &[TcpProbe]) -> String {
+    let mut kinds: Vec<&str> = probes.iter().map(|p| p.kind.as_str()).collect();
+    kinds.dedup();
+    match kinds.as_slice() {
+        [one] => format!("{one} probe"),
+        [init @ .., last] => format!("{} and {last} probes", init.join(", ")),
+        [] => "probes".into(),
+    }
+}
+
+/// `every 10 s`, `every 10 s and 30 s`.
+fn periods(probes: &[TcpProbe]) -> String {
+    let mut p: Vec<u32> = probes.iter().map(|p| p.period_seconds).collect();
+    p.sort_unstable();
+    p.dedup();
+    let p: Vec<String> = p.iter().map(|s| format!("{s} s")).collect();
+    format!("every {}", p.join(" and "))
+}
+
+/// How to probe the Fabric server the lines name without a TCP connect to its TLS port.
+fn probe_fix(hits: &Hits, pod: Option<&ContainerProbes>) -> String {
+    let env = pod.map(|p| p.listen_env.clone()).unwrap_or_default();
+    let endpoint = hits
+        .details
+        .get("servers")
+        .into_iter()
+        .flatten()
+        .find_map(|s| probes::operations_endpoint(s, &env));
+    match endpoint {
+        Some((setting, port)) => format!(
+            "an httpGet probe on the operations endpoint's /healthz (port {port}, {setting}; scheme HTTPS when operations TLS is on) or an exec probe"
+        ),
+        None => "an httpGet probe on the operations endpoint's /healthz or an exec probe".into(),
+    }
+}
+
+/// A hint from the address alone: bridge CNIs give the node the first address of its pod /24.
+fn gateway_hint(ip: &str) -> String {
+    match ip.parse::<std::net::Ipv4Addr>() {
+        Ok(v4) if v4.octets()[3] == 1 => format!(
+            "; {ip} ends in .1, as a node's pod-network gateway does, which is where kubelet probes come from"
+        ),
+        _ => String::new(),
+    }
+}
+
 /// Seconds with one decimal (`10`, `2.5`).
 fn seconds(ms: i64) -> f64 {
     (ms as f64 / 100.0).round() / 10.0
@@ -142,32 +339,80 @@ impl Check for HandshakeResets {
                 }
                 Verdict::Periodic(r) => {
                     let every = seconds(r.median_ms.unwrap_or_default());
-                    Outcome::new(
-                        Status::Fail,
-                        hit_target(logs, hits),
-                        format!(
-                            "{} handshake resets from {ip} every {every} s {}: \"{example}\" — a load balancer's TCP health check: lengthen its interval, switch it to a TLS or gRPC health check, or ignore these lines",
-                            hits.count,
-                            span(hits)
-                        ),
-                    )
-                    .with("median_interval_seconds", every)
-                    .with("regular_share", (r.regular_share * 100.0).round() / 100.0)
+                    let head = format!(
+                        "{} handshake resets from {ip} every {every} s {}: \"{example}\"",
+                        hits.count,
+                        span(hits)
+                    );
+                    let pod = logs.probes.get(&hits.source);
+                    let outcome = match attribute(hits, pod) {
+                        Prober::Kubelet(k) => {
+                            kubelet_outcome(hit_target(logs, hits), hits, pod, &k, head)
+                        }
+                        Prober::NotKubelet(why) => Outcome::new(
+                            Status::Fail,
+                            hit_target(logs, hits),
+                            format!(
+                                "{head} — a load balancer's TCP health check, not the kubelet ({why}): lengthen its interval, switch it to a TLS or gRPC health check, or ignore these lines"
+                            ),
+                        )
+                        .with("cause", "load-balancer")
+                        .with("not_kubelet", why),
+                        Prober::Unknown => Outcome::new(
+                            Status::Fail,
+                            hit_target(logs, hits),
+                            format!(
+                                "{head} — something connects and closes without a TLS ClientHello at a steady interval: a kubelet tcpSocket probe (liveness, readiness or startup; every 10 s unless periodSeconds says otherwise) or a load balancer's TCP health check{}. For a probe, use {} instead; for a load balancer, lengthen its interval or switch it to a TLS or gRPC health check. `fabcheck check --cluster --logs` reads the pods' probes and tells which",
+                                gateway_hint(ip),
+                                probe_fix(hits, None)
+                            ),
+                        )
+                        .with("cause", "kubelet-probe-or-load-balancer"),
+                    };
+                    outcome
+                        .with("median_interval_seconds", every)
+                        .with("regular_share", (r.regular_share * 100.0).round() / 100.0)
                 }
                 Verdict::Irregular(r) => {
                     let rhythm = match r.as_ref().and_then(|r| r.median_ms) {
                         Some(m) => format!("at irregular intervals (median {} s)", seconds(m)),
                         None => "with too few readable timestamps to tell a rhythm".into(),
                     };
-                    let mut o = Outcome::new(
-                        Status::Warn,
-                        hit_target(logs, hits),
-                        format!(
-                            "{} handshake resets from {ip} {} {rhythm}: \"{example}\" — not a health check's rhythm; look for a client that drops its connections (wrong TLS settings, a plaintext client, a scanner)",
-                            hits.count,
-                            span(hits)
+                    let pod = logs.probes.get(&hits.source);
+                    // Two probes on one port with one period but started apart interleave:
+                    // no single interval, yet exactly the probes' rate.
+                    let prober = match r.as_ref() {
+                        Some(_) => attribute(hits, pod),
+                        None => Prober::Unknown,
+                    };
+                    let mut o = match prober {
+                        Prober::Kubelet(k) => kubelet_outcome(
+                            hit_target(logs, hits),
+                            hits,
+                            pod,
+                            &k,
+                            format!(
+                                "{} handshake resets from {ip} {}: \"{example}\"",
+                                hits.count,
+                                span(hits)
+                            ),
                         ),
-                    );
+                        other => {
+                            let o = Outcome::new(
+                                Status::Warn,
+                                hit_target(logs, hits),
+                                format!(
+                                    "{} handshake resets from {ip} {} {rhythm}: \"{example}\" — not a health check's rhythm; look for a client that drops its connections (wrong TLS settings, a plaintext client, a scanner)",
+                                    hits.count,
+                                    span(hits)
+                                ),
+                            );
+                            match other {
+                                Prober::NotKubelet(why) => o.with("not_kubelet", why),
+                                _ => o,
+                            }
+                        }
+                    };
                     if let Some(m) = r.as_ref().and_then(|r| r.median_ms) {
                         o = o.with("median_interval_seconds", seconds(m));
                     }
@@ -206,6 +451,54 @@ impl Check for HandshakeResets {
         }
         out
     }
+}
+
+/// The finding for resets the kubelet's own probes make: which probes, from where, and the fix.
+fn kubelet_outcome(
+    target: Target,
+    hits: &Hits,
+    pod: Option<&ContainerProbes>,
+    k: &KubeletProbes,
+    head: String,
+) -> Outcome {
+    let probes: Vec<serde_json::Value> = k
+        .probes
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "kind": p.kind.as_str(),
+                "port": p.port,
+                "port_spec": p.port_spec,
+                "period_seconds": p.period_seconds,
+            })
+        })
+        .collect();
+    Outcome::new(
+        Status::Fail,
+        target,
+        format!(
+            "{head} — the kubelet's tcpSocket {} on port {} ({}) of {}: the kubelet connects from {} and closes before any TLS ClientHello, {:.1} times a minute, and the resets come {:.1} times a minute. Harmless, but it floods the log and hides real handshake failures: use {} instead",
+            probe_kinds(&k.probes),
+            k.port,
+            periods(&k.probes),
+            k.container,
+            k.node,
+            k.probes_per_minute,
+            k.resets_per_minute,
+            probe_fix(hits, pod)
+        ),
+    )
+    .with("cause", "kubelet-probe")
+    .with("probes", probes)
+    .with("node_address", k.node.clone())
+    .with(
+        "resets_per_minute",
+        (k.resets_per_minute * 10.0).round() / 10.0,
+    )
+    .with(
+        "probes_per_minute",
+        (k.probes_per_minute * 10.0).round() / 10.0,
+    )
 }
 
 #[cfg(test)]
@@ -328,5 +621,195 @@ mod tests {
         let out = run(&lines);
         assert_eq!(statuses(&out), vec![Status::Fail, Status::Fail]);
         assert_eq!(out[1].evidence["median_interval_seconds"], 30.0);
+    }
+
+    /// A Fabric 2.x peer's handshake EOF at second `t` (plus `ms`) from `ip`.
+    fn eof(t: u32, ms: u32, ip: &str, port: u32) -> String {
+        format!(
+            "2026-12-04 {:02}:{:02}:{:02}.{ms:03} UTC [core.comm] ServerHandshake -> ERRO {:03x} TLS handshake failed with error EOF server=PeerServer remoteaddress={ip}:{port}",
+            10 + t / 3600,
+            (t / 60) % 60,
+            t % 60,
+            t % 4096
+        )
+    }
+
+    /// Every `every` s from `start`, `n` times: one reset per probe round.
+    fn eofs(start: u32, every: u32, n: u32, ip: &str) -> Vec<String> {
+        (0..n)
+            .map(|i| eof(start + i * every, (i * 7) % 40, ip, 40000 + i))
+            .collect()
+    }
+
+    const SOURCE: &str = "org1/peer0-0/peer";
+
+    fn tcp(kind: ProbeKind, port: u16, period: u32) -> TcpProbe {
+        TcpProbe {
+            kind,
+            port: Some(port),
+            port_spec: port.to_string(),
+            period_seconds: period,
+        }
+    }
+
+    fn pod(tcp: Vec<TcpProbe>, other: &[&str]) -> ContainerProbes {
+        ContainerProbes {
+            pod: "org1/peer0-0".into(),
+            host_ip: Some("10.0.2.15".into()),
+            pod_ip: Some("10.1.0.7".into()),
+            tcp,
+            other: other.iter().map(|s| s.to_string()).collect(),
+            listen_env: [(
+                "CORE_PEER_LISTENADDRESS".to_owned(),
+                "0.0.0.0:7051".to_owned(),
+            )]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    fn run_with(lines: &[String], probes: Option<ContainerProbes>) -> Vec<Outcome> {
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let mut inv = with_logs(&[(SOURCE, &refs)]);
+        if let (Some(logs), Some(p)) = (inv.logs.as_mut(), probes) {
+            logs.probes.insert(SOURCE.into(), p);
+        }
+        HandshakeResets.evaluate(&ctx(), &inv)
+    }
+
+    /// Liveness and readiness tcpSocket probes on the peer port, started together: two
+    /// connections a round, every 10 s.
+    fn paired_rounds(ip: &str) -> Vec<String> {
+        (0..30)
+            .flat_map(|i| {
+                [
+                    eof(i * 10, 3, ip, 41000 + 2 * i),
+                    eof(i * 10, 5, ip, 41001 + 2 * i),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_kubelets_tcp_probes_are_named_with_their_fix() {
+        let both = pod(
+            vec![
+                tcp(ProbeKind::Liveness, 7051, 10),
+                tcp(ProbeKind::Readiness, 7051, 10),
+            ],
+            &[],
+        );
+        let out = run_with(&paired_rounds("10.1.0.1"), Some(both));
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        let f = &out[0];
+        assert_eq!(f.evidence["cause"], "kubelet-probe");
+        assert_eq!(f.evidence["probes"].as_array().unwrap().len(), 2);
+        for phrase in [
+            "60 handshake resets from 10.1.0.1 every 10 s",
+            "the kubelet's tcpSocket liveness and readiness probes on port 7051 (every 10 s) of org1/peer0-0/peer",
+            "connects from its node's pod-network gateway (10.1.0.1, first address of the pod's 10.1.0.0/24)",
+            "/healthz (port 9443, CORE_OPERATIONS_LISTENADDRESS",
+            "hides real handshake failures: use an httpGet probe on the operations endpoint's /healthz (port 9443, CORE_OPERATIONS_LISTENADDRESS",
+            "or an exec probe instead",
+        ] {
+            assert!(f.message.contains(phrase), "{phrase}: {}", f.message);
+        }
+        // From the pod's hostIP, one liveness probe every 10 s.
+        let one = pod(vec![tcp(ProbeKind::Liveness, 7051, 10)], &[]);
+        let out = run_with(&eofs(0, 10, 20, "10.0.2.15"), Some(one));
+        assert_eq!(
+            out[0].evidence["cause"], "kubelet-probe",
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[0]
+                .message
+                .contains("from its node (10.0.2.15, the pod's hostIP)")
+        );
+    }
+
+    #[test]
+    fn interleaved_probes_are_the_kubelet_though_no_single_interval_shows() {
+        // Readiness started 4 s after liveness, both every 10 s: gaps of 4 s and 6 s.
+        let mut lines = eofs(0, 10, 20, "10.1.0.1");
+        lines.extend((0..20).map(|i| eof(4 + i * 10, 11, "10.1.0.1", 45000 + i)));
+        lines.sort();
+        let both = pod(
+            vec![
+                tcp(ProbeKind::Liveness, 7051, 10),
+                tcp(ProbeKind::Readiness, 7051, 10),
+            ],
+            &[],
+        );
+        assert_eq!(statuses(&run_with(&lines, None)), vec![Status::Warn]);
+        let out = run_with(&lines, Some(both));
+        assert_eq!(statuses(&out), vec![Status::Fail], "{}", out[0].message);
+        assert_eq!(out[0].evidence["cause"], "kubelet-probe");
+    }
+
+    #[test]
+    fn probes_that_do_not_account_for_the_resets_leave_a_load_balancer() {
+        let lines = eofs(0, 10, 20, "10.1.0.1");
+        let cases = [
+            (
+                pod(vec![], &["liveness httpGet :9443/healthz"]),
+                "org1/peer0-0 has no tcpSocket probe (liveness httpGet :9443/healthz)",
+            ),
+            (
+                pod(vec![tcp(ProbeKind::Liveness, 9443, 10)], &[]),
+                "tcpSocket probes are on port 9443, the server listens on 7051",
+            ),
+            (
+                pod(vec![tcp(ProbeKind::Liveness, 7051, 30)], &[]),
+                "connect 2.0 times a minute, the resets come 6.0 times a minute",
+            ),
+            (
+                pod(vec![tcp(ProbeKind::Startup, 7051, 10)], &[]),
+                "only tcpSocket probe on port 7051 is a startup probe",
+            ),
+        ];
+        for (p, why) in cases {
+            let out = run_with(&lines, Some(p));
+            assert_eq!(statuses(&out), vec![Status::Fail]);
+            assert_eq!(out[0].evidence["cause"], "load-balancer");
+            assert!(
+                out[0]
+                    .message
+                    .contains("a load balancer's TCP health check, not the kubelet")
+                    && out[0].message.contains(why),
+                "{why}: {}",
+                out[0].message
+            );
+        }
+        // A probe on the port at the right rate, but the resets come from an address not known
+        // as the node's: both causes stay named.
+        let out = run_with(
+            &eofs(0, 10, 20, "10.0.0.5"),
+            Some(pod(vec![tcp(ProbeKind::Liveness, 7051, 10)], &[])),
+        );
+        assert_eq!(
+            out[0].evidence["cause"], "kubelet-probe-or-load-balancer",
+            "{}",
+            out[0].message
+        );
+    }
+
+    #[test]
+    fn without_the_pod_both_likely_causes_are_named() {
+        let out = run_with(&eofs(0, 10, 20, "10.1.0.1"), None);
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        let f = &out[0];
+        assert_eq!(f.evidence["cause"], "kubelet-probe-or-load-balancer");
+        for phrase in [
+            "a kubelet tcpSocket probe (liveness, readiness or startup",
+            "or a load balancer's TCP health check",
+            "10.1.0.1 ends in .1, as a node's pod-network gateway does",
+            "/healthz (port 9443, CORE_OPERATIONS_LISTENADDRESS",
+        ] {
+            assert!(f.message.contains(phrase), "{phrase}: {}", f.message);
+        }
+        let out = run_with(&eofs(0, 10, 20, "10.0.0.5"), None);
+        assert!(!out[0].message.contains("ends in .1"), "{}", out[0].message);
     }
 }

@@ -3,6 +3,12 @@
 //! Fabric reads an MSP from fixed subfolders. This check looks at what each folder holds and
 //! whether its identities chain to its own roots; validity and signatures are judged by the
 //! per-certificate checks.
+//!
+//! Two fabric-ca folders have an MSP's subfolders without being MSPs, and are judged as what
+//! they are: a TLS enrollment (`fabric-ca-client enroll --enrollment.profile tls -M …/tls`:
+//! TLS roots in `tlscacerts/`, nothing in `cacerts/`) needs its certificate, its key and the
+//! TLS CA it chains to, not `cacerts/` or admins; a fabric-ca server's own `msp/` (its key
+//! store, beside `fabric-ca-server-config.yaml`) is listed as not an MSP and skipped.
 
 use std::collections::HashMap;
 
@@ -46,6 +52,27 @@ impl Check for MspIncomplete {
 }
 
 fn evaluate_msp(inv: &Inventory, msp: &MspDir, members: &[(usize, &CertRecord)]) -> Outcome {
+    if let Some(why) = &msp.ca_server_home
+        && msp.count("cacerts") == 0
+        && msp.count("signcerts") == 0
+    {
+        return Outcome::new(
+            Status::Skip,
+            Target::new(TargetKind::Msp, msp.path.clone()),
+            format!(
+                "a fabric-ca server's own msp/ folder ({why}), not an MSP: its keystore/ holds the CA's keys ({} key file(s)) and no Fabric node loads it, so it is not checked as one",
+                msp.count("keystore")
+            ),
+        )
+        .with("kind", "fabric-ca-server-home")
+        .with(
+            "folders",
+            serde_json::to_value(&msp.subdirs).unwrap_or_default(),
+        );
+    }
+    if let Some(why) = msp.tls_enrollment() {
+        return evaluate_tls_enrollment(inv, msp, members, &why);
+    }
     let mut fails: Vec<String> = Vec::new();
     let mut warns: Vec<String> = Vec::new();
     let signing = msp.is_signing();
@@ -160,6 +187,74 @@ fn evaluate_msp(inv: &Inventory, msp: &MspDir, members: &[(usize, &CertRecord)])
     )
 }
 
+/// A fabric-ca TLS enrollment folder: the node's TLS certificate in `signcerts/`, its key in
+/// `keystore/`, the TLS CA's chain in `tlscacerts/` (and `tlsintermediatecerts/`). Validity,
+/// signatures and the key pair are judged by the per-certificate checks as everywhere.
+fn evaluate_tls_enrollment(
+    inv: &Inventory,
+    msp: &MspDir,
+    members: &[(usize, &CertRecord)],
+    why: &str,
+) -> Outcome {
+    let mut fails: Vec<String> = Vec::new();
+    for (name, what) in [
+        ("signcerts", "the node's TLS certificate"),
+        ("keystore", "the TLS certificate's private key"),
+        ("tlscacerts", "the TLS CA that issued the certificate"),
+    ] {
+        match (msp.has(name), msp.count(name)) {
+            (false, _) => fails.push(format!("{name}/ is missing ({what})")),
+            (true, 0) => fails.push(format!("{name}/ is empty ({what})")),
+            _ => {}
+        }
+    }
+    if msp.count("signcerts") > 1 {
+        fails.push(format!(
+            "signcerts/ holds {} certificates; fabric-ca-client writes one",
+            msp.count("signcerts")
+        ));
+    }
+    let anchors: Vec<&CertRecord> = members
+        .iter()
+        .filter(|(_, c)| c.layout.role() == Role::MspTlsCaCert)
+        .map(|&(_, c)| c)
+        .collect();
+    if !anchors.is_empty() {
+        for &(i, c) in members {
+            if c.layout.role() == Role::MspSignCert && !chains_to(inv, i, &anchors) {
+                fails.push(format!(
+                    "signcerts/ certificate {} ({}) is not issued by any root in tlscacerts/ (directly or through tlsintermediatecerts/)",
+                    c.common_name(),
+                    c.origin
+                ));
+            }
+        }
+    }
+    let (status, message) = if fails.is_empty() {
+        (
+            Status::Pass,
+            format!(
+                "TLS enrollment folder, not an MSP ({why}): its certificate, key and TLS CA are present and the certificate chains to tlscacerts/; cacerts/ and admins are not needed"
+            ),
+        )
+    } else {
+        (
+            Status::Fail,
+            format!("TLS enrollment folder ({why}): {}", fails.join("; ")),
+        )
+    };
+    Outcome::new(
+        status,
+        Target::new(TargetKind::Msp, msp.path.clone()),
+        message,
+    )
+    .with("kind", "tls-enrollment")
+    .with(
+        "folders",
+        serde_json::to_value(&msp.subdirs).unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -175,8 +270,7 @@ mod tests {
                 .iter()
                 .map(|(n, c)| (n.to_string(), *c))
                 .collect::<BTreeMap<_, _>>(),
-            config: None,
-            node: None,
+            ..MspDir::default()
         }
     }
 
@@ -367,5 +461,119 @@ mod tests {
             .remove(0);
         assert_eq!(o.status, Status::Fail);
         assert!(o.message.contains("failed to parse config.yaml"));
+    }
+
+    fn tls_enrollment_dir(path: &str, folders: &[(&str, usize)]) -> MspDir {
+        msp(path, folders)
+    }
+
+    #[test]
+    fn a_tls_enrollment_is_judged_as_one_not_as_an_msp() {
+        let tlsca = root("tlsca.org1");
+        let tls = tlsca.issue(Spec::new(
+            "org1",
+            "peer0",
+            "2021-01-01T00:00:00Z",
+            "2030-01-01T00:00:00Z",
+        ));
+        let folders = [
+            ("cacerts", 0),
+            ("keystore", 1),
+            ("signcerts", 1),
+            ("tlscacerts", 1),
+        ];
+        let m = tls_enrollment_dir("peers/peer0/tls", &folders);
+        let inv = inventory(
+            vec![
+                record(&tlsca, "peers/peer0/tls/tlscacerts/tls-ca.pem"),
+                record(&tls, "peers/peer0/tls/signcerts/cert.pem"),
+            ],
+            vec![],
+            vec![m],
+        );
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Pass, "{}", o.message);
+        assert!(
+            o.message
+                .starts_with("TLS enrollment folder, not an MSP (a folder named 'tls'"),
+            "{}",
+            o.message
+        );
+        assert_eq!(o.evidence["kind"], "tls-enrollment");
+
+        // Its certificate must still chain to its TLS CA, and its key must be there.
+        let other = root("tlsca.org2");
+        let m = tls_enrollment_dir(
+            "peers/peer0/tls",
+            &[("cacerts", 0), ("signcerts", 1), ("tlscacerts", 1)],
+        );
+        let inv = inventory(
+            vec![
+                record(&other, "peers/peer0/tls/tlscacerts/tls-ca.pem"),
+                record(&tlsca, "elsewhere/ca.pem"),
+                record(&tls, "peers/peer0/tls/signcerts/cert.pem"),
+            ],
+            vec![],
+            vec![m],
+        );
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Fail, "{}", o.message);
+        assert!(o.message.contains("keystore/ is missing"), "{}", o.message);
+        assert!(
+            o.message
+                .contains("is not issued by any root in tlscacerts/"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn an_msp_named_msp_without_cacerts_still_fails() {
+        let m = msp(
+            "peers/peer0/msp",
+            &[
+                ("cacerts", 0),
+                ("keystore", 1),
+                ("signcerts", 1),
+                ("tlscacerts", 1),
+            ],
+        );
+        let inv = inventory(vec![], vec![], vec![m]);
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.message.contains("cacerts/ is empty"), "{}", o.message);
+    }
+
+    #[test]
+    fn a_fabric_ca_server_home_is_skipped_as_not_an_msp() {
+        let mut m = msp(
+            "ca/org1/msp",
+            &[("cacerts", 0), ("keystore", 2), ("signcerts", 0)],
+        );
+        m.ca_server_home =
+            Some("beside the fabric-ca server's fabric-ca-server-config.yaml".into());
+        let inv = inventory(vec![], vec![], vec![m.clone()]);
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Skip, "{}", o.message);
+        assert!(
+            o.message.contains("fabric-ca server's own msp/ folder"),
+            "{}",
+            o.message
+        );
+        // One that holds an identity after all is an MSP and judged as one.
+        m.subdirs.insert("signcerts".into(), 1);
+        let inv = inventory(vec![], vec![], vec![m]);
+        let o = MspIncomplete
+            .evaluate(&ctx("2026-01-01T00:00:00Z"), &inv)
+            .remove(0);
+        assert_eq!(o.status, Status::Fail, "{}", o.message);
     }
 }

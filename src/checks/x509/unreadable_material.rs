@@ -8,6 +8,11 @@
 //! Binary data that is not certificate material (Fabric blocks and transactions, binary
 //! Secret and ConfigMap values) is not an error: it is listed in one `skip` finding, so the
 //! report says what was left unread rather than dropping it.
+//!
+//! fabric-ca's Idemix files (issuer public and secret keys, revocation keys, credentials) are
+//! not X.509 either: recognised by name and checked for the shape fabric-ca writes while
+//! gathering ([`crate::inventory::idemix`]), they are listed in one `skip` finding by kind and
+//! shape — never by content — and only one that fabric-ca could not load is an `error`.
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
@@ -70,8 +75,56 @@ impl Check for UnreadableMaterial {
             );
         }
         out.extend(binary);
+        out.extend(idemix_outcome(inv));
         out
     }
+}
+
+/// The Idemix files recognised, as one `skip` finding: what each is and its shape.
+fn idemix_outcome(inv: &Inventory) -> Option<Outcome> {
+    if inv.idemix.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = inv
+        .idemix
+        .iter()
+        .map(|r| format!("{} ({}: {})", r.origin, r.kind.describe(), r.summary))
+        .collect();
+    let named: Vec<&str> = listed
+        .iter()
+        .take(NAMED_IN_MESSAGE)
+        .map(String::as_str)
+        .collect();
+    let more = listed.len().saturating_sub(NAMED_IN_MESSAGE);
+    let message = format!(
+        "{} fabric-ca Idemix file(s) recognised, not X.509 material, so no certificate check applies (their contents are not shown): {}{}",
+        listed.len(),
+        named.join("; "),
+        if more > 0 {
+            format!("; and {more} more (all in the evidence)")
+        } else {
+            String::new()
+        }
+    );
+    let evidence: Vec<serde_json::Value> = inv
+        .idemix
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "file": r.origin.to_string(),
+                "kind": r.kind.describe(),
+                "shape": r.summary,
+            })
+        })
+        .collect();
+    Some(
+        Outcome::new(
+            Status::Skip,
+            Target::new(TargetKind::Source, inv.source.clone()),
+            message,
+        )
+        .with("idemix", evidence),
+    )
 }
 
 /// The binary files and values seen and not read as certificates, as one `skip` finding.
@@ -173,6 +226,47 @@ mod tests {
         let out = UnreadableMaterial.evaluate(&ctx("2026-01-01T00:00:00Z"), &inv);
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].target.name, "s.yaml");
+    }
+
+    #[test]
+    fn idemix_files_are_listed_by_kind_never_as_errors() {
+        use crate::inventory::idemix::{IdemixKind, IdemixRecord};
+        let ca = root("org1");
+        let mut inv = inventory(vec![record(&ca, "ca-cert.pem")], vec![], vec![]);
+        inv.idemix = vec![
+            IdemixRecord {
+                origin: Origin::file("ca/msp/keystore/IssuerSecretKey"),
+                kind: IdemixKind::IssuerSecretKey,
+                summary: "32-byte secret scalar".into(),
+                msp_dir: Some("ca/msp".into()),
+            },
+            IdemixRecord {
+                origin: Origin::file("ca/IssuerPublicKey"),
+                kind: IdemixKind::IssuerPublicKey,
+                summary: "protobuf, 843 bytes, attributes OU, Role".into(),
+                msp_dir: None,
+            },
+        ];
+        let out = UnreadableMaterial.evaluate(&ctx("2026-01-01T00:00:00Z"), &inv);
+        assert_eq!(
+            out.iter().map(|o| o.status).collect::<Vec<_>>(),
+            vec![Status::Pass, Status::Skip]
+        );
+        assert!(
+            out[1]
+                .message
+                .starts_with("2 fabric-ca Idemix file(s) recognised"),
+            "{}",
+            out[1].message
+        );
+        assert!(
+            out[1].message.contains(
+                "ca/msp/keystore/IssuerSecretKey (Idemix issuer secret key: 32-byte secret scalar)"
+            ),
+            "{}",
+            out[1].message
+        );
+        assert_eq!(out[1].evidence["idemix"].as_array().unwrap().len(), 2);
     }
 
     #[test]
