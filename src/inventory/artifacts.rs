@@ -84,6 +84,7 @@ struct FileYield {
     values: Vec<EmbeddedValue>,
     pods: Vec<PodMounts>,
     binary: Vec<Origin>,
+    templated: Vec<Origin>,
 }
 
 /// Gathers every certificate, key and MSP folder under `root` (a folder or a single file).
@@ -203,6 +204,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         inventory.keys.extend(y.keys);
         inventory.problems.extend(y.problems);
         inventory.binary.extend(y.binary);
+        inventory.templated_values.extend(y.templated);
         values.extend(y.values);
         pods.extend(y.pods);
         if let Some((dir, config)) = y.msp_config
@@ -523,6 +525,7 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         }
         out.values = objects.values;
         out.pods = objects.pods;
+        out.templated = objects.templated;
     }
     out
 }

@@ -113,6 +113,9 @@ pub struct Inventory {
     /// transactions (`*.block`, `*.tx`, `*.pb`), and Secret or ConfigMap values that are neither
     /// text (PEM) nor one DER structure. Listed so the report says what was left unread.
     pub binary: Vec<Origin>,
+    /// Secret and ConfigMap values that are template expressions (Helm's
+    /// `{{ .Files.Get "tls.crt" | b64enc }}`): not evaluated, and not unreadable either.
+    pub templated_values: Vec<Origin>,
     /// Key files laid out from a Secret or ConfigMap volume whose value is already reported
     /// unreadable where it is stored: X509-009 reports a defect once, at its source.
     pub reported_at_source: std::collections::BTreeSet<Origin>,

@@ -7,7 +7,9 @@
 //!
 //! Binary data that is not certificate material (Fabric blocks and transactions, binary
 //! Secret and ConfigMap values) is not an error: it is listed in one `skip` finding, so the
-//! report says what was left unread rather than dropping it.
+//! report says what was left unread rather than dropping it. Secret and ConfigMap values that
+//! are template expressions (a Helm chart's `{{ .Files.Get "tls.crt" | b64enc }}`) are not
+//! evaluated, and say so in a `skip` finding of their own.
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
@@ -70,8 +72,40 @@ impl Check for UnreadableMaterial {
             );
         }
         out.extend(binary);
+        out.extend(templated_outcome(inv));
         out
     }
+}
+
+/// The Secret and ConfigMap values that are template expressions, as one `skip` finding.
+fn templated_outcome(inv: &Inventory) -> Option<Outcome> {
+    if inv.templated_values.is_empty() {
+        return None;
+    }
+    let all: Vec<String> = inv
+        .templated_values
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let more = all.len().saturating_sub(NAMED_IN_MESSAGE);
+    let message = format!(
+        "{} Secret or ConfigMap value(s) are template expressions, not evaluated (what they hold is only known once the chart is rendered): {}{}",
+        all.len(),
+        all[..all.len().min(NAMED_IN_MESSAGE)].join("; "),
+        if more > 0 {
+            format!("; and {more} more (all in the evidence)")
+        } else {
+            String::new()
+        }
+    );
+    Some(
+        Outcome::new(
+            Status::Skip,
+            Target::new(TargetKind::Source, inv.source.clone()),
+            message,
+        )
+        .with("templated", all),
+    )
 }
 
 /// The binary files and values seen and not read as certificates, as one `skip` finding.
@@ -148,6 +182,25 @@ mod tests {
         );
         assert!(out[1].message.contains("and 2 more"));
         assert_eq!(out[1].evidence["binary"].as_array().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn templated_values_are_not_evaluated_never_an_error() {
+        let mut inv = inventory(vec![], vec![], vec![]);
+        inv.templated_values = vec![Origin::at(
+            "chart/templates/secret.yaml",
+            "document 1, Secret default/orderer-tls, data[tls.crt]",
+        )];
+        let out = UnreadableMaterial.evaluate(&ctx("2026-01-01T00:00:00Z"), &inv);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].status, Status::Pass);
+        assert_eq!(out[1].status, Status::Skip);
+        assert!(
+            out[1].message.starts_with(
+                "1 Secret or ConfigMap value(s) are template expressions, not evaluated"
+            )
+        );
+        assert!(out[1].message.contains("data[tls.crt]"));
     }
 
     #[test]
