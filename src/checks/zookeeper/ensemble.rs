@@ -3,6 +3,7 @@
 //! broker's `zookeeper.connect` names.
 
 use crate::checks::kafka::usable;
+use crate::inventory::ordering::charts::release_pattern_matches;
 use crate::inventory::ordering::{Network, Workload};
 
 /// One ZooKeeper server instance and the names it answers to.
@@ -40,12 +41,15 @@ pub fn first_label(host: &str) -> &str {
     host.split('.').next().unwrap_or(host)
 }
 
-/// Whether `host` names one of `names` (exactly, or by its first DNS label).
+/// Whether `host` names one of `names` (exactly, or by its first DNS label). A name a Helm
+/// release decides (`<kafka release>-0`, see [`release_pattern_matches`]) matches every name
+/// a release could give it.
 pub fn names_match(host: &str, names: &[String]) -> bool {
     names.iter().any(|n| {
         n == host
             || n == first_label(host)
             || first_label(n) == first_label(host) && n.contains('.')
+            || release_pattern_matches(n, first_label(host))
     })
 }
 
@@ -329,6 +333,14 @@ mod tests {
         assert_eq!(n("start-zookeeper --servers 5"), Some(Ok(5)));
         assert!(matches!(n("start-zookeeper --servers=$N"), Some(Err(_))));
         assert_eq!(n("zkServer.sh start-foreground"), None);
+    }
+
+    #[test]
+    fn release_named_hosts_match_their_pattern() {
+        let names = vec!["<kafka release>".to_owned(), "<kafka release>-0".to_owned()];
+        assert!(names_match("kafka-hlf.alpha.svc.cluster.local", &names));
+        assert!(names_match("kafka-hlf-0.kafka-hlf-headless", &names));
+        assert!(!names_match("zookeeper-0", &names));
     }
 
     #[test]

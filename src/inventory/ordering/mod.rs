@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::Origin;
 
+pub mod charts;
 pub mod compose;
 pub mod configtx;
 pub mod helm;
@@ -205,6 +206,9 @@ pub enum NoteKind {
     /// A key given twice in one mapping: read last-wins (Compose v1, go-yaml v2), refused by
     /// Compose v2.
     DuplicateKey,
+    /// A value the chart it is written for never reads (bitnami/kafka `minInsyncReplicas`): it
+    /// looks like a setting and sets nothing.
+    IgnoredValue,
 }
 
 /// Everything the static Kafka and ZooKeeper checks read.
@@ -427,6 +431,9 @@ pub fn gather_with_docs(files: &[PathBuf]) -> (OrderingConfig, Vec<yaml::YamlFil
             w.properties.extend(chart.kafka_properties.clone());
         }
     }
+    // After the overrides above: those belong to a chart's own templates, not to the public
+    // charts it depends on, which carry their own.
+    charts::gather(files, &docs, &mut config);
     config
         .workloads
         .sort_by(|a, b| (&a.scope, &a.origin).cmp(&(&b.scope, &b.origin)));
