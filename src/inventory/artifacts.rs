@@ -86,6 +86,7 @@ struct FileYield {
     pods: Vec<PodMounts>,
     binary: Vec<Origin>,
     idemix: Vec<IdemixRecord>,
+    templated: Vec<Origin>,
 }
 
 /// Gathers every certificate, key and MSP folder under `root` (a folder or a single file).
@@ -216,6 +217,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         inventory.problems.extend(y.problems);
         inventory.binary.extend(y.binary);
         inventory.idemix.extend(y.idemix);
+        inventory.templated_values.extend(y.templated);
         values.extend(y.values);
         pods.extend(y.pods);
         if let Some((dir, config)) = y.msp_config
@@ -646,6 +648,7 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         }
         out.values = objects.values;
         out.pods = objects.pods;
+        out.templated = objects.templated;
     }
     out
 }

@@ -119,6 +119,9 @@ pub struct Inventory {
     /// and checked for the shape fabric-ca writes: not X.509 material, so listed here rather
     /// than read as certificates. Only their kind and shape are kept, never their bytes.
     pub idemix: Vec<idemix::IdemixRecord>,
+    /// Secret and ConfigMap values that are template expressions (Helm's
+    /// `{{ .Files.Get "tls.crt" | b64enc }}`): not evaluated, and not unreadable either.
+    pub templated_values: Vec<Origin>,
     /// Key files laid out from a Secret or ConfigMap volume whose value is already reported
     /// unreadable where it is stored: X509-009 reports a defect once, at its source.
     pub reported_at_source: std::collections::BTreeSet<Origin>,

@@ -72,6 +72,10 @@ pub struct Objects {
     /// Workloads whose pods mount Secret or ConfigMap volumes.
     pub pods: Vec<PodMounts>,
     pub problems: Vec<Problem>,
+    /// Values that are template expressions (a Helm chart's
+    /// `tls.crt: '{{ .Files.Get "tls.crt" | b64enc }}'`): what they hold is only known once
+    /// rendered, so they are not evaluated, and not malformed base64 either.
+    pub templated: Vec<Origin>,
 }
 
 /// The string entries of a `data`-like field, in key order.
@@ -117,12 +121,33 @@ pub fn read_objects(path: &str, text: &str) -> Objects {
             out.pods.extend(mounts::pod_mounts(path, object, doc));
             continue;
         }
-        read_values(path, doc_idx + 1, object, doc, &mut out);
+        read_values(
+            path,
+            doc_idx + 1,
+            object,
+            doc,
+            text.contains("{{"),
+            &mut out,
+        );
     }
     out
 }
 
-fn read_values(path: &str, document: usize, object: ObjectRef, doc: &Value, out: &mut Objects) {
+/// Whether a value is (or holds) a template expression rather than data.
+fn is_template(value: &str) -> bool {
+    value.contains("{{") && value.contains("}}")
+}
+
+/// Reads one Secret's or ConfigMap's values. In a file holding template syntax, a value that
+/// is not a string is an unquoted `{{ … }}` the YAML parser read as a mapping: a template too.
+fn read_values(
+    path: &str,
+    document: usize,
+    object: ObjectRef,
+    doc: &Value,
+    templated_file: bool,
+    out: &mut Objects,
+) {
     let secret = object.kind == "Secret";
     // Base64 fields first: a Secret's stringData wins over its data for the same key, as the
     // API server merges them, and later values of a key win when pods' files are laid out.
@@ -139,8 +164,19 @@ fn read_values(path: &str, document: usize, object: ObjectRef, doc: &Value, out:
         ..Layout::default()
     };
     for (key, value) in entries(doc.get(base64_field)) {
-        let Some(value) = value else { continue };
         let origin = Origin::at(path, locator(base64_field, &key));
+        let value = match value {
+            Some(v) if !is_template(&v) => v,
+            Some(_) => {
+                out.templated.push(origin);
+                continue;
+            }
+            None if templated_file => {
+                out.templated.push(origin);
+                continue;
+            }
+            None => continue,
+        };
         let cleaned: String = value.chars().filter(|c| !c.is_whitespace()).collect();
         match STANDARD.decode(cleaned.as_bytes()) {
             Ok(bytes) => out.values.push(EmbeddedValue {
@@ -160,9 +196,21 @@ fn read_values(path: &str, document: usize, object: ObjectRef, doc: &Value, out:
         }
     }
     for (key, value) in entries(doc.get(plain_field)) {
-        let Some(value) = value else { continue };
+        let origin = Origin::at(path, locator(plain_field, &key));
+        let value = match value {
+            Some(v) if !is_template(&v) => v,
+            Some(_) => {
+                out.templated.push(origin);
+                continue;
+            }
+            None if templated_file => {
+                out.templated.push(origin);
+                continue;
+            }
+            None => continue,
+        };
         out.values.push(EmbeddedValue {
-            origin: Origin::at(path, locator(plain_field, &key)),
+            origin,
             layout: layout_for(&key),
             object: object.clone(),
             document,
@@ -237,6 +285,27 @@ mod tests {
         assert!(problems.is_empty());
         assert_eq!(values.len(), 1);
         assert_eq!(values[0].bytes.as_slice(), b"hello");
+    }
+
+    #[test]
+    fn helm_expressions_in_data_are_templates_not_broken_base64() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: orderer-tls\ndata:\n  tls.crt: '{{ .Files.Get \"files/tls.crt\" | b64enc }}'\n  ca.crt: aGVsbG8=\nstringData:\n  tls.key: \"{{ .Values.key }}\"\n";
+        let objects = read_objects("t.yaml", text);
+        assert!(objects.problems.is_empty(), "{:?}", objects.problems);
+        let templated: Vec<String> = objects.templated.iter().map(ToString::to_string).collect();
+        assert_eq!(templated.len(), 2, "{templated:?}");
+        assert!(templated[0].contains("Secret default/orderer-tls, data[tls.crt]"));
+        assert!(templated[1].contains("stringData[tls.key]"));
+        assert_eq!(objects.values.len(), 1, "the literal value is still read");
+        assert_eq!(objects.values[0].bytes.as_slice(), b"hello");
+        // Unquoted, `{{ … }}` is YAML flow syntax: the parser reads a mapping, not a string.
+        let text = "kind: ConfigMap\nmetadata:\n  name: c\nbinaryData:\n  genesis.block: {{ .Values.block }}\n";
+        let objects = read_objects("t.yaml", text);
+        assert!(objects.problems.is_empty() && objects.values.is_empty());
+        assert!(
+            objects.templated.len() <= 1,
+            "read as a template or not at all"
+        );
     }
 
     #[test]

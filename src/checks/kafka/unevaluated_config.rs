@@ -1,6 +1,7 @@
 //! KAFKA-013 `unevaluated-config`: configuration that could not be evaluated, said as such:
-//! templates (skip: "template, not evaluated"), variables with no value and keys given twice
-//! (warn: evaluated as the last one, which Compose v2 refuses), and files that do not parse,
+//! templates (skip: "template, not evaluated"), variables with no value, keys given twice
+//! (warn: evaluated as the last one, which Compose v2 refuses) and chart values the chart never
+//! reads (warn: they set nothing), and files that do not parse,
 //! extends that go nowhere or in circles, oversized values (error).
 
 use crate::checks::{Check, nothing_to_check};
@@ -24,7 +25,9 @@ impl Check for UnevaluatedConfig {
             .map(|n| {
                 let status = match n.kind {
                     NoteKind::Template => Status::Skip,
-                    NoteKind::UnresolvedVariable | NoteKind::DuplicateKey => Status::Warn,
+                    NoteKind::UnresolvedVariable
+                    | NoteKind::DuplicateKey
+                    | NoteKind::IgnoredValue => Status::Warn,
                     NoteKind::Unparseable
                     | NoteKind::MissingExtends
                     | NoteKind::ExtendsCycle

@@ -13,6 +13,10 @@
 //! not X.509 either: recognised by name and checked for the shape fabric-ca writes while
 //! gathering ([`crate::inventory::idemix`]), they are listed in one `skip` finding by kind and
 //! shape — never by content — and only one that fabric-ca could not load is an `error`.
+//!
+//! Secret and ConfigMap values that are template expressions (a Helm chart's
+//! `{{ .Files.Get "tls.crt" | b64enc }}`) are not evaluated, and say so in a `skip` finding of
+//! their own.
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
@@ -76,6 +80,7 @@ impl Check for UnreadableMaterial {
         }
         out.extend(binary);
         out.extend(idemix_outcome(inv));
+        out.extend(templated_outcome(inv));
         out
     }
 }
@@ -124,6 +129,37 @@ fn idemix_outcome(inv: &Inventory) -> Option<Outcome> {
             message,
         )
         .with("idemix", evidence),
+    )
+}
+
+/// The Secret and ConfigMap values that are template expressions, as one `skip` finding.
+fn templated_outcome(inv: &Inventory) -> Option<Outcome> {
+    if inv.templated_values.is_empty() {
+        return None;
+    }
+    let all: Vec<String> = inv
+        .templated_values
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let more = all.len().saturating_sub(NAMED_IN_MESSAGE);
+    let message = format!(
+        "{} Secret or ConfigMap value(s) are template expressions, not evaluated (what they hold is only known once the chart is rendered): {}{}",
+        all.len(),
+        all[..all.len().min(NAMED_IN_MESSAGE)].join("; "),
+        if more > 0 {
+            format!("; and {more} more (all in the evidence)")
+        } else {
+            String::new()
+        }
+    );
+    Some(
+        Outcome::new(
+            Status::Skip,
+            Target::new(TargetKind::Source, inv.source.clone()),
+            message,
+        )
+        .with("templated", all),
     )
 }
 
@@ -201,6 +237,25 @@ mod tests {
         );
         assert!(out[1].message.contains("and 2 more"));
         assert_eq!(out[1].evidence["binary"].as_array().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn templated_values_are_not_evaluated_never_an_error() {
+        let mut inv = inventory(vec![], vec![], vec![]);
+        inv.templated_values = vec![Origin::at(
+            "chart/templates/secret.yaml",
+            "document 1, Secret default/orderer-tls, data[tls.crt]",
+        )];
+        let out = UnreadableMaterial.evaluate(&ctx("2026-01-01T00:00:00Z"), &inv);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].status, Status::Pass);
+        assert_eq!(out[1].status, Status::Skip);
+        assert!(
+            out[1].message.starts_with(
+                "1 Secret or ConfigMap value(s) are template expressions, not evaluated"
+            )
+        );
+        assert!(out[1].message.contains("data[tls.crt]"));
     }
 
     #[test]

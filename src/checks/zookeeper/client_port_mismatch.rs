@@ -1,7 +1,9 @@
 //! ZK-004 `client-port-mismatch`: the ports in each broker's zookeeper.connect are the client
-//! ports of the ZooKeeper servers they name.
+//! ports of the ZooKeeper servers they name. A name for all of an ensemble's pods (its
+//! headless Service, which resolves to the pods' addresses, or the client Service the public
+//! charts put in front of them on the same port) is judged against those servers' port.
 
-use super::ensemble::{client_port, instances, names_match, parse_connect};
+use super::ensemble::{client_port, instances, names_match, parse_connect, pods_reached};
 use crate::checks::kafka::usable;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
@@ -31,18 +33,23 @@ impl Check for ClientPortMismatch {
                 let target = setting.map_or(&w.origin, |s| &s.origin).target();
                 let mut wrong = Vec::new();
                 let mut matched = 0;
+                let servers: Vec<_> = net.of(Component::Zookeeper).collect();
                 for (host, port) in parse_connect(value) {
-                    let Some(server) = ensemble.iter().find(|i| names_match(&host, &i.names))
-                    else {
+                    let named = ensemble
+                        .iter()
+                        .find(|i| names_match(&host, &i.names))
+                        .map(|i| i.workload)
+                        .or_else(|| pods_reached(&host, &servers).first().map(|(w, _)| *w));
+                    let Some(server) = named else {
                         continue;
                     };
                     matched += 1;
-                    match client_port(server.workload) {
+                    match client_port(server) {
                         Ok(expected) if port == Some(expected) => {}
                         Ok(expected) => wrong.push(format!(
                             "{host}:{} but {} listens on {expected}",
                             port.map_or("?".into(), |p| p.to_string()),
-                            server.workload.name
+                            server.name
                         )),
                         Err(e) => wrong.push(format!("{host}: {e}")),
                     }

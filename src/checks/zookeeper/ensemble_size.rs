@@ -1,6 +1,7 @@
 //! ZK-001 `ensemble-size`: an ensemble of 3, 5 or 7 servers, judged on what the configuration
 //! deploys and, when probed, on the server list the running ensemble reports (`conf`).
 
+use super::ensemble::configured_servers;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::inventory::Inventory;
@@ -49,6 +50,29 @@ impl Check for EnsembleSize {
                 .iter()
                 .map(|w| format!("{} (x{})", w.name, w.instances()))
                 .collect();
+            // A Kubernetes ZooKeeper image told the ensemble size (`start-zookeeper
+            // --servers=N`, k8szk's ZK_REPLICAS) writes server.1..N whatever the replica count:
+            // N is the ensemble, and pods beyond it, or missing from it, are a defect of their own.
+            let mut size = 0;
+            let mut unreadable = Vec::new();
+            let mut disagree = Vec::new();
+            for w in &servers {
+                match configured_servers(w) {
+                    Some(Ok(n)) => {
+                        size += n as usize;
+                        if let Replicas::Count(r) = w.replicas
+                            && r != n
+                        {
+                            disagree.push(format!(
+                                "{} runs {r} pod(s) but is told the ensemble has {n} servers",
+                                w.name
+                            ));
+                        }
+                    }
+                    Some(Err(why)) => unreadable.push(why),
+                    None => size += w.instances() as usize,
+                }
+            }
             let unknown: Vec<&str> = servers
                 .iter()
                 .filter(|w| w.replicas == Replicas::Unknown)
@@ -62,8 +86,21 @@ impl Check for EnsembleSize {
                         unknown.join(", ")
                     ),
                 )
+            } else if !unreadable.is_empty() {
+                (
+                    Status::Error,
+                    format!("cannot evaluate: {}", unreadable.join("; ")),
+                )
+            } else if !disagree.is_empty() {
+                (
+                    Status::Fail,
+                    format!(
+                        "{}: servers missing from the configured list never join, and a list longer than the pods leaves the quorum short",
+                        disagree.join("; ")
+                    ),
+                )
             } else {
-                judge(net.count(Component::Zookeeper) as usize)
+                judge(size)
             };
             out.push(Outcome::new(status, target, message).with("servers", names));
         }
@@ -134,6 +171,35 @@ mod tests {
         let out = EnsembleSize.evaluate(&ctx(), &network(vec![zk]));
         assert_eq!(statuses(&out), vec![Status::Fail]);
         assert!(out[0].message.starts_with("4 servers"));
+    }
+
+    #[test]
+    fn start_zookeeper_servers_is_the_ensemble_size() {
+        let mut zk = zookeeper("zk", &[]);
+        zk.replicas = Replicas::Count(3);
+        zk.computed_at_start =
+            vec!["start-zookeeper --servers=3 --data_dir=/var/lib/zookeeper/data".into()];
+        let out = EnsembleSize.evaluate(&ctx(), &network(vec![zk.clone()]));
+        assert_eq!(statuses(&out), vec![Status::Pass]);
+        zk.computed_at_start = vec!["start-zookeeper --servers 5".into()];
+        let out = EnsembleSize.evaluate(&ctx(), &network(vec![zk.clone()]));
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        assert!(
+            out[0]
+                .message
+                .starts_with("zk runs 3 pod(s) but is told the ensemble has 5 servers"),
+            "{}",
+            out[0].message
+        );
+        zk.computed_at_start.clear();
+        zk.env.insert(
+            "ZK_REPLICAS".into(),
+            crate::inventory::ordering::Setting::literal("three", zk.origin.clone()),
+        );
+        assert_eq!(
+            statuses(&EnsembleSize.evaluate(&ctx(), &network(vec![zk]))),
+            vec![Status::Error]
+        );
     }
 
     #[test]

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use super::ensemble::{names_match, parse_servers};
+use super::ensemble::{myid_computed_at_start, names_match, ordinal_myid, parse_servers};
 use crate::checks::kafka::usable;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::inventory::Inventory;
-use crate::inventory::ordering::Component;
+use crate::inventory::ordering::{Component, Workload};
 use crate::report::{Outcome, Status};
 
 pub struct MyidMismatch;
@@ -36,8 +36,13 @@ impl Check for MyidMismatch {
             for w in &servers {
                 let setting = w.env.get("ZOO_MY_ID");
                 let target = setting.map_or(&w.origin, |s| &s.origin).target();
-                let computed = w.computed_at_start.iter().any(|c| c.contains("ZOO_MY_ID"));
+                let ordinal = ordinal_myid(w);
+                let computed = myid_computed_at_start(w);
                 let (status, message) = match usable(setting) {
+                    _ if ordinal.is_some() => {
+                        let (first, how) = ordinal.unwrap_or_default();
+                        ids_from_ordinals(w, first, &how)
+                    }
                     _ if computed => (Status::Skip, "ZOO_MY_ID is computed when the server starts (from its hostname); not evaluated".to_owned()),
                     Err(why) => (Status::Error, format!("cannot evaluate: {why}")),
                     Ok(None) if ensemble <= 1 => (Status::Pass, "standalone server: no myid needed".to_owned()),
@@ -61,8 +66,63 @@ impl Check for MyidMismatch {
     }
 }
 
+/// The verdict on ids a StatefulSet's servers derive from their pods' ordinals: pod i gets
+/// `first + i`, unique by construction; they must stay in 1..255 and, where ZOO_SERVERS is
+/// written out, each `server.<id>` must name that pod.
+fn ids_from_ordinals(w: &Workload, first: u64, how: &str) -> (Status, String) {
+    let n = u64::from(w.instances());
+    let last = first + n.saturating_sub(1);
+    if first == 0 || last > 255 {
+        return (
+            Status::Fail,
+            format!(
+                "each server's id is its pod's ordinal + {first} ({how}): {first}..{last} is outside 1..255"
+            ),
+        );
+    }
+    let entries = match usable(w.env.get("ZOO_SERVERS")) {
+        Ok(Some(list)) => match parse_servers(list) {
+            Ok(e) => e,
+            Err(e) => return (Status::Fail, format!("ZOO_SERVERS does not parse: {e}")),
+        },
+        _ => Vec::new(),
+    };
+    let wrong: Vec<String> = (0..n)
+        .filter_map(|i| {
+            let id = (first + i).to_string();
+            let pod = format!("{}-{i}", w.name);
+            match entries.iter().find(|e| e.id == id) {
+                _ if entries.is_empty() => None,
+                None => Some(format!("no server.{id} for pod {pod}")),
+                Some(e)
+                    if e.host == "0.0.0.0" || names_match(&e.host, std::slice::from_ref(&pod)) =>
+                {
+                    None
+                }
+                Some(e) => Some(format!("server.{id} is {}, not pod {pod}", e.host)),
+            }
+        })
+        .collect();
+    if wrong.is_empty() {
+        (
+            Status::Pass,
+            format!(
+                "each server's id is its pod's ordinal + {first} ({how}): {first}..{last}, one per pod; no ZOO_MY_ID needed"
+            ),
+        )
+    } else {
+        (
+            Status::Fail,
+            format!(
+                "ids come from the pods' ordinals ({how}) but ZOO_SERVERS disagrees: {}",
+                wrong.join("; ")
+            ),
+        )
+    }
+}
+
 /// Whether `server.<id>` in the workload's own ZOO_SERVERS names the workload itself.
-fn own_entry(w: &crate::inventory::ordering::Workload, id: u32) -> (Status, String) {
+fn own_entry(w: &Workload, id: u32) -> (Status, String) {
     let Some(list) = w.env.get("ZOO_SERVERS") else {
         return (
             Status::Pass,

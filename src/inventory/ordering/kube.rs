@@ -1,5 +1,6 @@
-//! Kubernetes manifests: Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and Pods
-//! (one workload per container; `replicas` counts instances), env from literal values and from
+//! Kubernetes manifests: Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and
+//! Pods (one workload per container; `replicas` counts instances; what runs to completion is a
+//! client, never a server), env from literal values and from
 //! ConfigMaps (`valueFrom.configMapKeyRef`, `envFrom.configMapRef`), and the Services that
 //! select them, for the names other workloads use.
 
@@ -11,7 +12,8 @@ use serde_json::Value;
 use super::helm::TEMPLATE_MARK;
 use super::yaml::{YamlFile, scalar};
 use super::{
-    ConfigNote, NoteKind, OrderingConfig, PodSettings, Replicas, Setting, Workload, classify,
+    ConfigNote, NoteKind, OrderingConfig, PodLifecycle, PodSettings, Replicas, Setting, Workload,
+    classify_container,
 };
 use crate::inventory::Origin;
 
@@ -25,6 +27,7 @@ const WORKLOAD_KINDS: &[&str] = &[
     "ReplicaSet",
     "ReplicationController",
     "Job",
+    "CronJob",
     "Pod",
 ];
 
@@ -96,10 +99,15 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
             };
             let ns = namespace(doc);
             let object = name(doc);
-            let pod = if kind == "Pod" {
-                Some(doc)
+            let pod = match kind {
+                "Pod" => Some(doc),
+                "CronJob" => doc.pointer("/spec/jobTemplate/spec/template"),
+                _ => doc.get("spec").and_then(|s| s.get("template")),
+            };
+            let lifecycle = if matches!(kind, "Job" | "CronJob") {
+                PodLifecycle::RunToCompletion
             } else {
-                doc.get("spec").and_then(|s| s.get("template"))
+                PodLifecycle::LongRunning
             };
             let Some(pod) = pod else { continue };
             let labels: BTreeMap<String, String> = pod
@@ -238,7 +246,7 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
                 names.sort();
                 names.dedup();
                 config.workloads.push(Workload {
-                    component: classify(image.as_deref(), &env),
+                    component: classify_container(image.as_deref(), &env, &command, lifecycle),
                     name: object.clone(),
                     origin: Origin::at(f.shown.clone(), format!("{locator}, line {object_line}")),
                     scope: f.dir.clone(),
@@ -252,7 +260,7 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
                     env,
                     properties: BTreeMap::new(),
                     hostnames: names,
-                    computed_at_start: if command.contains("export ") {
+                    computed_at_start: if computes_settings(&command) {
                         vec![command]
                     } else {
                         Vec::new()
@@ -264,6 +272,17 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
             }
         }
     }
+}
+
+/// Whether a container's command computes settings when it starts: exports variables
+/// (`export ZOO_MY_ID=$((${HOSTNAME##*-}+1))`), or runs a Kubernetes ZooKeeper image's start
+/// script, which writes the server's myid from the pod's ordinal and its server list from
+/// `--servers` / `ZK_REPLICAS` (`start-zookeeper` in k8s.gcr.io/kubernetes-zookeeper,
+/// `zkGenConfig.sh` in gcr.io/google_samples/k8szk).
+fn computes_settings(command: &str) -> bool {
+    command.contains("export ")
+        || command.contains("start-zookeeper")
+        || command.contains("zkGenConfig.sh")
 }
 
 /// The pod-level settings every container of the pod shares.

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::Origin;
 
+pub mod charts;
 pub mod compose;
 pub mod configtx;
 pub mod helm;
@@ -56,6 +57,9 @@ pub enum Component {
     Zookeeper,
     Orderer,
     Peer,
+    /// A task that talks to Kafka or ZooKeeper and is neither (a Job creating topics with
+    /// `kafka-topics`, a test Pod running `kafka-console-producer`, `zkCli.sh`).
+    Client,
     Other,
 }
 
@@ -213,6 +217,9 @@ pub enum NoteKind {
     /// A key given twice in one mapping: read last-wins (Compose v1, go-yaml v2), refused by
     /// Compose v2.
     DuplicateKey,
+    /// A value the chart it is written for never reads (bitnami/kafka `minInsyncReplicas`): it
+    /// looks like a setting and sets nothing.
+    IgnoredValue,
 }
 
 /// Everything the static Kafka and ZooKeeper checks read.
@@ -328,7 +335,9 @@ pub fn classify(image: Option<&str>, env: &BTreeMap<String, Setting>) -> Compone
     if repo.contains("kafka") && !repo.contains("zookeeper") {
         return Component::Kafka;
     }
-    if repo.contains("zookeeper") || repo == "zk" {
+    // `k8szk` is the Kubernetes StatefulSet tutorial's ZooKeeper image
+    // (gcr.io/google_samples/k8szk), which incubator/zookeeper 0.x ran.
+    if repo.contains("zookeeper") || repo == "zk" || repo == "k8szk" {
         return Component::Zookeeper;
     }
     if repo.contains("orderer") {
@@ -348,6 +357,89 @@ pub fn classify(image: Option<&str>, env: &BTreeMap<String, Setting>) -> Compone
         Component::Peer
     } else {
         Component::Other
+    }
+}
+
+/// How a Kubernetes workload runs its pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodLifecycle {
+    /// Kept running and restarted (Deployment, StatefulSet, DaemonSet, ReplicaSet, a Pod).
+    LongRunning,
+    /// Run until it exits (Job, CronJob): never a server other workloads rely on.
+    RunToCompletion,
+}
+
+/// Client tools shipped in the Kafka and ZooKeeper images (with or without `.sh`, as Apache's
+/// and Confluent's images name them).
+const CLIENT_TOOLS: &[&str] = &[
+    "kafka-topics",
+    "kafka-configs",
+    "kafka-acls",
+    "kafka-console-producer",
+    "kafka-console-consumer",
+    "kafka-consumer-groups",
+    "kafka-reassign-partitions",
+    "kafka-preferred-replica-election",
+    "kafka-leader-election",
+    "kafka-broker-api-versions",
+    "kafka-log-dirs",
+    "kafka-delete-records",
+    "kafka-producer-perf-test",
+    "kafka-consumer-perf-test",
+    "kafkacat",
+    "kcat",
+    "zkcli",
+    "zookeeper-shell",
+];
+
+/// What starts a ZooKeeper server: the Apache image's and the Kafka distribution's start
+/// scripts, and the Kubernetes ZooKeeper images' (`start-zookeeper` in
+/// k8s.gcr.io/kubernetes-zookeeper, `zkGenConfig.sh` in gcr.io/google_samples/k8szk; both
+/// from kubernetes-retired/contrib statefulsets/zookeeper).
+const ZOOKEEPER_STARTERS: &[&str] = &[
+    "zkserver.sh",
+    "zookeeper-server-start",
+    "start-zookeeper",
+    "zkgenconfig.sh",
+];
+
+/// What starts a Kafka broker, or an image's own entry point (which starts its server).
+const SERVER_STARTERS: &[&str] = &[
+    "kafka-server-start",
+    "/etc/confluent/docker/run",
+    "start-kafka",
+    "entrypoint.sh",
+    "run.sh",
+    "setup.sh",
+];
+
+/// [`classify`] for one container of a Kubernetes workload, knowing how its pod runs and what
+/// the container is told to run (`command` and `args` joined). A Kafka or ZooKeeper image run
+/// to completion, or told to run only a client tool, is a [`Component::Client`]: charts run the
+/// broker image that way to create topics (incubator/kafka's `kafka-config` Job and topic test
+/// Pod, bitnami/kafka's provisioning Job). A container told to start a ZooKeeper server is
+/// ZooKeeper whatever its image (the Kafka image's `zookeeper-server-start.sh`, the
+/// Kubernetes tutorial's `start-zookeeper --servers=3`).
+pub fn classify_container(
+    image: Option<&str>,
+    env: &BTreeMap<String, Setting>,
+    command: &str,
+    lifecycle: PodLifecycle,
+) -> Component {
+    let command = command.to_ascii_lowercase();
+    let runs = |names: &[&str]| names.iter().any(|n| command.contains(n));
+    let starts_zookeeper = runs(ZOOKEEPER_STARTERS);
+    let starts_server = starts_zookeeper || runs(SERVER_STARTERS);
+    let component = if starts_zookeeper && !command.contains("kafka-server-start") {
+        Component::Zookeeper
+    } else {
+        classify(image, env)
+    };
+    let client =
+        lifecycle == PodLifecycle::RunToCompletion || (runs(CLIENT_TOOLS) && !starts_server);
+    match component {
+        Component::Kafka | Component::Zookeeper if client => Component::Client,
+        c => c,
     }
 }
 
@@ -376,6 +468,18 @@ pub fn gather_with_docs(
         &mut config,
     );
     configtx::gather(&docs, &mut config);
+    for chart in &charts {
+        for w in config
+            .workloads
+            .iter_mut()
+            .filter(|w| w.scope == chart.scope && w.component == Component::Kafka)
+        {
+            w.properties.extend(chart.kafka_properties.clone());
+        }
+    }
+    // After the overrides above: those belong to a chart's own templates, not to the public
+    // charts it depends on, which carry their own.
+    charts::gather(files, &docs, &mut config);
     config.links = links::gather(&config.workloads, scripts);
     // A linked configtx.yaml outside the files given (`check --artifacts docker-compose/`
     // with the configuration in `../config`) is read too: it is what the orderers run.
@@ -392,15 +496,6 @@ pub fn gather_with_docs(
         configtx::gather(&linked, &mut config);
     }
     per_host::expand(&mut config, scripts);
-    for chart in &charts {
-        for w in config
-            .workloads
-            .iter_mut()
-            .filter(|w| w.scope == chart.scope && w.component == Component::Kafka)
-        {
-            w.properties.extend(chart.kafka_properties.clone());
-        }
-    }
     config
         .workloads
         .sort_by(|a, b| (&a.scope, &a.origin).cmp(&(&b.scope, &b.origin)));

@@ -104,6 +104,9 @@ fn mentions_ordering(text: &str) -> bool {
         // object per file, as `kubectl get -o yaml` or a cluster snapshot writes them).
         "kind: service",
         "kind: configmap",
+        // Values files for the public Kafka charts that name no image (charts.rs).
+        "configurationoverrides",
+        "defaultreplicationfactor",
     ]
     .iter()
     .any(|k| lower.contains(k))
