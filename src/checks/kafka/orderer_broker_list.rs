@@ -16,27 +16,11 @@ use crate::checks::zookeeper::ensemble::{names_match, pods_reached};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::inventory::Inventory;
+use crate::inventory::ordering::members::{broker_host, parse_broker_list};
 use crate::inventory::ordering::{Component, Workload};
 use crate::report::{Outcome, Status, Target};
 
 pub struct OrdererBrokerList;
-
-/// `[a:9092, b:9092]` or `a:9092,b:9092`, as Fabric's env override is written.
-fn parse_list(value: &str) -> Vec<String> {
-    value
-        .trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .split(',')
-        .map(|s| s.trim().trim_matches('"').to_owned())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// The host of a `host:port` entry.
-fn host(entry: &str) -> &str {
-    entry.rsplit_once(':').map_or(entry, |(h, _)| h)
-}
 
 /// The verdict on one list of distinct entries, against the brokers the network deploys.
 fn judge(brokers: &[String], deployed: &[&Workload], names: &[String]) -> (Status, String) {
@@ -44,7 +28,7 @@ fn judge(brokers: &[String], deployed: &[&Workload], names: &[String]) -> (Statu
         // (workload, ordinal) pairs: which broker pods the one entry reaches.
         let reached: BTreeSet<(usize, u32)> = brokers
             .iter()
-            .flat_map(|b| pods_reached(host(b), deployed))
+            .flat_map(|b| pods_reached(broker_host(b), deployed))
             .map(|(w, i)| {
                 let at = deployed
                     .iter()
@@ -80,7 +64,7 @@ fn judge(brokers: &[String], deployed: &[&Workload], names: &[String]) -> (Statu
     }
     let unknown: Vec<&String> = brokers
         .iter()
-        .filter(|b| !names.is_empty() && !names_match(host(b), names))
+        .filter(|b| !names.is_empty() && !names_match(broker_host(b), names))
         .collect();
     if unknown.is_empty() {
         let how = if names.is_empty() {
@@ -128,7 +112,7 @@ impl Check for OrdererBrokerList {
                 if let Some(s) = o.env.get("CONFIGTX_ORDERER_KAFKA_BROKERS") {
                     lists.push((
                         s.origin.target(),
-                        usable(Some(s)).map(|v| parse_list(v.unwrap_or_default())),
+                        usable(Some(s)).map(|v| parse_broker_list(v.unwrap_or_default())),
                     ));
                 }
             }
