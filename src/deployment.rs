@@ -242,7 +242,7 @@ pub fn deploy_and_verify(
             source,
         })?;
     let artifacts = scratch.path().join("cluster");
-    let verified = (|| -> Result<crate::report::Report, RunError> {
+    let verified = (|| -> Result<crate::finding::Report, RunError> {
         let read = rt.block_on(deploy::readback::read_back(
             &client,
             &deployed.network,

@@ -17,6 +17,7 @@ pub mod context;
 pub mod deploy;
 pub mod deployment;
 pub mod exit;
+pub mod finding;
 pub mod incluster;
 pub mod inventory;
 pub mod kube;
@@ -29,7 +30,7 @@ pub mod yaml;
 use catalogue::Catalogue;
 use cli::{CheckConfig, ColorChoice, Config, Format, ListFormat};
 use context::{Context, rfc3339};
-use report::Report;
+use finding::Report;
 use report::table::TableStyle;
 
 /// Why a run stopped before it could report.
@@ -295,11 +296,11 @@ fn check_report_with_reach(check: &CheckConfig) -> Result<(Report, bool), RunErr
 /// Puts the in-cluster probe's findings in place of the local ones of the same checks (which
 /// could only skip: the runner is outside the cluster).
 fn merge_probed(
-    findings: &mut Vec<report::Finding>,
-    probed: Vec<report::Finding>,
+    findings: &mut Vec<finding::Finding>,
+    probed: Vec<finding::Finding>,
     selection: &checks::Selection,
 ) {
-    let probed: Vec<report::Finding> = probed
+    let probed: Vec<finding::Finding> = probed
         .into_iter()
         .filter(|f| selection.includes(&f.check_id))
         .collect();

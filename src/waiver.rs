@@ -16,7 +16,7 @@ use std::path::Path;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use crate::report::{AppliedWaiver, Finding};
+use crate::finding::{AppliedWaiver, Finding};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -116,7 +116,7 @@ impl Waivers {
 mod tests {
     use super::*;
     use crate::catalogue::Severity;
-    use crate::report::{Evidence, Status, Target, TargetKind};
+    use crate::finding::{Evidence, Status, Target, TargetKind};
 
     fn finding(id: &str, target: &str) -> Finding {
         Finding {

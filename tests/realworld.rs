@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clap::Parser;
 use fabcheck::cli::{Cli, Config};
-use fabcheck::report::{Finding, Report, Status};
+use fabcheck::finding::{Finding, Report, Status};
 
 #[path = "support/findings.rs"]
 mod findings;

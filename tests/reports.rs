@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fabcheck::report::Report;
+use fabcheck::finding::Report;
 
 const AT: &str = "2026-11-21T00:00:00Z";
 

@@ -10,8 +10,8 @@ use rayon::prelude::*;
 
 use crate::catalogue::{Catalogue, Entry};
 use crate::context::Context;
+use crate::finding::{Finding, Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
-use crate::report::{Finding, Outcome, Status, Target, TargetKind};
 
 pub mod dns;
 pub mod kafka;

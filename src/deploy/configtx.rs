@@ -477,8 +477,8 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
+    use crate::finding::Status;
     use crate::network::NetworkSpec;
-    use crate::report::Status;
 
     fn etcdraft() -> Network {
         NetworkSpec {

@@ -533,7 +533,7 @@ mod tests {
     use x509_parser::prelude::{FromDer, GeneralName, ParsedExtension, X509Certificate};
 
     use super::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     fn now() -> OffsetDateTime {
         time::macros::datetime!(2026-03-01 12:34:56.789 UTC)

@@ -573,7 +573,7 @@ pub fn verify_pki(crypto: &CryptoMaterial, now: OffsetDateTime) -> Result<(), De
         .filter(|f| {
             matches!(
                 f.status,
-                crate::report::Status::Fail | crate::report::Status::Error
+                crate::finding::Status::Fail | crate::finding::Status::Error
             )
         })
         .map(|f| format!("{} {}: {}", f.check_id, f.target, f.message))

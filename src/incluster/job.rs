@@ -29,11 +29,11 @@ use super::{
     TARGETS_KEY, human, node_dns,
 };
 use crate::cli::InClusterProbe;
+use crate::finding::Finding;
 use crate::kube::wait::{self, Readiness, dynamic_api};
 use crate::kube::{ClusterOptions, Object};
 use crate::network::{COMPONENT_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL};
 use crate::probe::pod_spec::{downward_env, restricted};
-use crate::report::Finding;
 
 /// How often the result and the Job are looked at while waiting.
 const POLL: Duration = Duration::from_millis(500);

@@ -26,10 +26,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::InClusterProbe;
+use crate::finding::Finding;
 use crate::inventory::discovery::Discovery;
 use crate::inventory::dns::{DnsObservation, ResolverContext};
 use crate::kube::ClusterOptions;
-use crate::report::Finding;
 
 /// fabcheck's own image (built from the repository's Dockerfile).
 pub const DEFAULT_IMAGE: &str = "ghcr.io/fabcheck/fabcheck:0.1.0";

@@ -26,7 +26,7 @@ use super::{
     TARGETS_KEY, TlsTarget,
 };
 use crate::cli::{CheckConfig, ProbeInClusterArgs};
-use crate::report::{Finding, Status};
+use crate::finding::{Finding, Status};
 
 /// Where Kubernetes mounts a pod's service account credentials.
 const SERVICEACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";

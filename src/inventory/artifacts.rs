@@ -761,8 +761,8 @@ mod tests {
     use crate::checks::x509::key_mismatch::KeyMismatch;
     use crate::checks::x509::msp_incomplete::MspIncomplete;
     use crate::checks::x509::testing::{Spec, ctx, root};
+    use crate::finding::Status;
     use crate::inventory::layout::{NodeKind, Role};
-    use crate::report::Status;
 
     fn b64(bytes: &[u8]) -> String {
         STANDARD.encode(bytes)

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::report::{Target, TargetKind};
+use crate::finding::{Target, TargetKind};
 
 pub mod artifacts;
 pub mod cert;

@@ -5,6 +5,7 @@
 //! defaults are the reference network. [`Network`] is the spec resolved into concrete nodes:
 //! names, namespaces, ports and MSP ids, which the crypto, configtx and manifest builders read.
 
+pub mod discovered;
 pub mod images;
 pub mod spec;
 

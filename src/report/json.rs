@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use super::Report;
+use crate::finding::Report;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, report)?;

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Finding, Report, Status};
+use crate::finding::{Finding, Report, Status};
 
 pub fn render(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let mut junit = JunitReport::new("fabcheck");

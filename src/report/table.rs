@@ -7,8 +7,8 @@ use std::io::Write;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
-use super::{Finding, Report, Status};
 use crate::catalogue::Catalogue;
+use crate::finding::{Finding, Report, Status};
 
 /// Rendering options for the table.
 #[derive(Debug, Clone, Copy, Default)]

@@ -4,10 +4,10 @@
 use super::{per_context, target, unevaluated, with_settings};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::dns::chaincode::Platform;
 use crate::inventory::dns::{Resolver, SettingSource};
-use crate::report::{Outcome, Status};
 
 pub struct ClusterDnsMissing;
 

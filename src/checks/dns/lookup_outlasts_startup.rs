@@ -5,9 +5,9 @@
 use super::{per_context, target, with_settings};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::dns::SettingSource;
-use crate::report::{Outcome, Status};
 
 pub struct LookupOutlastsStartup;
 

@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 
 use crate::checks::nothing_to_check;
+use crate::finding::{Outcome, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::dns::chaincode::Platform;
 use crate::inventory::dns::{ResolverContext, SettingSource};
-use crate::report::{Outcome, Target, TargetKind};
 
 pub mod cluster_dns_missing;
 pub mod lookup_outlasts_startup;

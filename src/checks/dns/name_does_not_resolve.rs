@@ -3,9 +3,9 @@
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::dns::{DnsObservation, NameResolution};
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct NameDoesNotResolve;
 

@@ -4,9 +4,9 @@
 use super::{NameKind, classify_name, per_context, target, with_settings};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::dns::{SettingSource, candidates};
-use crate::report::{Outcome, Status};
 
 pub struct NdotsTooLow;
 

@@ -5,9 +5,9 @@
 use super::setting_not_applied::note_outcome;
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::dns::{DnsNoteKind, Vantage};
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct NetworkModeUnusable;
 

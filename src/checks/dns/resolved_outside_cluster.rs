@@ -5,8 +5,8 @@ use super::name_does_not_resolve::{observation_target, sequence};
 use super::{NameKind, classify_name};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
-use crate::report::{Outcome, Status};
 
 pub struct ResolvedOutsideCluster;
 

@@ -5,9 +5,9 @@
 use super::setting_not_applied::notes_as_outcomes;
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 use crate::inventory::dns::DnsNoteKind;
-use crate::report::Outcome;
 
 pub struct ResolverConfigInvalid;
 
@@ -25,7 +25,7 @@ impl Check for ResolverConfigInvalid {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn comma_separated_dns_and_too_many_servers_fail() {

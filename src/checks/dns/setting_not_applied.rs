@@ -4,9 +4,9 @@
 
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::dns::DnsNoteKind;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct SettingNotApplied;
 

@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::dns::sources::{DaemonSource, FileSources};
 use crate::inventory::dns::{DnsInventory, DnsObservation, NameResolution};
 use crate::inventory::ordering::{Component, PodSettings, Replicas, Setting, Workload};
 use crate::inventory::{Inventory, Origin};
-use crate::report::{Outcome, Status};
 
 /// The seed article's Docker daemon options.
 pub const SEED_DOCKER_OPTS: &str = "--dns=10.68.0.2 --dns=192.168.1.1 --dns-search default.svc.cluster.local --dns-search svc.cluster.local --dns-opt ndots:2 --dns-opt timeout:2 --dns-opt attempts:2";

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
-use crate::report::{Outcome, Status};
 
 use super::partition_without_leader::{cluster_target, live_cluster};
 

@@ -5,8 +5,8 @@ use super::known_settings::{TYPED, ValueType};
 use super::rules::{parse_bool, parse_int};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
-use crate::report::{Outcome, Status};
 
 pub struct InvalidSettingValue;
 

@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 use crate::checks::kafka::rules::{defaults, parse_int};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::live::{KafkaCluster, KafkaPartition, KafkaTopic};
-use crate::report::{Outcome, Status};
 
 use super::partition_without_leader::{channels, live_cluster, partition_target};
 

@@ -11,9 +11,9 @@ use serde_json::json;
 
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::probe::kafka::broker_endpoint;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 use super::partition_without_leader::live_cluster;
 use super::rules::{self, Verdict};

@@ -7,9 +7,9 @@ use std::path::Path;
 use super::{per_broker, rules, usable, value};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::links;
-use crate::report::{Outcome, Status};
 
 pub struct MessageSizeOrder;
 

@@ -3,8 +3,8 @@
 use super::{per_broker, rules, value};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
-use crate::report::Outcome;
 
 pub struct MinInsyncReplicasTooLow;
 
@@ -26,7 +26,7 @@ impl Check for MinInsyncReplicasTooLow {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn one_or_unset_fails_two_passes() {

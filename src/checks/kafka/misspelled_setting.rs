@@ -5,9 +5,9 @@
 use super::known_settings::{CONFIGTX, KAFKA, ORDERER, ZOO};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::Component;
-use crate::report::{Outcome, Status};
 
 pub struct MisspelledSetting;
 
@@ -78,7 +78,7 @@ impl Check for MisspelledSetting {
             }
             return vec![Outcome::new(
                 Status::Pass,
-                crate::report::Target::new(crate::report::TargetKind::Source, inv.source.clone()),
+                crate::finding::Target::new(crate::finding::TargetKind::Source, inv.source.clone()),
                 format!("no misspelled settings in {examined} workload(s)"),
             )];
         }

@@ -23,9 +23,9 @@ pub mod unclean_leader_election;
 pub mod unevaluated_config;
 pub mod zookeeper_connect_incomplete;
 
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::{Component, Network, Setting, Workload};
-use crate::report::{Outcome, Status};
 
 /// The value of a setting as a rule can judge it: `Ok(None)` when it is not set, `Err` when it
 /// is written but cannot be evaluated (an unresolved variable, a template expression).

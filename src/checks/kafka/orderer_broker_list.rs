@@ -15,10 +15,10 @@ use super::usable;
 use crate::checks::zookeeper::ensemble::{names_match, pods_reached};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::members::{broker_host, parse_broker_list};
 use crate::inventory::ordering::{Component, Workload};
-use crate::report::{Outcome, Status, Target};
 
 pub struct OrdererBrokerList;
 

@@ -4,9 +4,9 @@
 use super::usable;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::Component;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct OrdererTypeMismatch;
 

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::live::{KafkaCluster, KafkaObservation, KafkaTopic};
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct PartitionWithoutLeader;
 

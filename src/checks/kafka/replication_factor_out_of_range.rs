@@ -3,9 +3,9 @@
 use super::{per_broker, rules, value};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 use crate::inventory::ordering::{Component, Replicas};
-use crate::report::Outcome;
 
 pub struct ReplicationFactorOutOfRange;
 
@@ -32,7 +32,7 @@ impl Check for ReplicationFactorOutOfRange {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn factor_between_min_isr_and_broker_count() {

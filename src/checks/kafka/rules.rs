@@ -4,7 +4,7 @@
 //! Values arrive as the text the broker would parse. Parsing is strict, as Kafka's is: a
 //! quoted "103809024 # comment" is not a number.
 
-use crate::report::Status;
+use crate::finding::Status;
 
 /// A rule's verdict on some values, with the sentence that explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]

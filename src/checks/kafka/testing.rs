@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::Origin;
 use crate::inventory::ordering::{Component, ConfigTxProfile, Replicas, Setting, Workload};
-use crate::report::{Outcome, Status};
 
 pub fn ctx() -> Context {
     Context::at(time::macros::datetime!(2026-01-01 0:00 UTC))

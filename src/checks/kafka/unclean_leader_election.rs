@@ -3,8 +3,8 @@
 use super::{per_broker, rules, value};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
-use crate::report::Outcome;
 
 pub struct UncleanLeaderElection;
 
@@ -26,7 +26,7 @@ impl Check for UncleanLeaderElection {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn explicit_false_passes_unset_and_true_fail_unresolved_errors() {

@@ -6,9 +6,9 @@
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::NoteKind;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct UnevaluatedConfig;
 

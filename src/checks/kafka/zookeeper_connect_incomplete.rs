@@ -8,9 +8,9 @@ use super::usable;
 use crate::checks::zookeeper::ensemble::{instances, names_match, parse_connect, pods_reached};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::Component;
-use crate::report::{Outcome, Status};
 
 pub struct ZookeeperConnectIncomplete;
 

@@ -12,9 +12,9 @@
 use crate::checks::Check;
 use crate::checks::logs::{Cause, evaluate};
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 use crate::inventory::logs::Signature;
-use crate::report::Outcome;
 
 pub struct BadCertificate;
 
@@ -37,7 +37,7 @@ impl Check for BadCertificate {
 mod tests {
     use super::*;
     use crate::checks::logs::testing::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn refusals_fail_with_remote_ips_counted_once_per_connection() {

@@ -9,9 +9,9 @@
 use crate::checks::Check;
 use crate::checks::logs::{Cause, evaluate};
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 use crate::inventory::logs::Signature;
-use crate::report::Outcome;
 
 pub struct CertificateWindow;
 
@@ -34,7 +34,7 @@ impl Check for CertificateWindow {
 mod tests {
     use super::*;
     use crate::checks::logs::testing::*;
-    use crate::report::{Status, TargetKind};
+    use crate::finding::{Status, TargetKind};
 
     const EXPIRED: &str = "2019-09-24 08:37:21.527 UTC [protoutils] ValidateProposalMessage -> WARN 04d channel [mychannel]: MSP error: the supplied identity is not valid: x509: certificate has expired or is not yet valid";
 

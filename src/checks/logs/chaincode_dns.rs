@@ -13,9 +13,9 @@
 use crate::checks::Check;
 use crate::checks::logs::{Cause, evaluate};
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 use crate::inventory::logs::Signature;
-use crate::report::Outcome;
 
 pub struct ChaincodeDns;
 
@@ -38,7 +38,7 @@ impl Check for ChaincodeDns {
 mod tests {
     use super::*;
     use crate::checks::logs::testing::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn an_orderer_looking_up_another_orderer_is_not_chaincode_dns() {

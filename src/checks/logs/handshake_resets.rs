@@ -25,10 +25,10 @@ use crate::checks::logs::{
     with_occurrences,
 };
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target};
 use crate::inventory::Inventory;
 use crate::inventory::logs::{Hits, Signature};
 use crate::inventory::probes::{self, ContainerProbes, ProbeKind, TcpProbe};
-use crate::report::{Outcome, Status, Target};
 
 pub struct HandshakeResets;
 

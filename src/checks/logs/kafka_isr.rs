@@ -12,9 +12,9 @@
 use crate::checks::Check;
 use crate::checks::logs::{Cause, evaluate};
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 use crate::inventory::logs::Signature;
-use crate::report::Outcome;
 
 pub struct KafkaIsr;
 
@@ -37,7 +37,7 @@ impl Check for KafkaIsr {
 mod tests {
     use super::*;
     use crate::checks::logs::testing::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn a_raft_orderer_refusing_delivery_while_a_channel_elects_is_not_kafka() {

@@ -7,9 +7,9 @@
 //! unreadable source, `pass` naming what was scanned, one `fail` per source that shows the
 //! signature.
 
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::logs::{Hits, LogInventory, Signature};
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub mod bad_certificate;
 pub mod certificate_window;

@@ -11,9 +11,9 @@
 use crate::checks::Check;
 use crate::checks::logs::{Cause, evaluate};
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 use crate::inventory::logs::Signature;
-use crate::report::Outcome;
 
 pub struct RaftLogLost;
 
@@ -38,7 +38,7 @@ impl Check for RaftLogLost {
 mod tests {
     use super::*;
     use crate::checks::logs::testing::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn a_lost_raft_log_fails_with_its_channel() {

@@ -14,9 +14,9 @@
 use crate::checks::Check;
 use crate::checks::logs::{Cause, evaluate};
 use crate::context::Context;
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 use crate::inventory::logs::Signature;
-use crate::report::Outcome;
 
 pub struct SanitizeCertFailed;
 
@@ -41,7 +41,7 @@ impl Check for SanitizeCertFailed {
 mod tests {
     use super::*;
     use crate::checks::logs::testing::*;
-    use crate::report::Status;
+    use crate::finding::Status;
 
     #[test]
     fn msp_setup_failures_fail_with_their_reason_and_the_high_s_check() {

@@ -2,9 +2,9 @@
 //! `--logs` would gather them, with no files.
 
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::logs::{LogInventory, from_texts};
-use crate::report::{Outcome, Status};
 
 pub fn ctx() -> Context {
     Context::at(time::macros::datetime!(2026-01-01 0:00 UTC))

@@ -3,8 +3,8 @@
 use super::{not_reached, per_endpoint};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct AlpnNotH2;
 

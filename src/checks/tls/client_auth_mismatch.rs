@@ -4,9 +4,9 @@
 use super::{not_reached, per_endpoint};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::live::{HandshakeFailure, TlsObservation};
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct ClientAuthMismatch;
 

@@ -3,9 +3,9 @@
 //! certificate checks (their findings name the endpoint).
 
 use crate::checks::nothing_to_check;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::live::TlsObservation;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub mod alpn_not_h2;
 pub mod client_auth_mismatch;

@@ -4,9 +4,9 @@
 use super::{dialled_name, not_reached, per_endpoint};
 use crate::checks::Check;
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::live::HandshakeFailure;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct NameNotCovered;
 

@@ -3,9 +3,9 @@
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::chain::path_to_root;
 use crate::inventory::{CertRecord, Inventory, IssuerLink};
-use crate::report::{Outcome, Status};
 
 use super::{cert_outcome, distinct};
 

@@ -2,8 +2,8 @@
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
-use crate::report::{Outcome, Status};
 
 use super::{cert_outcome, distinct, human_seconds, when};
 

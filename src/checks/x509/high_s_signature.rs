@@ -21,12 +21,12 @@ use std::collections::HashMap;
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::cert::hex;
 use crate::inventory::chain::path_to_root;
 use crate::inventory::layout::Role;
 use crate::inventory::signature::{SForm, SignatureError, SignatureForm};
 use crate::inventory::{Inventory, IssuerLink};
-use crate::report::{Outcome, Status};
 
 use super::{cert_outcome, distinct};
 

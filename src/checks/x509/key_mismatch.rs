@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::{CertRecord, Inventory, KeyRecord, Role};
-use crate::report::{Outcome, Status};
 
 pub struct KeyMismatch;
 

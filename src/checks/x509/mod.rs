@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use crate::context::rfc3339;
+use crate::finding::Outcome;
 use crate::inventory::{CertRecord, Inventory};
-use crate::report::Outcome;
 
 pub mod broken_chain;
 pub mod empty_validity_window;
@@ -62,7 +62,7 @@ pub fn distinct(inventory: &Inventory) -> Vec<Distinct<'_>> {
 pub fn cert_outcome(
     inventory: &Inventory,
     d: &Distinct<'_>,
-    status: crate::report::Status,
+    status: crate::finding::Status,
     message: impl Into<String>,
 ) -> Outcome {
     let mut o = Outcome::new(status, d.cert.origin.target(), message)

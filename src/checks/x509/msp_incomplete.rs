@@ -14,8 +14,8 @@ use std::collections::HashMap;
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::{CertRecord, Inventory, MspDir, Role};
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 use super::broken_chain::chains_to;
 

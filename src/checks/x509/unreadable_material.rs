@@ -20,8 +20,8 @@
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 /// How many binary items the skip finding's message names before summarising.
 const NAMED_IN_MESSAGE: usize = 3;

@@ -7,9 +7,9 @@ use super::ensemble::{client_port, instances, names_match, parse_connect, pods_r
 use crate::checks::kafka::usable;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::Component;
-use crate::report::{Outcome, Status};
 
 pub struct ClientPortMismatch;
 

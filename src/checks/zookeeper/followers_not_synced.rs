@@ -17,9 +17,9 @@ use super::no_quorum::{
 };
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::live::{ZkMode, ZkNodeState, ZkObservation};
-use crate::report::{Outcome, Status};
 
 pub struct FollowersNotSynced;
 

@@ -7,9 +7,9 @@ use super::ensemble::{myid_computed_at_start, names_match, ordinal_myid, parse_s
 use crate::checks::kafka::usable;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::ordering::{Component, Workload};
-use crate::report::{Outcome, Status};
 
 pub struct MyidMismatch;
 

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::live::{ZkMode, ZkNodeState, ZkObservation};
 use crate::probe::ProbeError;
-use crate::report::{Outcome, Status, Target, TargetKind};
 
 pub struct NoQuorum;
 

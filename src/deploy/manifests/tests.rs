@@ -14,9 +14,9 @@ use crate::catalogue::Catalogue;
 use crate::checks::Selection;
 use crate::context::Context;
 use crate::deploy::configtx;
+use crate::finding::{Finding, Status};
 use crate::kube::wait;
 use crate::network::{COMPONENT_LABEL, MANAGED_BY_LABEL, NETWORK_LABEL, NetworkSpec, ports};
-use crate::report::{Finding, Status};
 
 /// When the test PKI is made; checks run an hour later.
 const MADE_AT: OffsetDateTime = datetime!(2026-01-01 0:00 UTC);
