@@ -9,7 +9,13 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::catalogue::Severity;
 use crate::checks::Selection;
+use crate::commands::config::{
+    CheckConfig, ClusterCheck, ColorChoice, Config, DeployAndVerifyConfig, DeployConfig,
+    DnsOptions, DnsProbeConfig, ListFormat, LogsSource, OutputSpec, RenderNetworkConfig,
+    ReportConfig, TeardownConfig, TeardownPolicy,
+};
 use crate::context::Policy;
+use crate::incluster::{InClusterProbe, PodArgs};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -167,13 +173,6 @@ pub struct DeployAndVerifyArgs {
     pub report: ReportArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TeardownPolicy {
-    Always,
-    OnSuccess,
-    Never,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum RenderCommand {
     /// DaemonSets that look names up on every node the way chaincode would: one with the
@@ -208,13 +207,6 @@ pub enum ChecksCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
-    Table,
-    Markdown,
-    Json,
 }
 
 #[derive(Debug, Args)]
@@ -394,18 +386,6 @@ pub struct ReportArgs {
     pub color: ColorChoice,
 }
 
-/// [`ReportArgs`] validated.
-#[derive(Debug, Clone)]
-pub struct ReportConfig {
-    pub at: Option<OffsetDateTime>,
-    pub threshold: Severity,
-    pub outputs: Vec<OutputSpec>,
-    pub policy: Policy,
-    pub selection: Selection,
-    pub waivers: Option<PathBuf>,
-    pub color: ColorChoice,
-}
-
 impl ReportArgs {
     pub fn validate(self) -> Result<ReportConfig, ConfigError> {
         let at = self
@@ -451,56 +431,6 @@ pub enum FailOn {
     Warning,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-/// Output formats; one renderer each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Table,
-    Json,
-    Junit,
-}
-
-/// One `--output` request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputSpec {
-    pub format: Format,
-    /// `None` means stdout.
-    pub path: Option<PathBuf>,
-}
-
-impl FromStr for OutputSpec {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (name, path) = match s.split_once('=') {
-            Some((n, p)) => (n, Some(p)),
-            None => (s, None),
-        };
-        let format = match name.to_ascii_lowercase().as_str() {
-            "table" => Format::Table,
-            "json" => Format::Json,
-            "junit" => Format::Junit,
-            other => {
-                return Err(format!(
-                    "unknown output format '{other}' (expected table, json or junit)"
-                ));
-            }
-        };
-        let path = match path {
-            None | Some("-") => None,
-            Some("") => return Err(format!("empty path after '{name}='")),
-            Some(p) => Some(PathBuf::from(p)),
-        };
-        Ok(OutputSpec { format, path })
-    }
-}
-
 /// A duration such as `90s`, `5m`, `2h`, `1d`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DurationArg(pub time::Duration);
@@ -528,120 +458,6 @@ impl FromStr for DurationArg {
         };
         Ok(DurationArg(d))
     }
-}
-
-/// A validated `check` run.
-#[derive(Debug, Clone)]
-pub struct CheckConfig {
-    pub artifacts: Option<PathBuf>,
-    /// ZooKeeper endpoints to probe.
-    pub zookeeper: Vec<String>,
-    /// Kafka bootstrap endpoints to probe.
-    pub kafka: Vec<String>,
-    /// Bound on the whole live phase.
-    pub live_timeout: std::time::Duration,
-    /// Endpoints file and `--endpoint` specs, read when the check runs.
-    pub endpoints_file: Option<PathBuf>,
-    pub endpoint_flags: Vec<String>,
-    pub insecure: bool,
-    pub concurrency: usize,
-    /// Dial endpoints found in the artifacts' connection profiles.
-    pub dial: bool,
-    pub probe_timeouts: crate::probe::Timeouts,
-    /// Fixed evaluation instant, or `None` for the current time.
-    pub at: Option<OffsetDateTime>,
-    pub threshold: Severity,
-    pub outputs: Vec<OutputSpec>,
-    pub policy: Policy,
-    pub selection: Selection,
-    pub waivers: Option<PathBuf>,
-    pub color: ColorChoice,
-    pub dns: DnsOptions,
-    /// Why no live probe ran, when fabcheck decided that itself (`deploy-and-verify` from a
-    /// runner that cannot reach the cluster's Services); live checks skip with it.
-    pub live_skip_reason: Option<String>,
-    /// A live cluster to discover and check.
-    pub cluster: Option<ClusterCheck>,
-    /// Logs to diagnose.
-    pub logs: Option<LogsSource>,
-}
-
-/// `check --cluster`: where the cluster is, which namespaces, and whether to probe from inside.
-#[derive(Debug, Clone)]
-pub struct ClusterCheck {
-    pub options: crate::kube::ClusterOptions,
-    /// Empty: every namespace.
-    pub namespaces: Vec<String>,
-    pub probe_in_cluster: Option<InClusterProbe>,
-}
-
-#[derive(Debug, Clone)]
-pub struct InClusterProbe {
-    pub image: String,
-    pub namespace: String,
-}
-
-/// Where `--logs` reads from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogsSource {
-    /// The pods of the checked cluster.
-    Cluster,
-    /// A folder (or file) of saved logs.
-    Dir(PathBuf),
-}
-
-/// The chaincode-DNS options of a `check` run.
-#[derive(Debug, Clone, Default)]
-pub struct DnsOptions {
-    pub servers: Vec<std::net::SocketAddr>,
-    pub docker: Option<String>,
-    pub docker_image: String,
-    pub probe_logs: Vec<PathBuf>,
-    pub cluster_dns: Option<std::net::IpAddr>,
-    pub cluster_domain: Option<String>,
-}
-
-/// What to do, validated.
-#[derive(Debug, Clone)]
-pub enum Config {
-    Check(Box<CheckConfig>),
-    ListChecks(ListFormat),
-    Explain(String),
-    RenderDnsProbe(DnsProbeArgs),
-    RenderNetwork(RenderNetworkConfig),
-    Deploy(DeployConfig),
-    Teardown(TeardownConfig),
-    DeployAndVerify(Box<DeployAndVerifyConfig>),
-    ProbeInCluster(ProbeInClusterArgs),
-}
-
-#[derive(Debug, Clone)]
-pub struct RenderNetworkConfig {
-    pub spec: Option<PathBuf>,
-    pub out: PathBuf,
-    pub cluster_dns: Option<std::net::IpAddr>,
-}
-
-#[derive(Debug, Clone)]
-pub struct DeployConfig {
-    pub spec: Option<PathBuf>,
-    pub cluster: crate::kube::ClusterOptions,
-    pub options: crate::deploy::DeployOptions,
-    pub progress: crate::deploy::ProgressMode,
-}
-
-#[derive(Debug, Clone)]
-pub struct TeardownConfig {
-    pub spec: Option<PathBuf>,
-    pub cluster: crate::kube::ClusterOptions,
-    pub timeout: std::time::Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct DeployAndVerifyConfig {
-    pub deploy: DeployConfig,
-    pub teardown: TeardownPolicy,
-    pub report: ReportConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -680,7 +496,13 @@ impl Cli {
             Command::Render {
                 command: Some(RenderCommand::DnsProbe(args)),
                 ..
-            } => Ok(Config::RenderDnsProbe(args)),
+            } => Ok(Config::RenderDnsProbe(DnsProbeConfig {
+                namespace: args.namespace,
+                artifacts: args.artifacts,
+                names: args.names,
+                image: args.image,
+                no_docker: args.no_docker,
+            })),
             Command::Render {
                 command: None,
                 network,
@@ -695,7 +517,12 @@ impl Cli {
                 cluster: args.cluster.validate()?,
                 timeout: positive("--timeout", args.timeout)?,
             })),
-            Command::ProbeInCluster(args) => Ok(Config::ProbeInCluster(args)),
+            Command::ProbeInCluster(args) => Ok(Config::ProbeInCluster(PodArgs {
+                namespace: args.namespace,
+                targets_configmap: args.targets_configmap,
+                result_configmap: args.result_configmap,
+                dns: args.dns,
+            })),
             Command::DeployAndVerify(args) => {
                 let args = *args;
                 Ok(Config::DeployAndVerify(Box::new(DeployAndVerifyConfig {
@@ -874,6 +701,7 @@ fn positive(flag: &'static str, d: DurationArg) -> Result<std::time::Duration, C
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::config::Format;
 
     #[test]
     fn output_specs() {

@@ -8,22 +8,21 @@ use clap::Parser;
 // that markedly faster than glibc's allocator (as ruff found for the same reason).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use fabcheck::commands::{self, RunError};
 use fabcheck::{cli::Cli, exit};
 
 fn main() {
-    let cli = Cli::parse();
-    let code = match cli
-        .into_config()
-        .map_err(fabcheck::RunError::from)
-        .and_then(|config| {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            fabcheck::run(config, &mut lock)
-        }) {
+    let config = match Cli::parse().into_config() {
+        Ok(config) => config,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "fabcheck: {e}");
+            std::process::exit(exit::USAGE);
+        }
+    };
+    let stdout = std::io::stdout();
+    let code = match commands::run(config, &mut stdout.lock()) {
         Ok(code) => code,
-        Err(fabcheck::RunError::Output { source, .. })
-            if source.kind() == std::io::ErrorKind::BrokenPipe =>
-        {
+        Err(RunError::Output { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
             exit::SUCCESS
         }
         Err(e) => {

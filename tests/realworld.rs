@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use clap::Parser;
-use fabcheck::cli::{Cli, Config};
+use fabcheck::cli::Cli;
+use fabcheck::commands::Config;
 use fabcheck::finding::{Finding, Report, Status};
 
 #[path = "support/findings.rs"]
@@ -24,7 +25,7 @@ fn check(dir: &Path) -> Report {
     let Config::Check(config) = Cli::parse_from(args).into_config().unwrap() else {
         unreachable!()
     };
-    fabcheck::check_report(&config).expect("gathering succeeds")
+    fabcheck::commands::check::report(&config).expect("gathering succeeds")
 }
 
 /// Findings of check `id` about the file ending in `path_end`, whether it is the finding's

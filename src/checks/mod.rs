@@ -173,6 +173,26 @@ pub fn nothing_to_check(inventory: &Inventory, what: &str) -> Vec<Outcome> {
     )]
 }
 
+/// The value of a configured setting (Kafka, ZooKeeper, orderer) as a rule can judge it: `Ok(None)` when it is not set, `Err` when it
+/// is written but cannot be evaluated (an unresolved variable, a template expression).
+pub fn usable(
+    setting: Option<&crate::inventory::ordering::Setting>,
+) -> Result<Option<&str>, String> {
+    match setting {
+        None => Ok(None),
+        Some(s) if !s.unresolved.is_empty() => Err(format!(
+            "{} depends on {} with no value here",
+            s.origin,
+            s.unresolved.join(", ")
+        )),
+        Some(s) if s.templated => Err(format!(
+            "{} is a template expression that was not evaluated",
+            s.origin
+        )),
+        Some(s) => Ok(Some(s.value.as_str())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

@@ -1261,7 +1261,9 @@ mod tests {
     /// component each belongs to.
     fn rendered_env(network: &crate::network::Network) -> Vec<(Component, String)> {
         let now = time::OffsetDateTime::now_utc();
-        let (_, manifests) = crate::deploy::render(network, now).expect("the network renders");
+        let (_, manifests) =
+            crate::deploy::render(network, now, &crate::commands::deploy::check_pki)
+                .expect("the network renders");
         let mut out = Vec::new();
         for object in manifests.objects() {
             let component = match object.body["metadata"]["labels"][COMPONENT_LABEL].as_str() {

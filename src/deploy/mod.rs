@@ -157,9 +157,10 @@ pub async fn resolve(
 pub fn render(
     network: &Network,
     now: OffsetDateTime,
+    check: PkiCheck<'_>,
 ) -> Result<(CryptoMaterial, Manifests), DeployError> {
     let crypto = CryptoMaterial::generate(network, now)?;
-    verify_pki(&crypto, now)?;
+    verify_pki(&crypto, now, check)?;
     let manifests = manifests::build(network, &crypto)?;
     Ok((crypto, manifests))
 }
@@ -171,6 +172,7 @@ pub async fn deploy(
     network: Network,
     options: &DeployOptions,
     progress: &Progress,
+    check: PkiCheck<'_>,
 ) -> Result<Deployed, DeployError> {
     let started = Instant::now();
     let deadline = started + options.timeout;
@@ -196,7 +198,7 @@ pub async fn deploy(
         }
         (fresh, PkiSource::Generated)
     };
-    verify_pki(&crypto, now)?;
+    verify_pki(&crypto, now, check)?;
     let manifests = manifests::build(&network, &crypto)?;
     progress.note(&format!(
         "PKI {} and checked, manifests built ({:.2} s)",
@@ -536,9 +538,18 @@ async fn genesis_published(client: &Client, network: &Network) -> Result<bool, D
         })
 }
 
+/// The certificate checks, run on a folder holding a PKI as of an instant: each failure as a
+/// line, or why the folder could not be read. The command layer supplies it (the checks sit
+/// beside deploying, not below it).
+pub type PkiCheck<'a> = &'a dyn Fn(&Path, OffsetDateTime) -> Result<Vec<String>, String>;
+
 /// Runs the certificate checks on the PKI before anything is applied: a failure here is a bug
 /// in the generator, and must never reach a cluster.
-pub fn verify_pki(crypto: &CryptoMaterial, now: OffsetDateTime) -> Result<(), DeployError> {
+pub fn verify_pki(
+    crypto: &CryptoMaterial,
+    now: OffsetDateTime,
+    check: PkiCheck<'_>,
+) -> Result<(), DeployError> {
     // In memory where the system has a tmpfs: a 20-org PKI is a thousand small files, and on
     // a slow disk writing them costs more than generating them.
     let shm = std::path::Path::new("/dev/shm");
@@ -554,30 +565,9 @@ pub fn verify_pki(crypto: &CryptoMaterial, now: OffsetDateTime) -> Result<(), De
         source,
     })?;
     write_crypto(dir.path(), crypto)?;
-    let inventory = crate::inventory::artifacts::gather(dir.path()).map_err(|e| {
+    let bad = check(dir.path(), now).map_err(|e| {
         DeployError::Certificates(vec![format!("failed to read the generated PKI: {e}")])
     })?;
-    let ctx = crate::context::Context::new(now, crate::context::Policy::default());
-    let selection = crate::checks::Selection {
-        select: vec!["X509-".into()],
-        ignore: Vec::new(),
-    };
-    let findings = crate::checks::run(
-        &ctx,
-        &inventory,
-        crate::catalogue::Catalogue::embedded(),
-        &selection,
-    );
-    let bad: Vec<String> = findings
-        .iter()
-        .filter(|f| {
-            matches!(
-                f.status,
-                crate::finding::Status::Fail | crate::finding::Status::Error
-            )
-        })
-        .map(|f| format!("{} {}: {}", f.check_id, f.target, f.message))
-        .collect();
     if bad.is_empty() {
         Ok(())
     } else {

@@ -24,11 +24,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::{Api, Client};
 
+use super::InClusterProbe;
 use super::{
     ERROR_KEY, FINDINGS_KEY, InClusterError, PROBE_COMPONENT, ProbeTargets, Probed, RUN_LABEL,
     TARGETS_KEY, human, node_dns,
 };
-use crate::cli::InClusterProbe;
 use crate::finding::Finding;
 use crate::kube::wait::{self, Readiness, dynamic_api};
 use crate::kube::{ClusterOptions, Object};

@@ -25,7 +25,6 @@ mod targets;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::InClusterProbe;
 use crate::finding::Finding;
 use crate::inventory::discovery::Discovery;
 use crate::inventory::dns::{DnsObservation, ResolverContext};
@@ -152,10 +151,48 @@ pub fn run_blocking(
     job::run_blocking(cluster, probe, targets, timeout)
 }
 
-/// The probe pod's side (`fabcheck probe-in-cluster`): read the targets ConfigMap, probe,
-/// write the findings ConfigMap. Returns the exit code.
-pub fn pod_main(args: &crate::cli::ProbeInClusterArgs) -> Result<i32, InClusterError> {
-    pod::pod_main(args)
+/// Where the in-cluster probe runs: its image and namespace (`check --probe in-cluster`).
+#[derive(Debug, Clone)]
+pub struct InClusterProbe {
+    pub image: String,
+    pub namespace: String,
+}
+
+/// What the probe pod is told (`fabcheck probe-in-cluster`).
+#[derive(Debug, Clone)]
+pub struct PodArgs {
+    /// Namespace of the probe's ConfigMaps; the pod's own when `None`.
+    pub namespace: Option<String>,
+    /// ConfigMap holding the targets.
+    pub targets_configmap: String,
+    /// ConfigMap to write the findings into (the Job's pod).
+    pub result_configmap: Option<String>,
+    /// Look the chaincode names up from this node instead (the DaemonSet's pods).
+    pub dns: bool,
+}
+
+/// One run of the live checks the probe pod asks for: the endpoints it reaches from inside
+/// the cluster and the checks that judge them. The command layer runs it as a `check` would.
+#[derive(Debug, Clone)]
+pub struct LiveRun {
+    pub zookeeper: Vec<String>,
+    pub kafka: Vec<String>,
+    /// An endpoints file (`--endpoints` format) of TLS targets.
+    pub endpoints_file: Option<std::path::PathBuf>,
+    /// Whether TLS verification is off for this run (no root known for its targets).
+    pub insecure: bool,
+    /// Check ids (or prefixes) to run.
+    pub select: Vec<String>,
+    pub live_timeout: Duration,
+}
+
+/// Runs a [`LiveRun`] and returns its findings, or why it could not run.
+pub type LiveRunner<'a> = &'a (dyn Fn(&LiveRun) -> Result<Vec<Finding>, String> + Sync);
+
+/// The probe pod's side (`fabcheck probe-in-cluster`): read the targets ConfigMap, probe
+/// through `run`, write the findings ConfigMap. Returns the exit code.
+pub fn pod_main(args: &PodArgs, run: LiveRunner<'_>) -> Result<i32, InClusterError> {
+    pod::pod_main(args, run)
 }
 
 /// `2m`, `1m30s`, `45s`, `1.5s`: how messages show a bound.

@@ -22,10 +22,9 @@ use kube::{Api, Client};
 
 use super::node_dns;
 use super::{
-    ERROR_KEY, FINDINGS_KEY, InClusterError, POD_FIELD_MANAGER, PROBE_COMPONENT, ProbeTargets,
-    TARGETS_KEY, TlsTarget,
+    ERROR_KEY, FINDINGS_KEY, InClusterError, LiveRun, LiveRunner, POD_FIELD_MANAGER,
+    PROBE_COMPONENT, PodArgs, ProbeTargets, TARGETS_KEY, TlsTarget,
 };
-use crate::cli::{CheckConfig, ProbeInClusterArgs};
 use crate::finding::{Finding, Status};
 
 /// Where Kubernetes mounts a pod's service account credentials.
@@ -55,7 +54,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const DEFAULT_LIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// See the module docs. Returns 0 once the findings are written, whatever they say.
-pub fn pod_main(args: &ProbeInClusterArgs) -> Result<i32, InClusterError> {
+pub fn pod_main(args: &PodArgs, run: LiveRunner<'_>) -> Result<i32, InClusterError> {
     let account = ServiceAccount::load()?;
     let namespace = args
         .namespace
@@ -72,7 +71,7 @@ pub fn pod_main(args: &ProbeInClusterArgs) -> Result<i32, InClusterError> {
     })?;
     let probed = rt
         .block_on(read_targets(&client, &namespace, &args.targets_configmap))
-        .and_then(|(targets, _)| probe(&targets));
+        .and_then(|(targets, _)| probe(&targets, run));
     let (key, value) = match &probed {
         Ok(findings) => match serde_json::to_string(findings) {
             Ok(json) if json.len() <= MAX_RESULT_BYTES => (FINDINGS_KEY, json),
@@ -424,7 +423,7 @@ async fn write_result(
 /// Verification is on or off for a whole check run, so the peers and orderers whose TLS root
 /// is known and those whose root is not are probed in two runs, side by side; the second's
 /// findings say verification was off and why.
-fn probe(targets: &ProbeTargets) -> Result<Vec<Finding>, InClusterError> {
+fn probe(targets: &ProbeTargets, run: LiveRunner<'_>) -> Result<Vec<Finding>, InClusterError> {
     let scratch = tempfile::Builder::new()
         .prefix("fabcheck-probe-")
         .tempdir()
@@ -447,26 +446,23 @@ fn probe(targets: &ProbeTargets) -> Result<Vec<Finding>, InClusterError> {
     if !verified.is_empty() || unverified.is_empty() {
         first_selection.push("TLS-".to_owned());
     }
-    let first = check_config(
-        targets.zookeeper.clone(),
-        targets.kafka.clone(),
-        verified_file,
-        false,
-        first_selection,
+    let first = LiveRun {
+        zookeeper: targets.zookeeper.clone(),
+        kafka: targets.kafka.clone(),
+        endpoints_file: verified_file,
+        insecure: false,
+        select: first_selection,
         live_timeout,
-    );
-    let second = (!unverified.is_empty()).then(|| {
-        check_config(
-            Vec::new(),
-            Vec::new(),
-            unverified_file,
-            true,
-            vec!["TLS-".to_owned()],
-            live_timeout,
-        )
+    };
+    let second = (!unverified.is_empty()).then(|| LiveRun {
+        zookeeper: Vec::new(),
+        kafka: Vec::new(),
+        endpoints_file: unverified_file,
+        insecure: true,
+        select: vec!["TLS-".to_owned()],
+        live_timeout,
     });
     // Each run starts its own runtime and thread pool; they wait on sockets side by side.
-    let run = |cfg: &CheckConfig| crate::check_report(cfg).map_err(|e| e.to_string());
     let (first, second) = std::thread::scope(|s| {
         let other = second.as_ref().map(|cfg| s.spawn(move || run(cfg)));
         let first = run(&first);
@@ -477,9 +473,9 @@ fn probe(targets: &ProbeTargets) -> Result<Vec<Finding>, InClusterError> {
         (first, second)
     });
     let run_error = |e: String| InClusterError::new("run the live checks", e);
-    let mut findings = first.map_err(run_error)?.findings;
+    let mut findings = first.map_err(run_error)?;
     let unverified_findings = match second {
-        Some(r) => r.map_err(run_error)?.findings,
+        Some(r) => r.map_err(run_error)?,
         None => Vec::new(),
     };
     findings.extend(unverified_findings);
@@ -558,42 +554,6 @@ fn endpoints_file(
     Ok(Some(path))
 }
 
-fn check_config(
-    zookeeper: Vec<String>,
-    kafka: Vec<String>,
-    endpoints_file: Option<PathBuf>,
-    insecure: bool,
-    select: Vec<String>,
-    live_timeout: Duration,
-) -> CheckConfig {
-    CheckConfig {
-        artifacts: None,
-        zookeeper,
-        kafka,
-        live_timeout,
-        endpoints_file,
-        endpoint_flags: Vec::new(),
-        insecure,
-        concurrency: 32,
-        dial: false,
-        probe_timeouts: crate::probe::Timeouts::default(),
-        at: None,
-        threshold: crate::catalogue::Severity::Error,
-        outputs: Vec::new(),
-        policy: crate::context::Policy::default(),
-        selection: crate::checks::Selection {
-            select,
-            ignore: Vec::new(),
-        },
-        waivers: None,
-        color: crate::cli::ColorChoice::Never,
-        dns: crate::cli::DnsOptions::default(),
-        live_skip_reason: None,
-        cluster: None,
-        logs: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -638,7 +598,7 @@ mod tests {
             dns: Vec::new(),
             live_timeout_secs: 10,
         };
-        let findings = probe(&targets).unwrap();
+        let findings = probe(&targets, &crate::commands::probe_pod::run_live).unwrap();
         let live = crate::checks::Selection {
             select: LIVE_CHECKS.iter().map(|s| (*s).to_owned()).collect(),
             ignore: Vec::new(),
@@ -692,7 +652,11 @@ mod tests {
 
     #[test]
     fn without_tls_targets_the_tls_checks_skip_once() {
-        let findings = probe(&ProbeTargets::default()).unwrap();
+        let findings = probe(
+            &ProbeTargets::default(),
+            &crate::commands::probe_pod::run_live,
+        )
+        .unwrap();
         let tls: Vec<&Finding> = findings
             .iter()
             .filter(|f| f.check_id == "TLS-001")

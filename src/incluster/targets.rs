@@ -483,8 +483,12 @@ mod tests {
     fn reference() -> (Network, crate::deploy::CryptoMaterial, Vec<Value>) {
         let mut network = Network::reference();
         network.cluster_dns = Some(crate::deploy::offline_cluster_dns(&network));
-        let (crypto, manifests) =
-            crate::deploy::render(&network, time::OffsetDateTime::now_utc()).expect("render");
+        let (crypto, manifests) = crate::deploy::render(
+            &network,
+            time::OffsetDateTime::now_utc(),
+            &crate::commands::deploy::check_pki,
+        )
+        .expect("render");
         let objects = manifests
             .objects()
             .map(|o: &Object| o.body.clone())

@@ -3,7 +3,37 @@
 
 use std::collections::BTreeMap;
 
-use crate::probe::ProbeError;
+/// Why a probe could not get an answer. Messages are lowercase and name the endpoint. The
+/// live state owns its error; the probes that fill it in report through it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    #[error("failed to resolve {endpoint}: {reason}")]
+    Resolve { endpoint: String, reason: String },
+    #[error("failed to connect to {endpoint}: {reason}")]
+    Connect { endpoint: String, reason: String },
+    #[error("failed to get an answer from {endpoint}: no response within {after_ms} ms ({during})")]
+    Timeout {
+        endpoint: String,
+        during: String,
+        after_ms: u64,
+    },
+    #[error("failed to read from {endpoint}: connection closed {during}")]
+    Closed { endpoint: String, during: String },
+    #[error("failed to understand {endpoint}: {reason}")]
+    Protocol { endpoint: String, reason: String },
+}
+
+impl ProbeError {
+    pub fn endpoint(&self) -> &str {
+        match self {
+            ProbeError::Resolve { endpoint, .. }
+            | ProbeError::Connect { endpoint, .. }
+            | ProbeError::Timeout { endpoint, .. }
+            | ProbeError::Closed { endpoint, .. }
+            | ProbeError::Protocol { endpoint, .. } => endpoint,
+        }
+    }
+}
 
 /// Everything the live phase observed.
 #[derive(Debug, Clone, Default)]

@@ -23,27 +23,10 @@ pub mod unclean_leader_election;
 pub mod unevaluated_config;
 pub mod zookeeper_connect_incomplete;
 
+pub use super::usable;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
-use crate::inventory::ordering::{Component, Network, Setting, Workload};
-
-/// The value of a setting as a rule can judge it: `Ok(None)` when it is not set, `Err` when it
-/// is written but cannot be evaluated (an unresolved variable, a template expression).
-pub fn usable(setting: Option<&Setting>) -> Result<Option<&str>, String> {
-    match setting {
-        None => Ok(None),
-        Some(s) if !s.unresolved.is_empty() => Err(format!(
-            "{} depends on {} with no value here",
-            s.origin,
-            s.unresolved.join(", ")
-        )),
-        Some(s) if s.templated => Err(format!(
-            "{} is a template expression that was not evaluated",
-            s.origin
-        )),
-        Some(s) => Ok(Some(s.value.as_str())),
-    }
-}
+use crate::inventory::ordering::{Component, Network, Workload};
 
 /// Applies a per-broker rule to every Kafka workload, one outcome each; the target is the line
 /// the deciding setting is written on, or the broker's definition when it is not set.

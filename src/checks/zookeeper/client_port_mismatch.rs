@@ -4,7 +4,7 @@
 //! charts put in front of them on the same port) is judged against those servers' port.
 
 use super::ensemble::{client_port, instances, names_match, parse_connect, pods_reached};
-use crate::checks::kafka::usable;
+use crate::checks::usable;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};

@@ -2,7 +2,7 @@
 //! configuration deploys, their client port, their `ZOO_SERVERS` lists, and the servers a
 //! broker's `zookeeper.connect` names.
 
-use crate::checks::kafka::usable;
+use crate::checks::usable;
 use crate::inventory::ordering::charts::release_pattern_matches;
 pub use crate::inventory::ordering::members::{ServerEntry, parse_servers};
 use crate::inventory::ordering::{Network, Workload};

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::ensemble::{myid_computed_at_start, names_match, ordinal_myid, parse_servers};
-use crate::checks::kafka::usable;
+use crate::checks::usable;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};

@@ -2,7 +2,7 @@
 //! may say 0.0.0.0, as the Fabric images allow).
 
 use super::ensemble::{ServerEntry, parse_servers};
-use crate::checks::kafka::usable;
+use crate::checks::usable;
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::{Outcome, Status, Target, TargetKind};

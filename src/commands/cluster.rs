@@ -8,8 +8,8 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{ListParams, LogParams};
 use kube::{Api, Client};
 
-use crate::RunError;
-use crate::cli::{CheckConfig, ClusterCheck, LogsSource};
+use super::RunError;
+use super::config::{CheckConfig, ClusterCheck, LogsSource};
 use crate::inventory::cluster::{self, ClusterSnapshot};
 use crate::inventory::logs::{self, LogInventory};
 use crate::kube::{connect, describe};

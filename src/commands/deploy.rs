@@ -9,14 +9,16 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::cli::{
+use super::RunError;
+use super::config::{
     CheckConfig, DeployAndVerifyConfig, DeployConfig, DnsOptions, RenderNetworkConfig,
     TeardownConfig, TeardownPolicy,
 };
 use crate::deploy::readback::StoredService;
 use crate::deploy::{self, DeployError, Deployed, PkiSource, Progress};
+use crate::exit;
+use crate::finding::Status;
 use crate::network::{Network, NetworkSpec, Role};
-use crate::{RunError, exit};
 
 /// How long a live probe target gets to accept a TCP connection before the runner is judged
 /// unable to reach the cluster's Services.
@@ -31,6 +33,28 @@ fn load_spec(path: Option<&Path>) -> Result<(NetworkSpec, String), DeployError> 
             "the built-in reference network".into(),
         )),
     }
+}
+
+/// The certificate checks (X509-*) on a generated PKI, each failure as a line: what
+/// `deploy` and `render` run before anything leaves the machine.
+pub fn check_pki(dir: &Path, now: OffsetDateTime) -> Result<Vec<String>, String> {
+    let inventory = crate::inventory::artifacts::gather(dir).map_err(|e| e.to_string())?;
+    let ctx = crate::context::Context::new(now, crate::context::Policy::default());
+    let selection = crate::checks::Selection {
+        select: vec!["X509-".into()],
+        ignore: Vec::new(),
+    };
+    let findings = crate::checks::run(
+        &ctx,
+        &inventory,
+        crate::catalogue::Catalogue::embedded(),
+        &selection,
+    );
+    Ok(findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+        .map(|f| format!("{} {}: {}", f.check_id, f.target, f.message))
+        .collect())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, DeployError> {
@@ -71,7 +95,7 @@ pub fn render_network(cfg: &RenderNetworkConfig, stdout: &mut dyn Write) -> Resu
             ),
         });
     }
-    let (crypto, manifests) = deploy::render(&network, OffsetDateTime::now_utc())?;
+    let (crypto, manifests) = deploy::render(&network, OffsetDateTime::now_utc(), &check_pki)?;
     // Manifests hold the Secrets, so the private keys: owner-only, like crypto-config's keys.
     let write = |path: PathBuf, text: &str| -> Result<(), RunError> {
         crate::inventory::cluster::write_file(&path, text.as_bytes(), 0o600).map_err(|source| {
@@ -148,7 +172,7 @@ pub fn deploy(cfg: &DeployConfig, stdout: &mut dyn Write) -> Result<i32, RunErro
     let progress = Progress::new(cfg.progress);
     let deployed = rt.block_on(async {
         let (client, network) = connect(cfg, &spec, &shown).await?;
-        deploy::deploy(&client, network, &cfg.options, &progress).await
+        deploy::deploy(&client, network, &cfg.options, &progress, &check_pki).await
     })?;
     summary(&deployed, started, cfg.options.wait, stdout)?;
     Ok(exit::SUCCESS)
@@ -219,6 +243,7 @@ pub fn deploy_and_verify(
         network.clone(),
         &cfg.deploy.options,
         &progress,
+        &check_pki,
     ));
     let deployed = match deployed {
         Ok(d) => d,
@@ -254,7 +279,7 @@ pub fn deploy_and_verify(
         ));
         let live = rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
         let check = check_config(cfg, artifacts.clone(), live);
-        let mut report = crate::check_report(&check)?;
+        let mut report = super::check::report(&check)?;
         report.source = format!(
             "network {} as deployed (read back from the cluster){}",
             deployed.network.name,
@@ -277,7 +302,7 @@ pub fn deploy_and_verify(
         }
     };
     let check = check_config(cfg, artifacts, LiveTargets::default());
-    crate::write_outputs(&report, &check, stdout)?;
+    super::check::write_outputs(&report, &check, stdout)?;
     let gates = report.gates(cfg.report.threshold);
     let tear = match cfg.teardown {
         TeardownPolicy::Always => true,

@@ -1,0 +1,213 @@
+//! What each command is told, validated: plain structs the commands own. `cli.rs` parses
+//! arguments into them; nothing here knows about argument parsing beyond the value names
+//! (`clap::ValueEnum`) the face shows for a few enums.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::ValueEnum;
+use time::OffsetDateTime;
+
+use crate::catalogue::Severity;
+use crate::checks::Selection;
+use crate::context::Policy;
+use crate::incluster::{InClusterProbe, PodArgs};
+
+/// [`ReportArgs`] validated.
+#[derive(Debug, Clone)]
+pub struct ReportConfig {
+    pub at: Option<OffsetDateTime>,
+    pub threshold: Severity,
+    pub outputs: Vec<OutputSpec>,
+    pub policy: Policy,
+    pub selection: Selection,
+    pub waivers: Option<PathBuf>,
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Output formats; one renderer each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Junit,
+}
+
+/// One `--output` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: Format,
+    /// `None` means stdout.
+    pub path: Option<PathBuf>,
+}
+
+impl FromStr for OutputSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, path) = match s.split_once('=') {
+            Some((n, p)) => (n, Some(p)),
+            None => (s, None),
+        };
+        let format = match name.to_ascii_lowercase().as_str() {
+            "table" => Format::Table,
+            "json" => Format::Json,
+            "junit" => Format::Junit,
+            other => {
+                return Err(format!(
+                    "unknown output format '{other}' (expected table, json or junit)"
+                ));
+            }
+        };
+        let path = match path {
+            None | Some("-") => None,
+            Some("") => return Err(format!("empty path after '{name}='")),
+            Some(p) => Some(PathBuf::from(p)),
+        };
+        Ok(OutputSpec { format, path })
+    }
+}
+
+/// A validated `check` run.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub artifacts: Option<PathBuf>,
+    /// ZooKeeper endpoints to probe.
+    pub zookeeper: Vec<String>,
+    /// Kafka bootstrap endpoints to probe.
+    pub kafka: Vec<String>,
+    /// Bound on the whole live phase.
+    pub live_timeout: std::time::Duration,
+    /// Endpoints file and `--endpoint` specs, read when the check runs.
+    pub endpoints_file: Option<PathBuf>,
+    pub endpoint_flags: Vec<String>,
+    pub insecure: bool,
+    pub concurrency: usize,
+    /// Dial endpoints found in the artifacts' connection profiles.
+    pub dial: bool,
+    pub probe_timeouts: crate::probe::Timeouts,
+    /// Fixed evaluation instant, or `None` for the current time.
+    pub at: Option<OffsetDateTime>,
+    pub threshold: Severity,
+    pub outputs: Vec<OutputSpec>,
+    pub policy: Policy,
+    pub selection: Selection,
+    pub waivers: Option<PathBuf>,
+    pub color: ColorChoice,
+    pub dns: DnsOptions,
+    /// Why no live probe ran, when fabcheck decided that itself (`deploy-and-verify` from a
+    /// runner that cannot reach the cluster's Services); live checks skip with it.
+    pub live_skip_reason: Option<String>,
+    /// A live cluster to discover and check.
+    pub cluster: Option<ClusterCheck>,
+    /// Logs to diagnose.
+    pub logs: Option<LogsSource>,
+}
+
+/// `check --cluster`: where the cluster is, which namespaces, and whether to probe from inside.
+#[derive(Debug, Clone)]
+pub struct ClusterCheck {
+    pub options: crate::kube::ClusterOptions,
+    /// Empty: every namespace.
+    pub namespaces: Vec<String>,
+    pub probe_in_cluster: Option<InClusterProbe>,
+}
+
+/// Where `--logs` reads from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogsSource {
+    /// The pods of the checked cluster.
+    Cluster,
+    /// A folder (or file) of saved logs.
+    Dir(PathBuf),
+}
+
+/// The chaincode-DNS options of a `check` run.
+#[derive(Debug, Clone, Default)]
+pub struct DnsOptions {
+    pub servers: Vec<std::net::SocketAddr>,
+    pub docker: Option<String>,
+    pub docker_image: String,
+    pub probe_logs: Vec<PathBuf>,
+    pub cluster_dns: Option<std::net::IpAddr>,
+    pub cluster_domain: Option<String>,
+}
+
+/// What to do, validated.
+#[derive(Debug, Clone)]
+pub enum Config {
+    Check(Box<CheckConfig>),
+    ListChecks(ListFormat),
+    Explain(String),
+    RenderDnsProbe(DnsProbeConfig),
+    RenderNetwork(RenderNetworkConfig),
+    Deploy(DeployConfig),
+    Teardown(TeardownConfig),
+    DeployAndVerify(Box<DeployAndVerifyConfig>),
+    ProbeInCluster(PodArgs),
+}
+
+#[derive(Debug, Clone)]
+pub struct RenderNetworkConfig {
+    pub spec: Option<PathBuf>,
+    pub out: PathBuf,
+    pub cluster_dns: Option<std::net::IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeployConfig {
+    pub spec: Option<PathBuf>,
+    pub cluster: crate::kube::ClusterOptions,
+    pub options: crate::deploy::DeployOptions,
+    pub progress: crate::deploy::ProgressMode,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeardownConfig {
+    pub spec: Option<PathBuf>,
+    pub cluster: crate::kube::ClusterOptions,
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeployAndVerifyConfig {
+    pub deploy: DeployConfig,
+    pub teardown: TeardownPolicy,
+    pub report: ReportConfig,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TeardownPolicy {
+    Always,
+    OnSuccess,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Markdown,
+    Json,
+}
+
+/// `render dns-probe`, validated.
+#[derive(Debug, Clone)]
+pub struct DnsProbeConfig {
+    /// Namespace the probes run in.
+    pub namespace: String,
+    /// Artifacts to take the names and the Docker/peer DNS settings from.
+    pub artifacts: Option<PathBuf>,
+    /// Names to look up besides those the artifacts give.
+    pub names: Vec<String>,
+    /// Image with /bin/sh and glibc's getent.
+    pub image: String,
+    /// Only the chaincode-pod probe.
+    pub no_docker: bool,
+}
