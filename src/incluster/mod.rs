@@ -56,6 +56,23 @@ pub enum InClusterError {
     Failed { action: String, message: String },
 }
 
+impl From<crate::kube::ClusterError> for InClusterError {
+    fn from(e: crate::kube::ClusterError) -> Self {
+        use crate::kube::ClusterError;
+        match e {
+            ClusterError::Api { action, message } => InClusterError::Failed { action, message },
+            ClusterError::Client { url, message } => InClusterError::Failed {
+                action: format!("create a Kubernetes client for {url}"),
+                message,
+            },
+            other => InClusterError::Failed {
+                action: "reach the API server".into(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
 impl InClusterError {
     fn new(action: impl Into<String>, message: impl Into<String>) -> Self {
         InClusterError::Failed {

@@ -26,9 +26,7 @@ use super::{
     PROBE_COMPONENT, PodArgs, ProbeTargets, TARGETS_KEY, TlsTarget,
 };
 use crate::finding::{Finding, Status};
-
-/// Where Kubernetes mounts a pod's service account credentials.
-const SERVICEACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+use crate::kube::ServiceAccount;
 
 /// The checks that judge what the live probes saw, and nothing else: the runner replaces its
 /// own findings of these ids with the pod's, so a check that also reads files (ZK-001 judges
@@ -55,14 +53,16 @@ const DEFAULT_LIVE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// See the module docs. Returns 0 once the findings are written, whatever they say.
 pub fn pod_main(args: &PodArgs, run: LiveRunner<'_>) -> Result<i32, InClusterError> {
-    let account = ServiceAccount::load()?;
+    let account = ServiceAccount::load().map_err(InClusterError::from)?;
     let namespace = args
         .namespace
         .clone()
         .unwrap_or_else(|| account.namespace.clone());
     let rt = crate::probe::runtime()
         .map_err(|e| InClusterError::new("start an async runtime", e.to_string()))?;
-    let client = rt.block_on(async { account.client() })?;
+    let client = rt
+        .block_on(async { account.client(REQUEST_TIMEOUT) })
+        .map_err(InClusterError::from)?;
     if args.dns {
         return rt.block_on(node_dns_main(&client, &namespace, &args.targets_configmap));
     }
@@ -99,96 +99,6 @@ pub fn pod_main(args: &PodArgs, run: LiveRunner<'_>) -> Result<i32, InClusterErr
         Ok(_) if handed_back => Ok(crate::exit::SUCCESS),
         Ok(_) => Err(InClusterError::new("hand the findings back", why)),
         Err(e) => Err(e),
-    }
-}
-
-/// The pod's credentials and API server address.
-struct ServiceAccount {
-    server: String,
-    token_file: PathBuf,
-    roots: Vec<Vec<u8>>,
-    namespace: String,
-}
-
-impl ServiceAccount {
-    fn load() -> Result<ServiceAccount, InClusterError> {
-        let missing = |var: &str| {
-            InClusterError::new(
-                "find the API server",
-                format!("{var} is not set (the probe runs inside a Kubernetes pod)"),
-            )
-        };
-        let host = std::env::var("KUBERNETES_SERVICE_HOST")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| missing("KUBERNETES_SERVICE_HOST"))?;
-        let port = std::env::var("KUBERNETES_SERVICE_PORT")
-            .ok()
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| missing("KUBERNETES_SERVICE_PORT"))?;
-        // An IPv6 service host needs brackets in a URL, as client-go adds them.
-        let host = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]")
-        } else {
-            host
-        };
-        let dir = std::env::var_os("FABCHECK_SERVICEACCOUNT_DIR")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(SERVICEACCOUNT_DIR));
-        let read = |name: &str| {
-            let path = dir.join(name);
-            std::fs::read(&path).map_err(|e| {
-                InClusterError::new(
-                    format!("read the service account's {name}"),
-                    format!("{}: {e}", path.display()),
-                )
-            })
-        };
-        let token_file = dir.join("token");
-        read("token")?;
-        let ca = read("ca.crt")?;
-        let roots: Vec<Vec<u8>> = crate::inventory::pem::blocks(&ca)
-            .into_iter()
-            .filter(|b| b.label == "CERTIFICATE")
-            .filter_map(|b| b.contents.ok())
-            .collect();
-        if roots.is_empty() {
-            return Err(InClusterError::new(
-                "read the service account's ca.crt",
-                format!("{} holds no PEM certificate", dir.join("ca.crt").display()),
-            ));
-        }
-        let namespace = String::from_utf8_lossy(&read("namespace")?)
-            .trim()
-            .to_owned();
-        Ok(ServiceAccount {
-            server: format!("https://{host}:{port}"),
-            token_file,
-            roots,
-            namespace,
-        })
-    }
-
-    /// Must run inside a runtime: the client spawns its connection tasks on it.
-    fn client(&self) -> Result<Client, InClusterError> {
-        let fail = |message: String| {
-            InClusterError::new(
-                format!("create a Kubernetes client for {}", self.server),
-                message,
-            )
-        };
-        let url: http::Uri = self.server.parse().map_err(|e| fail(format!("{e}")))?;
-        let mut config = kube::Config::new(url);
-        config.default_namespace = self.namespace.clone();
-        config.root_cert = Some(self.roots.clone());
-        // A file, not the token itself: kubelet rotates projected tokens under a running pod.
-        config.auth_info.token_file = Some(self.token_file.display().to_string());
-        config.connect_timeout = Some(REQUEST_TIMEOUT);
-        config.read_timeout = Some(REQUEST_TIMEOUT);
-        config.write_timeout = Some(REQUEST_TIMEOUT);
-        config.reset_reader_on_write = true;
-        Client::try_from(config).map_err(|e| fail(e.to_string()))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Connecting to a cluster (kubeconfig, context, `KUBECONFIG`, in-cluster service account, as
-//! kubectl does) and what fabcheck asks of it before deploying: the cluster DNS Service.
+//! kubectl does; a probe pod's own [`ServiceAccount`]) and what fabcheck asks of it before
+//! deploying: the cluster DNS Service.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -8,6 +9,8 @@ use std::time::Duration;
 use k8s_openapi::api::core::v1::Service;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 /// How to reach the cluster.
 #[derive(Debug, Clone, Default)]
@@ -71,6 +74,97 @@ pub async fn connect(options: &ClusterOptions) -> Result<Client, ClusterError> {
         url,
         message: e.to_string(),
     })
+}
+
+/// Where Kubernetes mounts a pod's service account credentials.
+const SERVICEACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// A pod's service account: the API server's address (from the environment Kubernetes sets)
+/// and the credentials mounted into the pod. `FABCHECK_SERVICEACCOUNT_DIR` moves the mount, so
+/// tests run the in-cluster code as a local process.
+pub struct ServiceAccount {
+    pub server: String,
+    token_file: PathBuf,
+    roots: Vec<Vec<u8>>,
+    /// The pod's namespace.
+    pub namespace: String,
+}
+
+impl ServiceAccount {
+    pub fn load() -> Result<ServiceAccount, ClusterError> {
+        let missing = |var: &str| ClusterError::Api {
+            action: "find the API server".into(),
+            message: format!("{var} is not set (the probe runs inside a Kubernetes pod)"),
+        };
+        let host = std::env::var("KUBERNETES_SERVICE_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| missing("KUBERNETES_SERVICE_HOST"))?;
+        let port = std::env::var("KUBERNETES_SERVICE_PORT")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| missing("KUBERNETES_SERVICE_PORT"))?;
+        // An IPv6 service host needs brackets in a URL, as client-go adds them.
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        let dir = std::env::var_os("FABCHECK_SERVICEACCOUNT_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(SERVICEACCOUNT_DIR));
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read(&path).map_err(|e| ClusterError::Api {
+                action: format!("read the service account's {name}"),
+                message: format!("{}: {e}", path.display()),
+            })
+        };
+        let token_file = dir.join("token");
+        read("token")?;
+        let ca = read("ca.crt")?;
+        // Every certificate of the bundle, as kube's own in-cluster config reads it.
+        let roots: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&ca)
+            .filter_map(Result::ok)
+            .map(|c| c.to_vec())
+            .collect();
+        if roots.is_empty() {
+            return Err(ClusterError::Api {
+                action: "read the service account's ca.crt".into(),
+                message: format!("{} holds no PEM certificate", dir.join("ca.crt").display()),
+            });
+        }
+        let namespace = String::from_utf8_lossy(&read("namespace")?)
+            .trim()
+            .to_owned();
+        Ok(ServiceAccount {
+            server: format!("https://{host}:{port}"),
+            token_file,
+            roots,
+            namespace,
+        })
+    }
+
+    /// A client with bounded request times. Must run inside a runtime: the client spawns its
+    /// connection tasks on it.
+    pub fn client(&self, request_timeout: Duration) -> Result<Client, ClusterError> {
+        let fail = |message: String| ClusterError::Client {
+            url: self.server.clone(),
+            message,
+        };
+        let url: http::Uri = self.server.parse().map_err(|e| fail(format!("{e}")))?;
+        let mut config = kube::Config::new(url);
+        config.default_namespace = self.namespace.clone();
+        config.root_cert = Some(self.roots.clone());
+        // A file, not the token itself: kubelet rotates projected tokens under a running pod.
+        config.auth_info.token_file = Some(self.token_file.display().to_string());
+        config.connect_timeout = Some(request_timeout);
+        config.read_timeout = Some(request_timeout);
+        config.write_timeout = Some(request_timeout);
+        config.reset_reader_on_write = true;
+        Client::try_from(config).map_err(|e| fail(e.to_string()))
+    }
 }
 
 /// The cluster DNS Service IP: kube-system's `kube-dns` Service (CoreDNS keeps that name), else

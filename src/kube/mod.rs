@@ -11,5 +11,7 @@ pub mod object;
 pub mod wait;
 
 pub use apply::{ApplyFailure, apply_objects};
-pub use client::{ClusterError, ClusterOptions, cluster_dns, connect, describe, is_forbidden};
+pub use client::{
+    ClusterError, ClusterOptions, ServiceAccount, cluster_dns, connect, describe, is_forbidden,
+};
 pub use object::Object;
