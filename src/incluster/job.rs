@@ -30,6 +30,7 @@ use super::{
     TARGETS_KEY, human, node_dns,
 };
 use crate::finding::Finding;
+use crate::kube::apply::apply;
 use crate::kube::wait::{self, Readiness, dynamic_api};
 use crate::kube::{ClusterOptions, Object};
 use crate::network::{COMPONENT_LABEL, FIELD_MANAGER, MANAGED_BY_LABEL};
@@ -393,16 +394,6 @@ fn job(run: &Run, probe: &InClusterProbe, timeout: Duration) -> Job {
         }),
         ..Job::default()
     }
-}
-
-async fn apply(client: &Client, object: &Object) -> Result<kube::api::DynamicObject, kube::Error> {
-    dynamic_api(client, object)
-        .patch(
-            &object.name,
-            &PatchParams::apply(FIELD_MANAGER).force(),
-            &Patch::Apply(&object.body),
-        )
-        .await
 }
 
 /// Makes the objects in order, then makes the others dependents of the Job. `made` collects

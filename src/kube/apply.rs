@@ -6,7 +6,7 @@
 
 use futures_util::StreamExt;
 use kube::Client;
-use kube::api::{Patch, PatchParams};
+use kube::api::{DynamicObject, Patch, PatchParams};
 
 use super::Object;
 use super::client::{describe, is_forbidden};
@@ -48,9 +48,7 @@ pub async fn apply_objects(
 }
 
 async fn apply_one(client: &Client, object: &Object) -> Result<(), ApplyFailure> {
-    let params = PatchParams::apply(FIELD_MANAGER).force();
-    dynamic_api(client, object)
-        .patch(&object.name, &params, &Patch::Apply(&object.body))
+    apply(client, object)
         .await
         .map(drop)
         .map_err(|e| ApplyFailure {
@@ -58,4 +56,13 @@ async fn apply_one(client: &Client, object: &Object) -> Result<(), ApplyFailure>
             message: describe(&e),
             forbidden: is_forbidden(&e),
         })
+}
+
+/// Applies one object server-side as fabcheck's field manager; returns what the API server
+/// stored (its uid, for owner references).
+pub async fn apply(client: &Client, object: &Object) -> Result<DynamicObject, kube::Error> {
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    dynamic_api(client, object)
+        .patch(&object.name, &params, &Patch::Apply(&object.body))
+        .await
 }
