@@ -5,81 +5,12 @@
 //! chart depending on one, a Service name as the orderers' bootstrap list, topic Jobs beside
 //! the brokers, and the Kubernetes ZooKeeper images that number their own servers.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use serde_json::Value;
-
 #[path = "support/findings.rs"]
 mod findings;
+#[path = "support/ordering.rs"]
+mod ordering;
 use findings::describe;
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
-
-/// Runs `fabcheck check --artifacts DIR --select SELECT -o json`; the report and exit code.
-fn check_selected(dir: &Path, select: &str) -> (Value, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
-        .args([
-            "check",
-            "--artifacts",
-            dir.to_str().unwrap(),
-            "--select",
-            select,
-            "--ignore",
-            "KAFKA-014,KAFKA-015,KAFKA-016,KAFKA-017,ZK-005,ZK-006",
-            "-o",
-            "json",
-        ])
-        .output()
-        .expect("fabcheck runs");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (report, out.status.code().unwrap_or(-1))
-}
-
-/// The static Kafka and ZooKeeper checks.
-fn check(dir: &Path) -> (Value, i32) {
-    check_selected(dir, "KAFKA-0,ZK-00")
-}
-
-fn findings<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check_id"] == id)
-        .collect()
-}
-
-fn assert_finding(report: &Value, id: &str, status: &str, phrase: &str) {
-    let all = findings(report, id);
-    assert!(
-        all.iter()
-            .any(|f| f["status"] == status && f["message"].as_str().unwrap_or("").contains(phrase)),
-        "expected {id} {status} containing {phrase:?}; got:\n{}",
-        all.iter()
-            .map(|f| describe(f))
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-}
-
-/// Findings that are neither pass nor skip, for "nothing is wrong here" assertions.
-fn problems(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] != "pass" && f["status"] != "skip")
-        .map(describe)
-        .collect()
-}
+use ordering::{assert_finding, check, check_selected, findings, fixture, problems};
 
 /// hyperledger-labs/nephos installs Kafka with `helm install incubator/kafka -n kafka-hlf -f
 /// kafka-hlf.yaml` and lists the release's Service as the only bootstrap broker. The values

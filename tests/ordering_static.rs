@@ -2,72 +2,15 @@
 //! per network), and hostile or broken configuration built at test time.
 
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 #[path = "support/findings.rs"]
 mod findings;
+#[path = "support/ordering.rs"]
+mod ordering;
 use findings::{describe, realworld};
-
-/// Runs the Kafka and ZooKeeper checks on a folder; returns the JSON report and exit code.
-fn check(dir: &Path) -> (Value, i32) {
-    let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
-        .args([
-            "check",
-            "--artifacts",
-            dir.to_str().unwrap(),
-            "--select",
-            "KAFKA-0,ZK-00",
-            "--ignore",
-            "KAFKA-014,KAFKA-015,KAFKA-016,KAFKA-017,ZK-005,ZK-006",
-            "-o",
-            "json",
-        ])
-        .output()
-        .expect("fabcheck runs");
-    assert!(
-        start.elapsed() < Duration::from_secs(60),
-        "static checks took {:?}",
-        start.elapsed()
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (report, out.status.code().unwrap_or(-1))
-}
-
-fn with<'a>(report: &'a Value, id: &str, status: &str) -> Vec<&'a Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check_id"] == id && f["status"] == status)
-        .collect()
-}
-
-fn assert_finding(report: &Value, id: &str, status: &str, phrase: &str) {
-    let found = with(report, id, status);
-    assert!(
-        found
-            .iter()
-            .any(|f| f["message"].as_str().unwrap_or("").contains(phrase)),
-        "expected {id} {status} containing {phrase:?}; got:\n{}",
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["check_id"] == id)
-            .map(describe)
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-}
+use ordering::{assert_finding, check, problems, with};
 
 #[test]
 fn fabric_samples_first_network_kafka_fails_on_every_count() {
@@ -216,13 +159,7 @@ fn compose_variables_extends_and_env_forms() {
         "Orderer: &OrdererDefaults\n  OrdererType: kafka\n  BatchSize:\n    AbsoluteMaxBytes: 98 MB\n  Kafka:\n    Brokers:\n      - kafka0:9092\n      - kafka1:9092\nProfiles:\n  Genesis:\n    Orderer:\n      <<: *OrdererDefaults\n",
     );
     let (r, code) = check(d);
-    let bad: Vec<String> = r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["status"] != "pass" && f["status"] != "skip")
-        .map(describe)
-        .collect();
+    let bad = problems(&r);
     assert!(
         bad.is_empty(),
         "a compliant network built from extends, .env and defaults:\n{}",
@@ -389,13 +326,6 @@ fn a_duplicate_environment_block_is_reported_and_read_last_wins() {
     assert_finding(&report, "KAFKA-002", "fail", "true");
 }
 
-/// A committed fixture of `fixtures/`, by its path below that folder.
-fn fixture(rel: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(rel)
-}
-
 /// Every finding of `id` with `status`, described (for asserting on targets and locators).
 fn described(report: &Value, id: &str, status: &str) -> Vec<String> {
     with(report, id, status).into_iter().map(describe).collect()
@@ -406,7 +336,9 @@ fn described(report: &Value, id: &str, status: &str) -> Vec<String> {
 /// only what depends on an expression is "cannot evaluate".
 #[test]
 fn a_jinja_compose_template_has_its_literal_settings_judged() {
-    let (r, code) = check(&fixture("kafka/KAFKA-002/jinja-compose-template"));
+    let (r, code) = check(&ordering::fixture(
+        "fixtures/kafka/KAFKA-002/jinja-compose-template",
+    ));
     assert_eq!(code, 1, "{r}");
     assert_finding(
         &r,
@@ -437,7 +369,9 @@ fn a_jinja_compose_template_has_its_literal_settings_judged() {
 /// `extends` away; the bases are not brokers of their own.
 #[test]
 fn settings_through_extends_chains_and_env_files_reach_the_rules() {
-    let (r, code) = check(&fixture("kafka/KAFKA-005/extends-env-file"));
+    let (r, code) = check(&ordering::fixture(
+        "fixtures/kafka/KAFKA-005/extends-env-file",
+    ));
     assert_eq!(code, 1, "{r}");
     assert_finding(
         &r,
@@ -467,7 +401,9 @@ fn settings_through_extends_chains_and_env_files_reach_the_rules() {
 /// profile, and `config/` is not a network of its own with "no brokers deployed".
 #[test]
 fn configtx_in_a_sibling_folder_is_linked_through_the_genesis_block_script() {
-    let (r, code) = check(&fixture("kafka/KAFKA-005/sibling-config"));
+    let (r, code) = check(&ordering::fixture(
+        "fixtures/kafka/KAFKA-005/sibling-config",
+    ));
     assert_eq!(code, 1, "{r}");
     assert_finding(
         &r,
@@ -527,7 +463,7 @@ fn configtx_mounted_at_fabric_cfg_path_is_what_the_orderer_runs() {
 /// brokers `Kafka.Brokers` names; the per-host ids are "cannot evaluate", never a failure.
 #[test]
 fn one_compose_file_run_on_each_host_is_the_ensemble_its_list_names() {
-    let tree = fixture("zookeeper/ZK-001/per-host-template");
+    let tree = ordering::fixture("fixtures/zookeeper/ZK-001/per-host-template");
     let (r, code) = check(&tree);
     assert_finding(&r, "ZK-001", "pass", "3 servers");
     assert_finding(&r, "KAFKA-001", "pass", "4 brokers");

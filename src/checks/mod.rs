@@ -193,6 +193,23 @@ pub fn usable(
     }
 }
 
+/// Why a count of workloads cannot be judged: the ones whose number of instances is a template
+/// or variable that was not evaluated (a templated replica count, a service inside a template
+/// loop, a compose file run once per host with no list saying how many), or `None`.
+pub fn unknown_instances(workloads: &[&crate::inventory::ordering::Workload]) -> Option<String> {
+    let unknown: Vec<&str> = workloads
+        .iter()
+        .filter(|w| w.replicas == crate::inventory::ordering::Replicas::Unknown)
+        .map(|w| w.name.as_str())
+        .collect();
+    (!unknown.is_empty()).then(|| {
+        format!(
+            "cannot evaluate: how many instances of {} run is a template or variable that was not evaluated",
+            unknown.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;

@@ -1,10 +1,10 @@
 //! KAFKA-001 `too-few-brokers`: a network with Kafka brokers has at least 4 of them.
 
-use crate::checks::{Check, nothing_to_check};
+use crate::checks::{Check, nothing_to_check, unknown_instances};
 use crate::context::Context;
 use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
-use crate::inventory::ordering::{Component, Replicas};
+use crate::inventory::ordering::Component;
 
 pub struct TooFewBrokers;
 
@@ -26,19 +26,8 @@ impl Check for TooFewBrokers {
                 .collect();
             let k = net.count(Component::Kafka);
             let target = Target::new(TargetKind::File, net.scope.to_owned());
-            let unknown: Vec<&str> = brokers
-                .iter()
-                .filter(|b| b.replicas == Replicas::Unknown)
-                .map(|b| b.name.as_str())
-                .collect();
-            let (status, message) = if !unknown.is_empty() {
-                (
-                    Status::Error,
-                    format!(
-                        "cannot evaluate: how many instances of {} run is a template or variable that was not evaluated",
-                        unknown.join(", ")
-                    ),
-                )
+            let (status, message) = if let Some(why) = unknown_instances(&brokers) {
+                (Status::Error, why)
             } else if k >= 4 {
                 (Status::Pass, format!("{k} brokers"))
             } else {

@@ -2,7 +2,7 @@
 //! deploys and, when probed, on the server list the running ensemble reports (`conf`).
 
 use super::ensemble::configured_servers;
-use crate::checks::{Check, nothing_to_check};
+use crate::checks::{Check, nothing_to_check, unknown_instances};
 use crate::context::Context;
 use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
@@ -73,19 +73,8 @@ impl Check for EnsembleSize {
                     None => size += w.instances() as usize,
                 }
             }
-            let unknown: Vec<&str> = servers
-                .iter()
-                .filter(|w| w.replicas == Replicas::Unknown)
-                .map(|w| w.name.as_str())
-                .collect();
-            let (status, message) = if !unknown.is_empty() {
-                (
-                    Status::Error,
-                    format!(
-                        "cannot evaluate: how many instances of {} run is a template or variable that was not evaluated",
-                        unknown.join(", ")
-                    ),
-                )
+            let (status, message) = if let Some(why) = unknown_instances(&servers) {
+                (Status::Error, why)
             } else if !unreadable.is_empty() {
                 (
                     Status::Error,
