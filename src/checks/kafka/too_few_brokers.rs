@@ -55,6 +55,7 @@ impl Check for TooFewBrokers {
 mod tests {
     use super::super::testing::*;
     use super::*;
+    use crate::inventory::ordering::Replicas;
 
     #[test]
     fn four_brokers_pass_one_fails_replicas_count() {
