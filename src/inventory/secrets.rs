@@ -163,19 +163,25 @@ fn read_values(
         tls_dir: Some(format!("{path}#{object}")),
         ..Layout::default()
     };
+    // A value to read, or none: a template expression (or a value missing from a templated
+    // file) is recorded as not evaluated.
+    let literal = |value: Option<String>, origin: &Origin, templated: &mut Vec<Origin>| match value
+    {
+        Some(v) if !is_template(&v) => Some(v),
+        Some(_) => {
+            templated.push(origin.clone());
+            None
+        }
+        None if templated_file => {
+            templated.push(origin.clone());
+            None
+        }
+        None => None,
+    };
     for (key, value) in entries(doc.get(base64_field)) {
         let origin = Origin::at(path, locator(base64_field, &key));
-        let value = match value {
-            Some(v) if !is_template(&v) => v,
-            Some(_) => {
-                out.templated.push(origin);
-                continue;
-            }
-            None if templated_file => {
-                out.templated.push(origin);
-                continue;
-            }
-            None => continue,
+        let Some(value) = literal(value, &origin, &mut out.templated) else {
+            continue;
         };
         let cleaned: String = value.chars().filter(|c| !c.is_whitespace()).collect();
         match STANDARD.decode(cleaned.as_bytes()) {
@@ -197,17 +203,8 @@ fn read_values(
     }
     for (key, value) in entries(doc.get(plain_field)) {
         let origin = Origin::at(path, locator(plain_field, &key));
-        let value = match value {
-            Some(v) if !is_template(&v) => v,
-            Some(_) => {
-                out.templated.push(origin);
-                continue;
-            }
-            None if templated_file => {
-                out.templated.push(origin);
-                continue;
-            }
-            None => continue,
+        let Some(value) = literal(value, &origin, &mut out.templated) else {
+            continue;
         };
         out.values.push(EmbeddedValue {
             origin,
