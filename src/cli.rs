@@ -7,20 +7,21 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::catalogue::Severity;
+use crate::catalogue::{Catalogue, Severity};
 use crate::checks::Selection;
 use crate::commands::config::{
-    CheckConfig, ClusterCheck, ColorChoice, Config, DeployAndVerifyConfig, DeployConfig,
+    self, CheckConfig, ClusterCheck, ColorChoice, Config, DeployAndVerifyConfig, DeployConfig,
     DnsOptions, DnsProbeConfig, ListFormat, LogsSource, OutputSpec, RenderNetworkConfig,
     ReportConfig, TeardownConfig, TeardownPolicy,
 };
 use crate::context::Policy;
+use crate::finding::gate::{self, Selector};
 use crate::incluster::{InClusterProbe, PodArgs};
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  every check passed at the chosen --fail-on threshold
-  1  a check failed (or could not evaluate) at the threshold
+  1  a check failed (or could not evaluate) at the threshold, or a required check did not run
   2  usage or configuration error
   3  fabcheck could not reach what it was told to check
   4  deploy failed";
@@ -381,13 +382,25 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
 
+    /// Families (X509, KAFKA, ZK, TLS, DNS, LOG) or check ids that must run, not merely not
+    /// fail (comma-separated, repeatable): one that only skipped or errored fails the run
+    /// (exit 1), saying why. `none` requires nothing. Default: nothing for `check`; every
+    /// family but LOG for `deploy-and-verify`.
+    #[arg(long, value_delimiter = ',', value_name = "FAMILY|ID,...")]
+    pub require: Vec<String>,
+
     /// When to colour the table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }
 
 impl ReportArgs {
-    pub fn validate(self) -> Result<ReportConfig, ConfigError> {
+    /// Validates the report settings; `default_required` gives what the command requires when
+    /// `--require` is not given.
+    pub fn validate(
+        self,
+        default_required: fn(&Selection) -> Vec<Selector>,
+    ) -> Result<ReportConfig, ConfigError> {
         let at = self
             .at
             .map(|v| {
@@ -404,6 +417,15 @@ impl ReportArgs {
                     .into(),
             ));
         }
+        let selection = Selection {
+            select: self.select,
+            ignore: self.ignore,
+        };
+        let required = if self.require.is_empty() {
+            default_required(&selection)
+        } else {
+            gate::parse_selectors(&self.require, Catalogue::embedded())?
+        };
         Ok(ReportConfig {
             at,
             threshold: match self.fail_on {
@@ -415,12 +437,10 @@ impl ReportArgs {
                 expiry_warning: time::Duration::days(self.expiry_warning_days.into()),
                 clock_skew: self.clock_skew.0,
             },
-            selection: Selection {
-                select: self.select,
-                ignore: self.ignore,
-            },
+            selection,
             waivers: self.waivers,
             color: self.color,
+            required,
         })
     }
 }
@@ -484,6 +504,8 @@ pub enum ConfigError {
     NeedsCluster { flag: &'static str },
     #[error("failed to use {flag}: the duration must be positive")]
     ZeroDuration { flag: &'static str },
+    #[error(transparent)]
+    Require(#[from] gate::SelectorError),
 }
 
 impl Cli {
@@ -528,7 +550,7 @@ impl Cli {
                 Ok(Config::DeployAndVerify(Box::new(DeployAndVerifyConfig {
                     deploy: args.deploy.validate()?,
                     teardown: args.teardown,
-                    report: args.report.validate()?,
+                    report: args.report.validate(config::deploy_and_verify_required)?,
                 })))
             }
             Command::Check(args) => {
@@ -607,7 +629,7 @@ impl Cli {
                         },
                     });
                 }
-                let report = args.report.validate()?;
+                let report = args.report.validate(config::check_required)?;
                 Ok(Config::Check(Box::new(CheckConfig {
                     artifacts: args.artifacts,
                     endpoints_file: args.endpoints,
@@ -629,6 +651,7 @@ impl Cli {
                     selection: report.selection,
                     waivers: report.waivers,
                     color: report.color,
+                    required: report.required,
                     dns: DnsOptions {
                         servers: dns_servers,
                         docker: args.docker,
@@ -794,6 +817,67 @@ mod tests {
             cli.into_config(),
             Err(ConfigError::BadInstant { .. })
         ));
+    }
+
+    fn required(args: &[&str]) -> Result<Vec<String>, ConfigError> {
+        let cli = Cli::parse_from(args);
+        let required = match cli.into_config()? {
+            Config::Check(c) => c.required,
+            Config::DeployAndVerify(c) => c.report.required,
+            other => panic!("not a checking command: {other:?}"),
+        };
+        Ok(required.iter().map(ToString::to_string).collect())
+    }
+
+    #[test]
+    fn check_requires_nothing_by_default() {
+        let base = ["fabcheck", "check", "--artifacts", "x"];
+        assert!(required(&base).unwrap().is_empty());
+        let given = [&base[..], &["--require", "tls,X509-003", "--require", "zk"]].concat();
+        assert_eq!(required(&given).unwrap(), ["TLS", "X509-003", "ZK"]);
+    }
+
+    #[test]
+    fn deploy_and_verify_requires_every_family_it_gathers_by_default() {
+        let families: Vec<String> = Catalogue::embedded()
+            .areas
+            .iter()
+            .map(|a| a.area.clone())
+            .filter(|a| a != "LOG")
+            .collect();
+        assert_eq!(families, ["X509", "KAFKA", "ZK", "TLS", "DNS"]);
+        let base = ["fabcheck", "deploy-and-verify"];
+        assert_eq!(required(&base).unwrap(), families);
+        // The suite it runs is the contract: a family the selection leaves out is not required.
+        let narrowed = [&base[..], &["--select", "X509,TLS-001", "--ignore", "X509"]].concat();
+        assert_eq!(required(&narrowed).unwrap(), ["TLS"]);
+        // An explicit list, or none, overrides the default.
+        let none = [&base[..], &["--require", "none"]].concat();
+        assert!(required(&none).unwrap().is_empty());
+        let narrower = [&base[..], &["--require", "X509,DNS"]].concat();
+        assert_eq!(required(&narrower).unwrap(), ["X509", "DNS"]);
+        let logs = [&base[..], &["--require", "LOG"]].concat();
+        assert_eq!(required(&logs).unwrap(), ["LOG"]);
+    }
+
+    #[test]
+    fn unknown_required_selectors_are_a_usage_error_naming_them() {
+        let e = required(&[
+            "fabcheck",
+            "check",
+            "--artifacts",
+            "x",
+            "--require",
+            "TLS,BOGUS",
+        ])
+        .unwrap_err();
+        assert!(matches!(e, ConfigError::Require(_)), "{e}");
+        assert!(e.to_string().contains("'BOGUS'"), "{e}");
+        let e = required(&["fabcheck", "deploy-and-verify", "--require", "none,X509"]).unwrap_err();
+        assert!(
+            e.to_string().contains("cannot be combined with X509"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -107,6 +107,55 @@ fn schema_rejects_a_report_with_an_unknown_status() {
 }
 
 #[test]
+fn the_required_section_validates_round_trips_and_is_constrained() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "--artifacts",
+            "fixtures/reference",
+            "--at",
+            AT,
+            "-o",
+            "json",
+            "--require",
+            "TLS,X509,ZK-005",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+    let not_run = value["required"]["not_run"].as_array().unwrap();
+    assert_eq!(not_run.len(), 2, "TLS and ZK-005: {not_run:#?}");
+    let report: Report = serde_json::from_value(value.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&report).unwrap(), value, "round trip");
+
+    let mut both = value.clone();
+    both["required"]["not_run"][0]["id"] = "TLS-001".into();
+    assert!(!validator.is_valid(&both), "family and id together");
+    let mut neither = value.clone();
+    neither["required"]["not_run"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("family");
+    assert!(!validator.is_valid(&neither), "neither family nor id");
+    let mut prefix = value;
+    prefix["required"]["selectors"][0] = "TLS-00".into();
+    assert!(
+        !validator.is_valid(&prefix),
+        "a selector is a family or an id"
+    );
+}
+
+#[test]
 fn junit_validates_and_maps_statuses() {
     let tmp = tempfile::tempdir().unwrap();
     let (out, json, junit) = run_all_formats(tmp.path(), None);

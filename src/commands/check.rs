@@ -177,6 +177,12 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
     let mut report = Report::new(rfc3339(ctx.now), source, findings);
     report.discovery = from_cluster.map(|c| c.snapshot.discovery);
     report.not_read = not_read;
+    report.required = finding::gate::evaluate(
+        &check.required,
+        &report.findings,
+        Catalogue::embedded(),
+        &|id| check.selection.includes(id),
+    );
     Ok((report, unreachable))
 }
 

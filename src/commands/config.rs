@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::catalogue::Severity;
 use crate::checks::Selection;
 use crate::context::Policy;
+use crate::finding::gate::Selector;
 use crate::incluster::{InClusterProbe, PodArgs};
 
 /// [`ReportArgs`] validated.
@@ -23,6 +24,32 @@ pub struct ReportConfig {
     pub selection: Selection,
     pub waivers: Option<PathBuf>,
     pub color: ColorChoice,
+    /// Families and checks that must run (`--require`, else the command's default).
+    pub required: Vec<Selector>,
+}
+
+/// Families `deploy-and-verify` gathers no input for, so they cannot run there: it reads no pod
+/// logs (its check has no `--logs`), and requiring LOG would fail every run. Remove a family
+/// from here once `deploy-and-verify` gathers its input.
+pub const NOT_GATHERED_BY_DEPLOY_AND_VERIFY: &[&str] = &["LOG"];
+
+/// What `deploy-and-verify` requires when `--require` is not given: every family of the suite it
+/// runs — each catalogue family with a check the selection (`--select`/`--ignore`) includes,
+/// except those it gathers no input for. The suite is its contract: a family that only skipped
+/// (live TLS from a runner that cannot reach the Services) fails the run.
+pub fn deploy_and_verify_required(selection: &Selection) -> Vec<Selector> {
+    crate::catalogue::Catalogue::embedded()
+        .areas
+        .iter()
+        .filter(|a| !NOT_GATHERED_BY_DEPLOY_AND_VERIFY.contains(&a.area.as_str()))
+        .filter(|a| a.entries.iter().any(|e| selection.includes(&e.id)))
+        .map(|a| Selector::Family(a.area.clone()))
+        .collect()
+}
+
+/// What `check` requires when `--require` is not given: nothing.
+pub fn check_required(_: &Selection) -> Vec<Selector> {
+    Vec::new()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,6 +128,8 @@ pub struct CheckConfig {
     pub selection: Selection,
     pub waivers: Option<PathBuf>,
     pub color: ColorChoice,
+    /// Families and checks that must run; one that only skipped or errored fails the run.
+    pub required: Vec<Selector>,
     pub dns: DnsOptions,
     /// Why no live probe ran, when fabcheck decided that itself (`deploy-and-verify` from a
     /// runner that cannot reach the cluster's Services); live checks skip with it.

@@ -502,6 +502,7 @@ fn check_config(cfg: &DeployAndVerifyConfig, artifacts: PathBuf, live: LiveTarge
         selection: report.selection.clone(),
         waivers: report.waivers.clone(),
         color: report.color,
+        required: report.required.clone(),
         dns: DnsOptions::default(),
         live_skip_reason: live.skip_reason,
         cluster: None,

@@ -42,6 +42,7 @@ fn check_config(live: &LiveRun) -> CheckConfig {
         },
         waivers: None,
         color: ColorChoice::Never,
+        required: Vec::new(),
         dns: DnsOptions::default(),
         live_skip_reason: None,
         cluster: None,

@@ -3,7 +3,8 @@
 //! renderers in [`crate::report`] turn a [`Report`] into text without deciding anything.
 //!
 //! A [`Finding`] is one verdict of one check about one target, with the values it compared.
-//! A [`Report`] is a whole run: what was checked, when, and every finding.
+//! A [`Report`] is a whole run: what was checked, when, and every finding; [`gate`] decides
+//! which required checks (`--require`) did not run.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,6 +12,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Severity;
+
+pub mod gate;
 
 /// The outcome of one check against one target.
 ///
@@ -238,6 +241,9 @@ pub struct Report {
     /// artifacts): the report says what it did not look at rather than drop it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_read: Vec<String>,
+    /// What `--require` named and which of it did not run; absent when nothing was required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<gate::Required>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,12 +273,15 @@ impl Report {
             findings,
             discovery: None,
             not_read: Vec::new(),
+            required: None,
         }
     }
 
-    /// Whether any finding stops the gate at `threshold`.
+    /// Whether the run fails its gate at `threshold`: a finding stops it, or a required family
+    /// or check did not run (whatever the threshold: a skip never signs off on a requirement).
     pub fn gates(&self, threshold: Severity) -> bool {
         self.findings.iter().any(|f| f.gates(threshold))
+            || self.required.as_ref().is_some_and(|r| !r.passes())
     }
 }
 
@@ -315,6 +324,22 @@ mod tests {
             expires: "2099-01-01".into(),
         });
         assert!(!waived.gates(Sev::Warning));
+    }
+
+    #[test]
+    fn a_required_family_that_did_not_run_gates_a_run_of_skips() {
+        let mut skipped = finding(Status::Skip, Severity::Error);
+        skipped.check_id = "TLS-001".into();
+        let mut report = Report::new("t".into(), "s".into(), vec![skipped]);
+        assert!(!report.gates(Severity::Error), "skips alone never gate");
+        report.required = gate::evaluate(
+            &[gate::Selector::Family("TLS".into())],
+            &report.findings,
+            crate::catalogue::Catalogue::embedded(),
+            &|_| true,
+        );
+        assert!(report.gates(Severity::Error));
+        assert!(report.gates(Severity::Warning));
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The human renderer: problems first, grouped by area, then a pass/fail count per check and
-//! the summary line. Colour only when writing to a terminal.
+//! The human renderer: problems first, grouped by area, then a pass/fail count per check, the
+//! required checks that did not run (`--require`), and the summary line. Colour only when
+//! writing to a terminal.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -8,6 +9,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use crate::catalogue::Catalogue;
+use crate::finding::gate::Required;
 use crate::finding::{Finding, Report, Status};
 
 /// Rendering options for the table.
@@ -86,7 +88,36 @@ pub fn render(report: &Report, style: TableStyle, out: &mut dyn Write) -> std::i
         }
         writeln!(out, "{table}")?;
     }
+    if let Some(required) = &report.required {
+        render_required(required, style, out)?;
+    }
     writeln!(out, "\n{}", report.summary)
+}
+
+/// What `--require` named, and a line for each of it that did not run, with why.
+fn render_required(
+    required: &Required,
+    style: TableStyle,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let selectors = required.selectors.join(", ");
+    if required.passes() {
+        return writeln!(out, "\nRequired to run: {selectors} — every one ran");
+    }
+    writeln!(
+        out,
+        "\nRequired to run: {selectors} — {} did not run",
+        required.not_run.len()
+    )?;
+    for not_run in &required.not_run {
+        let line = format!("{not_run}");
+        if style.color {
+            writeln!(out, "  \u{1b}[31m{line}\u{1b}[0m")?;
+        } else {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
 }
 
 fn new_table(style: TableStyle) -> Table {
