@@ -17,6 +17,8 @@ pub mod context;
 pub mod deploy;
 pub mod deployment;
 pub mod exit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod incluster;
 pub mod inventory;
 pub mod network;

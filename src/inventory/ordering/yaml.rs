@@ -130,10 +130,6 @@ pub fn load_all(files: &[PathBuf], notes: &mut Vec<ConfigNote>) -> Vec<YamlFile>
 
 fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
     let shown = path.display().to_string();
-    let dir = path
-        .parent()
-        .map(|d| d.display().to_string())
-        .unwrap_or_default();
     let note = |kind, message: String| {
         Some(ConfigNote {
             origin: Origin::file(shown.clone()),
@@ -173,6 +169,24 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
                 note(NoteKind::Unparseable, format!("failed to read: {e}")),
             );
         }
+    };
+    parse_text(path, text)
+}
+
+/// Parses the text of the YAML file at `path` as [`load_all`] does once it is read: `None`
+/// when it does not mention the ordering service, else the file or the note saying why not.
+pub fn parse_text(path: &Path, text: String) -> (Option<YamlFile>, Option<ConfigNote>) {
+    let shown = path.display().to_string();
+    let dir = path
+        .parent()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    let note = |kind, message: String| {
+        Some(ConfigNote {
+            origin: Origin::file(shown.clone()),
+            kind,
+            message,
+        })
     };
     if !mentions_ordering(&text) {
         return (None, None);
