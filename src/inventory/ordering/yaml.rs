@@ -109,6 +109,27 @@ fn mentions_ordering(text: &str) -> bool {
     .any(|k| lower.contains(k))
 }
 
+/// Reads a configuration file that another file names (`extends`, `env_file`, `.env`, a chart's
+/// values.yaml): only a regular file, and at most [`MAX_YAML_BYTES`]. A name that is a FIFO or a
+/// device (`/dev/zero`, `/dev/stdin`) would block or never end; it is refused without opening.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_YAML_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_YAML_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {MAX_YAML_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
 /// Parses every YAML file (except chart templates) in parallel. Files that do not parse are
 /// noted when they look like ordering configuration, and templates are named as templates.
 pub fn load_all(files: &[PathBuf], notes: &mut Vec<ConfigNote>) -> Vec<YamlFile> {
