@@ -43,7 +43,8 @@ fuzz_target!(|input: &[u8]| {
 });
 
 /// Text that would reveal a private key if a message quoted it: the base64 lines of PEM
-/// private key blocks, and for a key file the hex of its bytes (16 bytes and more).
+/// private key blocks (other text there, such as headers, is not key material), and for a key
+/// file the hex of its bytes (16 bytes and more).
 fn key_material(data: &[u8], path: &str) -> Vec<String> {
     let mut out = Vec::new();
     let text = String::from_utf8_lossy(data);
@@ -54,7 +55,12 @@ fn key_material(data: &[u8], path: &str) -> Vec<String> {
             in_key = line.contains("PRIVATE KEY");
         } else if line.starts_with("-----END ") {
             in_key = false;
-        } else if in_key && line.len() >= 16 && !line.contains(':') {
+        } else if in_key
+            && line.len() >= 16
+            && line
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
             out.push(line.to_owned());
         }
     }
