@@ -1,13 +1,14 @@
 //! Fabric log lines matched against the known signatures (LOG-00x), with their timestamps,
 //! remote addresses and names read, as pod logs or saved log files are scanned. Invariants: no
 //! panic; the example and excerpt a finding quotes never carry the body of a PEM private key
-//! that is on the line.
+//! that is on the line (a run of 40 base64 characters and more, anywhere on the line).
 #![no_main]
 
 use fabcheck::inventory::logs;
 use libfuzzer_sys::fuzz_target;
 
-/// The base64 body right after each `-----BEGIN … PRIVATE KEY-----` header on `line`.
+/// The base64 body (40 characters and more) right after each `-----BEGIN … PRIVATE KEY-----`
+/// header on `line`.
 fn key_bodies(line: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = line;
@@ -25,7 +26,9 @@ fn key_bodies(line: &str) -> Vec<&str> {
             let len = body
                 .find(|c: char| !(c.is_ascii_alphanumeric() || "+/=".contains(c)))
                 .unwrap_or(body.len());
-            if len >= 16 {
+            // The length from which `redact_private_keys` treats a base64 run as key
+            // material wherever it is on the line.
+            if len >= 40 {
                 out.push(&body[..len]);
             }
         }

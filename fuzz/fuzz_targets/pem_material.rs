@@ -43,28 +43,32 @@ fuzz_target!(|input: &[u8]| {
 });
 
 /// Text that would reveal a private key if a message quoted it: the base64 lines of PEM
-/// private key blocks (other text there, such as headers, is not key material), and for a key
-/// file the hex of its bytes (16 bytes and more).
+/// private key blocks, runs of 24 base64 characters and more on a line naming PRIVATE KEY (a
+/// key pasted on one line), and for a binary key file the hex of its bytes (16 bytes and more).
 fn key_material(data: &[u8], path: &str) -> Vec<String> {
+    let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
     let mut out = Vec::new();
     let text = String::from_utf8_lossy(data);
     let mut in_key = false;
     for line in text.lines() {
         let line = line.trim();
+        if line.contains("PRIVATE KEY") {
+            out.extend(
+                line.split(|c: char| !base64(c))
+                    .filter(|run| run.len() >= 24)
+                    .map(str::to_owned),
+            );
+        }
         if line.starts_with("-----BEGIN ") {
             in_key = line.contains("PRIVATE KEY");
         } else if line.starts_with("-----END ") {
             in_key = false;
-        } else if in_key
-            && line.len() >= 16
-            && line
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-        {
+        } else if in_key && line.len() >= 16 && line.chars().all(base64) {
             out.push(line.to_owned());
         }
     }
-    if (path.contains("keystore") || path.ends_with(".key")) && data.len() >= 16 {
+    let binary = data.iter().any(|&b| b < 0x09);
+    if binary && (path.contains("keystore") || path.ends_with(".key")) && data.len() >= 16 {
         for window in data.windows(16).step_by(16) {
             out.push(window.iter().map(|b| format!("{b:02x}")).collect());
         }
