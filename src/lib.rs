@@ -14,6 +14,8 @@ pub mod context;
 pub mod deploy;
 pub mod exit;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod incluster;
 pub mod inventory;
 pub mod kube;

@@ -653,6 +653,18 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
     out
 }
 
+/// [`classify_material`] of one blob with a fresh cache: the certificates, keys and problems
+/// it yields (for the fuzz targets, `crate::fuzzing`).
+pub(crate) fn read_material(
+    data: &[u8],
+    origin: Origin,
+    layout: Layout,
+) -> (Vec<CertRecord>, Vec<KeyRecord>, Vec<Problem>) {
+    let mut out = FileYield::default();
+    classify_material(&ParseCache::default(), data, origin, layout, true, &mut out);
+    (out.certs, out.keys, out.problems)
+}
+
 /// Reads certificates and keys out of one blob (a file, or a value from a Secret).
 fn classify_material(
     cache: &ParseCache,

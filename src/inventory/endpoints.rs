@@ -205,13 +205,11 @@ fn roots(path: &Path) -> Result<Vec<Vec<u8>>, String> {
         for candidate in [path.join("tlscacerts"), path.join("msp/tlscacerts")] {
             if let Ok(dir) = std::fs::read_dir(&candidate) {
                 for f in dir.flatten() {
-                    out.extend(certificates(
-                        &std::fs::read(f.path()).map_err(|e| e.to_string())?,
-                    )?);
+                    out.extend(certificates(&read_material(&f.path())?)?);
                 }
             }
         }
-        if let Ok(bytes) = std::fs::read(path.join("ca.crt")) {
+        if let Ok(bytes) = read_material(&path.join("ca.crt")) {
             out.extend(certificates(&bytes)?);
         }
         if out.is_empty() {
@@ -219,7 +217,29 @@ fn roots(path: &Path) -> Result<Vec<Vec<u8>>, String> {
         }
         return Ok(out);
     }
-    certificates(&std::fs::read(path).map_err(|e| e.to_string())?)
+    certificates(&read_material(path)?)
+}
+
+/// A certificate file a profile or endpoints file names: a regular file of at most
+/// [`MAX_MATERIAL_BYTES`](super::artifacts::MAX_MATERIAL_BYTES). A name that is a FIFO or a
+/// device (`/dev/zero`) would block or never end; it is refused without opening.
+fn read_material(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let limit = super::artifacts::MAX_MATERIAL_BYTES;
+    if !std::fs::metadata(path)
+        .map_err(|e| e.to_string())?
+        .is_file()
+    {
+        return Err("not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("larger than {limit} bytes"));
+    }
+    Ok(bytes)
 }
 
 fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
@@ -433,10 +453,7 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
                 .collect::<Vec<_>>()
         }) {
             match w.host_path(&container_path) {
-                Some(p) => match std::fs::read(&p)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| certificates(&b))
-                {
+                Some(p) => match read_material(&p).and_then(|b| certificates(&b)) {
                     Ok(r) => {
                         roots.extend(r);
                         origin = Some(p.display().to_string());
@@ -498,6 +515,33 @@ mod tests {
                 .to_string()
                 .contains("unknown key 'colour'")
         );
+    }
+
+    #[test]
+    fn profile_ca_paths_that_are_not_regular_files_are_refused_not_read() {
+        // `tlsCACerts.path: /dev/zero` read forever and a FIFO blocked forever: nothing had
+        // checked what the path is. (A FIFO here: a test that fails must not fill memory.)
+        let dir = tempfile::tempdir().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("ca.crt"))
+            .status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let profile = dir.path().join("connection-org1.yaml");
+        std::fs::write(
+            &profile,
+            "peers:\n  peer0.org1:\n    url: grpcs://peer0.org1:7051\n    tlsCACerts:\n      path: ca.crt\n",
+        )
+        .unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let root = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            let _ = done.send(from_connection_profiles(&root, &[profile]));
+        });
+        let endpoints = finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("reading the profile ends");
+        let origin = endpoints[0].tls_roots_origin.as_deref().unwrap_or("");
+        assert!(origin.contains("not a regular file"), "{origin}");
     }
 
     #[test]

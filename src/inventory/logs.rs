@@ -1260,11 +1260,11 @@ pub fn redact_private_keys(line: &str) -> Cow<'_, str> {
             .unwrap_or(rest.len());
         let label = &rest[begin..header_end];
         if !label.contains("PRIVATE KEY") {
-            out.push_str(&rest[..header_end]);
+            push_redacting_base64_runs(&mut out, &rest[..header_end]);
             rest = &rest[header_end..];
             continue;
         }
-        out.push_str(&rest[..begin]);
+        push_redacting_base64_runs(&mut out, &rest[..begin]);
         out.push_str("[private key redacted]");
         let after = &rest[header_end..];
         rest = match after.find("-----END ") {
@@ -1278,22 +1278,32 @@ pub fn redact_private_keys(line: &str) -> Cow<'_, str> {
             None => "",
         };
     }
-    // Body lines of a key logged one per line carry no header; a long base64 run next to the
-    // words PRIVATE KEY is treated as key material too.
-    for word in rest.split_inclusive(char::is_whitespace) {
-        let core = word.trim_end();
-        if core.len() >= 40
-            && core
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\\'))
-        {
-            out.push_str("[redacted]");
-            out.push_str(&word[core.len()..]);
-        } else {
-            out.push_str(word);
-        }
-    }
+    push_redacting_base64_runs(&mut out, rest);
     Cow::Owned(out)
+}
+
+/// Appends `text` to `out` with every run of 40 or more base64 characters replaced by
+/// `[redacted]`. Body lines of a key logged one per line carry no header; on a line with the
+/// words PRIVATE KEY such a run is treated as key material wherever it is, also with quotes or
+/// other text glued to it (`"MHcC…"`, `-\nMHcC…`).
+fn push_redacting_base64_runs(out: &mut String, text: &str) {
+    let base64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\\');
+    let bytes = text.as_bytes();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let end = bytes[i..]
+            .iter()
+            .position(|&b| !base64(b))
+            .map_or(bytes.len(), |n| i + n);
+        // A run starts and ends at ASCII bytes, so both ends are character boundaries.
+        if end - i >= 40 {
+            out.push_str(&text[copied..i]);
+            out.push_str("[redacted]");
+            copied = end;
+        }
+        i = end + 1;
+    }
+    out.push_str(&text[copied..]);
 }
 
 #[cfg(test)]
@@ -1585,6 +1595,27 @@ mod tests {
         let unterminated =
             "dump: -----BEGIN PRIVATE KEY----- MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg";
         assert!(!example(unterminated).contains("MIGHAgEA"));
+    }
+
+    #[test]
+    fn key_bodies_glued_to_other_text_are_redacted() {
+        // Found by fuzz/fuzz_targets/log_lines.rs (minimized): the body ahead of the header
+        // was kept because its word also held the date and non-base64 bytes.
+        let body = "MHcCAQEEIB2vLT3OgDnyQ15kbRyQ2cXyxWm0CkZ6Yq8sW7nPZ0aKoAoGCCqG";
+        let line = format!(
+            "21026-12-\\n{body}\u{c7}t -> ERRO 001 loaded -----BEGIN EC PRIVATE KEY-----\\n{body}"
+        );
+        let redacted = redact_private_keys(&line);
+        assert!(!redacted.contains(body), "{redacted}");
+        assert!(
+            redacted.starts_with("21026-12-[redacted]\u{c7}t -> ERRO"),
+            "{redacted}"
+        );
+        let quoted = format!(r#"failed to load PRIVATE KEY "{body}": asn1: structure error"#);
+        assert_eq!(
+            redact_private_keys(&quoted),
+            r#"failed to load PRIVATE KEY "[redacted]": asn1: structure error"#
+        );
     }
 
     #[test]

@@ -127,11 +127,22 @@ pub fn blocks(data: &[u8]) -> Vec<PemBlock> {
     out
 }
 
+/// What a BEGIN or END line with a label that is not a PEM label is reported as.
+const MALFORMED_LABEL: &str = "(malformed label, not shown)";
+
 fn boundary<'a>(line: &'a str, which: &str) -> Option<&'a str> {
-    line.strip_prefix("-----")?
+    let label = line
+        .strip_prefix("-----")?
         .strip_prefix(which)?
         .strip_prefix(' ')?
-        .strip_suffix("-----")
+        .strip_suffix("-----")?;
+    // A label is a few short words (RFC 7468: no `--`; `ENCRYPTED PRIVATE KEY`). Anything else
+    // is not quoted in messages: a key pasted on one line makes the whole
+    // `PRIVATE KEY-----MIGH…-----END PRIVATE KEY` the "label".
+    if label.contains("--") || label.split(' ').any(|word| word.len() > 16) {
+        return Some(MALFORMED_LABEL);
+    }
+    Some(label)
 }
 
 fn decode_body(body: &str, line: usize) -> Result<Vec<u8>, String> {
@@ -146,6 +157,23 @@ fn decode_body(body: &str, line: usize) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_on_one_line_is_reported_without_quoting_it() {
+        // Found by fuzz/fuzz_targets/pem_material.rs: the BEGIN line's "label" ran to the end
+        // of the line and every message quoted it, key body and all.
+        let body = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgccPRIVATE";
+        let one_line = format!("-----BEGIN PRIVATE KEY-----{body}-----END PRIVATE KEY-----\n");
+        let found = blocks(one_line.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].label, MALFORMED_LABEL);
+        let reason = found[0].contents.as_ref().unwrap_err();
+        assert!(!reason.contains(body), "{reason}");
+        assert!(reason.contains("truncated PEM block"), "{reason}");
+        let long_word = "-----BEGIN PRIVATE KEY333333333333333333333333333333-----\nAAEC\n";
+        assert_eq!(blocks(long_word.as_bytes())[0].label, MALFORMED_LABEL);
+        assert_eq!(blocks(CERT.as_bytes())[0].label, "CERTIFICATE");
+    }
 
     const CERT: &str = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
 

@@ -342,7 +342,7 @@ fn next_server_after(answer: &CandidateAnswer) -> bool {
 }
 
 /// A response hickory passed as an answer: NOERROR or NXDOMAIN with records, or an unknown rcode.
-fn classify_response(name: &Name, response: &Message) -> CandidateAnswer {
+pub(crate) fn classify_response(name: &Name, response: &Message) -> CandidateAnswer {
     let addresses = addresses(name, response);
     if !addresses.is_empty() {
         return CandidateAnswer::Addresses(addresses);

@@ -148,7 +148,7 @@ async fn read_topic_configs(conn: &mut Conn, version: Option<i16>, topics: &mut 
 
 /// Fills each asked topic's overrides (or the reason they are unknown) from a DescribeConfigs
 /// answer.
-fn apply_topic_configs(
+pub(crate) fn apply_topic_configs(
     topics: &mut [KafkaTopic],
     response: &DescribeConfigsResponse,
     version: i16,
@@ -243,7 +243,7 @@ async fn broker_config(
 /// The BROKER resource `id` out of a DescribeConfigs answer, as name → value. Values the
 /// broker withholds (sensitive ones, or settings with no value) are left out: absent means
 /// "not set" to the rules.
-fn broker_config_from(
+pub(crate) fn broker_config_from(
     response: &DescribeConfigsResponse,
     id: i32,
 ) -> Result<BTreeMap<String, String>, String> {
@@ -267,7 +267,7 @@ fn broker_config_from(
 }
 
 /// What Metadata said, in fabcheck's terms.
-fn cluster_from_metadata(metadata: &MetadataResponse, version: i16) -> KafkaCluster {
+pub(crate) fn cluster_from_metadata(metadata: &MetadataResponse, version: i16) -> KafkaCluster {
     let mut brokers: Vec<KafkaBroker> = metadata
         .brokers
         .iter()
@@ -353,9 +353,9 @@ fn combine_failures(bootstrap: &[String], mut failures: Vec<ProbeError>) -> Prob
 }
 
 /// API key → (min, max) version the broker advertised.
-type Advertised = BTreeMap<i16, (i16, i16)>;
+pub(crate) type Advertised = BTreeMap<i16, (i16, i16)>;
 
-fn advertised(response: &ApiVersionsResponse) -> Advertised {
+pub(crate) fn advertised(response: &ApiVersionsResponse) -> Advertised {
     response
         .api_keys
         .iter()
@@ -364,7 +364,7 @@ fn advertised(response: &ApiVersionsResponse) -> Advertised {
 }
 
 /// The highest version of `key` that the broker advertised and the crate can encode.
-fn negotiate(advertised: &Advertised, key: ApiKey) -> Option<i16> {
+pub(crate) fn negotiate(advertised: &Advertised, key: ApiKey) -> Option<i16> {
     let ours = key.valid_versions();
     let &(min, max) = advertised.get(&(key as i16))?;
     let (low, high) = (min.max(ours.min), max.min(ours.max));
@@ -606,7 +606,7 @@ fn encode_request<Req: Encodable>(
 
 /// Decodes a response frame's body (after the length prefix): the header, whose correlation
 /// id must be the request's, then the body, after the schema walk has vouched for its lengths.
-fn decode_response<Resp: Decodable>(
+pub(crate) fn decode_response<Resp: Decodable>(
     key: ApiKey,
     version: i16,
     correlation: i32,
@@ -635,7 +635,7 @@ fn decode_response<Resp: Decodable>(
 
 /// Why reading a frame stopped.
 #[derive(Debug, PartialEq, Eq)]
-enum FrameError {
+pub(crate) enum FrameError {
     /// The peer closed or reset the connection after `got` bytes; `expected` is the body
     /// length once the prefix was read.
     Closed {
@@ -648,7 +648,7 @@ enum FrameError {
 }
 
 impl FrameError {
-    fn into_probe(self, endpoint: &str, what: &str) -> ProbeError {
+    pub(crate) fn into_probe(self, endpoint: &str, what: &str) -> ProbeError {
         match self {
             FrameError::Closed {
                 got,
@@ -679,7 +679,7 @@ impl FrameError {
 }
 
 /// Reads one length-prefixed frame and returns its body.
-async fn read_frame<R: AsyncRead + Unpin>(
+pub(crate) async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     limit: usize,
 ) -> Result<Bytes, FrameError> {

@@ -92,6 +92,12 @@ async fn ask(
         }
         Ok(Ok(answer)) => answer,
     };
+    answer_text(endpoint, word, &answer)
+}
+
+/// The text of the bytes a server sent back for `word` (read to EOF, at most one byte past
+/// [`MAX_ANSWER_BYTES`]), or why they are not an answer.
+pub(crate) fn answer_text(endpoint: &str, word: &str, answer: &[u8]) -> Result<String, ProbeError> {
     if answer.is_empty() {
         // ZooKeeper always answers a word it knows; an empty answer is a server that hung up
         // (a non-ZooKeeper service, or one that dropped the connection).
@@ -106,11 +112,13 @@ async fn ask(
             reason: format!("the answer to {word} is larger than {MAX_ANSWER_BYTES} bytes"),
         });
     }
-    Ok(String::from_utf8_lossy(&answer).into_owned())
+    Ok(String::from_utf8_lossy(answer).into_owned())
 }
 
 /// Builds the node state from the answers to [`WORDS`], in that order.
-fn assemble(answers: [Result<String, ProbeError>; 4]) -> Result<ZkNodeState, ProbeError> {
+pub(crate) fn assemble(
+    answers: [Result<String, ProbeError>; 4],
+) -> Result<ZkNodeState, ProbeError> {
     if answers.iter().all(Result::is_err) {
         // Nothing answered: report the most telling error. A refused or unresolvable
         // connection explains the others; otherwise the first word's error stands.

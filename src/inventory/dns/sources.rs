@@ -165,57 +165,7 @@ pub fn gather(
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
-        let file = shown(path);
-        let is_template = matches!(ext, "j2" | "tpl" | "tmpl");
-        // Template expressions stay one word (`{{node_ip}}`) so flags around them still parse.
-        let text = if is_template {
-            compact_templates(&text)
-        } else {
-            text
-        };
-        commented_out_lines(&file, &text, &mut out.notes);
-        cluster_flags(&file, &text, &mut out.cluster);
-        match name {
-            "daemon.json" => out.daemons.push(DaemonSource {
-                origin: Origin::file(file.clone()),
-                config: daemon_json(&text),
-            }),
-            "resolv.conf" if out.node_resolv.is_none() => {
-                out.node_resolv = Some((
-                    Origin::file(file.clone()),
-                    ResolverConfig::from_resolv_conf(&text),
-                ));
-            }
-            "connection.json" => {
-                if let Some(addr) = serde_json::from_str::<Value>(&text)
-                    .ok()
-                    .and_then(|v| v.get("address").and_then(scalar))
-                {
-                    out.connection_addresses
-                        .push((Origin::at(file.clone(), "address"), host_of(&addr)));
-                }
-            }
-            _ => {}
-        }
-        if matches!(ext, "yaml" | "yml") {
-            continue;
-        }
-        if let Some(source) = docker_opts(&file, &text).or_else(|| systemd_dockerd(&file, &text)) {
-            if let (Ok(d), false) = (&source.config, is_template) {
-                for value in d.dns.iter().chain(&d.search).chain(&d.options) {
-                    if let Some(expr) = unexpanded(value) {
-                        out.notes.push(DnsNote {
-                            origin: source.origin.clone(),
-                            kind: DnsNoteKind::Unexpanded,
-                            message: format!(
-                                "Docker daemon DNS option '{value}' still holds {expr}: the daemon gets it as written"
-                            ),
-                        });
-                    }
-                }
-            }
-            out.daemons.push(source);
-        }
+        read_text(name, ext, &shown(path), text, &mut out);
     }
     for f in docs {
         for doc in &f.docs {
@@ -224,6 +174,62 @@ pub fn gather(
         }
     }
     out
+}
+
+/// Reads one non-YAML source already in memory: `name` is its file name, `ext` its extension,
+/// `file` the path shown in findings. What it says is added to `out`.
+pub fn read_text(name: &str, ext: &str, file: &str, text: String, out: &mut FileSources) {
+    let file = file.to_owned();
+    let is_template = matches!(ext, "j2" | "tpl" | "tmpl");
+    // Template expressions stay one word (`{{node_ip}}`) so flags around them still parse.
+    let text = if is_template {
+        compact_templates(&text)
+    } else {
+        text
+    };
+    commented_out_lines(&file, &text, &mut out.notes);
+    cluster_flags(&file, &text, &mut out.cluster);
+    match name {
+        "daemon.json" => out.daemons.push(DaemonSource {
+            origin: Origin::file(file.clone()),
+            config: daemon_json(&text),
+        }),
+        "resolv.conf" if out.node_resolv.is_none() => {
+            out.node_resolv = Some((
+                Origin::file(file.clone()),
+                ResolverConfig::from_resolv_conf(&text),
+            ));
+        }
+        "connection.json" => {
+            if let Some(addr) = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|v| v.get("address").and_then(scalar))
+            {
+                out.connection_addresses
+                    .push((Origin::at(file.clone(), "address"), host_of(&addr)));
+            }
+        }
+        _ => {}
+    }
+    if matches!(ext, "yaml" | "yml") {
+        return;
+    }
+    if let Some(source) = docker_opts(&file, &text).or_else(|| systemd_dockerd(&file, &text)) {
+        if let (Ok(d), false) = (&source.config, is_template) {
+            for value in d.dns.iter().chain(&d.search).chain(&d.options) {
+                if let Some(expr) = unexpanded(value) {
+                    out.notes.push(DnsNote {
+                            origin: source.origin.clone(),
+                            kind: DnsNoteKind::Unexpanded,
+                            message: format!(
+                                "Docker daemon DNS option '{value}' still holds {expr}: the daemon gets it as written"
+                            ),
+                        });
+                }
+            }
+        }
+        out.daemons.push(source);
+    }
 }
 
 /// `{{ node_ip }}` → `{{node_ip}}`: a template expression as one shell word.

@@ -995,7 +995,7 @@ impl Dependency {
 }
 
 fn read_yaml(path: &Path) -> Option<(String, Value)> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = super::yaml::read_text(path).ok()?;
     let value = crate::yaml::from_str::<Option<Value>>(&text)
         .ok()
         .flatten()?;

@@ -47,7 +47,7 @@ impl<'a> Files<'a> {
         self.loaded
             .entry(path.to_path_buf())
             .or_insert_with(|| {
-                let text = std::fs::read_to_string(path).ok()?;
+                let text = super::yaml::read_text(path).ok()?;
                 crate::yaml::from_str::<Value>(&text).ok()
             })
             .clone()
@@ -58,7 +58,7 @@ impl<'a> Files<'a> {
     fn text(&self, path: &Path) -> String {
         match self.given.get(path) {
             Some(f) => f.text.clone(),
-            None => std::fs::read_to_string(path).unwrap_or_default(),
+            None => super::yaml::read_text(path).unwrap_or_default(),
         }
     }
 
@@ -209,7 +209,7 @@ fn service_name_as_written(text: &str, path: &Path, name: &str) -> String {
     }
     let services = super::yaml::key_line(text, "services", 1).unwrap_or(1);
     let written = super::yaml::key_line(text, name, services).and_then(|line| {
-        let source = std::fs::read_to_string(path).ok()?;
+        let source = super::yaml::read_text(path).ok()?;
         let written = source.lines().nth(line.checked_sub(1)?)?.trim().to_owned();
         Some(
             written
@@ -427,7 +427,7 @@ fn resolve(
     }
     for env_file in env_files(&svc) {
         let file = normalize(&dir.join(&env_file));
-        match std::fs::read_to_string(&file) {
+        match super::yaml::read_text(&file) {
             Ok(t) => {
                 for (k, v) in vars::parse_env(&t) {
                     let origin = Origin::at(
@@ -642,6 +642,39 @@ mod tests {
         assert_eq!(
             normalize(Path::new("../../a/./b/../c")),
             PathBuf::from("../../a/c")
+        );
+    }
+
+    #[test]
+    fn extends_and_env_files_that_are_not_regular_files_are_refused_not_read() {
+        // `extends: {file: /dev/zero}` read forever and a FIFO blocked forever: the named file
+        // is not a file the walk found, so nothing had checked what it is.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("base.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        std::fs::write(dir.path().join(".env"), "").unwrap();
+        let compose = dir.path().join("docker-compose.yaml");
+        std::fs::write(
+            &compose,
+            "services:\n  orderer0:\n    image: hyperledger/fabric-orderer\n    extends:\n      file: base.yaml\n      service: orderer-base\n    env_file: /dev/zero\n",
+        )
+        .unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(super::super::gather(&[compose], &[]));
+        });
+        let config = finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("gathering ends");
+        let notes: Vec<&str> = config.notes.iter().map(|n| n.message.as_str()).collect();
+        assert!(
+            notes.iter().any(|n| n.contains("cannot be read")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.contains("not a regular file")),
+            "{notes:?}"
         );
     }
 }

@@ -91,7 +91,7 @@ pub fn render_charts(files: &[PathBuf], notes: &mut Vec<ConfigNote>) -> Vec<Rend
 }
 
 fn mentions_ordering(path: &Path) -> bool {
-    std::fs::read_to_string(path)
+    super::yaml::read_text(path)
         .map(|t| {
             let l = t.to_ascii_lowercase();
             ["kafka", "zookeeper", "zoo_", "orderer"]
@@ -104,11 +104,11 @@ fn mentions_ordering(path: &Path) -> bool {
 fn render_chart(root: &Path, templates: &[&PathBuf], notes: &mut Vec<ConfigNote>) -> RenderedChart {
     let scope = root.display().to_string();
     let values_path = root.join("values.yaml");
-    let values: Value = std::fs::read_to_string(&values_path)
+    let values: Value = super::yaml::read_text(&values_path)
         .ok()
         .and_then(|t| crate::yaml::from_str::<Option<Value>>(&t).ok().flatten())
         .unwrap_or(Value::Null);
-    let chart: Value = std::fs::read_to_string(root.join("Chart.yaml"))
+    let chart: Value = super::yaml::read_text(&root.join("Chart.yaml"))
         .ok()
         .and_then(|t| crate::yaml::from_str::<Option<Value>>(&t).ok().flatten())
         .unwrap_or(Value::Null);
@@ -144,7 +144,7 @@ fn render_files(
             continue;
         }
         let shown = path.display().to_string();
-        let Ok(source) = std::fs::read_to_string(path) else {
+        let Ok(source) = super::yaml::read_text(path) else {
             continue;
         };
         let lower = source.to_ascii_lowercase();

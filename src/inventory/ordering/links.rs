@@ -60,7 +60,7 @@ pub fn gather(workloads: &[Workload], scripts: &[PathBuf]) -> Vec<ConfigTxLink> 
     let recipes: Vec<BlockRecipe> = scripts
         .iter()
         .filter(|s| std::fs::metadata(s).is_ok_and(|m| m.len() <= MAX_SCRIPT_BYTES))
-        .filter_map(|s| Some((s, std::fs::read_to_string(s).ok()?)))
+        .filter_map(|s| Some((s, super::yaml::read_text(s).ok()?)))
         .flat_map(|(path, text)| block_recipes(path, &text))
         .collect();
     let mut links = Vec::new();

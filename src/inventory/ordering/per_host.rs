@@ -152,7 +152,7 @@ fn set_by_scripts(scripts: &[PathBuf], vars: &[String]) -> Vec<String> {
         if meta.len() > super::links::MAX_SCRIPT_BYTES {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let Ok(text) = super::yaml::read_text(path) else {
             continue;
         };
         for (i, line) in text.lines().enumerate() {

@@ -15,7 +15,7 @@ pub struct Substituted {
 
 /// Reads a `.env` file: `KEY=VALUE` lines, `#` comments, optional `export `, quotes stripped.
 pub fn read_env_file(path: &Path) -> Option<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = super::yaml::read_text(path).ok()?;
     Some(parse_env(&text))
 }
 

@@ -112,6 +112,27 @@ fn mentions_ordering(text: &str) -> bool {
     .any(|k| lower.contains(k))
 }
 
+/// Reads a configuration file that another file names (`extends`, `env_file`, `.env`, a chart's
+/// values.yaml): only a regular file, and at most [`MAX_YAML_BYTES`]. A name that is a FIFO or a
+/// device (`/dev/zero`, `/dev/stdin`) would block or never end; it is refused without opening.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_YAML_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_YAML_BYTES {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("larger than {MAX_YAML_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
+}
+
 /// Parses every YAML file (except chart templates) in parallel. Files that do not parse are
 /// noted when they look like ordering configuration, and templates are named as templates.
 pub fn load_all(files: &[PathBuf], notes: &mut Vec<ConfigNote>) -> Vec<YamlFile> {
@@ -133,10 +154,6 @@ pub fn load_all(files: &[PathBuf], notes: &mut Vec<ConfigNote>) -> Vec<YamlFile>
 
 fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
     let shown = path.display().to_string();
-    let dir = path
-        .parent()
-        .map(|d| d.display().to_string())
-        .unwrap_or_default();
     let note = |kind, message: String| {
         Some(ConfigNote {
             origin: Origin::file(shown.clone()),
@@ -163,6 +180,16 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
                 note(NoteKind::Unparseable, format!("failed to read: {e}")),
             );
         }
+        // A FIFO or device (a linked configtx.yaml that is `/dev/zero`) is never opened.
+        Ok(m) if !m.is_file() => {
+            return (
+                None,
+                note(
+                    NoteKind::Unparseable,
+                    "failed to read: not a regular file".into(),
+                ),
+            );
+        }
         Ok(_) => {}
     }
     let text = match std::fs::read(path) {
@@ -176,6 +203,24 @@ fn load(path: &Path) -> (Option<YamlFile>, Option<ConfigNote>) {
                 note(NoteKind::Unparseable, format!("failed to read: {e}")),
             );
         }
+    };
+    parse_text(path, text)
+}
+
+/// Parses the text of the YAML file at `path` as [`load_all`] does once it is read: `None`
+/// when it does not mention the ordering service, else the file or the note saying why not.
+pub fn parse_text(path: &Path, text: String) -> (Option<YamlFile>, Option<ConfigNote>) {
+    let shown = path.display().to_string();
+    let dir = path
+        .parent()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    let note = |kind, message: String| {
+        Some(ConfigNote {
+            origin: Origin::file(shown.clone()),
+            kind,
+            message,
+        })
     };
     if !mentions_ordering(&text) {
         return (None, None);
