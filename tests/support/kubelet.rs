@@ -189,11 +189,30 @@ async fn run(
     for node in runner.map(|r| r.nodes.as_slice()).unwrap_or_default() {
         register(&client, node).await;
     }
+    let node_names: Vec<String> = std::iter::once(JOB_NODE.to_owned())
+        .chain(
+            runner
+                .map(|r| r.nodes.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .map(|n| n.name.clone()),
+        )
+        .collect();
+    let mut last_heartbeat = std::time::Instant::now();
     let mut reported_held: BTreeSet<String> = BTreeSet::new();
     // Probe pods started (by uid, never twice) and the processes still running.
     let mut launched: BTreeSet<String> = BTreeSet::new();
     let mut running: Vec<RunningProbe> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
+        // A kubelet reports its node every 10 s; without it the node lifecycle controller
+        // marks the node NotReady after its 40 s grace period, and a long test's later deploys
+        // would find no Ready node.
+        if last_heartbeat.elapsed() >= Duration::from_secs(10) {
+            for name in &node_names {
+                heartbeat(&client, name).await;
+            }
+            last_heartbeat = std::time::Instant::now();
+        }
         // The API server may be down on purpose (a test restarting it): just try again.
         if let Ok(list) = Api::<Pod>::all(client.clone())
             .list(&ListParams::default())
@@ -676,6 +695,21 @@ async fn register(client: &Client, node: &NodeNet) {
             &PatchParams::default(),
             &Patch::Merge(&json!({"status": {"conditions": [
                 {"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": t, "lastTransitionTime": t}
+            ]}})),
+        )
+        .await;
+}
+
+/// Reports a node Ready with a fresh heartbeat, as kubelet's node status updates do.
+async fn heartbeat(client: &Client, node: &str) {
+    use k8s_openapi::api::core::v1::Node;
+    let t = now();
+    let _ = Api::<Node>::all(client.clone())
+        .patch_status(
+            node,
+            &PatchParams::default(),
+            &Patch::Strategic(json!({"status": {"conditions": [
+                {"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": t}
             ]}})),
         )
         .await;
