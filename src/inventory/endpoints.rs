@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::live::{ClientIdentity, NodeRole, TlsEndpoint};
+use super::live::{ClientIdentity, NodeRole, OperationsEndpoint, TlsEndpoint};
 use super::pem::blocks;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +52,13 @@ struct Entry {
     client_key: Option<PathBuf>,
     #[serde(default)]
     client_auth_required: Option<bool>,
+    /// The operations endpoint: `host:port` (plain HTTP, Fabric's default), `http://host:port`
+    /// or `https://host:port`.
+    #[serde(default)]
+    operations: Option<String>,
+    /// `operations.tls.clientAuthRequired` on that endpoint.
+    #[serde(default)]
+    operations_client_auth_required: Option<bool>,
 }
 
 /// Loads the endpoints file (if any) and the `--endpoint` specs, in that order.
@@ -83,7 +90,7 @@ pub fn load(file: Option<&Path>, flags: &[String]) -> Result<Vec<TlsEndpoint>, E
     Ok(out)
 }
 
-/// `NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer][,cert=FILE,key=FILE][,clientauth=BOOL]`
+/// `NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer][,cert=FILE,key=FILE][,clientauth=BOOL][,ops=[http[s]://]HOST:PORT][,opsclientauth=BOOL]`
 fn parse_spec(spec: &str) -> Result<Entry, EndpointsError> {
     let bad = |reason: &str| EndpointsError::Spec {
         spec: spec.to_owned(),
@@ -115,9 +122,16 @@ fn parse_spec(spec: &str) -> Result<Entry, EndpointsError> {
                         .map_err(|_| bad("clientauth must be true or false"))?,
                 )
             }
+            "ops" => entry.operations = Some(v.to_owned()),
+            "opsclientauth" => {
+                entry.operations_client_auth_required = Some(
+                    v.parse()
+                        .map_err(|_| bad("opsclientauth must be true or false"))?,
+                )
+            }
             other => {
                 return Err(bad(&format!(
-                    "unknown key '{other}' (ca, sni, role, cert, key, clientauth)"
+                    "unknown key '{other}' (ca, sni, role, cert, key, clientauth, ops, opsclientauth)"
                 )));
             }
         }
@@ -185,6 +199,20 @@ fn resolve(entry: Entry, base: &Path, declared_at: String) -> Result<TlsEndpoint
             });
         }
     };
+    let operations = match &entry.operations {
+        None => None,
+        Some(spec) => Some(OperationsEndpoint {
+            client_auth_required: entry.operations_client_auth_required,
+            ..operations_address(spec).map_err(|reason| EndpointsError::Spec {
+                spec: declared_at.clone(),
+                reason,
+            })?
+        }),
+    }
+    .map(|o| OperationsEndpoint {
+        declared_at: declared_at.clone(),
+        ..o
+    });
     Ok(TlsEndpoint {
         name: entry.name,
         address: entry.address,
@@ -195,7 +223,69 @@ fn resolve(entry: Entry, base: &Path, declared_at: String) -> Result<TlsEndpoint
         client_identity,
         client_auth_required: entry.client_auth_required,
         declared_at,
+        operations,
     })
+}
+
+/// An operations address as the endpoints file writes it: `host:port` (plain HTTP, the
+/// default of Fabric's `operations.tls.enabled: false`), `http://host:port`, `https://host:port`.
+fn operations_address(spec: &str) -> Result<OperationsEndpoint, String> {
+    let (tls, rest) = if let Some(rest) = spec.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = spec.strip_prefix("http://") {
+        (false, rest)
+    } else {
+        (false, spec)
+    };
+    let rest = rest.trim_end_matches('/');
+    match rest.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => {
+            Ok(OperationsEndpoint {
+                address: rest.to_owned(),
+                tls,
+                ..OperationsEndpoint::default()
+            })
+        }
+        _ => Err(format!(
+            "operations address '{spec}' is not [http[s]://]host:port"
+        )),
+    }
+}
+
+/// The operations endpoint a node's environment describes (compose `environment:`, a pod's
+/// `env`): the port of `CORE_OPERATIONS_LISTENADDRESS` / `ORDERER_OPERATIONS_LISTENADDRESS`
+/// (Fabric's defaults: peer 127.0.0.1:9443, orderer 127.0.0.1:8443 — core.yaml / orderer.yaml
+/// `operations.listenAddress`), whether it is HTTPS (`…_OPERATIONS_TLS_ENABLED`, default false)
+/// and whether it requires client certificates (`…_OPERATIONS_TLS_CLIENTAUTHREQUIRED`).
+/// `host` is where the probe reaches the node; `None` when the listener binds loopback only,
+/// which nothing outside the container can reach.
+pub fn operations_from_env(
+    role: NodeRole,
+    env: &dyn Fn(&str) -> Option<String>,
+    host: &str,
+) -> Option<(OperationsEndpoint, u16)> {
+    let prefix = match role {
+        NodeRole::Peer => "CORE_OPERATIONS",
+        NodeRole::Orderer => "ORDERER_OPERATIONS",
+    };
+    let listen = env(&format!("{prefix}_LISTENADDRESS"))?;
+    let (bind, port) = listen.trim().rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    if bind == "127.0.0.1" || bind == "localhost" || bind == "::1" || bind == "[::1]" {
+        return None;
+    }
+    let flag = |key: &str| {
+        env(&format!("{prefix}_TLS_{key}")).and_then(|v| v.trim().to_ascii_lowercase().parse().ok())
+    };
+    Some((
+        OperationsEndpoint {
+            address: format!("{host}:{port}"),
+            tls: flag("ENABLED").unwrap_or(false),
+            client_auth_required: flag("CLIENTAUTHREQUIRED"),
+            declared_at: format!("{prefix}_LISTENADDRESS={listen}"),
+        },
+        port,
+    ))
 }
 
 /// TLS roots from a PEM file, or from an MSP folder (`tlscacerts/`) or a `tls/` folder (`ca.crt`).
@@ -392,6 +482,8 @@ pub fn from_connection_profiles(root: &Path, files: &[PathBuf]) -> Vec<TlsEndpoi
                     client_identity: None,
                     client_auth_required: None,
                     declared_at,
+                    // Connection profiles say nothing about the operations service.
+                    operations: None,
                 });
             }
         }
@@ -473,7 +565,21 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
                 }
             }
         }
+        // The operations port, when the service publishes it, at its published host port.
+        let operations = operations_from_env(role, &env, host).and_then(|(ops, port)| {
+            let published = w.ports.iter().find(|p| p.target == port)?;
+            let ops_host = match published.host_ip.as_deref() {
+                None | Some("0.0.0.0") | Some("") => "127.0.0.1",
+                Some(ip) => ip,
+            };
+            Some(OperationsEndpoint {
+                address: format!("{ops_host}:{}", published.published),
+                declared_at: format!("{} ({})", w.origin, ops.declared_at),
+                ..ops
+            })
+        });
         out.push(TlsEndpoint {
+            operations,
             name: w.name.clone(),
             address: format!("{host}:{}", mapping.published),
             server_name: Some(

@@ -3,6 +3,14 @@
 
 use std::collections::BTreeMap;
 
+/// The least height a channel's ledger can have, from what the deploy did to it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ExpectedHeight {
+    pub minimum: u64,
+    /// The blocks counted (`genesis block`, `anchor peer update for Org1MSP`, …).
+    pub blocks: Vec<String>,
+}
+
 /// Why a probe could not get an answer. Messages are lowercase and name the endpoint. The
 /// live state owns its error; the probes that fill it in report through it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +52,11 @@ pub struct LiveState {
     pub kafka: Option<KafkaObservation>,
     /// One observation per TLS endpoint probed (peers and orderers), in the order given.
     pub tls: Vec<TlsObservation>,
+    /// One observation per operations endpoint probed (the nodes of `tls` that have one).
+    pub operations: Vec<OperationsObservation>,
+    /// What the deploy knows each channel's height must at least be (channel → minimum and
+    /// why), for the network fabcheck itself deployed; empty otherwise.
+    pub expected_heights: BTreeMap<String, ExpectedHeight>,
     /// Name lookups made for chaincode resolver contexts (`--dns-server`, `--docker`, probe logs).
     pub dns: Vec<crate::inventory::dns::DnsObservation>,
     /// The live phase hit its overall deadline (`--timeout`) before every probe answered.
@@ -212,6 +225,22 @@ pub struct TlsEndpoint {
     pub client_auth_required: Option<bool>,
     /// Where the endpoint was declared (endpoints file line, `--endpoint` flag).
     pub declared_at: String,
+    /// The node's operations endpoint (`/healthz`, `/metrics`), when known.
+    pub operations: Option<OperationsEndpoint>,
+}
+
+/// A peer's or orderer's operations service (Fabric's `operations.listenAddress`, peer default
+/// 9443, orderer 8443): `/healthz` always, `/metrics` when the metrics provider is prometheus.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OperationsEndpoint {
+    /// `host:port` to connect to.
+    pub address: String,
+    /// HTTPS (`operations.tls.enabled`); Fabric's default is plain HTTP.
+    pub tls: bool,
+    /// `operations.tls.clientAuthRequired`, when the deployment says.
+    pub client_auth_required: Option<bool>,
+    /// Where the address came from (`CORE_OPERATIONS_LISTENADDRESS in compose.yaml`).
+    pub declared_at: String,
 }
 
 /// A client certificate chain and its private key. The key is zeroed on drop and never
@@ -277,6 +306,44 @@ pub struct TlsAttempt {
     pub grpc: Option<Result<String, String>>,
     /// The gRPC method called.
     pub grpc_method: Option<String>,
+    /// `grpc.health.v1.Health/Check` on the same connection, after the Fabric method:
+    /// `Err(transport error)` when no gRPC answer came back.
+    pub grpc_health: Option<Result<GrpcHealth, String>>,
+}
+
+/// The answer to `grpc.health.v1.Health/Check` with an empty service name (the whole server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrpcHealth {
+    /// The server answered with this serving status (`SERVING`, `NOT_SERVING`,
+    /// `SERVICE_UNKNOWN`, `UNKNOWN`).
+    Status(String),
+    /// The server answered the call with a gRPC error status it sent itself: `UNIMPLEMENTED`
+    /// when no health service is registered.
+    Refused { code: String, message: String },
+}
+
+/// What the operations endpoint of one node answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationsObservation {
+    /// The node (`peer0.org1`) and its role.
+    pub name: String,
+    pub role: NodeRole,
+    pub endpoint: OperationsEndpoint,
+    /// `GET /healthz`, or why there was no HTTP answer.
+    pub healthz: Result<HttpAnswer, String>,
+    /// `GET /metrics`, or why there was no HTTP answer.
+    pub metrics: Result<HttpAnswer, String>,
+}
+
+/// An HTTP response, as far as the checks need it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// The body, cut at the probe's limit.
+    pub body: String,
+    /// The body was longer than the limit.
+    pub truncated: bool,
 }
 
 /// What probing one endpoint showed.

@@ -9,6 +9,7 @@ pub mod dns;
 pub mod dns_pod;
 pub mod docker;
 pub mod kafka;
+pub mod operations;
 pub mod pod_spec;
 pub mod tls;
 pub mod zookeeper;
@@ -217,13 +218,21 @@ pub fn observe_all(request: &LiveRequest) -> crate::inventory::live::LiveState {
                 let (ep, permits, insecure) = (ep.clone(), permits.clone(), request.insecure);
                 tokio::spawn(async move {
                     let _permit = permits.acquire_owned().await;
-                    tls::observe(ep, timeouts, insecure).await
+                    // The operations service is asked beside the gRPC port: no extra wall time.
+                    let (ops, tls) = tokio::join!(
+                        operations::observe(&ep, timeouts, insecure),
+                        tls::observe(ep.clone(), timeouts, insecure)
+                    );
+                    (tls, ops)
                 })
             })
             .collect();
         for (ep, task) in request.tls.iter().zip(tls_tasks) {
             let obs = match tokio::time::timeout_at(deadline, task).await {
-                Ok(Ok(obs)) => obs,
+                Ok(Ok((obs, ops))) => {
+                    state.operations.extend(ops);
+                    obs
+                }
                 Ok(Err(join)) => tls_failed(
                     ep,
                     ProbeError::Protocol {
@@ -234,6 +243,10 @@ pub fn observe_all(request: &LiveRequest) -> crate::inventory::live::LiveState {
                 ),
                 Err(_) => {
                     state.deadline_hit = true;
+                    state.operations.extend(operations::not_finished(
+                        ep,
+                        "no answer within the overall --timeout",
+                    ));
                     tls_failed(
                         ep,
                         timed_out(ep.address.clone(), "the overall --timeout"),

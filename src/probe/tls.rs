@@ -10,6 +10,11 @@
 //! `grpc-status` itself: tonic also turns a web server's HTTP 404 into UNIMPLEMENTED, and that
 //! is no gRPC answer.
 //!
+//! Beside that call, on the same verified connection, the probe asks the gRPC health service
+//! (`/grpc.health.v1.Health/Check`, empty service name) through tonic-health's client. Which
+//! Fabric servers register it is the health checks' business (`checks::health`); the probe
+//! only records the serving status, or the gRPC status the server sent instead.
+//!
 //! What the handshake saw is recorded even when it fails:
 //! - the served chain, through a verifier that records `end_entity` and `intermediates` before
 //!   delegating to rustls' own WebPKI verifier (or accepting, with `--insecure`);
@@ -63,7 +68,8 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 use super::{ProbeError, Timeouts, connect, io_reason, resolve};
 use crate::inventory::live::{
-    ClientIdentity, HandshakeFailure, NodeRole, TlsAttempt, TlsEndpoint, TlsObservation,
+    ClientIdentity, GrpcHealth, HandshakeFailure, NodeRole, TlsAttempt, TlsEndpoint,
+    TlsObservation,
 };
 
 /// The Fabric method called on peers: endorsement, which every peer serves.
@@ -288,7 +294,9 @@ async fn attempt(
         };
         out.grpc_method = Some(method.to_owned());
         let authority = authority(ep, &prepared.name);
-        out.grpc = Some(grpc_call(watched, &authority, method, timeouts.read).await);
+        let (grpc, health) = grpc_call(watched, &authority, method, timeouts.read).await;
+        out.grpc = Some(grpc);
+        out.grpc_health = Some(health);
     } else {
         out.grpc = Some(Err(match &out.alpn {
             None => {
@@ -304,6 +312,7 @@ async fn attempt(
         out.handshake = Some(Err(failure));
         out.grpc = None;
         out.grpc_method = None;
+        out.grpc_health = None;
     }
     Ok(out)
 }
@@ -344,6 +353,42 @@ async fn await_verdict<S: AsyncRead + Unpin>(
     tokio::time::timeout(limit, wait)
         .await
         .unwrap_or(Verdict::Silent)
+}
+
+/// A TLS client for the node's operations endpoint: the same trust, name and client identity
+/// as the gRPC probe (the operations certificate is normally the node's TLS certificate,
+/// `CORE_OPERATIONS_TLS_CERT_FILE` pointing at `tls/server.crt`), with ALPN `http/1.1`.
+pub(crate) fn operations_client(
+    ep: &TlsEndpoint,
+    insecure: bool,
+) -> Result<(Arc<rustls::ClientConfig>, ServerName<'static>), String> {
+    let prepared = prepare(ep, insecure, ep.client_identity.as_ref())?;
+    let mut config = (*prepared.config).clone();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok((Arc::new(config), prepared.name))
+}
+
+/// Why a TLS handshake failed, in the words the TLS checks use.
+pub(crate) fn handshake_reason(e: &io::Error) -> String {
+    match classify_io(e, &Seen::default(), false) {
+        HandshakeFailure::UnknownIssuer => {
+            "the served certificate does not chain to the node's TLS root".into()
+        }
+        HandshakeFailure::Expired => "the served certificate has expired".into(),
+        HandshakeFailure::NotYetValid => "the served certificate is not yet valid".into(),
+        HandshakeFailure::NameMismatch { offered } => format!(
+            "the served certificate does not cover the name dialled (it covers {})",
+            offered.join(", ")
+        ),
+        HandshakeFailure::ClientCertRequired => {
+            "the server requires a client certificate and none is configured".into()
+        }
+        HandshakeFailure::ClientCertRejected(why) => {
+            format!("the server refused the client certificate ({why})")
+        }
+        HandshakeFailure::NotTls(why) => why,
+        HandshakeFailure::Other(why) => why,
+    }
 }
 
 /// The `:authority` of the gRPC request: the name dialled, as grpc-go sets it when
@@ -920,6 +965,8 @@ struct GrpcSeen {
     content_type: Option<String>,
     /// `grpc-status` from the response headers (trailers-only) or the trailers.
     grpc_status: Option<i32>,
+    /// `grpc-message` beside it.
+    grpc_message: Option<String>,
 }
 
 impl GrpcSeen {
@@ -930,8 +977,33 @@ impl GrpcSeen {
             .and_then(|v| v.trim().parse().ok())
         {
             self.grpc_status = Some(code);
+            self.grpc_message = headers
+                .get("grpc-message")
+                .and_then(|v| v.to_str().ok())
+                .map(|m| percent_decode(m.trim()));
         }
     }
+}
+
+/// A `grpc-message` as sent: percent-encoded (gRPC over HTTP/2 spec), decoded leniently.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The call's verdict: `Ok(code name)` only when the server itself sent a `grpc-status`. An
@@ -963,26 +1035,70 @@ async fn grpc_call<S>(
     authority: &str,
     method: &'static str,
     limit: Duration,
-) -> Result<String, String>
+) -> (Result<String, String>, Result<GrpcHealth, String>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let seen = Arc::new(Mutex::new(GrpcSeen::default()));
-    let call = exchange(io, authority, method, seen.clone());
+    let health = HealthSlot::default();
+    let call = exchange(io, authority, method, seen.clone(), health.clone());
     let outcome = match tokio::time::timeout(limit, call).await {
         Ok(outcome) => outcome,
         Err(_) => Err(format!("no gRPC answer within {} ms", limit.as_millis())),
     };
     let seen = lock(&seen).clone();
-    grpc_verdict(&seen, outcome)
+    let health_outcome = lock(&health.outcome).take().unwrap_or_else(|| match &outcome {
+        // The connection never got as far as the call: the same reason holds for both.
+        Err(e) => Err(e.clone()),
+        Ok(()) => Err(format!("no gRPC answer within {} ms", limit.as_millis())),
+    });
+    let health_seen = lock(&health.seen).clone();
+    (
+        grpc_verdict(&seen, outcome),
+        health_verdict(&health_seen, health_outcome),
+    )
 }
 
-/// HTTP/2 handshake, then the call through tonic, with the connection driven alongside.
+/// Where the health call leaves what it saw, so a timeout of the whole exchange still finds it.
+#[derive(Clone, Default)]
+struct HealthSlot {
+    seen: Arc<Mutex<GrpcSeen>>,
+    outcome: Arc<Mutex<Option<Result<i32, String>>>>,
+}
+
+/// The gRPC health method, `grpc.health.v1.Health/Check`, asked about the whole server (empty
+/// service name) as Kubernetes' gRPC probe and `grpc_health_probe` ask.
+pub const HEALTH_METHOD: &str = "/grpc.health.v1.Health/Check";
+
+/// The health call's verdict: the serving status the server sent, the gRPC error status the
+/// server itself sent (UNIMPLEMENTED: no health service registered), or why there was no gRPC
+/// answer at all.
+fn health_verdict(seen: &GrpcSeen, outcome: Result<i32, String>) -> Result<GrpcHealth, String> {
+    match outcome {
+        Ok(status) => Ok(GrpcHealth::Status(
+            tonic_health::pb::health_check_response::ServingStatus::try_from(status)
+                .map_or_else(|_| format!("STATUS_{status}"), |s| s.as_str_name().to_owned()),
+        )),
+        Err(reason) => match seen.grpc_status {
+            Some(code) if code != 0 => Ok(GrpcHealth::Refused {
+                code: code_name(code),
+                message: seen.grpc_message.clone().unwrap_or_default(),
+            }),
+            _ => grpc_verdict(seen, Err(reason)).and_then(|code| {
+                Err(format!("the health call ended with status {code} and no response"))
+            }),
+        },
+    }
+}
+
+/// HTTP/2 handshake, then the Fabric call and the health call side by side through tonic, with
+/// the connection driven alongside.
 async fn exchange<S>(
     io: S,
     authority: &str,
     method: &'static str,
     seen: Arc<Mutex<GrpcSeen>>,
+    health: HealthSlot,
 ) -> Result<(), String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -995,7 +1111,28 @@ where
         .parse()
         .or_else(|_| "https://fabcheck.invalid".parse())
         .map_err(|e| format!("no usable :authority: {e}"))?;
-    let call = async move {
+    let health_call = {
+        let service = H2 {
+            sender: sender.clone(),
+            seen: health.seen.clone(),
+        };
+        let origin = origin.clone();
+        let slot = health.outcome.clone();
+        async move {
+            let mut client =
+                tonic_health::pb::health_client::HealthClient::with_origin(service, origin)
+                    .max_decoding_message_size(MAX_MESSAGE_BYTES);
+            let request = tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            };
+            let outcome = match client.check(request).await {
+                Ok(response) => Ok(response.into_inner().status),
+                Err(s) => Err(status_text(&s)),
+            };
+            *lock(&slot) = Some(outcome);
+        }
+    };
+    let fabric_call = async move {
         let mut grpc = tonic::client::Grpc::with_origin(H2 { sender, seen }, origin)
             .max_decoding_message_size(MAX_MESSAGE_BYTES);
         grpc.ready()
@@ -1017,6 +1154,7 @@ where
         }
         Err(format!("still streaming after {MAX_MESSAGES} messages"))
     };
+    let call = async move { tokio::join!(fabric_call, health_call).0 };
     // The connection is polled here rather than spawned, so it ends (and the socket closes)
     // when this function returns, whatever state the call is in.
     let mut conn = std::pin::pin!(conn);
@@ -1692,6 +1830,7 @@ mod tests {
             http_status: Some(200),
             content_type: Some("application/grpc".into()),
             grpc_status: Some(3),
+            grpc_message: None,
         };
         assert_eq!(
             grpc_verdict(&with_status, Err("tonic said so".into())),
