@@ -72,6 +72,7 @@ const SOURCES: &[(&str, &str)] = &[
     ),
     ("checks/tls.yaml", include_str!("../checks/tls.yaml")),
     ("checks/dns.yaml", include_str!("../checks/dns.yaml")),
+    ("checks/health.yaml", include_str!("../checks/health.yaml")),
     ("checks/logs.yaml", include_str!("../checks/logs.yaml")),
 ];
 

@@ -14,6 +14,7 @@ use crate::finding::{Finding, Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 
 pub mod dns;
+pub mod health;
 pub mod kafka;
 pub mod logs;
 pub mod tls;
@@ -83,6 +84,10 @@ pub static REGISTRY: &[&dyn Check] = &[
     &dns::resolver_config_invalid::ResolverConfigInvalid,
     &dns::name_does_not_resolve::NameDoesNotResolve,
     &dns::resolved_outside_cluster::ResolvedOutsideCluster,
+    &health::grpc_health_not_serving::GrpcHealthNotServing,
+    &health::operations_unhealthy::OperationsUnhealthy,
+    &health::block_heights_differ::BlockHeightsDiffer,
+    &health::block_height_below_deployed::BlockHeightBelowDeployed,
     &logs::certificate_window::CertificateWindow,
     &logs::handshake_resets::HandshakeResets,
     &logs::kafka_isr::KafkaIsr,

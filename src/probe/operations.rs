@@ -115,9 +115,10 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let exchange = async {
-        let (mut sender, conn) = hyper::client::conn::http1::handshake::<_, String>(TokioIo::new(io))
-            .await
-            .map_err(|e| format!("HTTP handshake with {authority} failed: {e}"))?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake::<_, String>(TokioIo::new(io))
+                .await
+                .map_err(|e| format!("HTTP handshake with {authority} failed: {e}"))?;
         let request = http::Request::get(path)
             .header(http::header::HOST, authority)
             .header(http::header::USER_AGENT, "fabcheck")
@@ -137,10 +138,8 @@ where
             let mut body = response.into_body();
             let mut bytes: Vec<u8> = Vec::new();
             let mut truncated = false;
-            while let Some(frame) = std::future::poll_fn(|cx| {
-                std::pin::Pin::new(&mut body).poll_frame(cx)
-            })
-            .await
+            while let Some(frame) =
+                std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
             {
                 let frame = frame.map_err(|e| {
                     format!("reading the body of GET {path} on {authority} failed: {e}")

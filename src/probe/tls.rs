@@ -68,8 +68,7 @@ use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 use super::{ProbeError, Timeouts, connect, io_reason, resolve};
 use crate::inventory::live::{
-    ClientIdentity, GrpcHealth, HandshakeFailure, NodeRole, TlsAttempt, TlsEndpoint,
-    TlsObservation,
+    ClientIdentity, GrpcHealth, HandshakeFailure, NodeRole, TlsAttempt, TlsEndpoint, TlsObservation,
 };
 
 /// The Fabric method called on peers: endorsement, which every peer serves.
@@ -1047,11 +1046,13 @@ where
         Err(_) => Err(format!("no gRPC answer within {} ms", limit.as_millis())),
     };
     let seen = lock(&seen).clone();
-    let health_outcome = lock(&health.outcome).take().unwrap_or_else(|| match &outcome {
-        // The connection never got as far as the call: the same reason holds for both.
-        Err(e) => Err(e.clone()),
-        Ok(()) => Err(format!("no gRPC answer within {} ms", limit.as_millis())),
-    });
+    let health_outcome = lock(&health.outcome)
+        .take()
+        .unwrap_or_else(|| match &outcome {
+            // The connection never got as far as the call: the same reason holds for both.
+            Err(e) => Err(e.clone()),
+            Ok(()) => Err(format!("no gRPC answer within {} ms", limit.as_millis())),
+        });
     let health_seen = lock(&health.seen).clone();
     (
         grpc_verdict(&seen, outcome),
@@ -1076,8 +1077,10 @@ pub const HEALTH_METHOD: &str = "/grpc.health.v1.Health/Check";
 fn health_verdict(seen: &GrpcSeen, outcome: Result<i32, String>) -> Result<GrpcHealth, String> {
     match outcome {
         Ok(status) => Ok(GrpcHealth::Status(
-            tonic_health::pb::health_check_response::ServingStatus::try_from(status)
-                .map_or_else(|_| format!("STATUS_{status}"), |s| s.as_str_name().to_owned()),
+            tonic_health::pb::health_check_response::ServingStatus::try_from(status).map_or_else(
+                |_| format!("STATUS_{status}"),
+                |s| s.as_str_name().to_owned(),
+            ),
         )),
         Err(reason) => match seen.grpc_status {
             Some(code) if code != 0 => Ok(GrpcHealth::Refused {
@@ -1085,7 +1088,9 @@ fn health_verdict(seen: &GrpcSeen, outcome: Result<i32, String>) -> Result<GrpcH
                 message: seen.grpc_message.clone().unwrap_or_default(),
             }),
             _ => grpc_verdict(seen, Err(reason)).and_then(|code| {
-                Err(format!("the health call ended with status {code} and no response"))
+                Err(format!(
+                    "the health call ended with status {code} and no response"
+                ))
             }),
         },
     }
@@ -1845,6 +1850,7 @@ mod tests {
             http_status: Some(404),
             content_type: Some("text/html".into()),
             grpc_status: None,
+            grpc_message: None,
         };
         assert_eq!(
             grpc_verdict(&web, Err("Unimplemented: inferred".into())),
