@@ -419,7 +419,10 @@ mod tests {
             text.starts_with("failed to use --require: no family or check id 'BOGUS', 'X509-999'"),
             "{text}"
         );
-        assert!(text.contains("X509, KAFKA, ZK, TLS, DNS, HEALTH, LOG"), "{text}");
+        assert!(
+            text.contains("X509, KAFKA, ZK, TLS, DNS, HEALTH, LOG"),
+            "{text}"
+        );
         assert!(matches!(
             parse_selectors(&strings(&["none", "TLS"]), catalogue()),
             Err(SelectorError::NoneWithOthers(o)) if o == "TLS"

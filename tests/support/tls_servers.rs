@@ -10,6 +10,13 @@
 //! and on a shared background runtime otherwise (so synchronous tests that run the binary can
 //! use them too); it stops, with every connection it accepted, when its handle is dropped.
 //! The servers stand in for the protocol only: they never judge what the client sent.
+//!
+//! Node stand-ins ([`Server::start_node`], [`Server::bind_node`]) also register the real gRPC
+//! health service (tonic-health's `grpc.health.v1.Health`) with a chosen serving status, and
+//! [`OpsServer`] plays a node's operations endpoint: `/healthz` answered the way fabric-lib-go's
+//! `healthz.HealthHandler` answers (200 OK, or 503 naming failed components) and `/metrics` in
+//! Prometheus text with `ledger_blockchain_height{channel}` (404 when the node has no
+//! prometheus provider; 401 over TLS without a client certificate, as Fabric's secure handler).
 
 #![allow(dead_code)]
 
@@ -273,11 +280,37 @@ enum Behaviour {
 }
 
 /// What runs over TLS once ALPN agreed on `h2`.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 enum App {
-    Grpc,
+    /// gRPC, with the health service when one is registered.
+    Grpc(Option<Health>),
     Web404,
     Garbage,
+}
+
+/// The gRPC health service a node stand-in registers: tonic-health's own server.
+#[derive(Clone)]
+pub struct Health {
+    server: tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
+    reporter: tonic_health::server::HealthReporter,
+    status: tonic_health::ServingStatus,
+}
+
+impl Health {
+    /// A health service whose whole-server status (service name "") is `status`.
+    pub fn new(status: tonic_health::ServingStatus) -> Health {
+        let reporter = tonic_health::server::HealthReporter::new();
+        let service = tonic_health::server::HealthService::from_health_reporter(reporter.clone());
+        Health {
+            server: tonic_health::pb::health_server::HealthServer::new(service),
+            reporter,
+            status,
+        }
+    }
+
+    async fn apply(&self) {
+        self.reporter.set_service_status("", self.status).await;
+    }
 }
 
 /// A running server. Dropping it stops the accept loop and every connection.
@@ -298,12 +331,46 @@ impl Server {
         self.addr.to_string()
     }
 
+    /// A peer or orderer stand-in (`Kind::Peer`, `Kind::Orderer`, `Kind::MutualTls`) that also
+    /// registers the gRPC health service answering `status`.
+    pub fn start_node(kind: Kind, pki: &Pki, status: tonic_health::ServingStatus) -> Server {
+        let Behaviour::Tls(config, App::Grpc(_)) = behaviour(kind, pki) else {
+            panic!("{kind:?} is not a gRPC node");
+        };
+        Server::start_with(
+            kind,
+            Behaviour::Tls(config, App::Grpc(Some(Health::new(status)))),
+        )
+    }
+
+    /// A node stand-in on `addr` serving `config` (see [`server_config_from_pem`]), with the
+    /// health service when `health` is given. For the stand-in node binary.
+    pub fn bind_node(
+        addr: SocketAddr,
+        config: Arc<rustls::ServerConfig>,
+        health: Option<tonic_health::ServingStatus>,
+    ) -> std::io::Result<Server> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        Ok(Server::listen(
+            Kind::Peer,
+            listener,
+            Behaviour::Tls(config, App::Grpc(health.map(Health::new))),
+        ))
+    }
+
     fn start_with(kind: Kind, behaviour: Behaviour) -> Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Server::listen(kind, listener, behaviour)
+    }
+
+    fn listen(kind: Kind, listener: std::net::TcpListener, behaviour: Behaviour) -> Server {
         let addr = listener.local_addr().expect("local address");
         listener.set_nonblocking(true).expect("non-blocking");
         let task = runtime()
             .spawn(async move {
+                if let Behaviour::Tls(_, App::Grpc(Some(health))) = &behaviour {
+                    health.apply().await;
+                }
                 match TcpListener::from_std(listener) {
                     Ok(listener) => serve(listener, behaviour).await,
                     Err(e) => eprintln!("tls_servers: cannot listen: {e}"),
@@ -349,11 +416,11 @@ fn runtime() -> tokio::runtime::Handle {
 fn behaviour(kind: Kind, pki: &Pki) -> Behaviour {
     let h2 = || vec![b"h2".to_vec()];
     let tls = |cert: &Cert, alpn: Vec<Vec<u8>>| {
-        Behaviour::Tls(server_config(cert, alpn, false, None), App::Grpc)
+        Behaviour::Tls(server_config(cert, alpn, false, None), App::Grpc(None))
     };
     let mtls = |tls12_only: bool| {
         let config = server_config(&pki.peer, h2(), tls12_only, Some(&pki.org1.tlsca));
-        Behaviour::Tls(config, App::Grpc)
+        Behaviour::Tls(config, App::Grpc(None))
     };
     match kind {
         Kind::Peer => tls(&pki.peer, h2()),
@@ -368,7 +435,9 @@ fn behaviour(kind: Kind, pki: &Pki) -> Behaviour {
         Kind::Silent => Behaviour::Silent,
         Kind::NoAlpn => tls(&pki.peer, Vec::new()),
         Kind::Http11Only => tls(&pki.peer, vec![b"http/1.1".to_vec()]),
-        Kind::Tls12Only => Behaviour::Tls(server_config(&pki.peer, h2(), true, None), App::Grpc),
+        Kind::Tls12Only => {
+            Behaviour::Tls(server_config(&pki.peer, h2(), true, None), App::Grpc(None))
+        }
         Kind::NotGrpc => Behaviour::Tls(server_config(&pki.peer, h2(), false, None), App::Web404),
         Kind::H2Garbage => {
             Behaviour::Tls(server_config(&pki.peer, h2(), false, None), App::Garbage)
@@ -445,8 +514,8 @@ async fn connection(mut stream: TcpStream, behaviour: Behaviour) {
                 return;
             }
             match app {
-                App::Grpc => serve_h2(tls, false).await,
-                App::Web404 => serve_h2(tls, true).await,
+                App::Grpc(health) => serve_h2(tls, false, health).await,
+                App::Web404 => serve_h2(tls, true, None).await,
                 App::Garbage => {
                     if tls.write_all(GARBAGE).await.is_ok() && tls.flush().await.is_ok() {
                         drain(tls).await;
@@ -454,7 +523,7 @@ async fn connection(mut stream: TcpStream, behaviour: Behaviour) {
                 }
             }
         }
-        Behaviour::PlaintextH2 => serve_h2(stream, false).await,
+        Behaviour::PlaintextH2 => serve_h2(stream, false, None).await,
         Behaviour::Garbage => {
             if stream.write_all(GARBAGE).await.is_ok() {
                 drain(stream).await;
@@ -475,7 +544,7 @@ async fn drain<S: tokio::io::AsyncRead + Unpin>(mut stream: S) {
     }
 }
 
-async fn serve_h2<S>(io: S, web: bool)
+async fn serve_h2<S>(io: S, web: bool, health: Option<Health>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -487,7 +556,10 @@ where
             .await
     } else {
         builder
-            .serve_connection(io, hyper::service::service_fn(answer))
+            .serve_connection(
+                io,
+                hyper::service::service_fn(move |request| answer(request, health.clone())),
+            )
             .await
     };
 }
@@ -505,8 +577,25 @@ async fn not_found(
         .expect("response"))
 }
 
-/// Answers any gRPC request with a status, as a Fabric node answers an empty message.
+/// Answers any gRPC request with a status, as a Fabric node answers an empty message; the
+/// health service's calls go to tonic-health's server when one is registered.
 async fn answer(
+    request: http::Request<hyper::body::Incoming>,
+    health: Option<Health>,
+) -> Result<http::Response<tonic::body::Body>, Infallible> {
+    if let Some(health) = health
+        && request.uri().path().starts_with("/grpc.health.v1.Health/")
+    {
+        use tower_service::Service as _;
+        let mut server = health.server.clone();
+        return server.call(request).await;
+    }
+    answer_fabric(request)
+        .await
+        .map(|r| r.map(tonic::body::Body::new))
+}
+
+async fn answer_fabric(
     request: http::Request<hyper::body::Incoming>,
 ) -> Result<http::Response<Reply>, Infallible> {
     let path = request.uri().path().to_owned();
@@ -610,9 +699,17 @@ pub struct EndpointEntry {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub client_auth_required: Option<bool>,
+    /// The operations endpoint (`https://127.0.0.1:PORT`).
+    pub operations: Option<String>,
 }
 
 impl EndpointEntry {
+    /// With the operations endpoint `ops` serves.
+    pub fn with_operations(mut self, ops: &OpsServer) -> EndpointEntry {
+        self.operations = Some(ops.url());
+        self
+    }
+
     /// A peer at `server`'s address dialled as `peer0.org1.example.com`, trusting org1's TLS CA.
     pub fn peer(name: &str, server: &Server, pki: &Pki) -> EndpointEntry {
         EndpointEntry {
@@ -681,6 +778,267 @@ pub fn endpoints_yaml(entries: &[EndpointEntry]) -> String {
         if let Some(v) = e.client_auth_required {
             text.push_str(&format!("    client_auth_required: {v}\n"));
         }
+        if let Some(v) = &e.operations {
+            text.push_str(&format!("    operations: {}\n", q(v)));
+        }
     }
     text
+}
+
+/// A rustls server config from PEM files' contents (a node's `tls/server.crt` chain and
+/// `server.key` in PKCS#8, SEC1 or PKCS#1), with ALPN `alpn`, optionally verifying client
+/// certificates against `client_ca_pem` (required, or only checked when given).
+pub fn server_config_from_pem(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    client_ca_pem: Option<&[u8]>,
+    client_auth_required: bool,
+    alpn: Vec<Vec<u8>>,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("certificate: {e}"))?;
+    if chain.is_empty() {
+        return Err("certificate: no CERTIFICATE block".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| "key: no usable private key")?;
+    let builder = rustls::ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| e.to_string())?;
+    let builder = match client_ca_pem {
+        None => builder.with_no_client_auth(),
+        Some(pem) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_slice_iter(pem) {
+                roots
+                    .add(c.map_err(|e| format!("client CA: {e}"))?)
+                    .map_err(|e| format!("client CA: {e}"))?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider(),
+            );
+            let verifier = if client_auth_required {
+                verifier
+            } else {
+                verifier.allow_unauthenticated()
+            };
+            builder.with_client_cert_verifier(verifier.build().map_err(|e| e.to_string())?)
+        }
+    };
+    let mut config = builder
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("certificate and key: {e}"))?;
+    config.alpn_protocols = alpn;
+    Ok(Arc::new(config))
+}
+
+/// What an operations stand-in answers.
+#[derive(Debug, Clone, Default)]
+pub struct OpsSpec {
+    /// `(component, reason)` of each failing health checker; empty answers 200 OK.
+    pub failing: Vec<(String, String)>,
+    /// `channel → height` for `ledger_blockchain_height`; `None`: no prometheus provider, so
+    /// `/metrics` is not registered (404).
+    pub heights: Option<Vec<(String, u64)>>,
+}
+
+impl OpsSpec {
+    pub fn healthy(heights: &[(&str, u64)]) -> OpsSpec {
+        OpsSpec {
+            failing: Vec::new(),
+            heights: Some(heights.iter().map(|(c, h)| ((*c).to_owned(), *h)).collect()),
+        }
+    }
+
+    pub fn failing(mut self, component: &str, reason: &str) -> OpsSpec {
+        self.failing.push((component.into(), reason.into()));
+        self
+    }
+}
+
+/// A node's operations endpoint stand-in. Dropping it stops it.
+pub struct OpsServer {
+    pub addr: SocketAddr,
+    pub tls: bool,
+    task: tokio::task::AbortHandle,
+}
+
+impl OpsServer {
+    /// Plain HTTP on 127.0.0.1 (Fabric's default `operations.tls.enabled: false`).
+    pub fn start_plain(spec: OpsSpec) -> OpsServer {
+        OpsServer::bind("127.0.0.1:0".parse().expect("address"), None, spec)
+            .expect("bind the operations stand-in")
+    }
+
+    /// HTTPS on 127.0.0.1 with the peer's certificate; with `client_ca`, client certificates
+    /// are verified against it (and required when `required`).
+    pub fn start_tls(
+        pki: &Pki,
+        client_ca: Option<&Cert>,
+        required: bool,
+        spec: OpsSpec,
+    ) -> OpsServer {
+        let config = server_config_from_pem(
+            pki.peer.pem().as_bytes(),
+            pki.peer.key_pem().as_bytes(),
+            client_ca.map(|c| c.pem()).as_deref().map(str::as_bytes),
+            required,
+            vec![b"http/1.1".to_vec()],
+        )
+        .expect("operations TLS config");
+        OpsServer::bind("127.0.0.1:0".parse().expect("address"), Some(config), spec)
+            .expect("bind the operations stand-in")
+    }
+
+    /// On `addr`, HTTPS with `tls` or plain HTTP.
+    pub fn bind(
+        addr: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        spec: OpsSpec,
+    ) -> std::io::Result<OpsServer> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        let addr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
+        let is_tls = tls.is_some();
+        let spec = Arc::new(spec);
+        let task = runtime()
+            .spawn(async move {
+                let Ok(listener) = TcpListener::from_std(listener) else {
+                    return;
+                };
+                let mut conns = JoinSet::new();
+                loop {
+                    tokio::select! {
+                        accepted = listener.accept() => {
+                            if let Ok((stream, _)) = accepted {
+                                conns.spawn(ops_connection(stream, tls.clone(), spec.clone()));
+                            }
+                        }
+                        Some(_) = conns.join_next(), if !conns.is_empty() => {}
+                    }
+                }
+            })
+            .abort_handle();
+        Ok(OpsServer {
+            addr,
+            tls: is_tls,
+            task,
+        })
+    }
+
+    /// `https://127.0.0.1:PORT` or `http://…`, as the endpoints file's `operations` takes it.
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.tls { "https" } else { "http" },
+            self.addr
+        )
+    }
+}
+
+impl Drop for OpsServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn ops_connection(
+    stream: TcpStream,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    spec: Arc<OpsSpec>,
+) {
+    let builder = hyper::server::conn::http1::Builder::new();
+    match tls {
+        None => {
+            let service = hyper::service::service_fn(move |r| ops_answer(r, spec.clone(), None));
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        }
+        Some(config) => {
+            let accept = tokio_rustls::TlsAcceptor::from(config).accept(stream);
+            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), accept).await else {
+                return;
+            };
+            let client_cert = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .is_some_and(|c| !c.is_empty());
+            let service =
+                hyper::service::service_fn(move |r| ops_answer(r, spec.clone(), Some(client_cert)));
+            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+        }
+    }
+}
+
+/// fabric-lib-go's operations handlers: `/healthz` (never needs a client certificate),
+/// `/metrics` (a secure handler when TLS is on: 401 without a verified client certificate).
+/// `client_cert` is `None` on plain HTTP.
+async fn ops_answer(
+    request: http::Request<hyper::body::Incoming>,
+    spec: Arc<OpsSpec>,
+    client_cert: Option<bool>,
+) -> Result<http::Response<String>, Infallible> {
+    let now = OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let response = |status: u16, content_type: &str, body: String| {
+        http::Response::builder()
+            .status(status)
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .expect("response")
+    };
+    let json = |v: &str| serde_json::to_string(v).expect("json string");
+    Ok(match request.uri().path() {
+        "/healthz" if spec.failing.is_empty() => response(
+            200,
+            "application/json",
+            format!("{{\"status\":\"OK\",\"time\":{}}}", json(&now)),
+        ),
+        "/healthz" => {
+            let failed: Vec<String> = spec
+                .failing
+                .iter()
+                .map(|(c, r)| format!("{{\"component\":{},\"reason\":{}}}", json(c), json(r)))
+                .collect();
+            response(
+                503,
+                "application/json",
+                format!(
+                    "{{\"status\":\"Service Unavailable\",\"time\":{},\"failed_checks\":[{}]}}",
+                    json(&now),
+                    failed.join(",")
+                ),
+            )
+        }
+        "/metrics" => match (&spec.heights, client_cert) {
+            (None, _) => response(
+                404,
+                "text/plain; charset=utf-8",
+                "404 page not found\n".into(),
+            ),
+            (Some(_), Some(false)) => response(401, "text/plain", String::new()),
+            (Some(heights), _) => {
+                let mut body = String::from(
+                    "# HELP ledger_blockchain_height Height of the chain in blocks.\n# TYPE ledger_blockchain_height gauge\n",
+                );
+                for (channel, h) in heights {
+                    body.push_str(&format!(
+                        "ledger_blockchain_height{{channel=\"{channel}\"}} {h}\n"
+                    ));
+                }
+                body.push_str("# TYPE go_goroutines gauge\ngo_goroutines 42\n");
+                response(200, "text/plain; version=0.0.4; charset=utf-8", body)
+            }
+        },
+        _ => response(
+            404,
+            "text/plain; charset=utf-8",
+            "404 page not found\n".into(),
+        ),
+    })
 }
