@@ -10,7 +10,7 @@ mod tls_servers;
 use std::time::{Duration, Instant};
 
 use fabcheck::inventory::live::{
-    ClientIdentity, HandshakeFailure, NodeRole, TlsAttempt, TlsEndpoint, TlsObservation,
+    ClientIdentity, GrpcHealth, HandshakeFailure, NodeRole, TlsAttempt, TlsEndpoint, TlsObservation,
 };
 use fabcheck::probe::tls::{ORDERER_METHOD, PEER_METHOD, observe};
 use fabcheck::probe::{ProbeError, Timeouts};
@@ -38,6 +38,7 @@ fn peer(server: &Server, pki: &Pki) -> TlsEndpoint {
         client_identity: None,
         client_auth_required: None,
         declared_at: "test".into(),
+        operations: None,
     }
 }
 
@@ -61,6 +62,15 @@ fn healthy(cert: &Cert, method: &str, grpc: Result<&str, &str>) -> TlsAttempt {
         handshake_ms: None,
         grpc: Some(grpc.map(str::to_owned).map_err(str::to_owned)),
         grpc_method: Some(method.into()),
+        // The stand-ins register no health service unless asked, as Fabric's peer port; a
+        // connection that carries no gRPC fails the health call beside it the same way.
+        grpc_health: Some(match grpc {
+            Ok(_) => Ok(GrpcHealth::Refused {
+                code: "UNIMPLEMENTED".into(),
+                message: "unknown service".into(),
+            }),
+            Err(e) => Err(e.to_owned()),
+        }),
     }
 }
 
@@ -262,6 +272,7 @@ async fn mutual_tls_without_an_identity_is_client_cert_required() {
         handshake: Some(Err(HandshakeFailure::ClientCertRequired)),
         grpc: None,
         grpc_method: None,
+        grpc_health: None,
         ..healthy(&pki.peer, PEER_METHOD, Ok(""))
     };
     assert_observed(&obs, &observation(ep, expected));
@@ -284,6 +295,7 @@ async fn mutual_tls_with_an_identity_passes_and_the_bare_attempt_is_refused() {
         handshake: Some(Err(HandshakeFailure::ClientCertRequired)),
         grpc: None,
         grpc_method: None,
+        grpc_health: None,
         ..healthy(&pki.peer, PEER_METHOD, Ok(""))
     };
     let expected = TlsObservation {
@@ -310,12 +322,14 @@ async fn mutual_tls_with_another_orgs_client_certificate_is_rejected() {
         ))),
         grpc: None,
         grpc_method: None,
+        grpc_health: None,
         ..bare.clone()
     };
     let without = TlsAttempt {
         handshake: Some(Err(HandshakeFailure::ClientCertRequired)),
         grpc: None,
         grpc_method: None,
+        grpc_health: None,
         ..bare
     };
     let expected = TlsObservation {
@@ -434,6 +448,7 @@ async fn tls_without_alpn_completes_but_grpc_is_not_attempted() {
             "not attempted: the server agreed to no ALPN protocol, and gRPC needs h2".into(),
         )),
         grpc_method: None,
+        grpc_health: None,
         ..healthy(&pki.peer, PEER_METHOD, Ok(""))
     };
     assert_observed(&obs, &observation(ep, expected));
