@@ -112,14 +112,12 @@ pub fn node_ports(role: Role) -> &'static [(&'static str, u16)] {
     }
 }
 
-/// The ports other nodes and clients dial: everything but the operations endpoint, which
-/// serves health and metrics to the kubelet and a scraper on the pod, not to the network.
+/// The ports a node's Services carry: every port it serves, the operations endpoint included.
+/// The in-cluster probe dials nodes by their Service names, and it reads `/healthz` and
+/// `/metrics` there; the port is reachable on the pod IP from anywhere in the cluster anyway,
+/// so naming it on the Service exposes nothing new.
 pub fn service_ports(role: Role) -> Vec<(&'static str, u16)> {
-    node_ports(role)
-        .iter()
-        .filter(|(name, _)| *name != "operations")
-        .copied()
-        .collect()
+    node_ports(role).to_vec()
 }
 
 /// The headless Service governing a node's StatefulSet (`spec.serviceName`), which gives its

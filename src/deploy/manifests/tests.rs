@@ -732,22 +732,45 @@ fn brokers_and_zookeepers_spread_over_nodes() {
 }
 
 #[test]
-fn operations_ports_are_served_but_not_exposed() {
+fn operations_ports_are_on_the_services_for_the_in_cluster_probe() {
+    // The probe reads /healthz and /metrics through each node's Service name, as it dials gRPC.
     let (_, _, m) = reference();
+    let mut seen = 0;
     for o in m.objects().filter(|o| o.kind == "Service") {
         let ports = o.body["spec"]["ports"].to_string();
-        assert!(!ports.contains("operations"), "{}: {ports}", o.key());
-        assert!(
-            !ports.contains(&ports::PEER_OPERATIONS.to_string()),
-            "{}",
-            o.key()
-        );
-        assert!(
-            !ports.contains(&ports::ORDERER_OPERATIONS.to_string()),
-            "{}",
-            o.key()
-        );
+        let component = o.body["metadata"]["labels"][COMPONENT_LABEL].as_str().unwrap_or("");
+        let want = match component {
+            "peer" => ports::PEER_OPERATIONS,
+            "orderer" => ports::ORDERER_OPERATIONS,
+            _ => continue,
+        };
+        assert!(ports.contains("\"operations\""), "{}: {ports}", o.key());
+        assert!(ports.contains(&want.to_string()), "{}: {ports}", o.key());
+        seen += 1;
     }
+    assert!(seen > 0, "no peer or orderer Service");
+}
+
+#[test]
+fn peers_and_orderers_export_prometheus_metrics() {
+    let (_, _, m) = reference();
+    let mut seen = 0;
+    for o in m.objects().filter(|o| o.kind == "StatefulSet") {
+        let env = o.body["spec"]["template"]["spec"]["containers"][0]["env"].to_string();
+        let component = o.body["metadata"]["labels"][COMPONENT_LABEL].as_str().unwrap_or("");
+        let key = match component {
+            "peer" => "CORE_METRICS_PROVIDER",
+            "orderer" => "ORDERER_METRICS_PROVIDER",
+            _ => continue,
+        };
+        assert!(
+            env.contains(&format!("{{\"name\":\"{key}\",\"value\":\"prometheus\"}}")),
+            "{}: {env}",
+            o.key()
+        );
+        seen += 1;
+    }
+    assert!(seen > 0, "no peer or orderer StatefulSet");
 }
 
 #[test]

@@ -205,6 +205,9 @@ pub fn orderer(
             "ORDERER_OPERATIONS_LISTENADDRESS",
             format!("0.0.0.0:{}", ports::ORDERER_OPERATIONS),
         ),
+        // orderer.yaml's default provider is `disabled`; prometheus registers /metrics
+        // (core/operations/system.go), where the health checks read each channel's height.
+        ("ORDERER_METRICS_PROVIDER", "prometheus".to_owned()),
     ];
     match (&network.consensus, &network.kafka) {
         (Consensus::Kafka, Some(kafka)) => vars.extend([
@@ -302,6 +305,10 @@ pub fn peer(
             "CORE_OPERATIONS_LISTENADDRESS",
             format!("0.0.0.0:{}", ports::PEER_OPERATIONS),
         ),
+        // core.yaml's default provider is `disabled`; prometheus registers /metrics
+        // (core/operations/system.go), where the health checks read each channel's height
+        // (ledger_blockchain_height).
+        ("CORE_METRICS_PROVIDER", "prometheus".to_owned()),
     ];
     let (mut volumes, mut mounts) = crypto_volumes(&crypto.secret, &crypto.entries, PEER_ROOT);
     mounts.push(data_mount(PRODUCTION_DIR, "peer"));
