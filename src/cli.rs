@@ -663,6 +663,7 @@ impl Cli {
                     live_skip_reason: None,
                     cluster,
                     logs,
+                    expected_heights: Default::default(),
                 })))
             }
         }

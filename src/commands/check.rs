@@ -114,6 +114,7 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         timeouts: check.probe_timeouts,
         total: check.live_timeout,
     });
+    inventory.live.expected_heights = check.expected_heights.clone();
     inventory.live.not_probed = check.live_skip_reason.clone().or_else(|| {
         check.cluster.as_ref().map(|c| match c.probe_in_cluster {
             None => {

@@ -138,6 +138,10 @@ pub struct CheckConfig {
     pub cluster: Option<ClusterCheck>,
     /// Logs to diagnose.
     pub logs: Option<LogsSource>,
+    /// The least height of each channel the deploy created (`deploy-and-verify` only), for
+    /// HEALTH-004.
+    pub expected_heights:
+        std::collections::BTreeMap<String, crate::inventory::live::ExpectedHeight>,
 }
 
 /// `check --cluster`: where the cluster is, which namespaces, and whether to probe from inside.

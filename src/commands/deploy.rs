@@ -278,7 +278,8 @@ pub fn deploy_and_verify(
             read.objects, deployed.network.name
         ));
         let live = rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
-        let check = check_config(cfg, artifacts.clone(), live);
+        let mut check = check_config(cfg, artifacts.clone(), live);
+        check.expected_heights = deploy::manifests::expected_heights(&deployed.network);
         let mut report = super::check::report(&check)?;
         report.source = format!(
             "network {} as deployed (read back from the cluster){}",
@@ -388,16 +389,19 @@ async fn live_targets(
             Role::Peer | Role::Orderer => {
                 let ca_file = ca_dir.join(format!("{}.crt", node.host()));
                 write_tls_ca(deployed, node, &ca_file)?;
+                // The deployed nodes' operations endpoints are plain HTTP (no
+                // *_OPERATIONS_TLS_ENABLED), on their Services beside the gRPC port.
+                let (role, ops) = if node.role == Role::Peer {
+                    ("peer", crate::network::ports::PEER_OPERATIONS)
+                } else {
+                    ("orderer", crate::network::ports::ORDERER_OPERATIONS)
+                };
                 live.endpoints.push(format!(
-                    "{}={addr},ca={},sni={},role={}",
+                    "{}={addr},ca={},sni={},role={role},ops=http://{}:{ops}",
                     node.host(),
                     ca_file.display(),
                     node.host(),
-                    if node.role == Role::Peer {
-                        "peer"
-                    } else {
-                        "orderer"
-                    }
+                    addr.ip(),
                 ));
             }
             Role::Ca => {}
@@ -507,5 +511,6 @@ fn check_config(cfg: &DeployAndVerifyConfig, artifacts: PathBuf, live: LiveTarge
         live_skip_reason: live.skip_reason,
         cluster: None,
         logs: None,
+        expected_heights: Default::default(),
     }
 }

@@ -47,6 +47,7 @@ fn check_config(live: &LiveRun) -> CheckConfig {
         live_skip_reason: None,
         cluster: None,
         logs: None,
+        expected_heights: Default::default(),
     }
 }
 

@@ -38,6 +38,7 @@ use super::meta::{
 use crate::deploy::configtx;
 use crate::deploy::crypto::CryptoMaterial;
 use crate::deploy::handback::{self, HandbackError};
+use crate::inventory::live::ExpectedHeight;
 use crate::kube::Object;
 use crate::network::{FabricVersion, Network, Org, ports};
 
@@ -205,6 +206,50 @@ pub fn chaincode_objects(
         out.push(Object::new(&job));
     }
     Ok(out)
+}
+
+/// The least height every peer's ledger of the application channel has once the deploy's
+/// channel (and, with `test_chaincode`, chaincode) Jobs succeeded, and the blocks it counts:
+/// what HEALTH-004 holds each peer to.
+///
+/// - the channel's genesis block (`peer channel create`);
+/// - one block per anchor peer update: a config transaction always gets a block of its own
+///   (the orderer's block cutter isolates config messages);
+/// - Fabric 1.4: `instantiate`, then `invoke put` once the instantiation is listed (committed):
+///   two blocks;
+/// - Fabric 2.5: the orgs' `approveformyorg` (sent by separate Jobs, so possibly cut into one
+///   block: counted once), then `commit` once every approval is visible, then `invoke put` once
+///   the definition is committed: three blocks.
+///
+/// A re-run whose steps find their work done adds no blocks but finds the earlier ones.
+pub fn expected_heights(network: &Network) -> BTreeMap<String, ExpectedHeight> {
+    let mut blocks = vec!["genesis block".to_owned()];
+    blocks.extend(
+        network
+            .peer_orgs
+            .iter()
+            .map(|o| format!("anchor peer update for {}", o.msp_id)),
+    );
+    if network.chaincode.test_chaincode {
+        match network.fabric {
+            FabricVersion::V1_4 => blocks.extend([
+                format!("instantiate {CHAINCODE_NAME}"),
+                format!("invoke {CHAINCODE_NAME} put"),
+            ]),
+            FabricVersion::V2_5 => blocks.extend([
+                format!("approvals of {CHAINCODE_NAME} (at least one block)"),
+                format!("commit of {CHAINCODE_NAME}"),
+                format!("invoke {CHAINCODE_NAME} put"),
+            ]),
+        }
+    }
+    BTreeMap::from([(
+        network.channel.clone(),
+        ExpectedHeight {
+            minimum: blocks.len() as u64,
+            blocks,
+        },
+    )])
 }
 
 /// A Job of the tools image acting as `org`'s admin, with the admin identity at
@@ -667,5 +712,31 @@ esac
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+    }
+
+    #[test]
+    fn the_expected_height_counts_what_the_deploy_commits() {
+        let mut network = Network::reference();
+        let orgs = network.peer_orgs.len() as u64;
+        network.fabric = FabricVersion::V2_5;
+        network.chaincode.test_chaincode = true;
+        let h = &expected_heights(&network)[&network.channel];
+        assert_eq!(h.minimum, 1 + orgs + 3, "{h:?}");
+        assert_eq!(h.blocks[0], "genesis block");
+        assert!(
+            h.blocks
+                .iter()
+                .any(|b| b.contains("anchor peer update for"))
+        );
+        network.fabric = FabricVersion::V1_4;
+        assert_eq!(
+            expected_heights(&network)[&network.channel].minimum,
+            1 + orgs + 2
+        );
+        network.chaincode.test_chaincode = false;
+        assert_eq!(
+            expected_heights(&network)[&network.channel].minimum,
+            1 + orgs
+        );
     }
 }

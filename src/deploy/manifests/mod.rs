@@ -51,7 +51,8 @@ use crate::network::{Network, Node, Role};
 
 pub use chaincode_package::Package as ChaincodePackage;
 pub use channel::{
-    ARTIFACTS_CONFIGMAP, CHAINCODE_JOB, CHANNEL_JOB, artifacts_config_map, test_value,
+    ARTIFACTS_CONFIGMAP, CHAINCODE_JOB, CHANNEL_JOB, artifacts_config_map, expected_heights,
+    test_value,
 };
 pub use crypto_secrets::{CRYPTO_FILES_ANNOTATION, crypto_from_secrets, stays_out_of_cluster};
 pub use genesis::{

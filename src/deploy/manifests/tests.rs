@@ -738,7 +738,9 @@ fn operations_ports_are_on_the_services_for_the_in_cluster_probe() {
     let mut seen = 0;
     for o in m.objects().filter(|o| o.kind == "Service") {
         let ports = o.body["spec"]["ports"].to_string();
-        let component = o.body["metadata"]["labels"][COMPONENT_LABEL].as_str().unwrap_or("");
+        let component = o.body["metadata"]["labels"][COMPONENT_LABEL]
+            .as_str()
+            .unwrap_or("");
         let want = match component {
             "peer" => ports::PEER_OPERATIONS,
             "orderer" => ports::ORDERER_OPERATIONS,
@@ -757,7 +759,9 @@ fn peers_and_orderers_export_prometheus_metrics() {
     let mut seen = 0;
     for o in m.objects().filter(|o| o.kind == "StatefulSet") {
         let env = o.body["spec"]["template"]["spec"]["containers"][0]["env"].to_string();
-        let component = o.body["metadata"]["labels"][COMPONENT_LABEL].as_str().unwrap_or("");
+        let component = o.body["metadata"]["labels"][COMPONENT_LABEL]
+            .as_str()
+            .unwrap_or("");
         let key = match component {
             "peer" => "CORE_METRICS_PROVIDER",
             "orderer" => "ORDERER_METRICS_PROVIDER",
