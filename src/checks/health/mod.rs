@@ -58,10 +58,13 @@ pub fn scheme_address(o: &OperationsObservation) -> String {
     )
 }
 
-/// What one node's `/metrics` says about channel heights: `Ok(channel → height)`, or why no
-/// heights can be read (with the status the finding gets: skip when the node exposes no
-/// Prometheus metrics, error when it could not be asked or read).
-pub fn heights(o: &OperationsObservation) -> Result<BTreeMap<String, u64>, (Status, String)> {
+/// Channel heights a node reports (`channel → height`), or why none can be read, with the
+/// status the finding gets: skip when the node exposes no Prometheus metrics, error when they
+/// could not be asked or read.
+pub type Heights = Result<BTreeMap<String, u64>, (Status, String)>;
+
+/// What one node's `/metrics` says about channel heights.
+pub fn heights(o: &OperationsObservation) -> Heights {
     let answer: &HttpAnswer = match &o.metrics {
         Ok(a) => a,
         Err(e) => return Err((Status::Error, format!("/metrics could not be read: {e}"))),
@@ -188,12 +191,7 @@ pub fn excerpt(body: &str) -> String {
 }
 
 /// Peers' operations observations with the heights each reports, or why it cannot.
-pub fn peer_heights(
-    inv: &Inventory,
-) -> Vec<(
-    &OperationsObservation,
-    Result<BTreeMap<String, u64>, (Status, String)>,
-)> {
+pub fn peer_heights(inv: &Inventory) -> Vec<(&OperationsObservation, Heights)> {
     inv.live
         .operations
         .iter()
