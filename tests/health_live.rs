@@ -243,3 +243,84 @@ fn a_healthy_network_passes_every_health_check_that_can_run() {
     }
     assert_eq!(code, Some(0));
 }
+
+/// Copies a fixture tree to a scratch folder, replacing `@NAME@` markers in its files.
+fn copy_fixture(rel: &str, to: &std::path::Path, markers: &[(&str, String)]) {
+    let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    for entry in walkdir::WalkDir::new(&from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(&from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            continue;
+        }
+        let mut text = std::fs::read_to_string(entry.path()).unwrap();
+        for (marker, value) in markers {
+            text = text.replace(&format!("@{marker}@"), value);
+        }
+        std::fs::write(&target, text).unwrap();
+    }
+}
+
+#[test]
+fn a_compose_peer_s_operations_endpoint_is_found_and_its_failing_component_named() {
+    let pki = Pki::new();
+    // Fabric's peer port serves no grpc.health.v1; test-network's peer builds chaincode with
+    // the host's Docker daemon, whose health checker fails when the socket is unusable.
+    let grpc = Server::start(Kind::Peer, &pki);
+    let ops = OpsServer::start_plain(OpsSpec::healthy(&[("mychannel", 3)]).failing(
+        "docker",
+        "failed to ping docker daemon: Cannot connect to the Docker daemon",
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    copy_fixture(
+        "fixtures/health/HEALTH-002/compose",
+        tmp.path(),
+        &[
+            ("GRPC_PORT", grpc.addr.port().to_string()),
+            ("OPS_PORT", ops.addr.port().to_string()),
+        ],
+    );
+    let tls = tmp
+        .path()
+        .join("organizations/peerOrganizations/org1.example.com/peers/peer0.org1.example.com/tls");
+    std::fs::create_dir_all(&tls).unwrap();
+    std::fs::write(tls.join("ca.crt"), pki.org1.tlsca.pem()).unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .args(["check", "--artifacts"])
+        .arg(tmp.path())
+        .args([
+            "--dial",
+            "--select",
+            "HEALTH",
+            "--timeout",
+            "20s",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    expect(
+        &r,
+        "HEALTH-002",
+        "peer0.org1.example.com",
+        "fail",
+        "docker: failed to ping docker daemon",
+    );
+    let f = finding(&r, "HEALTH-002", "peer0.org1.example.com");
+    assert_eq!(
+        f["evidence"]["operations"],
+        format!("http://127.0.0.1:{}", ops.addr.port())
+    );
+    expect(
+        &r,
+        "HEALTH-001",
+        "peer0.org1.example.com",
+        "skip",
+        "chaincode listener",
+    );
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -681,4 +681,78 @@ mod tests {
         let ok = r("a=h:1,role=orderer").unwrap();
         assert_eq!(ok[0].role, NodeRole::Orderer);
     }
+
+    #[test]
+    fn operations_addresses_take_a_scheme_or_default_to_plain_http() {
+        let e = load(
+            None,
+            &["p=h:7051,ops=https://peer0:9443/,opsclientauth=true".to_owned()],
+        )
+        .unwrap();
+        let ops = e[0].operations.as_ref().unwrap();
+        assert_eq!(ops.address, "peer0:9443");
+        assert!(ops.tls);
+        assert_eq!(ops.client_auth_required, Some(true));
+        let plain = load(None, &["p=h:7051,ops=peer0:9443".to_owned()]).unwrap();
+        assert!(!plain[0].operations.as_ref().unwrap().tls);
+        assert!(
+            load(None, &["p=h:7051,ops=https://peer0".to_owned()])
+                .unwrap_err()
+                .to_string()
+                .contains("not [http[s]://]host:port")
+        );
+        assert!(
+            load(None, &["p=h:7051".to_owned()]).unwrap()[0]
+                .operations
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn operations_from_the_environment_follow_fabric_defaults() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        // Unset: Fabric listens on 127.0.0.1:9443, which nothing outside the container reaches.
+        assert!(operations_from_env(NodeRole::Peer, &env(&[]), "h").is_none());
+        assert!(
+            operations_from_env(
+                NodeRole::Peer,
+                &env(&[("CORE_OPERATIONS_LISTENADDRESS", "127.0.0.1:9443")]),
+                "h"
+            )
+            .is_none()
+        );
+        let (ops, port) = operations_from_env(
+            NodeRole::Orderer,
+            &env(&[
+                ("ORDERER_OPERATIONS_LISTENADDRESS", "0.0.0.0:8443"),
+                ("ORDERER_OPERATIONS_TLS_ENABLED", "True"),
+                ("ORDERER_OPERATIONS_TLS_CLIENTAUTHREQUIRED", "false"),
+            ]),
+            "orderer0",
+        )
+        .unwrap();
+        assert_eq!((ops.address.as_str(), port), ("orderer0:8443", 8443));
+        assert!(ops.tls);
+        assert_eq!(ops.client_auth_required, Some(false));
+        let (ops, _) = operations_from_env(
+            NodeRole::Peer,
+            &env(&[(
+                "CORE_OPERATIONS_LISTENADDRESS",
+                "peer0.org1.example.com:9444",
+            )]),
+            "127.0.0.1",
+        )
+        .unwrap();
+        assert!(
+            !ops.tls,
+            "core.yaml's operations.tls.enabled defaults to false"
+        );
+    }
 }
