@@ -382,7 +382,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
 
-    /// Families (X509, KAFKA, ZK, TLS, DNS, LOG) or check ids that must run, not merely not
+    /// Families (X509, KAFKA, ZK, TLS, DNS, HEALTH, LOG) or check ids that must run, not merely not
     /// fail (comma-separated, repeatable): one that only skipped or errored fails the run
     /// (exit 1), saying why. `none` requires nothing. Default: nothing for `check`; every
     /// family but LOG for `deploy-and-verify`.

@@ -199,26 +199,34 @@ fn deploy_and_verify_reports_every_format_and_tears_down() {
             &format!("junit={}", junit.display()),
         ],
     );
-    // The runner cannot reach the Services here, so the live TLS family only skips; every
-    // family but LOG is required by default, so the gate refuses to sign off (exit 1).
+    // The runner cannot reach the Services here, so the live TLS and HEALTH families only
+    // skip; every family but LOG is required by default, so the gate refuses to sign off
+    // (exit 1).
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json report")).expect("json");
     assert_eq!(
         report["required"]["selectors"],
-        serde_json::json!(["X509", "KAFKA", "ZK", "TLS", "DNS"]),
+        serde_json::json!(["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH"]),
         "{}",
         text(&out)
     );
     let not_run = report["required"]["not_run"].as_array().expect("not_run");
-    assert_eq!(not_run.len(), 1, "only TLS did not run: {not_run:#?}");
-    assert_eq!(not_run[0]["family"], "TLS");
-    assert!(
-        not_run[0]["reason"]
-            .as_str()
-            .is_some_and(|r| r.contains("cannot reach the cluster's Service IPs")),
-        "{not_run:#?}"
+    assert_eq!(
+        not_run.len(),
+        2,
+        "only the live TLS and HEALTH did not run: {not_run:#?}"
     );
+    assert_eq!(not_run[0]["family"], "TLS");
+    assert_eq!(not_run[1]["family"], "HEALTH");
+    for n in not_run {
+        assert!(
+            n["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("cannot reach the cluster's Service IPs")),
+            "{not_run:#?}"
+        );
+    }
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("required family TLS did not run"),
         "{}",
