@@ -230,7 +230,8 @@ pub struct CheckArgs {
     pub endpoints: Option<PathBuf>,
 
     /// A peer or orderer to dial: NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer]
-    /// [,cert=FILE,key=FILE][,clientauth=true|false]; repeatable.
+    /// [,cert=FILE,key=FILE][,clientauth=true|false][,ops=[http[s]://]HOST:PORT]
+    /// [,opsclientauth=true|false]; repeatable. `ops` is the node's operations endpoint.
     #[arg(long = "endpoint", value_name = "SPEC")]
     pub endpoint_flags: Vec<String>,
 
