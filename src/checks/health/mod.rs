@@ -21,27 +21,44 @@ pub(crate) mod testing;
 /// prometheus provider names it.
 pub const HEIGHT_GAUGE: &str = "ledger_blockchain_height";
 
-/// Applies `judge` to every operations endpoint probed; a skip when there is none.
+/// Applies `judge` to every operations endpoint probed, and says which dialled nodes had none
+/// (a skip each, so no node drops out unseen); one skip when there is nothing at all.
 pub fn per_operations(
     inv: &Inventory,
     judge: impl Fn(&OperationsObservation) -> Outcome,
 ) -> Vec<Outcome> {
-    if inv.live.operations.is_empty() {
+    let without: Vec<&crate::inventory::live::TlsEndpoint> = inv
+        .live
+        .tls
+        .iter()
+        .map(|o| &o.endpoint)
+        .filter(|ep| ep.operations.is_none())
+        .collect();
+    if inv.live.operations.is_empty() && without.is_empty() {
         return nothing_to_check(
             inv,
             "operations endpoints (ops= in --endpoints/--endpoint, *_OPERATIONS_LISTENADDRESS of a published compose service)",
         );
     }
-    inv.live
-        .operations
-        .iter()
-        .map(|o| {
-            let mut out = judge(o);
-            out.target = operations_target(o);
-            out.with("node", o.name.clone())
-                .with("operations", scheme_address(o))
-        })
-        .collect()
+    let judged = inv.live.operations.iter().map(|o| {
+        let mut out = judge(o);
+        out.target = operations_target(o);
+        out.with("node", o.name.clone())
+            .with("operations", scheme_address(o))
+    });
+    let unknown = without.into_iter().map(|ep| {
+        Outcome::new(
+            Status::Skip,
+            Target::new(TargetKind::Endpoint, ep.address.clone())
+                .with_locator(Some(ep.name.clone())),
+            format!(
+                "{}: no operations endpoint known (ops= on the endpoint; a compose service's *_OPERATIONS_LISTENADDRESS on a published port)",
+                ep.name
+            ),
+        )
+        .with("node", ep.name.clone())
+    });
+    judged.chain(unknown).collect()
 }
 
 pub fn operations_target(o: &OperationsObservation) -> Target {

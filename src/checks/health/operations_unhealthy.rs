@@ -202,6 +202,24 @@ mod tests {
     }
 
     #[test]
+    fn a_dialled_node_without_an_operations_endpoint_is_named() {
+        let out = OperationsUnhealthy.evaluate(
+            &ctx(),
+            &inventory(
+                vec![tls("orderer0", NodeRole::Orderer, None)],
+                vec![ops("peer0.org1", NodeRole::Peer, ok(200, OK), metrics(&[]))],
+            ),
+        );
+        let statuses: Vec<Status> = out.iter().map(|o| o.status).collect();
+        assert_eq!(statuses, [Status::Pass, Status::Skip]);
+        assert!(
+            out[1]
+                .message
+                .contains("orderer0: no operations endpoint known")
+        );
+    }
+
+    #[test]
     fn no_operations_endpoint_is_one_skip() {
         let out = OperationsUnhealthy.evaluate(&ctx(), &inventory(vec![], vec![]));
         assert_eq!(out.len(), 1);
