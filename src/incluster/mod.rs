@@ -20,6 +20,8 @@
 mod job;
 pub mod node_dns;
 mod pod;
+#[cfg(test)]
+mod pod_security;
 mod targets;
 
 use std::path::Path;
