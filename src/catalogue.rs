@@ -73,6 +73,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/tls.yaml", include_str!("../checks/tls.yaml")),
     ("checks/dns.yaml", include_str!("../checks/dns.yaml")),
     ("checks/logs.yaml", include_str!("../checks/logs.yaml")),
+    ("checks/deploy.yaml", include_str!("../checks/deploy.yaml")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -138,6 +138,16 @@ pub struct CheckConfig {
     pub cluster: Option<ClusterCheck>,
     /// Logs to diagnose.
     pub logs: Option<LogsSource>,
+    /// What `deploy-and-verify` adds to the check of the network it deployed; `None` for `check`.
+    pub from_deploy: Option<FromDeploy>,
+}
+
+/// The `deploy-and-verify` side of its check run: how the deploy went (DEPLOY-001), and the
+/// in-cluster probe to run against the read-back network when the runner probes from inside.
+#[derive(Debug, Clone)]
+pub struct FromDeploy {
+    pub outcome: crate::inventory::DeployOutcome,
+    pub in_cluster: Option<(crate::kube::ClusterOptions, InClusterProbe)>,
 }
 
 /// `check --cluster`: where the cluster is, which namespaces, and whether to probe from inside.
@@ -210,6 +220,21 @@ pub struct DeployAndVerifyConfig {
     pub deploy: DeployConfig,
     pub teardown: TeardownPolicy,
     pub report: ReportConfig,
+    /// Where the live probes run from.
+    pub probe: ProbeFrom,
+    /// The in-cluster probe's image and namespace, when it runs.
+    pub probe_in_cluster: InClusterProbe,
+}
+
+/// Where `deploy-and-verify` runs its live probes from (`--probe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFrom {
+    /// From outside when the runner reaches the network's Services, else from inside.
+    Auto,
+    /// From the runner; live checks skip when it cannot reach the Services.
+    Outside,
+    /// From inside the cluster, as `check --probe in-cluster` does.
+    InCluster,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
