@@ -513,14 +513,19 @@ fn deploy_and_verify_probes_from_inside_when_the_runner_cannot_reach_the_service
         );
         assert_ne!(f["status"], "skip", "{f:#}");
     }
-    // TLS ran (errors are verdicts here), so only what truly did not run is named.
-    let not_run: Vec<&str> = report["required"]["not_run"]
+    // The gate names TLS for the pod's errors (an `error` is not a run), not for a skip.
+    let tls_reason = report["required"]["not_run"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|n| n["family"].as_str())
-        .collect();
-    assert!(!not_run.contains(&"TLS"), "{not_run:?}");
+        .find(|n| n["family"] == "TLS")
+        .and_then(|n| n["reason"].as_str())
+        .unwrap_or("");
+    assert!(
+        tls_reason.contains("TLS-001 error: failed to resolve")
+            && !tls_reason.contains("cannot reach the cluster's Service IPs"),
+        "{tls_reason}"
+    );
     // Nothing of the probe is left, and the network is torn down.
     let left = plane.kubectl(&[
         "get",

@@ -448,7 +448,10 @@ pub async fn explain(client: &Client, object: &Object, state: &Readiness) -> Str
                     .or_else(|| e.event_time.as_ref().map(|t| t.0.to_string()))
                     .unwrap_or_default()
             });
-            for e in relevant.iter().rev().take(5).rev() {
+            // Enough for a pull that failed and went into back-off (Pulling, Failed to pull,
+            // Error: ErrImagePull, BackOff, Error: ImagePullBackOff) beside the controller's
+            // own; kubelet counts repeats of one event rather than adding more.
+            for e in relevant.iter().rev().take(EVENTS_SHOWN).rev() {
                 out.push_str(&format!(
                     "\n    event {} {} {}: {}{}",
                     e.type_.as_deref().unwrap_or(""),
@@ -482,6 +485,9 @@ async fn log_tail(pods: &Api<Pod>, name: &str) -> String {
         Err(e) => format!("\n      (its log could not be read: {})", describe(&e)),
     }
 }
+
+/// How many of the most recent events about a workload and its pods an explanation shows.
+const EVENTS_SHOWN: usize = 8;
 
 /// How much of a failed Job pod's log a deploy error shows.
 const LOG_TAIL_LINES: i64 = 15;
