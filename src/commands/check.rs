@@ -356,3 +356,70 @@ fn write_output(
 fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok()?.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Finding, Status, Target, TargetKind};
+
+    fn finding(id: &str, status: Status) -> Finding {
+        Finding {
+            check_id: id.into(),
+            title: String::new(),
+            severity: crate::catalogue::Severity::Error,
+            status,
+            target: Target::new(TargetKind::Source, "cluster:kind"),
+            message: "no TLS endpoints found".into(),
+            evidence: Default::default(),
+            waived: None,
+        }
+    }
+
+    #[test]
+    fn a_failed_probe_turns_its_checks_skips_into_errors_and_keeps_the_rest() {
+        let mut findings = vec![
+            finding("TLS-001", Status::Skip),
+            finding("TLS-002", Status::Skip),
+            finding("ZK-001", Status::Pass),
+            finding("ZK-005", Status::Skip),
+        ];
+        let failure = ProbeFailure {
+            ids: vec!["TLS-", "ZK-005"],
+            probe: incluster::InClusterProbe {
+                image: "registry.example/fabcheck:9".into(),
+                namespace: "fabcheck-system".into(),
+            },
+            error: "failed to start the in-cluster probe (image registry.example/fabcheck:9): ErrImagePull".into(),
+        };
+        let selection = checks::Selection {
+            select: Vec::new(),
+            ignore: vec!["TLS-008".into()],
+        };
+        mark_probe_failed(&mut findings, &failure, &selection);
+        assert!(
+            findings.iter().all(|f| f.status != Status::Skip),
+            "{findings:#?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.check_id == "ZK-001" && f.status == Status::Pass)
+        );
+        let errors: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.status == Status::Error)
+            .collect();
+        // TLS-001..TLS-007 (TLS-008 is ignored) and ZK-005, once each.
+        assert_eq!(errors.len(), 8, "{errors:#?}");
+        assert!(!errors.iter().any(|f| f.check_id == "TLS-008"));
+        for f in errors {
+            assert!(
+                f.message
+                    .starts_with("could not evaluate: the in-cluster probe failed")
+            );
+            assert!(f.message.contains("ErrImagePull"));
+            assert_eq!(f.evidence["probe_image"], "registry.example/fabcheck:9");
+            assert!(!f.title.is_empty(), "catalogue title for {}", f.check_id);
+        }
+    }
+}
