@@ -306,10 +306,14 @@ pub fn deploy_and_verify(
         ));
         let (live, inside) = match cfg.probe {
             ProbeFrom::InCluster => (from_inside("--probe in-cluster"), true),
-            ProbeFrom::Outside => (
-                rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?,
-                false,
-            ),
+            ProbeFrom::Outside => {
+                let mut live =
+                    rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
+                if let Some(why) = &mut live.skip_reason {
+                    why.push_str("; probe from inside with --probe in-cluster (or auto)");
+                }
+                (live, false)
+            }
             ProbeFrom::Auto => {
                 let live = rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
                 match &live.skip_reason {
@@ -566,8 +570,7 @@ async fn live_targets(
     };
     Ok(LiveTargets {
         skip_reason: Some(format!(
-            "the runner cannot reach the cluster's Service IPs, e.g. {} at {}: {why}; \
-             probe from inside with --probe in-cluster (or auto)",
+            "the runner cannot reach the cluster's Service IPs, e.g. {} at {}: {why}",
             first.endpoint.name, first.endpoint.address
         )),
         ..LiveTargets::default()
