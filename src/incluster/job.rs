@@ -890,5 +890,30 @@ mod tests {
             pod["containers"][0]["securityContext"]["seccompProfile"]["type"],
             "RuntimeDefault"
         );
+        // `render dns-probe`'s DaemonSets (the Docker resolver's and the chaincode pods') too.
+        use crate::probe::dns_pod::{self, DnsProbeSpec, DockerDns, PodDns};
+        let rendered = dns_pod::render(&DnsProbeSpec {
+            namespace: "org1".into(),
+            image: "debian:bookworm-slim".into(),
+            names: vec!["peer0.org1".into()],
+            docker: Some(DockerDns {
+                nameservers: vec!["10.96.0.10".into()],
+                searches: vec!["org1.svc.cluster.local".into()],
+                options: vec!["ndots:2".into()],
+            }),
+            pod: PodDns::cluster_first(),
+        })
+        .unwrap();
+        assert_eq!(rendered.daemon_sets.len(), 2);
+        for ds in &rendered.daemon_sets {
+            let body = Object::new(ds).body;
+            let pod = &body["spec"]["template"]["spec"];
+            assert_eq!(
+                violations(pod, Level::Restricted),
+                Vec::<String>::new(),
+                "{}",
+                body["metadata"]["name"]
+            );
+        }
     }
 }
