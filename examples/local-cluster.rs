@@ -5,7 +5,10 @@
 //! No kubelet can run here, so pods would never start: unless `--no-kubelet` is given, the
 //! tests' stand-in kubelet reports every pod as running (no container actually runs; the
 //! genesis Job's ConfigMap is a placeholder). That is enough for fabcheck's deploy, wait,
-//! read-back, static checks and teardown to run end to end; live probes skip.
+//! read-back, static checks and teardown to run end to end. When the command is fabcheck, the
+//! pods of its in-cluster probe (`deploy-and-verify`'s default from a runner that cannot reach
+//! the Services, `check --probe in-cluster`) run as that same binary, as the tests run them;
+//! nothing resolves the Services' names for them, so their live verdicts are errors.
 //!
 //! Usage: local-cluster [--no-kubelet] [--context admin|deployer|reader] COMMAND [ARGS...]
 //! (`scripts/local-cluster` builds the control plane and fabcheck first.)
@@ -48,7 +51,15 @@ fn main() {
         eprintln!(
             "local-cluster: no kubelet runs here; a stand-in reports pods as running (no container starts)"
         );
-        kubelet::Kubelet::start(&plane.kubeconfig, &[])
+        match fabcheck_binary(&args[0]) {
+            Some(binary) => kubelet::Kubelet::start_with_probe_binary(
+                &plane.kubeconfig,
+                &[],
+                &binary,
+                plane.api_port,
+            ),
+            None => kubelet::Kubelet::start(&plane.kubeconfig, &[]),
+        }
     });
     // Point kubectl-like tools at the chosen context without touching the shared file.
     let kubeconfig = plane.dir.join("kubeconfig-selected");
@@ -77,4 +88,19 @@ fn main() {
     drop(_kubelet);
     drop(plane);
     std::process::exit(code);
+}
+
+/// The fabcheck binary `program` names (a path, or a name on PATH), if it is one.
+fn fabcheck_binary(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(program);
+    let found = if program.contains('/') {
+        Some(path.to_path_buf())
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(program))
+                .find(|p| p.is_file())
+        })
+    }?;
+    (found.file_name()? == "fabcheck").then(|| found.canonicalize().unwrap_or(found))
 }

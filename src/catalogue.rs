@@ -74,6 +74,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/dns.yaml", include_str!("../checks/dns.yaml")),
     ("checks/health.yaml", include_str!("../checks/health.yaml")),
     ("checks/logs.yaml", include_str!("../checks/logs.yaml")),
+    ("checks/deploy.yaml", include_str!("../checks/deploy.yaml")),
 ];
 
 #[derive(Debug, thiserror::Error)]

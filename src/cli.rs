@@ -170,6 +170,17 @@ pub struct DeployAndVerifyArgs {
     /// When to tear the network down afterwards.
     #[arg(long, value_enum, default_value_t = TeardownPolicy::Always)]
     pub teardown: TeardownPolicy,
+    /// Where the live probes run from: the runner (`outside`), a Job and DaemonSet in the
+    /// cluster as `check --probe in-cluster` runs them (`in-cluster`), or inside only when the
+    /// runner cannot reach the network's Services (`auto`).
+    #[arg(long, value_enum, value_name = "WHERE", default_value_t = config::ProbeFrom::Auto)]
+    pub probe: config::ProbeFrom,
+    /// fabcheck's own image, for the in-cluster probe (see the Dockerfile).
+    #[arg(long, value_name = "IMAGE", default_value = crate::incluster::DEFAULT_IMAGE)]
+    pub probe_image: String,
+    /// Namespace the in-cluster probe runs in (created objects are removed afterwards).
+    #[arg(long, value_name = "NS", default_value = "fabcheck-system")]
+    pub probe_namespace: String,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -552,6 +563,11 @@ impl Cli {
                     deploy: args.deploy.validate()?,
                     teardown: args.teardown,
                     report: args.report.validate(config::deploy_and_verify_required)?,
+                    probe: args.probe,
+                    probe_in_cluster: InClusterProbe {
+                        image: args.probe_image,
+                        namespace: args.probe_namespace,
+                    },
                 })))
             }
             Command::Check(args) => {
@@ -662,6 +678,7 @@ impl Cli {
                         cluster_domain: args.cluster_domain,
                     },
                     live_skip_reason: None,
+                    from_deploy: None,
                     cluster,
                     logs,
                     expected_heights: Default::default(),
@@ -847,7 +864,7 @@ mod tests {
             .map(|a| a.area.clone())
             .filter(|a| a != "LOG")
             .collect();
-        assert_eq!(families, ["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH"]);
+        assert_eq!(families, ["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH", "DEPLOY"]);
         let base = ["fabcheck", "deploy-and-verify"];
         assert_eq!(required(&base).unwrap(), families);
         // The suite it runs is the contract: a family the selection leaves out is not required.

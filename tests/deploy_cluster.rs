@@ -191,6 +191,8 @@ fn deploy_and_verify_reports_every_format_and_tears_down() {
         DEPLOYER,
         &[
             "deploy-and-verify",
+            "--probe",
+            "outside",
             "-o",
             "table",
             "-o",
@@ -199,15 +201,15 @@ fn deploy_and_verify_reports_every_format_and_tears_down() {
             &format!("junit={}", junit.display()),
         ],
     );
-    // The runner cannot reach the Services here, so the live TLS and HEALTH families only
-    // skip; every family but LOG is required by default, so the gate refuses to sign off
-    // (exit 1).
+    // Told to probe from the runner, which cannot reach the Services here, the live TLS and
+    // HEALTH families only skip; every family but LOG is required by default, so the gate refuses to sign
+    // off (exit 1).
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json report")).expect("json");
     assert_eq!(
         report["required"]["selectors"],
-        serde_json::json!(["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH"]),
+        serde_json::json!(["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH", "DEPLOY"]),
         "{}",
         text(&out)
     );
@@ -239,6 +241,15 @@ fn deploy_and_verify_reports_every_format_and_tears_down() {
         .map(|f| format!("{} {} {}", f["check_id"], f["target"]["name"], f["message"]))
         .collect();
     assert!(bad.is_empty(), "failed on the deployed network: {bad:#?}");
+    // The deploy itself is a test case of its own.
+    assert!(
+        findings.iter().any(|f| f["check_id"] == "DEPLOY-001"
+            && f["status"] == "pass"
+            && f["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("deployed network reference"))),
+        "{findings:#?}"
+    );
     let passed = |prefix: &str| {
         findings.iter().any(|f| {
             f["check_id"]
@@ -351,30 +362,191 @@ fn read_only_token_and_wait_timeout_fail_with_exit_4_and_say_why() {
     assert!(err.contains("fabcheck-reader"), "{err}");
     assert!(err.contains("rbac/deployer.yaml"), "{err}");
 
-    // peer0 of every org cannot pull its image: the wait times out naming what is not ready.
+    // peer0 of every org cannot pull its image: the wait stops as soon as that is known (not
+    // at its 2-minute bound), naming the image and what the pod and its events say.
     let _kubelet = Kubelet::start(&plane.kubeconfig, &["peer0-"]);
     let started = Instant::now();
-    let stuck = fabcheck(&plane, DEPLOYER, &["deploy", "--timeout", "40s"]);
+    let stuck = fabcheck(&plane, DEPLOYER, &["deploy", "--timeout", "2m"]);
     assert_eq!(stuck.status.code(), Some(4), "{}", text(&stuck));
-    assert!(
-        started.elapsed() < Duration::from_secs(120),
-        "{:?}",
-        started.elapsed()
-    );
+    let took = started.elapsed();
     let err = String::from_utf8_lossy(&stuck.stderr);
+    assert!(took < Duration::from_secs(100), "{took:?}: {err}");
     assert!(
-        err.contains("failed to get phase peers ready within"),
+        err.contains("failed to get phase peers ready; not ready"),
         "{err}"
     );
-    assert!(err.contains("StatefulSet org1/peer0: 0/1 ready"), "{err}");
     assert!(
-        err.contains("container peer waiting: ImagePullBackOff"),
+        err.contains("StatefulSet org1/peer0: cannot start without a change: pod peer0-0: container peer (image hyperledger/fabric-peer:1.4.12) waiting: ImagePullBackOff"),
         "{err}"
     );
     assert!(err.contains("Failed to pull image"), "{err}");
     assert!(
-        !err.contains("StatefulSet org1/peer1"),
-        "peer1 is ready: {err}"
+        !err.contains("StatefulSet org1/peer1:"),
+        "peer1 is not stuck: {err}"
+    );
+}
+
+/// The failed deploy's outputs: JSON and JUnit files under `dir`.
+fn report_outputs(dir: &std::path::Path) -> [String; 4] {
+    [
+        "-o".to_owned(),
+        format!("json={}", dir.join("report.json").display()),
+        "-o".to_owned(),
+        format!("junit={}", dir.join("report.xml").display()),
+    ]
+}
+
+#[test]
+fn deploy_and_verify_that_fails_to_deploy_still_writes_its_report() {
+    let plane = ControlPlane::start();
+    plane.bind_repository_rbac();
+    // No node has the peers' image or can pull it: ErrImagePull, then ImagePullBackOff.
+    kubelet::missing_images(&["hyperledger/fabric-peer:1.4.12"]);
+    let _kubelet = Kubelet::start(&plane.kubeconfig, &[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut args = vec!["deploy-and-verify", "--timeout", "3m"];
+    let outputs = report_outputs(dir.path());
+    args.extend(outputs.iter().map(String::as_str));
+    let started = Instant::now();
+    let out = fabcheck(&plane, DEPLOYER, &args);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(took < Duration::from_secs(150), "{took:?}: {}", text(&out));
+
+    let junit = std::fs::read_to_string(dir.path().join("report.xml")).expect("junit written");
+    assert!(junit.contains("<testsuite name=\"DEPLOY\""), "{junit}");
+    assert!(
+        junit.contains("DEPLOY-001") && junit.contains("<failure"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("hyperledger/fabric-peer:1.4.12") && junit.contains("Failed to pull image"),
+        "{junit}"
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report.json")).expect("json written"),
+    )
+    .expect("json");
+    let findings = report["findings"].as_array().expect("findings");
+    let deploy: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["check_id"] == "DEPLOY-001")
+        .collect();
+    assert_eq!(deploy.len(), 1, "{findings:#?}");
+    assert_eq!(deploy[0]["status"], "fail");
+    assert_eq!(deploy[0]["evidence"]["stage"], "deploy");
+    assert!(
+        deploy[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("failed to get phase peers ready")
+                && (m.contains("ErrImagePull") || m.contains("ImagePullBackOff"))),
+        "{:#}",
+        deploy[0]
+    );
+    // What was applied before the peers (certificates, Kafka and ZooKeeper), read back and
+    // checked.
+    assert!(
+        findings.iter().any(|f| f["check_id"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("X509-"))
+            && f["status"] == "pass"),
+        "{findings:#?}"
+    );
+    assert!(
+        report["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("deploy failed; what was applied")),
+        "{}",
+        report["source"]
+    );
+    assert!(
+        owned_namespaces(&plane, "reference").is_empty(),
+        "not torn down"
+    );
+}
+
+#[test]
+fn deploy_and_verify_probes_from_inside_when_the_runner_cannot_reach_the_services() {
+    let plane = ControlPlane::start();
+    plane.bind_repository_rbac();
+    let _kubelet = Kubelet::start_with_probe_binary(
+        &plane.kubeconfig,
+        &[],
+        std::path::Path::new(env!("CARGO_BIN_EXE_fabcheck")),
+        plane.api_port,
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut args = vec![
+        "deploy-and-verify",
+        "--probe-image",
+        "fabcheck:test",
+        "--timeout",
+        "3m",
+    ];
+    let outputs = report_outputs(dir.path());
+    args.extend(outputs.iter().map(String::as_str));
+    let out = fabcheck(&plane, DEPLOYER, &args);
+    // The probe's dials fail here (no cluster DNS for its pod): a verdict, not a skip.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot reach the cluster's Service IPs")
+            && err.contains("probing from inside the cluster (image fabcheck:test"),
+        "{err}"
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report.json")).expect("json written"),
+    )
+    .expect("json");
+    assert!(
+        report["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("probed from inside the cluster")),
+        "{}",
+        report["source"]
+    );
+    let findings = report["findings"].as_array().expect("findings");
+    let tls: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["check_id"] == "TLS-001")
+        .collect();
+    assert!(tls.len() >= 9, "every peer and orderer dialled: {tls:#?}");
+    for f in &tls {
+        assert!(
+            f["evidence"]["probed_from"].as_str().is_some_and(
+                |p| p.starts_with("in-cluster probe pod fabcheck-system/fabcheck-probe-")
+            ),
+            "{f:#}"
+        );
+        assert_ne!(f["status"], "skip", "{f:#}");
+    }
+    // The gate names TLS for the pod's errors (an `error` is not a run), not for a skip.
+    let tls_reason = report["required"]["not_run"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|n| n["family"] == "TLS")
+        .and_then(|n| n["reason"].as_str())
+        .unwrap_or("");
+    assert!(
+        tls_reason.contains("TLS-001 error: failed to resolve")
+            && !tls_reason.contains("cannot reach the cluster's Service IPs"),
+        "{tls_reason}"
+    );
+    // Nothing of the probe is left, and the network is torn down.
+    let left = plane.kubectl(&[
+        "get",
+        "jobs,daemonsets,configmaps,serviceaccounts,roles,rolebindings",
+        "--all-namespaces",
+        "-l",
+        "fabcheck.io/component=probe",
+        "-o",
+        "name",
+    ]);
+    assert!(left.trim().is_empty(), "{left}");
+    assert!(
+        owned_namespaces(&plane, "reference").is_empty(),
+        "not torn down"
     );
 }
 

@@ -13,6 +13,7 @@ use crate::context::Context;
 use crate::finding::{Finding, Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 
+pub mod deploy;
 pub mod dns;
 pub mod health;
 pub mod kafka;
@@ -95,6 +96,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &logs::bad_certificate::BadCertificate,
     &logs::sanitize_cert_failed::SanitizeCertFailed,
     &logs::raft_log_lost::RaftLogLost,
+    &deploy::network_not_deployed::NetworkNotDeployed,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.

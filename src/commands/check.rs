@@ -137,23 +137,49 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         &inventory.dns.contexts,
     );
     // The in-cluster probe's chaincode lookups join the local ones before the checks judge
-    // them; its live findings replace the runner's own afterwards.
-    let mut probed = None;
-    if let (Some(cluster), Some(gathered), Some(dir)) =
-        (&check.cluster, &from_cluster, &cluster_dir)
-        && let Some(probe) = &cluster.probe_in_cluster
-        && gathered.snapshot.interrupted.is_none()
-    {
-        let targets = incluster::targets(
-            &gathered.snapshot.discovery,
-            dir.path(),
-            &inventory.dns.contexts,
-        );
-        let mut result =
-            incluster::run_blocking(&cluster.options, probe, &targets, check.live_timeout * 4)?;
-        inventory.live.dns.append(&mut result.dns);
-        probed = Some(result.findings);
+    // them; its live findings replace the runner's own afterwards. `check --probe in-cluster`
+    // probes the discovered network; deploy-and-verify the one it deployed and read back.
+    let in_cluster = match (&check.cluster, &from_cluster, &cluster_dir) {
+        (Some(cluster), Some(gathered), Some(dir)) if gathered.snapshot.interrupted.is_none() => {
+            cluster.probe_in_cluster.as_ref().map(|probe| {
+                let targets = incluster::targets(
+                    &gathered.snapshot.discovery,
+                    dir.path(),
+                    &inventory.dns.contexts,
+                );
+                (cluster.options.clone(), probe.clone(), targets)
+            })
+        }
+        _ => None,
     }
+    .or_else(|| {
+        let (options, probe) = check.from_deploy.as_ref()?.in_cluster.as_ref()?;
+        let dir = check.artifacts.as_ref()?;
+        let targets = incluster::targets_from_dir(dir, &inventory.dns.contexts);
+        Some((options.clone(), probe.clone(), targets))
+    });
+    let mut probed = None;
+    let mut probe_failure = None;
+    if let Some((options, probe, targets)) = in_cluster {
+        match incluster::run_blocking(&options, &probe, &targets, check.live_timeout * 4) {
+            Ok(mut result) => {
+                inventory.live.dns.append(&mut result.dns);
+                probed = Some(result.findings);
+            }
+            // The report is still written: what was gathered stands, and the checks the probe
+            // was to answer say they could not evaluate, and why.
+            Err(e) => {
+                eprintln!("fabcheck: {e}");
+                inventory.live.not_probed = Some("the in-cluster probe failed".into());
+                probe_failure = Some(ProbeFailure {
+                    ids: incluster::probed_checks(&targets),
+                    probe,
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+    inventory.deploy = check.from_deploy.as_ref().map(|d| d.outcome.clone());
     inventory::endpoints::add_served_certificates(&mut inventory);
     let ctx = Context::new(
         check.at.unwrap_or_else(OffsetDateTime::now_utc),
@@ -163,6 +189,9 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
     if let Some(probed) = probed {
         merge_probed(&mut findings, probed, &check.selection);
     }
+    if let Some(failure) = &probe_failure {
+        mark_probe_failed(&mut findings, failure, &check.selection);
+    }
     if let Some(w) = waivers {
         w.apply(&mut findings, ctx.now);
     }
@@ -170,7 +199,8 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         (check.artifacts.is_none() && from_cluster.is_none() && inventory.live.nothing_reached())
             || from_cluster
                 .as_ref()
-                .is_some_and(|c| c.snapshot.interrupted.is_some());
+                .is_some_and(|c| c.snapshot.interrupted.is_some())
+            || probe_failure.is_some();
     let source = std::mem::take(&mut inventory.source);
     let mut not_read = std::mem::take(&mut inventory.not_read);
     not_read.sort();
@@ -204,12 +234,85 @@ fn merge_probed(
     findings.extend(probed);
 }
 
+/// An in-cluster probe that did not give its findings.
+struct ProbeFailure {
+    /// The checks it was to answer (ids or id prefixes).
+    ids: Vec<&'static str>,
+    probe: incluster::InClusterProbe,
+    /// Why, with the pod's state and events when it got that far.
+    error: String,
+}
+
+/// Puts one `error` finding per check the failed probe was to answer in place of that check's
+/// skips (the runner could not probe from outside either): a report and a JUnit case that say
+/// the check could not evaluate, and why.
+fn mark_probe_failed(
+    findings: &mut Vec<finding::Finding>,
+    failure: &ProbeFailure,
+    selection: &checks::Selection,
+) {
+    let catalogue = Catalogue::embedded();
+    let ids: Vec<&crate::catalogue::Entry> = catalogue
+        .entries()
+        .filter(|e| failure.ids.iter().any(|p| e.id.starts_with(p)))
+        .filter(|e| selection.includes(&e.id))
+        .collect();
+    findings
+        .retain(|f| !(f.status == finding::Status::Skip && ids.iter().any(|e| e.id == f.check_id)));
+    for entry in ids {
+        let mut evidence = finding::Evidence::new();
+        evidence.insert("probe_image".into(), failure.probe.image.clone().into());
+        evidence.insert(
+            "probe_namespace".into(),
+            failure.probe.namespace.clone().into(),
+        );
+        findings.push(finding::Finding {
+            check_id: entry.id.clone(),
+            title: entry.title.clone(),
+            severity: entry.severity,
+            status: finding::Status::Error,
+            target: finding::Target::new(
+                finding::TargetKind::Object,
+                format!(
+                    "in-cluster probe (namespace {}, image {})",
+                    failure.probe.namespace, failure.probe.image
+                ),
+            ),
+            message: format!(
+                "could not evaluate: the in-cluster probe failed: {}",
+                failure.error
+            ),
+            evidence,
+            waived: None,
+        });
+    }
+}
+
 pub(super) fn write_outputs(
     report: &Report,
     check: &CheckConfig,
     stdout: &mut dyn Write,
 ) -> Result<(), RunError> {
+    // Every output is attempted: one that cannot be written (a missing folder) must not cost
+    // CI the others. The first failure is returned.
+    let mut first_error = None;
     for spec in &check.outputs {
+        if let Err(e) = write_output(report, check, spec, &mut *stdout)
+            && first_error.is_none()
+        {
+            first_error = Some(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+fn write_output(
+    report: &Report,
+    check: &CheckConfig,
+    spec: &super::config::OutputSpec,
+    stdout: &mut dyn Write,
+) -> Result<(), RunError> {
+    {
         let shown = spec
             .path
             .as_ref()
@@ -253,4 +356,71 @@ pub(super) fn write_outputs(
 
 fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Finding, Status, Target, TargetKind};
+
+    fn finding(id: &str, status: Status) -> Finding {
+        Finding {
+            check_id: id.into(),
+            title: String::new(),
+            severity: crate::catalogue::Severity::Error,
+            status,
+            target: Target::new(TargetKind::Source, "cluster:kind"),
+            message: "no TLS endpoints found".into(),
+            evidence: Default::default(),
+            waived: None,
+        }
+    }
+
+    #[test]
+    fn a_failed_probe_turns_its_checks_skips_into_errors_and_keeps_the_rest() {
+        let mut findings = vec![
+            finding("TLS-001", Status::Skip),
+            finding("TLS-002", Status::Skip),
+            finding("ZK-001", Status::Pass),
+            finding("ZK-005", Status::Skip),
+        ];
+        let failure = ProbeFailure {
+            ids: vec!["TLS-", "ZK-005"],
+            probe: incluster::InClusterProbe {
+                image: "registry.example/fabcheck:9".into(),
+                namespace: "fabcheck-system".into(),
+            },
+            error: "failed to start the in-cluster probe (image registry.example/fabcheck:9): ErrImagePull".into(),
+        };
+        let selection = checks::Selection {
+            select: Vec::new(),
+            ignore: vec!["TLS-008".into()],
+        };
+        mark_probe_failed(&mut findings, &failure, &selection);
+        assert!(
+            findings.iter().all(|f| f.status != Status::Skip),
+            "{findings:#?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.check_id == "ZK-001" && f.status == Status::Pass)
+        );
+        let errors: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.status == Status::Error)
+            .collect();
+        // TLS-001..TLS-007 (TLS-008 is ignored) and ZK-005, once each.
+        assert_eq!(errors.len(), 8, "{errors:#?}");
+        assert!(!errors.iter().any(|f| f.check_id == "TLS-008"));
+        for f in errors {
+            assert!(
+                f.message
+                    .starts_with("could not evaluate: the in-cluster probe failed")
+            );
+            assert!(f.message.contains("ErrImagePull"));
+            assert_eq!(f.evidence["probe_image"], "registry.example/fabcheck:9");
+            assert!(!f.title.is_empty(), "catalogue title for {}", f.check_id);
+        }
+    }
 }

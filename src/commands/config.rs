@@ -142,6 +142,16 @@ pub struct CheckConfig {
     /// HEALTH-004.
     pub expected_heights:
         std::collections::BTreeMap<String, crate::inventory::live::ExpectedHeight>,
+    /// What `deploy-and-verify` adds to the check of the network it deployed; `None` for `check`.
+    pub from_deploy: Option<FromDeploy>,
+}
+
+/// The `deploy-and-verify` side of its check run: how the deploy went (DEPLOY-001), and the
+/// in-cluster probe to run against the read-back network when the runner probes from inside.
+#[derive(Debug, Clone)]
+pub struct FromDeploy {
+    pub outcome: crate::inventory::DeployOutcome,
+    pub in_cluster: Option<(crate::kube::ClusterOptions, InClusterProbe)>,
 }
 
 /// `check --cluster`: where the cluster is, which namespaces, and whether to probe from inside.
@@ -214,6 +224,21 @@ pub struct DeployAndVerifyConfig {
     pub deploy: DeployConfig,
     pub teardown: TeardownPolicy,
     pub report: ReportConfig,
+    /// Where the live probes run from.
+    pub probe: ProbeFrom,
+    /// The in-cluster probe's image and namespace, when it runs.
+    pub probe_in_cluster: InClusterProbe,
+}
+
+/// Where `deploy-and-verify` runs its live probes from (`--probe`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProbeFrom {
+    /// From outside when the runner reaches the network's Services, else from inside.
+    Auto,
+    /// From the runner; live checks skip when it cannot reach the Services.
+    Outside,
+    /// From inside the cluster, as `check --probe in-cluster` does.
+    InCluster,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,13 +11,14 @@ use time::OffsetDateTime;
 
 use super::RunError;
 use super::config::{
-    CheckConfig, DeployAndVerifyConfig, DeployConfig, DnsOptions, RenderNetworkConfig,
-    TeardownConfig, TeardownPolicy,
+    CheckConfig, DeployAndVerifyConfig, DeployConfig, DnsOptions, FromDeploy, ProbeFrom,
+    RenderNetworkConfig, TeardownConfig, TeardownPolicy,
 };
 use crate::deploy::readback::StoredService;
 use crate::deploy::{self, DeployError, Deployed, PkiSource, Progress};
 use crate::exit;
 use crate::finding::Status;
+use crate::inventory::DeployOutcome;
 use crate::network::{Network, NetworkSpec, Role};
 
 /// How long a live probe target gets to accept a TCP connection before the runner is judged
@@ -228,7 +229,9 @@ pub fn teardown(cfg: &TeardownConfig, stdout: &mut dyn Write) -> Result<i32, Run
     Ok(exit::SUCCESS)
 }
 
-/// `deploy-and-verify`: deploy → wait → read back → check → report → tear down.
+/// `deploy-and-verify`: deploy → wait → read back → check (probing from outside or inside)
+/// → report → tear down. Every path past the spec writes the report: a deploy that failed is
+/// DEPLOY-001's failure, beside the static checks of whatever was applied.
 pub fn deploy_and_verify(
     cfg: &DeployAndVerifyConfig,
     stdout: &mut dyn Write,
@@ -237,7 +240,23 @@ pub fn deploy_and_verify(
     let rt = runtime()?;
     let started = Instant::now();
     let progress = Progress::new(cfg.deploy.progress);
-    let (client, network) = rt.block_on(connect(&cfg.deploy, &spec, &shown))?;
+    let (client, network) = match rt.block_on(connect(&cfg.deploy, &spec, &shown)) {
+        Ok(connected) => connected,
+        Err(e) if e.is_usage() => return Err(e.into()),
+        Err(e) => {
+            eprintln!("fabcheck: {e}");
+            failed_run_report(cfg, &spec.name, "connect", &e.to_string(), None, stdout);
+            return Ok(exit::DEPLOY_FAILED);
+        }
+    };
+    let scratch = tempfile::Builder::new()
+        .prefix("fabcheck-readback-")
+        .tempdir()
+        .map_err(|source| DeployError::Io {
+            path: std::env::temp_dir().display().to_string(),
+            source,
+        })?;
+    let artifacts = scratch.path().join("cluster");
     let deployed = rt.block_on(deploy::deploy(
         &client,
         network.clone(),
@@ -249,6 +268,21 @@ pub fn deploy_and_verify(
         Ok(d) => d,
         Err(e) => {
             eprintln!("fabcheck: {e}");
+            // What was applied, read back for the static checks; nothing when the API server
+            // cannot say.
+            let applied = rt
+                .block_on(deploy::readback::read_back(&client, &network, &artifacts))
+                .ok()
+                .filter(|read| read.objects > 0)
+                .map(|_| artifacts.clone());
+            failed_run_report(
+                cfg,
+                &network.name,
+                "deploy",
+                &e.to_string(),
+                applied,
+                stdout,
+            );
             if cfg.teardown == TeardownPolicy::Always {
                 tear_down(&rt, &client, &network.name, teardown_deadline(cfg));
             }
@@ -257,16 +291,9 @@ pub fn deploy_and_verify(
     };
     let mut terminal = Vec::new();
     summary(&deployed, started, cfg.deploy.options.wait, &mut terminal)?;
-    eprint!("fabcheck: {}", String::from_utf8_lossy(&terminal));
+    let summary_line = String::from_utf8_lossy(&terminal).trim_end().to_owned();
+    eprintln!("fabcheck: {summary_line}");
 
-    let scratch = tempfile::Builder::new()
-        .prefix("fabcheck-readback-")
-        .tempdir()
-        .map_err(|source| DeployError::Io {
-            path: std::env::temp_dir().display().to_string(),
-            source,
-        })?;
-    let artifacts = scratch.path().join("cluster");
     let verified = (|| -> Result<crate::finding::Report, RunError> {
         let read = rt.block_on(deploy::readback::read_back(
             &client,
@@ -277,13 +304,53 @@ pub fn deploy_and_verify(
             "read back {} objects of network {}",
             read.objects, deployed.network.name
         ));
-        let live = rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
-        let mut check = check_config(cfg, artifacts.clone(), live);
+        let (live, inside) = match cfg.probe {
+            ProbeFrom::InCluster => (from_inside("--probe in-cluster"), true),
+            ProbeFrom::Outside => {
+                let mut live =
+                    rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
+                if let Some(why) = &mut live.skip_reason {
+                    why.push_str("; probe from inside with --probe in-cluster (or auto)");
+                }
+                (live, false)
+            }
+            ProbeFrom::Auto => {
+                let live = rt.block_on(live_targets(&deployed, &read.services, scratch.path()))?;
+                match &live.skip_reason {
+                    Some(why) => {
+                        progress.note(&format!(
+                            "{why}; probing from inside the cluster (image {}, namespace {})",
+                            cfg.probe_in_cluster.image, cfg.probe_in_cluster.namespace
+                        ));
+                        (from_inside("--probe auto"), true)
+                    }
+                    None => (live, false),
+                }
+            }
+        };
+        let mut check = check_config(cfg, Some(artifacts.clone()), live);
         check.expected_heights = deploy::manifests::expected_heights(&deployed.network);
+        check.from_deploy = Some(FromDeploy {
+            outcome: DeployOutcome {
+                network: deployed.network.name.clone(),
+                stage: "verify".into(),
+                summary: summary_line.clone(),
+                failure: None,
+            },
+            in_cluster: inside.then(|| (cfg.deploy.cluster.clone(), cfg.probe_in_cluster.clone())),
+        });
         let mut report = super::check::report(&check)?;
         report.source = format!(
-            "network {} as deployed (read back from the cluster){}",
+            "network {} as deployed (read back from the cluster){}{}",
             deployed.network.name,
+            if inside {
+                format!(
+                    " probed from inside the cluster (namespace {})",
+                    cfg.probe_in_cluster.namespace
+                )
+            } else {
+                String::new()
+            },
             report
                 .source
                 .split_once(' ')
@@ -296,13 +363,21 @@ pub fn deploy_and_verify(
         Ok(report) => report,
         Err(e) => {
             eprintln!("fabcheck: {e}");
+            failed_run_report(
+                cfg,
+                &network.name,
+                "read back",
+                &format!("deployed, but failed to verify it: {e}"),
+                None,
+                stdout,
+            );
             if cfg.teardown == TeardownPolicy::Always {
                 tear_down(&rt, &client, &network.name, teardown_deadline(cfg));
             }
             return Ok(exit::DEPLOY_FAILED);
         }
     };
-    let check = check_config(cfg, artifacts, LiveTargets::default());
+    let check = check_config(cfg, Some(artifacts), LiveTargets::default());
     super::check::write_outputs(&report, &check, stdout)?;
     let gates = report.gates(cfg.report.threshold);
     let tear = match cfg.teardown {
@@ -318,6 +393,61 @@ pub fn deploy_and_verify(
     } else {
         exit::SUCCESS
     })
+}
+
+/// No live targets for the runner: the in-cluster probe answers the live checks.
+fn from_inside(how: &str) -> LiveTargets {
+    LiveTargets {
+        skip_reason: Some(format!(
+            "probed from inside the cluster ({how}), which offered nothing of this kind"
+        )),
+        ..LiveTargets::default()
+    }
+}
+
+/// Writes every `-o` output for a run that stopped at `stage`: DEPLOY-001 failing with `why`,
+/// and the static checks of `applied` (the read-back objects) when there are any. A report
+/// that cannot be made or written is said on stderr; the exit code is the deploy's anyway.
+fn failed_run_report(
+    cfg: &DeployAndVerifyConfig,
+    network: &str,
+    stage: &str,
+    why: &str,
+    applied: Option<PathBuf>,
+    stdout: &mut dyn Write,
+) {
+    let had_objects = applied.is_some();
+    let mut check = check_config(
+        cfg,
+        applied,
+        LiveTargets {
+            skip_reason: Some(format!("the network did not deploy ({stage} failed)")),
+            ..LiveTargets::default()
+        },
+    );
+    check.from_deploy = Some(FromDeploy {
+        outcome: DeployOutcome {
+            network: network.to_owned(),
+            stage: stage.to_owned(),
+            summary: String::new(),
+            failure: Some(why.to_owned()),
+        },
+        in_cluster: None,
+    });
+    let written = super::check::report(&check).and_then(|mut report| {
+        report.source = format!(
+            "network {network}: {stage} failed{}",
+            if had_objects {
+                "; what was applied, read back from the cluster"
+            } else {
+                ""
+            }
+        );
+        super::check::write_outputs(&report, &check, stdout)
+    });
+    if let Err(e) = written {
+        eprintln!("fabcheck: {e}");
+    }
 }
 
 /// The teardown deadline: the deploy's own timeout, at least a minute.
@@ -444,8 +574,7 @@ async fn live_targets(
     };
     Ok(LiveTargets {
         skip_reason: Some(format!(
-            "the runner cannot reach the cluster's Service IPs, e.g. {} at {}: {why}; \
-             run deploy-and-verify from inside the cluster to probe it live",
+            "the runner cannot reach the cluster's Service IPs, e.g. {} at {}: {why}",
             first.endpoint.name, first.endpoint.address
         )),
         ..LiveTargets::default()
@@ -483,10 +612,14 @@ fn write_tls_ca(
 
 /// The `check` configuration deploy-and-verify runs: the read-back objects as artifacts, the
 /// reachable Services as live targets, and the user's report settings.
-fn check_config(cfg: &DeployAndVerifyConfig, artifacts: PathBuf, live: LiveTargets) -> CheckConfig {
+fn check_config(
+    cfg: &DeployAndVerifyConfig,
+    artifacts: Option<PathBuf>,
+    live: LiveTargets,
+) -> CheckConfig {
     let report = &cfg.report;
     CheckConfig {
-        artifacts: Some(artifacts),
+        artifacts,
         zookeeper: live.zookeeper,
         kafka: live.kafka,
         live_timeout: Duration::from_secs(30),
@@ -512,5 +645,6 @@ fn check_config(cfg: &DeployAndVerifyConfig, artifacts: PathBuf, live: LiveTarge
         cluster: None,
         logs: None,
         expected_heights: Default::default(),
+        from_deploy: None,
     }
 }

@@ -45,6 +45,7 @@ fn check_config(live: &LiveRun) -> CheckConfig {
         required: Vec::new(),
         dns: DnsOptions::default(),
         live_skip_reason: None,
+        from_deploy: None,
         cluster: None,
         logs: None,
         expected_heights: Default::default(),

@@ -59,7 +59,7 @@ pub enum DeployError {
         phase: String,
         failures: Vec<ApplyFailure>,
     },
-    #[error("failed to get phase {phase} ready within {timeout:?}; not ready:\n  {}", .details.join("\n  "))]
+    #[error("failed to get phase {phase} ready{}; not ready:\n  {}", within(.timeout), .details.join("\n  "))]
     NotReady {
         phase: String,
         timeout: Duration,
@@ -89,6 +89,16 @@ impl DeployError {
             DeployError::Api { message, .. } => message.contains("forbidden (HTTP 403)"),
             _ => false,
         }
+    }
+}
+
+/// ` within 10m` for a wait that ran out of time; nothing for one that failed before (a zero
+/// bound: a pod that cannot start).
+fn within(timeout: &Duration) -> String {
+    if timeout.is_zero() {
+        String::new()
+    } else {
+        format!(" within {timeout:?}")
     }
 }
 
@@ -246,11 +256,21 @@ pub async fn deploy(
             wait::until_ready(client, &workloads, deadline, |n| shown.set_ready(n)).await;
         shown.finish(workloads.len() - not_ready.len());
         if !not_ready.is_empty() {
+            let failed = not_ready.iter().any(|(_, r)| r.is_final());
             let mut details = Vec::new();
-            for (object, state) in &not_ready {
+            // A wait cut short by what cannot start explains that; the others were merely not
+            // ready yet, and are named only.
+            for (object, state) in not_ready.iter().filter(|(_, r)| !failed || r.is_final()) {
                 details.push(wait::explain(client, object, state).await);
             }
-            let failed = not_ready.iter().any(|(_, r)| r.is_final());
+            let pending: Vec<String> = not_ready
+                .iter()
+                .filter(|(_, r)| failed && !r.is_final())
+                .map(|(o, _)| o.key())
+                .collect();
+            if !pending.is_empty() {
+                details.push(format!("still coming up then: {}", pending.join(", ")));
+            }
             return Err(DeployError::NotReady {
                 phase: phase.name.to_owned(),
                 timeout: if failed {

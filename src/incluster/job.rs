@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Container, EmptyDirVolumeSource, EnvVar, Namespace, PodSecurityContext, PodSpec,
-    PodTemplateSpec, ResourceRequirements, ServiceAccount, Volume, VolumeMount,
+    PodTemplateSpec, ResourceRequirements, SeccompProfile, ServiceAccount, Volume, VolumeMount,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -150,7 +150,7 @@ async fn run(
             e.to_string(),
         )
     })?;
-    ensure_namespace(&client, &probe.namespace).await?;
+    let created_namespace = ensure_namespace(&client, &probe.namespace).await?;
     let run = Run::new(&probe.namespace);
     let objects = objects(&run, probe, targets, timeout)?;
     let mut made: Vec<&Object> = Vec::new();
@@ -162,6 +162,9 @@ async fn run(
     let mut left = cleanup(&client, &made, cluster.request_timeout).await;
     if objects.daemon_set.is_some() {
         left.extend(sweep_node_reports(&client, &run, cluster.request_timeout).await);
+    }
+    if created_namespace && left.is_empty() {
+        left.extend(remove_namespace(&client, &probe.namespace, cluster.request_timeout).await);
     }
     match (outcome, left.is_empty()) {
         (outcome, true) => outcome,
@@ -186,14 +189,14 @@ async fn run(
     }
 }
 
-/// Creates the probe namespace when it does not exist. A namespace fabcheck creates is left
-/// in place afterwards (empty): another run may be using it by then.
-async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), InClusterError> {
+/// Creates the probe namespace when it does not exist; `true` when this run created it (and
+/// so removes it afterwards).
+async fn ensure_namespace(client: &Client, namespace: &str) -> Result<bool, InClusterError> {
     let api: Api<Namespace> = Api::all(client.clone());
     match api.get_opt(namespace).await {
-        Ok(Some(_)) => Ok(()),
+        Ok(Some(_)) => Ok(false),
         // Not allowed to look: assume it is there; the first object made in it will say.
-        Err(e) if crate::kube::is_forbidden(&e) => Ok(()),
+        Err(e) if crate::kube::is_forbidden(&e) => Ok(false),
         Err(e) => Err(InClusterError::new(
             format!("read Namespace {namespace}"),
             describe(&e),
@@ -210,7 +213,7 @@ async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), InClus
                 },
                 ..Namespace::default()
             });
-            apply(client, &ns).await.map(drop).map_err(|e| {
+            apply(client, &ns).await.map(|_| true).map_err(|e| {
                 InClusterError::new(
                     format!("create Namespace {namespace}"),
                     format!(
@@ -220,6 +223,53 @@ async fn ensure_namespace(client: &Client, namespace: &str) -> Result<(), InClus
                 )
             })
         }
+    }
+}
+
+/// Deletes the namespace this run created, unless another probe run has objects in it by now
+/// (two runs that started together: the second found it and is using it); returns what could
+/// not be deleted. The namespace's own finalizers then run on the cluster's side.
+async fn remove_namespace(
+    client: &Client,
+    namespace: &str,
+    request_timeout: Duration,
+) -> Vec<String> {
+    use kube::api::ListParams;
+    let bound = request_timeout.max(Duration::from_secs(5));
+    let others = ListParams::default().labels(&format!("{COMPONENT_LABEL}={PROBE_COMPONENT}"));
+    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    match tokio::time::timeout(bound, jobs.list(&others)).await {
+        Ok(Ok(list))
+            if list
+                .items
+                .iter()
+                .any(|j| j.metadata.deletion_timestamp.is_none()) =>
+        {
+            eprintln!(
+                "fabcheck: note: kept Namespace {namespace}, which this run created: another probe run is using it"
+            );
+            return Vec::new();
+        }
+        Ok(Ok(_)) => {}
+        // Not allowed to look: this run made the namespace, so it is this run's to remove.
+        Ok(Err(e)) if crate::kube::is_forbidden(&e) => {}
+        Ok(Err(e)) => return vec![format!("Namespace {namespace}: {}", describe(&e))],
+        Err(_) => {
+            return vec![format!(
+                "Namespace {namespace}: no answer within {}",
+                human(bound)
+            )];
+        }
+    }
+    let api: Api<Namespace> = Api::all(client.clone());
+    match tokio::time::timeout(bound, api.delete(namespace, &DeleteParams::background())).await {
+        Ok(Ok(_)) => Vec::new(),
+        Ok(Err(e)) if is_not_found(&e) => Vec::new(),
+        Ok(Err(e)) => vec![format!("Namespace {namespace}: {}", describe(&e))],
+        Err(_) => vec![format!(
+            "Namespace {namespace}: no answer within {}",
+            human(bound)
+        )],
     }
 }
 
@@ -360,6 +410,10 @@ fn job(run: &Run, probe: &InClusterProbe, timeout: Duration) -> Job {
         enable_service_links: Some(false),
         security_context: Some(PodSecurityContext {
             run_as_non_root: Some(true),
+            seccomp_profile: Some(SeccompProfile {
+                type_: "RuntimeDefault".to_owned(),
+                ..SeccompProfile::default()
+            }),
             ..PodSecurityContext::default()
         }),
         containers: vec![container],
@@ -529,6 +583,7 @@ async fn wait_for_findings(
 ) -> Result<Vec<Finding>, InClusterError> {
     let results: Api<ConfigMap> = Api::namespaced(client.clone(), &run.namespace);
     let mut job_finished = false;
+    let mut stuck = wait::StuckPods::default();
     loop {
         match results.get_opt(&run.result).await {
             Ok(Some(cm)) => {
@@ -581,6 +636,15 @@ async fn wait_for_findings(
             // Look at the result once more: it was written before the Job completed.
             Readiness::Ready => job_finished = true,
             Readiness::Pending(state) => {
+                // A pod that cannot start (its image cannot be pulled) ends the wait now: the
+                // bound would only delay the same answer.
+                if let Some(why) = stuck.judge_all(client, &[job]).await.remove(&job.key()) {
+                    let state = Readiness::Failed(why);
+                    return Err(InClusterError::new(
+                        format!("start the in-cluster probe (image {})", image_of(job)),
+                        wait::explain(client, job, &state).await,
+                    ));
+                }
                 let now = Instant::now();
                 if now >= deadline {
                     return Err(InClusterError::new(
@@ -592,6 +656,14 @@ async fn wait_for_findings(
             }
         }
     }
+}
+
+/// The image the Job's pod runs.
+fn image_of(job: &Object) -> &str {
+    job.body
+        .pointer("/spec/template/spec/containers/0/image")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("?")
 }
 
 /// The last lines the probe pod wrote, to show with a failed Job (the pod's own error message
@@ -787,5 +859,61 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("rbac/in-cluster-probe.yaml"), "{text}");
+    }
+
+    #[test]
+    fn every_probe_pod_is_admitted_under_pod_security_restricted() {
+        use super::super::pod_security::{Level, violations};
+        let run = Run::new("fabcheck-system");
+        let job = Object::new(&job(&run, &probe(), Duration::from_secs(120))).body;
+        let pod = &job["spec"]["template"]["spec"];
+        assert_eq!(violations(pod, Level::Restricted), Vec::<String>::new());
+        assert_eq!(
+            pod["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
+        // The node DNS DaemonSet's pods look names up with the node's resolv.conf
+        // (`dnsPolicy: Default`), which needs no host access: restricted too. Should it ever
+        // need the node's Docker socket or network, test it against Level::Baseline here and
+        // say why.
+        let ds = Object::new(&node_dns::daemon_set(
+            run.meta(&run.dns),
+            &run.labels(),
+            &probe().image,
+            &run.name,
+            &run.targets,
+        ))
+        .body;
+        let pod = &ds["spec"]["template"]["spec"];
+        assert_eq!(violations(pod, Level::Restricted), Vec::<String>::new());
+        assert_eq!(
+            pod["containers"][0]["securityContext"]["seccompProfile"]["type"],
+            "RuntimeDefault"
+        );
+        // `render dns-probe`'s DaemonSets (the Docker resolver's and the chaincode pods') too.
+        use crate::probe::dns_pod::{self, DnsProbeSpec, DockerDns, PodDns};
+        let rendered = dns_pod::render(&DnsProbeSpec {
+            namespace: "org1".into(),
+            image: "debian:bookworm-slim".into(),
+            names: vec!["peer0.org1".into()],
+            docker: Some(DockerDns {
+                nameservers: vec!["10.96.0.10".into()],
+                searches: vec!["org1.svc.cluster.local".into()],
+                options: vec!["ndots:2".into()],
+            }),
+            pod: PodDns::cluster_first(),
+        })
+        .unwrap();
+        assert_eq!(rendered.daemon_sets.len(), 2);
+        for ds in &rendered.daemon_sets {
+            let body = Object::new(ds).body;
+            let pod = &body["spec"]["template"]["spec"];
+            assert_eq!(
+                violations(pod, Level::Restricted),
+                Vec::<String>::new(),
+                "{}",
+                body["metadata"]["name"]
+            );
+        }
     }
 }

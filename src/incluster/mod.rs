@@ -20,6 +20,8 @@
 mod job;
 pub mod node_dns;
 mod pod;
+#[cfg(test)]
+mod pod_security;
 mod targets;
 
 use std::path::Path;
@@ -30,8 +32,9 @@ use crate::inventory::discovery::Discovery;
 use crate::inventory::dns::{DnsObservation, ResolverContext};
 use crate::kube::ClusterOptions;
 
-/// fabcheck's own image (built from the repository's Dockerfile).
-pub const DEFAULT_IMAGE: &str = "ghcr.io/fabcheck/fabcheck:0.1.0";
+/// fabcheck's own image (built from the repository's Dockerfile), tagged with this build's
+/// version: the probe pod must speak the same hand-over as the runner that starts it.
+pub const DEFAULT_IMAGE: &str = concat!("ghcr.io/fabcheck/fabcheck:", env!("CARGO_PKG_VERSION"));
 
 /// Label on every object of a probe run, with the run id, so one command finds them all.
 pub const RUN_LABEL: &str = "fabcheck.io/probe-run";
@@ -145,6 +148,46 @@ pub fn targets(discovery: &Discovery, dir: &Path, contexts: &[ResolverContext]) 
         dns: node_dns::groups(contexts),
         ..targets::targets(discovery, dir)
     }
+}
+
+/// The probe targets for a network read back into `dir` (`<namespace>/<kind>-<name>.yaml`, as
+/// `deploy-and-verify` writes what it deployed): the same targets the cluster gatherer's
+/// files give.
+pub fn targets_from_dir(dir: &Path, contexts: &[ResolverContext]) -> ProbeTargets {
+    let mut objects: Vec<serde_json::Value> = Vec::new();
+    let folders = std::fs::read_dir(dir).into_iter().flatten().flatten();
+    for folder in folders.filter(|e| e.file_type().is_ok_and(|t| t.is_dir())) {
+        for file in std::fs::read_dir(folder.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = file.path();
+            if path.extension().is_some_and(|e| e == "yaml")
+                && file.file_type().is_ok_and(|t| t.is_file())
+                && let Ok(text) = std::fs::read_to_string(&path)
+                && let Ok(value) = crate::yaml::from_str::<serde_json::Value>(&text)
+            {
+                objects.push(value);
+            }
+        }
+    }
+    let discovery = Discovery {
+        objects: crate::inventory::discovery::classify_all(&objects),
+        ..Discovery::default()
+    };
+    targets(&discovery, dir, contexts)
+}
+
+/// The checks whose findings a run of the probe with `targets` gives (ids or id prefixes): the
+/// live checks of the Job's pod, and the chaincode lookups' (DNS-008, DNS-009) when the node
+/// DNS DaemonSet runs. When the probe fails, these are the checks that could not evaluate.
+pub fn probed_checks(targets: &ProbeTargets) -> Vec<&'static str> {
+    let mut ids = pod::LIVE_CHECKS.to_vec();
+    if !targets.dns.is_empty() {
+        ids.extend(["DNS-008", "DNS-009"]);
+    }
+    ids
 }
 
 /// What the in-cluster probe brought back.

@@ -32,7 +32,7 @@ use crate::kube::ServiceAccount;
 /// own findings of these ids with the pod's, so a check that also reads files (ZK-001 judges
 /// the manifests' ensemble too) must not be here, or the pod's file-less verdict would hide
 /// the runner's.
-const LIVE_CHECKS: &[&str] = &[
+pub(super) const LIVE_CHECKS: &[&str] = &[
     "ZK-005",
     "ZK-006",
     "KAFKA-014",

@@ -82,6 +82,19 @@ pub struct Problem {
     pub reason: String,
 }
 
+/// How `deploy-and-verify`'s deploy went, for DEPLOY-001.
+#[derive(Debug, Clone, Default)]
+pub struct DeployOutcome {
+    /// The network's name.
+    pub network: String,
+    /// Where it stopped, or `verify` when it got there: `connect`, `deploy`, `read back`.
+    pub stage: String,
+    /// What was deployed (`deployed network fabric: 3 namespaces, …`).
+    pub summary: String,
+    /// Why it failed; `None` when the network deployed and was read back.
+    pub failure: Option<String>,
+}
+
 /// Everything gathered from the sources of one run.
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -103,6 +116,8 @@ pub struct Inventory {
     pub dns: dns::DnsInventory,
     /// What live probes observed (empty unless endpoints were given).
     pub live: live::LiveState,
+    /// `deploy-and-verify`'s deploy; `None` for runs that deploy nothing.
+    pub deploy: Option<DeployOutcome>,
     /// Logs read for failure signatures (`--logs`); `None` when none were asked for.
     pub logs: Option<logs::LogInventory>,
     /// What could not be gathered, with the reason (a kind RBAC forbids listing): checks that

@@ -8,7 +8,15 @@
 //! the old pods are still ready while they are about to be replaced, and counting them would
 //! call the network ready just before it restarts. A Job is ready when it has completed; a
 //! failed Job is final: waiting longer would not help.
+//!
+//! So is a workload whose pod cannot start its containers without a change: an image that
+//! cannot be pulled (`ErrImagePull`, then `ImagePullBackOff`), one the pull policy forbids
+//! pulling (`ErrImageNeverPull`), a malformed image name (`InvalidImageName`), a container
+//! whose configuration refers to what is not there (`CreateContainerConfigError`). Kubelet
+//! reports these only after an attempt failed, and retries on a back-off that grows to five
+//! minutes, so waiting for the bound would only delay what is already known.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Event, Pod};
@@ -158,18 +166,30 @@ pub async fn until_ready(
     mut on_progress: impl FnMut(usize),
 ) -> Vec<(Object, Readiness)> {
     use futures_util::StreamExt;
+    let mut stuck = StuckPods::default();
     loop {
         let states: Vec<Readiness> = futures_util::stream::iter(workloads.iter())
             .map(|o| check(client, o))
             .buffered(16)
             .collect()
             .await;
-        let not_ready: Vec<(Object, Readiness)> = workloads
+        let mut not_ready: Vec<(Object, Readiness)> = workloads
             .iter()
             .zip(states)
             .filter(|(_, r)| *r != Readiness::Ready)
             .map(|(o, r)| ((*o).clone(), r))
             .collect();
+        let pending: Vec<&Object> = not_ready
+            .iter()
+            .filter(|(_, r)| matches!(r, Readiness::Pending(_)))
+            .map(|(o, _)| o)
+            .collect();
+        let verdicts = stuck.judge_all(client, &pending).await;
+        for (object, state) in &mut not_ready {
+            if let Some(why) = verdicts.get(&object.key()) {
+                *state = Readiness::Failed(why.clone());
+            }
+        }
         on_progress(workloads.len() - not_ready.len());
         let failed = not_ready
             .iter()
@@ -181,6 +201,178 @@ pub async fn until_ready(
             Duration::from_millis(500).min(deadline.saturating_duration_since(Instant::now()));
         tokio::time::sleep(pause).await;
     }
+}
+
+/// Container waiting reasons that mean the container will not start without a change, and how
+/// long each must last before it is believed. Kubelet sets them in `kuberuntime` after
+/// `EnsureImageExists` (pkg/kubelet/images/image_manager.go, v1.20: `ErrImagePull` once a pull
+/// failed, then `ImagePullBackOff` while the back-off runs; `ErrImageNeverPull`,
+/// `InvalidImageName`) or after building the container's configuration failed. A
+/// configuration error is given a grace: a Secret or ConfigMap applied in the same phase may
+/// land a moment after the pod that mounts it, and kubelet then starts the container on its
+/// next try.
+pub const STUCK_REASONS: &[(&str, Duration)] = &[
+    ("ErrImagePull", Duration::ZERO),
+    ("ImagePullBackOff", Duration::ZERO),
+    ("ErrImageNeverPull", Duration::ZERO),
+    ("InvalidImageName", Duration::ZERO),
+    ("CreateContainerConfigError", Duration::from_secs(15)),
+];
+
+/// One container of a pod that cannot start, as [`stuck_containers`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StuckContainer {
+    /// `namespace/pod/container`.
+    pub key: String,
+    pub reason: String,
+    /// `pod P: container C (image I) waiting: ImagePullBackOff: Back-off pulling image "I"`.
+    pub text: String,
+    /// How long the reason must last to be final.
+    pub grace: Duration,
+}
+
+/// The containers of `pod` waiting for a reason in [`STUCK_REASONS`], each naming its image.
+pub fn stuck_containers(pod: &Pod) -> Vec<StuckContainer> {
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let Some(status) = &pod.status else {
+        return Vec::new();
+    };
+    let spec_image = |container: &str| {
+        pod.spec.as_ref().and_then(|s| {
+            s.init_containers
+                .iter()
+                .flatten()
+                .chain(s.containers.iter())
+                .find(|c| c.name == container)
+                .and_then(|c| c.image.clone())
+        })
+    };
+    status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .chain(status.container_statuses.iter().flatten())
+        .filter_map(|c| {
+            let waiting = c.state.as_ref()?.waiting.as_ref()?;
+            let reason = waiting.reason.as_deref()?;
+            let (_, grace) = STUCK_REASONS.iter().find(|(r, _)| *r == reason)?;
+            let image = spec_image(&c.name).unwrap_or_else(|| c.image.clone());
+            Some(StuckContainer {
+                key: format!("{ns}/{name}/{}", c.name),
+                reason: reason.to_owned(),
+                text: format!(
+                    "pod {name}: container {} (image {image}) waiting: {reason}{}",
+                    c.name,
+                    waiting
+                        .message
+                        .as_deref()
+                        .map(|m| format!(": {}", m.trim()))
+                        .unwrap_or_default()
+                ),
+                grace: *grace,
+            })
+        })
+        .collect()
+}
+
+/// Which containers have been stuck, and since when, across the rounds of a wait: a reason
+/// with a grace is only final once it has lasted that long.
+#[derive(Debug, Default)]
+pub struct StuckPods {
+    since: HashMap<String, (String, Instant)>,
+}
+
+impl StuckPods {
+    /// Records what is stuck now (forgetting what no longer is) and returns the texts of
+    /// those stuck for at least their grace.
+    pub fn judge(&mut self, now: Instant, found: &[StuckContainer]) -> Vec<String> {
+        self.since
+            .retain(|key, (reason, _)| found.iter().any(|f| &f.key == key && &f.reason == reason));
+        found
+            .iter()
+            .filter(|f| {
+                let (_, first) = self
+                    .since
+                    .entry(f.key.clone())
+                    .or_insert_with(|| (f.reason.clone(), now));
+                now.duration_since(*first) >= f.grace
+            })
+            .map(|f| f.text.clone())
+            .collect()
+    }
+
+    /// For each workload whose pods cannot start (by [`Object::key`]), why: one pod list per
+    /// namespace, matched to the workloads by their selectors.
+    pub async fn judge_all(
+        &mut self,
+        client: &Client,
+        workloads: &[&Object],
+    ) -> HashMap<String, String> {
+        let mut found: Vec<(String, StuckContainer)> = Vec::new();
+        let mut namespaces: Vec<&str> = workloads
+            .iter()
+            .filter_map(|o| o.namespace.as_deref())
+            .collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        for ns in namespaces {
+            let Ok(list) = Api::<Pod>::namespaced(client.clone(), ns)
+                .list(&ListParams::default())
+                .await
+            else {
+                // Unreadable pods leave the workload pending: its own status still decides.
+                continue;
+            };
+            for object in workloads
+                .iter()
+                .filter(|o| o.namespace.as_deref() == Some(ns))
+            {
+                let selector = pod_selector(object);
+                for pod in list.items.iter().filter(|p| {
+                    selector.as_ref().is_some_and(|sel| {
+                        let labels = p.metadata.labels.clone().unwrap_or_default();
+                        sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+                    })
+                }) {
+                    found.extend(stuck_containers(pod).into_iter().map(|c| (object.key(), c)));
+                }
+            }
+        }
+        let containers: Vec<StuckContainer> = found.iter().map(|(_, c)| c.clone()).collect();
+        let final_texts = self.judge(Instant::now(), &containers);
+        let mut out: HashMap<String, String> = HashMap::new();
+        for (key, container) in found {
+            if final_texts.contains(&container.text) {
+                let entry = out
+                    .entry(key)
+                    .or_insert_with(|| "cannot start without a change: ".into());
+                if !entry.ends_with(": ") {
+                    entry.push_str("; ");
+                }
+                entry.push_str(&container.text);
+            }
+        }
+        out
+    }
+}
+
+/// The labels a workload's pods carry: its selector's `matchLabels`, or a Job's `job-name`.
+fn pod_selector(object: &Object) -> Option<std::collections::BTreeMap<String, String>> {
+    if let Some(labels) = object
+        .body
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+    {
+        return Some(
+            labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect(),
+        );
+    }
+    (object.kind == "Job")
+        .then(|| std::collections::BTreeMap::from([("job-name".into(), object.name.clone())]))
 }
 
 /// What is known about a workload that is not ready: its state, its pods' phases and
@@ -256,7 +448,10 @@ pub async fn explain(client: &Client, object: &Object, state: &Readiness) -> Str
                     .or_else(|| e.event_time.as_ref().map(|t| t.0.to_string()))
                     .unwrap_or_default()
             });
-            for e in relevant.iter().rev().take(5).rev() {
+            // Enough for a pull that failed and went into back-off (Pulling, Failed to pull,
+            // Error: ErrImagePull, BackOff, Error: ImagePullBackOff) beside the controller's
+            // own; kubelet counts repeats of one event rather than adding more.
+            for e in relevant.iter().rev().take(EVENTS_SHOWN).rev() {
                 out.push_str(&format!(
                     "\n    event {} {} {}: {}{}",
                     e.type_.as_deref().unwrap_or(""),
@@ -290,6 +485,9 @@ async fn log_tail(pods: &Api<Pod>, name: &str) -> String {
         Err(e) => format!("\n      (its log could not be read: {})", describe(&e)),
     }
 }
+
+/// How many of the most recent events about a workload and its pods an explanation shows.
+const EVENTS_SHOWN: usize = 8;
 
 /// How much of a failed Job pod's log a deploy error shows.
 const LOG_TAIL_LINES: i64 = 15;
@@ -443,6 +641,60 @@ mod tests {
         assert!(
             text.contains("container peer waiting: ImagePullBackOff: Back-off pulling image"),
             "{text}"
+        );
+    }
+
+    fn waiting_pod(reason: &str, message: &str) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": "fabcheck-probe-1-x", "namespace": "fabcheck-system"},
+            "spec": {"containers": [{"name": "probe", "image": "ghcr.io/fabcheck/fabcheck:9"}]},
+            "status": {"phase": "Pending", "containerStatuses": [{
+                "name": "probe", "ready": false, "restartCount": 0, "image": "other", "imageID": "",
+                "state": {"waiting": {"reason": reason, "message": message}}}]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_container_that_cannot_start_names_its_image_and_reason() {
+        for reason in [
+            "ErrImagePull",
+            "ImagePullBackOff",
+            "ErrImageNeverPull",
+            "InvalidImageName",
+            "CreateContainerConfigError",
+        ] {
+            let stuck = stuck_containers(&waiting_pod(reason, "why"));
+            assert_eq!(stuck.len(), 1, "{reason}");
+            assert_eq!(stuck[0].key, "fabcheck-system/fabcheck-probe-1-x/probe");
+            assert_eq!(
+                stuck[0].text,
+                format!(
+                    "pod fabcheck-probe-1-x: container probe (image ghcr.io/fabcheck/fabcheck:9) waiting: {reason}: why"
+                )
+            );
+        }
+        // Still coming up: not stuck.
+        assert!(stuck_containers(&waiting_pod("ContainerCreating", "")).is_empty());
+        assert!(stuck_containers(&waiting_pod("PodInitializing", "")).is_empty());
+    }
+
+    #[test]
+    fn image_failures_are_final_at_once_configuration_errors_after_a_grace() {
+        let mut stuck = StuckPods::default();
+        let t0 = Instant::now();
+        let pull = stuck_containers(&waiting_pod("ErrImagePull", "not found"));
+        assert_eq!(stuck.judge(t0, &pull).len(), 1);
+        let config = stuck_containers(&waiting_pod("CreateContainerConfigError", "no secret"));
+        assert!(stuck.judge(t0, &config).is_empty());
+        assert!(stuck.judge(t0 + Duration::from_secs(5), &config).is_empty());
+        assert_eq!(stuck.judge(t0 + Duration::from_secs(16), &config).len(), 1);
+        // It cleared (the Secret arrived) and came back: the grace starts again.
+        assert!(stuck.judge(t0 + Duration::from_secs(17), &[]).is_empty());
+        assert!(
+            stuck
+                .judge(t0 + Duration::from_secs(18), &config)
+                .is_empty()
         );
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{DaemonSet, DaemonSetSpec};
 use k8s_openapi::api::core::v1::{
     Capabilities, EnvVar, EnvVarSource, ObjectFieldSelector, PodSpec, PodTemplateSpec,
-    ResourceRequirements, SecurityContext, Toleration,
+    ResourceRequirements, SeccompProfile, SecurityContext, Toleration,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -58,8 +58,10 @@ pub fn resources(requests: (&str, &str), limits: (&str, &str)) -> ResourceRequir
     }
 }
 
-/// Enough for a namespace under the "restricted" Pod Security Standard: no privilege
-/// escalation, a read-only root filesystem, no capabilities.
+/// Enough for a namespace under the "restricted" Pod Security Standard (with the pod's
+/// `runAsNonRoot`): no privilege escalation, a read-only root filesystem, no capabilities, and
+/// the runtime's default seccomp profile — without one, Pod Security admission (Kubernetes
+/// 1.23+) refuses the pod in a namespace enforcing "restricted".
 pub fn restricted() -> SecurityContext {
     SecurityContext {
         allow_privilege_escalation: Some(false),
@@ -67,6 +69,10 @@ pub fn restricted() -> SecurityContext {
         capabilities: Some(Capabilities {
             drop: Some(vec!["ALL".to_owned()]),
             ..Capabilities::default()
+        }),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".to_owned(),
+            ..SeccompProfile::default()
         }),
         ..SecurityContext::default()
     }

@@ -14,6 +14,15 @@
 //!   `failing` prefix, log why they gave up and Fail.
 //! - Pods whose name starts with a `held` prefix stay Pending with their containers waiting in
 //!   `ImagePullBackOff`, and an event says so, as kubelet reports an image it cannot pull.
+//! - Pods running an image the node does not have and cannot pull ([`Kubelet::missing_images`])
+//!   go through what kubelet 1.20 reports for one (pkg/kubelet/images/image_manager.go
+//!   `EnsureImageExists`, pkg/kubelet/kuberuntime/kuberuntime_container.go `startContainer`):
+//!   events `Pulling` "Pulling image …", `Failed` "Failed to pull image …: …" and `Failed`
+//!   "Error: ErrImagePull", the container waiting in `ErrImagePull` with the pull's error as its
+//!   message; then, while the pull back-off runs, waiting in `ImagePullBackOff` ("Back-off
+//!   pulling image …") with events `BackOff` and `Failed` "Error: ImagePullBackOff". With
+//!   `imagePullPolicy: Never` it waits in `ErrImageNeverPull` ("Container image … is not present
+//!   with pull policy of Never").
 //! - With a probe binary ([`Kubelet::start_with_probe_binary`]), the pods of `check --probe
 //!   in-cluster` (labelled `fabcheck.io/component=probe`) really run: their container's
 //!   arguments and environment go to the local fabcheck binary, with the API server and the
@@ -58,6 +67,16 @@ use serde_json::json;
 pub struct Kubelet {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// Images no stand-in node has or can pull (see the module docs), for the next kubelet started
+/// on this thread.
+pub fn missing_images(images: &[&str]) {
+    MISSING.with(|m| *m.borrow_mut() = images.iter().map(|s| (*s).to_owned()).collect());
+}
+
+thread_local! {
+    static MISSING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Kubelet {
@@ -115,6 +134,7 @@ impl Kubelet {
         let kubeconfig = kubeconfig.to_path_buf();
         let held: Vec<String> = held.iter().map(|s| s.to_string()).collect();
         let failing: Vec<String> = failing.iter().map(|s| s.to_string()).collect();
+        let missing: Vec<String> = MISSING.with(|m| m.borrow().clone());
         let (registered, node_up) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -125,6 +145,7 @@ impl Kubelet {
                 &kubeconfig,
                 &held,
                 &failing,
+                &missing,
                 runner.as_ref(),
                 &flag,
                 registered,
@@ -168,6 +189,7 @@ async fn run(
     kubeconfig: &Path,
     held: &[String],
     failing: &[String],
+    missing: &[String],
     runner: Option<&ProbeRunner>,
     stop: &AtomicBool,
     registered: std::sync::mpsc::Sender<()>,
@@ -200,6 +222,9 @@ async fn run(
         .collect();
     let mut last_heartbeat = std::time::Instant::now();
     let mut reported_held: BTreeSet<String> = BTreeSet::new();
+    // Pods whose image is missing: when the first pull failed, and which stages were reported.
+    let mut pull_failed_at: std::collections::BTreeMap<String, Instant> = Default::default();
+    let mut pull_reported: BTreeSet<(String, PullStage)> = BTreeSet::new();
     // Probe pods started (by uid, never twice) and the processes still running.
     let mut launched: BTreeSet<String> = BTreeSet::new();
     let mut running: Vec<RunningProbe> = Vec::new();
@@ -246,6 +271,25 @@ async fn run(
                 }
                 if let Some(node) = affinity_node(&pod) {
                     let _ = bind(&client, &pod, &node).await;
+                    continue;
+                }
+                if let Some((container, image, never)) = missing_image(&pod, missing) {
+                    let uid = pod.metadata.uid.clone().unwrap_or_default();
+                    let first = *pull_failed_at
+                        .entry(uid.clone())
+                        .or_insert_with(Instant::now);
+                    // Kubelet's first back-off is 10 s; the pod is seen in ErrImagePull for
+                    // about one sync before that.
+                    let stage = if never {
+                        PullStage::NeverPull
+                    } else if first.elapsed() < Duration::from_secs(1) {
+                        PullStage::ErrImagePull
+                    } else {
+                        PullStage::BackOff
+                    };
+                    if pull_reported.insert((uid, stage)) {
+                        let _ = report_pull_failure(&client, &pod, &container, &image, stage).await;
+                    }
                     continue;
                 }
                 if held.iter().any(|h| name.starts_with(h.as_str()))
@@ -655,6 +699,141 @@ async fn report_held(client: &Client, pod: &Pod) -> kube::Result<()> {
         .create(&PostParams::default(), &event)
         .await
         .map(drop)
+}
+
+/// Where a pod with a missing image is in kubelet's pull cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PullStage {
+    ErrImagePull,
+    BackOff,
+    NeverPull,
+}
+
+/// The first container of `pod` whose image is `missing`: its name, image, and whether its
+/// pull policy is `Never`.
+fn missing_image(pod: &Pod, missing: &[String]) -> Option<(String, String, bool)> {
+    let spec = pod.spec.as_ref()?;
+    spec.init_containers
+        .iter()
+        .flatten()
+        .chain(spec.containers.iter())
+        .find_map(|c| {
+            let image = c.image.clone()?;
+            missing.contains(&image).then(|| {
+                (
+                    c.name.clone(),
+                    image,
+                    c.image_pull_policy.as_deref() == Some("Never"),
+                )
+            })
+        })
+}
+
+/// Reports one stage of a failed pull as kubelet 1.20 does (see the module docs): the
+/// container's waiting state, and the events of that stage.
+async fn report_pull_failure(
+    client: &Client,
+    pod: &Pod,
+    container: &str,
+    image: &str,
+    stage: PullStage,
+) -> kube::Result<()> {
+    let t = now();
+    // dockershim's answer for an image no registry has (the 1.20 kubelet's docker runtime).
+    let pull_error = format!(
+        "rpc error: code = Unknown desc = Error response from daemon: pull access denied for {}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+        image.split(':').next().unwrap_or(image)
+    );
+    let (reason, message, events): (&str, String, Vec<(&str, &str, String)>) = match stage {
+        PullStage::ErrImagePull => (
+            "ErrImagePull",
+            pull_error.clone(),
+            vec![
+                ("Normal", "Pulling", format!("Pulling image \"{image}\"")),
+                (
+                    "Warning",
+                    "Failed",
+                    format!("Failed to pull image \"{image}\": {pull_error}"),
+                ),
+                ("Warning", "Failed", "Error: ErrImagePull".to_owned()),
+            ],
+        ),
+        PullStage::BackOff => (
+            "ImagePullBackOff",
+            format!("Back-off pulling image \"{image}\""),
+            vec![
+                (
+                    "Normal",
+                    "BackOff",
+                    format!("Back-off pulling image \"{image}\""),
+                ),
+                ("Warning", "Failed", "Error: ImagePullBackOff".to_owned()),
+            ],
+        ),
+        PullStage::NeverPull => {
+            let m = format!("Container image \"{image}\" is not present with pull policy of Never");
+            (
+                "ErrImageNeverPull",
+                m.clone(),
+                vec![("Warning", "ErrImageNeverPull", m)],
+            )
+        }
+    };
+    let (_, main) = containers(pod);
+    let status = |name: &String| {
+        let state = if name == container {
+            json!({"waiting": {"reason": reason, "message": message}})
+        } else {
+            json!({"waiting": {"reason": "ContainerCreating"}})
+        };
+        json!({"name": name, "ready": false, "restartCount": 0, "image": image, "imageID": "",
+               "state": state})
+    };
+    patch_status(
+        client,
+        pod,
+        json!({
+            "phase": "Pending",
+            "conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady", "lastTransitionTime": t}],
+            "containerStatuses": main.iter().map(status).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    for (i, (type_, why, text)) in events.into_iter().enumerate() {
+        let event = Event {
+            metadata: ObjectMeta {
+                name: Some(format!("{name}.pull-{stage:?}-{i}").to_ascii_lowercase()),
+                namespace: Some(ns.clone()),
+                ..ObjectMeta::default()
+            },
+            involved_object: ObjectReference {
+                kind: Some("Pod".into()),
+                name: Some(name.clone()),
+                namespace: Some(ns.clone()),
+                uid: pod.metadata.uid.clone(),
+                api_version: Some("v1".into()),
+                field_path: Some(format!("spec.containers{{{container}}}")),
+                ..ObjectReference::default()
+            },
+            reason: Some(why.into()),
+            message: Some(text),
+            type_: Some(type_.into()),
+            count: Some(1),
+            first_timestamp: Some(api_time(&t)),
+            last_timestamp: Some(api_time(&t)),
+            source: Some(k8s_openapi::api::core::v1::EventSource {
+                component: Some("kubelet".into()),
+                host: Some(JOB_NODE.into()),
+            }),
+            ..Event::default()
+        };
+        Api::<Event>::namespaced(client.clone(), &ns)
+            .create(&PostParams::default(), &event)
+            .await?;
+    }
+    Ok(())
 }
 
 /// A node the stand-in kubelet runs: its name, its resolv.conf, where its kube-proxy sends
