@@ -864,7 +864,10 @@ mod tests {
             .map(|a| a.area.clone())
             .filter(|a| a != "LOG")
             .collect();
-        assert_eq!(families, ["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH", "DEPLOY"]);
+        assert_eq!(
+            families,
+            ["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH", "DEPLOY"]
+        );
         let base = ["fabcheck", "deploy-and-verify"];
         assert_eq!(required(&base).unwrap(), families);
         // The suite it runs is the contract: a family the selection leaves out is not required.

@@ -160,7 +160,8 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
     });
     let mut probed = None;
     let mut probe_failure = None;
-    if let Some((options, probe, targets)) = in_cluster {
+    if let Some((options, probe, mut targets)) = in_cluster {
+        targets.expected_heights = check.expected_heights.clone();
         match incluster::run_blocking(&options, &probe, &targets, check.live_timeout * 4) {
             Ok(mut result) => {
                 inventory.live.dns.append(&mut result.dns);

@@ -48,7 +48,7 @@ fn check_config(live: &LiveRun) -> CheckConfig {
         from_deploy: None,
         cluster: None,
         logs: None,
-        expected_heights: Default::default(),
+        expected_heights: live.expected_heights.clone(),
     }
 }
 
@@ -67,6 +67,7 @@ mod tests {
             insecure: true,
             select: vec!["TLS-".into()],
             live_timeout: std::time::Duration::from_secs(5),
+            expected_heights: Default::default(),
         });
         assert!(cfg.artifacts.is_none() && cfg.cluster.is_none() && cfg.waivers.is_none());
         assert!(cfg.insecure);

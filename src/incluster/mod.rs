@@ -24,6 +24,7 @@ mod pod;
 mod pod_security;
 mod targets;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -103,6 +104,10 @@ pub struct ProbeTargets {
     /// Bound on the pod's live phase in seconds; 0 leaves the pod's default (30 s).
     #[serde(default)]
     pub live_timeout_secs: u64,
+    /// The least height of each channel the deploy created (`deploy-and-verify`), for
+    /// HEALTH-004, which the pod judges with the heights it reads.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub expected_heights: BTreeMap<String, crate::inventory::live::ExpectedHeight>,
 }
 
 /// A peer or orderer to dial from inside the cluster.
@@ -122,6 +127,14 @@ pub struct TlsTarget {
     /// Where the root came from (`Secret org1/peer0-crypto key tls-ca.crt`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_origin: Option<String>,
+    /// The node's operations endpoint as the endpoints file writes it
+    /// (`http://peer0.org1.svc:9443`), when its configuration exposes one beyond loopback and
+    /// the probe can reach it by the same name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations: Option<String>,
+    /// `operations.tls.clientAuthRequired` on that endpoint, when the configuration says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations_client_auth_required: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -244,6 +257,8 @@ pub struct LiveRun {
     /// Check ids (or prefixes) to run.
     pub select: Vec<String>,
     pub live_timeout: Duration,
+    /// The least height of each channel the deploy created (HEALTH-004).
+    pub expected_heights: BTreeMap<String, crate::inventory::live::ExpectedHeight>,
 }
 
 /// Runs a [`LiveRun`] and returns its findings, or why it could not run.
@@ -292,9 +307,19 @@ mod tests {
                 role: TlsRole::Peer,
                 ca_pem: None,
                 ca_origin: None,
+                operations: Some("http://peer0.org1.svc:9443".into()),
+                operations_client_auth_required: None,
             }],
             dns: Vec::new(),
             live_timeout_secs: 30,
+            expected_heights: [(
+                "mychannel".to_owned(),
+                crate::inventory::live::ExpectedHeight {
+                    minimum: 3,
+                    blocks: vec!["genesis block".into()],
+                },
+            )]
+            .into(),
         };
         let json = serde_json::to_string(&t).unwrap();
         assert!(json.contains(r#""role":"peer""#), "{json}");

@@ -40,6 +40,7 @@ pub(super) const LIVE_CHECKS: &[&str] = &[
     "KAFKA-016",
     "KAFKA-017",
     "TLS-",
+    "HEALTH-",
 ];
 
 /// A ConfigMap holds at most 1 MiB; leave room for its metadata.
@@ -348,13 +349,15 @@ fn probe(targets: &ProbeTargets, run: LiveRunner<'_>) -> Result<Vec<Finding>, In
     let unverified_file = endpoints_file(scratch.path(), "unverified", &unverified)?;
     // TLS checks go with the verified run unless only unverified endpoints exist; with no
     // endpoints at all the verified run's "none found" skips stand for them.
+    // The health checks dial the same nodes and go with them.
+    let per_node = |id: &&str| id.starts_with("TLS-") || id.starts_with("HEALTH-");
     let mut first_selection: Vec<String> = LIVE_CHECKS
         .iter()
-        .filter(|id| !id.starts_with("TLS-"))
+        .filter(|id| !per_node(id))
         .map(|s| (*s).to_owned())
         .collect();
     if !verified.is_empty() || unverified.is_empty() {
-        first_selection.push("TLS-".to_owned());
+        first_selection.extend(["TLS-".to_owned(), "HEALTH-".to_owned()]);
     }
     let first = LiveRun {
         zookeeper: targets.zookeeper.clone(),
@@ -363,14 +366,16 @@ fn probe(targets: &ProbeTargets, run: LiveRunner<'_>) -> Result<Vec<Finding>, In
         insecure: false,
         select: first_selection,
         live_timeout,
+        expected_heights: targets.expected_heights.clone(),
     };
     let second = (!unverified.is_empty()).then(|| LiveRun {
         zookeeper: Vec::new(),
         kafka: Vec::new(),
         endpoints_file: unverified_file,
         insecure: true,
-        select: vec!["TLS-".to_owned()],
+        select: vec!["TLS-".to_owned(), "HEALTH-".to_owned()],
         live_timeout,
+        expected_heights: targets.expected_heights.clone(),
     });
     // Each run starts its own runtime and thread pool; they wait on sockets side by side.
     let (first, second) = std::thread::scope(|s| {
@@ -456,6 +461,12 @@ fn endpoints_file(
             write(&path, pem.as_bytes())?;
             entry["tls_ca"] = path.display().to_string().into();
         }
+        if let Some(ops) = &t.operations {
+            entry["operations"] = ops.clone().into();
+        }
+        if let Some(required) = t.operations_client_auth_required {
+            entry["operations_client_auth_required"] = required.into();
+        }
         entries.push(entry);
     }
     let path = dir.join(format!("{label}-endpoints.yaml"));
@@ -477,6 +488,8 @@ mod tests {
             role: TlsRole::Peer,
             ca_pem: ca.map(str::to_owned),
             ca_origin: ca.map(|_| "Secret ns/x key ca.crt".to_owned()),
+            operations: Some(format!("https://{name}.invalid:9443")),
+            operations_client_auth_required: Some(true),
         }
     }
 
@@ -493,6 +506,10 @@ mod tests {
         assert_eq!(loaded[0].address, "peer0.org1.invalid:7051");
         assert_eq!(loaded[0].server_name.as_deref(), Some("peer0.org1"));
         assert_eq!(loaded[0].tls_roots, vec![b"\x30\x03\x02\x01\x00".to_vec()]);
+        let ops = loaded[0].operations.as_ref().expect("operations endpoint");
+        assert_eq!(ops.address, "peer0.org1.invalid:9443");
+        assert!(ops.tls);
+        assert_eq!(ops.client_auth_required, Some(true));
         assert!(endpoints_file(dir.path(), "none", &[]).unwrap().is_none());
     }
 
@@ -507,6 +524,7 @@ mod tests {
             tls: vec![target("peer0.org1", Some(&pem)), target("peer1.org1", None)],
             dns: Vec::new(),
             live_timeout_secs: 10,
+            expected_heights: Default::default(),
         };
         let findings = probe(&targets, &crate::commands::probe_pod::run_live).unwrap();
         let live = crate::checks::Selection {

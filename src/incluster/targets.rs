@@ -17,6 +17,8 @@ use serde_json::Value;
 
 use super::{ProbeTargets, TlsRole, TlsTarget};
 use crate::inventory::discovery::{Discovery, Role};
+use crate::inventory::endpoints::operations_from_env;
+use crate::inventory::live::NodeRole;
 
 /// How each role is dialled: the Service port names that mean it, the port its images listen
 /// on by default, and the variable that moves it.
@@ -75,17 +77,21 @@ pub fn targets(discovery: &Discovery, dir: &Path) -> ProbeTargets {
                             Some((pem, origin)) => (Some(pem), Some(origin)),
                             None => (None, None),
                         };
+                    let (role, node_role) = if workload.role == Role::Peer {
+                        (TlsRole::Peer, NodeRole::Peer)
+                    } else {
+                        (TlsRole::Orderer, NodeRole::Orderer)
+                    };
+                    let ops = operations(node_role, &object, &services, &address);
                     out.tls.push(TlsTarget {
                         sni: name.clone(),
                         name,
                         address,
-                        role: if workload.role == Role::Peer {
-                            TlsRole::Peer
-                        } else {
-                            TlsRole::Orderer
-                        },
+                        role,
                         ca_pem,
                         ca_origin,
+                        operations: ops.as_ref().map(|(url, _)| url.clone()),
+                        operations_client_auth_required: ops.and_then(|(_, auth)| auth),
                     });
                 }
                 _ => {}
@@ -241,6 +247,52 @@ fn service_port(service: &Value, dial: &Dial, listen: Option<i64>) -> Option<i64
         .or_else(by_default)
         .or_else(only)
         .and_then(port)
+}
+
+/// The node's operations endpoint (`http://peer0.org1.svc:9443`) and whether it requires client
+/// certificates, reached by the host its gRPC address uses: the port its environment listens
+/// on (`CORE_OPERATIONS_LISTENADDRESS` / `ORDERER_OPERATIONS_LISTENADDRESS`, see
+/// [`operations_from_env`]) through the Service port that forwards to it, or that port itself
+/// when the host names a pod of a headless Service. `None` when the node listens on loopback
+/// only or no Service port reaches the listener.
+fn operations(
+    role: NodeRole,
+    workload: &Value,
+    services: &[Value],
+    address: &str,
+) -> Option<(String, Option<bool>)> {
+    let host = address.rsplit_once(':').map_or(address, |(h, _)| h);
+    let env = |name: &str| {
+        containers(workload)
+            .into_iter()
+            .find_map(|c| env_value(c, name))
+            .map(str::to_owned)
+    };
+    let (ops, listen) = operations_from_env(role, &env, host)?;
+    let listen = i64::from(listen);
+    let service_name = host.split('.').next()?;
+    let port = match services
+        .iter()
+        .find(|s| str_at(s, "/metadata/name") == Some(service_name))
+    {
+        Some(service) if !headless(service) => service
+            .pointer("/spec/ports")
+            .and_then(Value::as_array)?
+            .iter()
+            .find(|p| {
+                let port = p.get("port").and_then(Value::as_i64);
+                p.get("targetPort").and_then(Value::as_i64).or(port) == Some(listen)
+            })?
+            .get("port")
+            .and_then(Value::as_i64)?,
+        // A pod's own name (`peer-0.peer.ns.svc`) reaches every port it listens on.
+        _ => listen,
+    };
+    let scheme = if ops.tls { "https" } else { "http" };
+    Some((
+        format!("{scheme}://{host}:{port}"),
+        ops.client_auth_required,
+    ))
 }
 
 /// (name clients use, `host:port`) for each instance of the workload that can be dialled.
@@ -558,6 +610,14 @@ mod tests {
             );
             let origin = target.ca_origin.as_deref().unwrap_or("");
             assert!(origin.starts_with("Secret "), "{origin}");
+            // The operations port is on the node's Service: plain HTTP, Fabric's default.
+            let ops_port = if *role == NodeRole::Peer { 9443 } else { 8443 };
+            assert_eq!(
+                target.operations.as_deref(),
+                Some(format!("http://{}.svc:{ops_port}", target.name).as_str()),
+                "{}",
+                target.name
+            );
             assert!(
                 !target
                     .ca_pem
