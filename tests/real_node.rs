@@ -406,15 +406,28 @@ fn probe_image_from_the_dockerfile_answers_under_docker() {
 
 /// `check --probe in-cluster` with the image built from the Dockerfile: the Job and the node
 /// DNS DaemonSet run as real containers, reach the API server through its Service, look the
-/// chaincode names up through the cluster DNS pod, and dial a peer Service whose pod serves the
-/// peer's own TLS certificate (from its Secret) with ALPN h2.
+/// chaincode names up through the cluster DNS pod, dial a peer Service whose pod serves the
+/// peer's own TLS certificate (from its Secret) with ALPN h2, and ask the reference network's
+/// own ZooKeeper StatefulSets — real ZooKeeper (Debian's) through the spec's
+/// `images.zookeeper` — for their quorum; then one member is stopped and the probe says so.
 #[test]
 fn in_cluster_probe_runs_as_real_containers_with_real_findings() {
     let node = RealNode::shared();
+    node.docker.zookeeper();
     let work = tempfile::tempdir().expect("temp dir");
     let rendered = work.path().join("network");
+    let spec = work.path().join("spec.yaml");
+    std::fs::write(
+        &spec,
+        format!("images:\n  zookeeper: {}\n", images::ZOOKEEPER),
+    )
+    .expect("spec");
     let mut render = Command::new(FABCHECK);
-    render.args(["render", "--out"]).arg(&rendered);
+    render
+        .args(["render", "--spec"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(&rendered);
     let out = run_bounded(render, Duration::from_secs(120));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     node.kubectl(&[
@@ -486,36 +499,20 @@ spec:
             .is_empty()
         },
     );
+    // The ensemble: three JVMs on the pod network electing a leader through their Services.
+    node.wait_until(
+        Duration::from_secs(240),
+        "a ZooKeeper leader and two followers",
+        |n| {
+            let modes = zookeeper_modes(n);
+            modes.iter().filter(|m| *m == "leader").count() == 1
+                && modes.iter().filter(|m| *m == "follower").count() == 2
+        },
+    );
     std::thread::sleep(Duration::from_secs(2));
 
-    let report_path = work.path().join("report.json");
-    let started = Instant::now();
-    let mut cmd = Command::new(FABCHECK);
-    cmd.args([
-        "check",
-        "--probe",
-        "in-cluster",
-        "--probe-image",
-        images::PROBE,
-        "--timeout",
-        "30s",
-        "-o",
-    ])
-    .arg(format!("json={}", report_path.display()))
-    .args(node.plane.context_args(real_node::control_plane::ADMIN))
-    .args(["--request-timeout", "20s"]);
-    let out = run_bounded(cmd, Duration::from_secs(300));
-    let took = started.elapsed();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}\n{}",
-        text(&out),
-        node.logs()
-    );
+    let (report, took) = probe_in_cluster(node, work.path(), &[]);
     eprintln!("in-cluster probe on the real node took {took:?}");
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
-            .expect("report is JSON");
     let findings = report["findings"].as_array().expect("findings");
     let of = |id: &str, target: &str| -> Vec<&serde_json::Value> {
         findings
@@ -589,9 +586,82 @@ spec:
         ),
         "{dns:#?}"
     );
+    // ZooKeeper: asked from the Job's pod, by Service name, over the pod network.
+    for id in ["ZK-005", "ZK-006"] {
+        let found: Vec<&serde_json::Value> =
+            findings.iter().filter(|f| f["check_id"] == id).collect();
+        assert!(!found.is_empty(), "no {id}: {findings:#?}");
+        for f in &found {
+            assert_eq!(f["status"], "pass", "{f:#}");
+            assert!(from_probe(f), "{f:#}");
+        }
+    }
+
+    // One member stopped: the probe finds the ensemble one short, and names the member.
+    node.kubectl(&[
+        "scale",
+        "statefulset",
+        "zookeeper2",
+        "-n",
+        "kafka",
+        "--replicas=0",
+    ]);
+    node.wait_until(Duration::from_secs(60), "zookeeper2-0 to stop", |n| {
+        n.plane
+            .kubectl_as(
+                real_node::control_plane::ADMIN,
+                &["get", "pod", "zookeeper2-0", "-n", "kafka"],
+                None,
+            )
+            .is_err()
+    });
+    let (broken, _) = probe_in_cluster(node, work.path(), &["--select", "ZK"]);
+    let zk: Vec<&serde_json::Value> = broken["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check_id"] == "ZK-005" || f["check_id"] == "ZK-006")
+        .collect();
+    // The quorum holds without it (a warning, not a failure), and both checks say which.
+    let ensemble = |id: &str| {
+        zk.iter()
+            .find(|f| {
+                f["check_id"] == id
+                    && f["target"]["name"]
+                        .as_str()
+                        .is_some_and(|n| n.matches(".kafka.svc:2181").count() == 3)
+            })
+            .unwrap_or_else(|| panic!("no ensemble {id}: {zk:#?}"))
+    };
+    let quorum = ensemble("ZK-005");
+    assert_eq!(quorum["status"], "warn", "{quorum:#}");
+    assert!(
+        quorum["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2 of 3 servers reachable")
+                && m.contains("zookeeper2.kafka.svc:2181: connection refused")),
+        "{quorum:#}"
+    );
+    let sync = ensemble("ZK-006");
+    assert_eq!(sync["status"], "warn", "{sync:#}");
+    assert!(
+        sync["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1 of 2 followers in sync")),
+        "{sync:#}"
+    );
+    node.kubectl(&[
+        "scale",
+        "statefulset",
+        "zookeeper2",
+        "-n",
+        "kafka",
+        "--replicas=1",
+    ]);
+
     // Nothing of the probe is left in the cluster.
-    node.wait_until(Duration::from_secs(60), "the probe's objects to go", |n| {
-        n.kubectl(&[
+    let left = || {
+        node.kubectl(&[
             "get",
             "jobs,daemonsets,pods,configmaps",
             "-n",
@@ -601,7 +671,82 @@ spec:
             "-o",
             "name",
         ])
-        .trim()
-        .is_empty()
-    });
+    };
+    // A DaemonSet pod is given its grace period to stop.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !left().trim().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "probe objects left after 90s: {}\n{}",
+            left(),
+            node.kubectl(&["get", "pods", "-n", "fabcheck-system", "-o", "wide"])
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// `check --probe in-cluster` as admin with the Dockerfile's image, a JSON report in `work`:
+/// the report and how long the run took. The run must end with a verdict (exit 0 or 1).
+fn probe_in_cluster(node: &RealNode, work: &Path, extra: &[&str]) -> (serde_json::Value, Duration) {
+    let report_path = work.join("report.json");
+    let _ = std::fs::remove_file(&report_path);
+    let started = Instant::now();
+    let mut cmd = Command::new(FABCHECK);
+    cmd.args([
+        "check",
+        "--probe",
+        "in-cluster",
+        "--probe-image",
+        images::PROBE,
+        "--timeout",
+        "30s",
+        "-o",
+    ])
+    .arg(format!("json={}", report_path.display()))
+    .args(node.plane.context_args(real_node::control_plane::ADMIN))
+    .args(["--request-timeout", "20s"])
+    .args(extra);
+    let out = run_bounded(cmd, Duration::from_secs(300));
+    let took = started.elapsed();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}\n{}",
+        text(&out),
+        node.logs()
+    );
+    let report =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
+            .expect("report is JSON");
+    (report, took)
+}
+
+/// What each ZooKeeper pod of the reference network says it is (`srvr`'s Mode), asked inside
+/// the pod.
+fn zookeeper_modes(node: &RealNode) -> Vec<String> {
+    (0..3)
+        .filter_map(|i| {
+            node.plane
+                .kubectl_as(
+                    real_node::control_plane::ADMIN,
+                    &[
+                        "exec",
+                        "-n",
+                        "kafka",
+                        &format!("zookeeper{i}-0"),
+                        "--",
+                        "bash",
+                        "-c",
+                        "exec 3<>/dev/tcp/127.0.0.1/2181 && printf srvr >&3 && timeout 3 cat <&3",
+                    ],
+                    None,
+                )
+                .ok()
+        })
+        .filter_map(|answer| {
+            answer
+                .lines()
+                .find_map(|l| l.strip_prefix("Mode:"))
+                .map(|m| m.trim().to_owned())
+        })
+        .collect()
 }

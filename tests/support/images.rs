@@ -9,6 +9,12 @@
 //!   cached as a tar by `scripts/node-rootfs` (run here when the tar is missing);
 //! - [`BUSYBOX`]: Debian's `busybox-static` and its applet links;
 //! - [`DNSMASQ`]: the host's dnsmasq, the libraries `ldd` lists and a passwd file;
+//! - [`ZOOKEEPER`]: Debian's `zookeeper` package (3.8, with its JRE) in a debootstrap root
+//!   filesystem (`scripts/node-rootfs zookeeper`), started the way `hyperledger/fabric-zookeeper`
+//!   starts: `ZOO_MY_ID` and the space-separated `ZOO_SERVERS` make `myid` and `zoo.cfg`
+//!   (fabric-baseimage's images/zookeeper/docker-entrypoint.sh), client port 2181, data in
+//!   `/data` and `/datalog`, every four-letter word allowed — it stands in for the reference
+//!   network's ZooKeeper image through the network spec's `images.zookeeper`;
 //! - [`PROBE`]: fabcheck's image from the repository's `Dockerfile`, target `prebuilt` on
 //!   [`DEBIAN`], fed the fabcheck binary cargo built — the image `--probe-image` names.
 //!
@@ -26,6 +32,32 @@ pub const DEBIAN: &str = "fabcheck-test/debian:bookworm";
 pub const BUSYBOX: &str = "fabcheck-test/busybox:1.35";
 pub const DNSMASQ: &str = "fabcheck-test/dnsmasq:2.89";
 pub const PROBE: &str = "fabcheck-test/fabcheck:dev";
+pub const ZOOKEEPER: &str = "fabcheck-test/zookeeper:3.8";
+
+/// The ZooKeeper image's entrypoint (see [`ZOOKEEPER`]).
+const ZOOKEEPER_ENTRYPOINT: &str = r#"#!/bin/bash
+# ZOO_MY_ID and ZOO_SERVERS as hyperledger/fabric-zookeeper reads them.
+set -e
+mkdir -p /data /datalog /conf
+echo "${ZOO_MY_ID:-1}" > /data/myid
+{
+  echo "tickTime=${ZOO_TICK_TIME:-2000}"
+  echo "initLimit=${ZOO_INIT_LIMIT:-10}"
+  echo "syncLimit=${ZOO_SYNC_LIMIT:-5}"
+  echo "dataDir=/data"
+  echo "dataLogDir=/datalog"
+  echo "clientPort=${ZOO_PORT:-2181}"
+  echo "4lw.commands.whitelist=*"
+  echo "admin.enableServer=false"
+  echo "quorumListenOnAllIPs=true"
+  for server in $ZOO_SERVERS; do echo "$server"; done
+} > /conf/zoo.cfg
+cp=/usr/share/java/zookeeper.jar
+[ -f /usr/share/java/slf4j-simple.jar ] && cp=$cp:/usr/share/java/slf4j-simple.jar
+exec java -Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+  -Djava.net.preferIPv4Stack=true -cp "$cp" \
+  org.apache.zookeeper.server.quorum.QuorumPeerMain /conf/zoo.cfg
+"#;
 
 const CLIS: &[&str] = &["/usr/bin/docker", "/usr/local/bin/docker"];
 
@@ -210,6 +242,39 @@ impl Cli {
         self.import_dir(&root, DNSMASQ, &["ENTRYPOINT [\"/usr/sbin/dnsmasq\"]"]);
     }
 
+    /// [`ZOOKEEPER`]: the root filesystem imported, then the entrypoint added by a build.
+    pub fn zookeeper(&self) {
+        if self.has_image(ZOOKEEPER) {
+            return;
+        }
+        let rootfs = "fabcheck-test/zookeeper-rootfs:3.8";
+        if !self.has_image(rootfs) {
+            self.import_tar(&rootfs_tar("zookeeper"), rootfs, &[]);
+        }
+        let context = self.fresh_dir("zookeeper-context");
+        fs::write(context.join("entrypoint"), ZOOKEEPER_ENTRYPOINT).expect("entrypoint");
+        fs::write(
+            context.join("Dockerfile"),
+            format!(
+                "FROM {rootfs}\n\
+                 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n\
+                 COPY entrypoint /usr/local/bin/zookeeper-entrypoint\n\
+                 RUN chmod 0755 /usr/local/bin/zookeeper-entrypoint\n\
+                 EXPOSE 2181 2888 3888\n\
+                 ENTRYPOINT [\"/usr/local/bin/zookeeper-entrypoint\"]\n"
+            ),
+        )
+        .expect("Dockerfile");
+        self.ok(&[
+            "build",
+            "--quiet",
+            "--tag",
+            ZOOKEEPER,
+            context.to_str().expect("utf-8 path"),
+        ]);
+        let _ = fs::remove_dir_all(&context);
+    }
+
     /// [`PROBE`] (or `tag`): the repository's Dockerfile, target `prebuilt`, on [`DEBIAN`] with
     /// nothing to install, the build context a folder holding only `binary` as `fabcheck`.
     pub fn probe_from_dockerfile(&self, binary: &Path, tag: &str) {
@@ -238,8 +303,15 @@ impl Cli {
 
 /// The cached Debian root filesystem tar, made by `scripts/node-rootfs` when missing.
 pub fn debian_rootfs_tar() -> PathBuf {
+    rootfs_tar("base")
+}
+
+/// The cached root filesystem tar of `variant` (`base`, `zookeeper`), made by
+/// `scripts/node-rootfs` when missing.
+pub fn rootfs_tar(variant: &str) -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/node-rootfs");
-    let cmd = Command::new(&script);
+    let mut cmd = Command::new(&script);
+    cmd.arg(variant);
     let out = bounded(cmd, Duration::from_secs(900))
         .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
     assert!(

@@ -16,6 +16,9 @@
 //!   ClusterIP (a thread of the test process writes them to its hosts folder each second, the
 //!   part CoreDNS's `kubernetes` plugin does by watching the API) and NXDOMAIN for the rest of
 //!   cluster.local;
+//! - volumes: every PersistentVolumeClaim left pending gets a hostPath PersistentVolume of its
+//!   own in the state folder, bound to it (the part a local-path provisioner does), so the
+//!   reference network's StatefulSets get their pods;
 //! - images: see `images.rs` ([`images::PAUSE`] is the sandbox image); the kubelet never
 //!   deletes one (image GC thresholds 100/99, no hard eviction): none can be pulled back.
 //!
@@ -370,9 +373,11 @@ spec:
         self.plane.apply_yaml(&yaml);
         let kubeconfig = self.plane.kubeconfig.clone();
         let kubectl = bin_dir().join("kubectl");
+        let volumes = self.dir.join("volumes");
         std::thread::spawn(move || {
             loop {
                 sync_dns(&kubectl, &kubeconfig, &hosts);
+                provision_volumes(&kubectl, &kubeconfig, &volumes);
                 std::thread::sleep(Duration::from_secs(1));
             }
         });
@@ -580,6 +585,66 @@ fn sync_dns(kubectl: &Path, kubeconfig: &Path, hosts: &Path) {
     let file = hosts.join("services");
     if fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
         let _ = fs::write(&file, text);
+    }
+}
+
+/// A hostPath PersistentVolume under `volumes` for every claim that is pending without one,
+/// bound to it by `claimRef` (the claims name no StorageClass, and none is the default).
+fn provision_volumes(kubectl: &Path, kubeconfig: &Path, volumes: &Path) {
+    let run = |args: &[&str], stdin: Option<&str>| -> Option<Vec<u8>> {
+        let mut child = Command::new(kubectl)
+            .arg(format!("--kubeconfig={}", kubeconfig.display()))
+            .arg("--request-timeout=10s")
+            .args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        if let Some(text) = stdin {
+            child.stdin.take()?.write_all(text.as_bytes()).ok()?;
+        }
+        let out = child.wait_with_output().ok()?;
+        out.status.success().then_some(out.stdout)
+    };
+    let Some(list) = run(&["get", "pvc", "--all-namespaces", "-o", "json"], None) else {
+        return;
+    };
+    let Ok(list) = serde_json::from_slice::<serde_json::Value>(&list) else {
+        return;
+    };
+    for claim in list["items"].as_array().into_iter().flatten() {
+        let pending = claim["status"]["phase"] == "Pending";
+        let (Some(name), Some(ns)) = (
+            claim["metadata"]["name"].as_str(),
+            claim["metadata"]["namespace"].as_str(),
+        ) else {
+            continue;
+        };
+        if !pending || claim["spec"]["volumeName"].as_str().is_some() {
+            continue;
+        }
+        let size = claim["spec"]["resources"]["requests"]["storage"]
+            .as_str()
+            .unwrap_or("1Gi");
+        let path = volumes.join(format!("{ns}-{name}"));
+        let pv = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": { "name": format!("fc-{ns}-{name}") },
+            "spec": {
+                "capacity": { "storage": size },
+                "accessModes": claim["spec"]["accessModes"],
+                "persistentVolumeReclaimPolicy": "Retain",
+                "hostPath": { "path": path, "type": "DirectoryOrCreate" },
+                "claimRef": { "namespace": ns, "name": name },
+            },
+        });
+        let _ = run(&["create", "-f", "-"], Some(&pv.to_string()));
     }
 }
 
