@@ -24,8 +24,9 @@
 //!
 //! One node per machine: the bridge, the address range and the iptables chains are fixed, so a
 //! lock file serialises nodes across test processes. Each test binary shares one node
-//! ([`RealNode::shared`]), started by the first test that asks and torn down after the process
-//! exits by its keeper (`real_node.sh`): processes stopped by process group, containers removed
+//! ([`RealNode::shared`]), started by the first test that asks and torn down as the process
+//! exits (an `atexit` handler asks the keeper and waits for it), or after it died, by its keeper
+//! (`real_node.sh`) alone: processes stopped by process group, containers removed
 //! through dockerd, kube-proxy's `--cleanup` and every remaining `KUBE-*` chain removed, the
 //! bridge, veths, mounts, kubepods cgroups and the state folder deleted, the sysctls it set put
 //! back. The keeper holds the lock until the host is clean.
@@ -51,6 +52,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use control_plane::{ControlPlane, NODE_NAME, NODE_TOKEN, PROXY_TOKEN, bin_dir};
@@ -68,6 +70,36 @@ pub const CLUSTER_DNS: &str = control_plane::CLUSTER_DNS;
 const READY_WITHIN: Duration = Duration::from_secs(180);
 
 const KEEPER: &str = include_str!("real_node.sh");
+
+/// The keeper's process id, for the exit handler.
+static KEEPER_PID: AtomicU32 = AtomicU32::new(0);
+
+unsafe extern "C" {
+    fn atexit(handler: extern "C" fn()) -> std::os::raw::c_int;
+}
+
+/// Runs as the test process exits: tells the keeper to tear the node down and waits until it
+/// has (bounded), so the host is clean before the next test binary starts.
+extern "C" fn tear_down_at_exit() {
+    let pid = KEEPER_PID.swap(0, Ordering::SeqCst);
+    if pid == 0 {
+        return;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        // Our child: once done it stays a zombie (nobody reaps it now), or is gone.
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+        if matches!(state, None | Some(Some('Z'))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
 
 /// runc with a negative `oomScoreAdj` in the bundle's config.json set to 0 (REAL-NODE.md).
 const RUNC_WRAPPER: &str = r#"#!/bin/sh
@@ -130,6 +162,11 @@ impl RealNode {
             .process_group(0)
             .spawn()
             .expect("bash runs");
+        KEEPER_PID.store(keeper.id(), Ordering::SeqCst);
+        // SAFETY: registers a plain function with no captured state; it runs once at exit.
+        unsafe {
+            atexit(tear_down_at_exit);
+        }
         // The lock may be held by another test process's node for a while.
         let deadline = Instant::now() + Duration::from_secs(1800);
         while !dir.join("locked").exists() {
