@@ -414,12 +414,17 @@ fn probe_image_from_the_dockerfile_answers_under_docker() {
 fn in_cluster_probe_runs_as_real_containers_with_real_findings() {
     let node = RealNode::shared();
     node.docker.zookeeper();
+    node.docker.kafka(Path::new(FABCHECK));
     let work = tempfile::tempdir().expect("temp dir");
     let rendered = work.path().join("network");
     let spec = work.path().join("spec.yaml");
     std::fs::write(
         &spec,
-        format!("images:\n  zookeeper: {}\n", images::ZOOKEEPER),
+        format!(
+            "images:\n  zookeeper: {}\n  kafka: {}\n",
+            images::ZOOKEEPER,
+            images::KAFKA
+        ),
     )
     .expect("spec");
     let mut render = Command::new(FABCHECK);
@@ -509,6 +514,21 @@ spec:
                 && modes.iter().filter(|m| *m == "follower").count() == 2
         },
     );
+    node.wait_until(Duration::from_secs(120), "four ready Kafka brokers", |n| {
+        (0..4).all(|i| {
+            n.kubectl(&[
+                "get",
+                "statefulset",
+                &format!("kafka{i}"),
+                "-n",
+                "kafka",
+                "-o",
+                "jsonpath={.status.readyReplicas}",
+            ])
+            .trim()
+                == "1"
+        })
+    });
     std::thread::sleep(Duration::from_secs(2));
 
     let (report, took) = probe_in_cluster(node, work.path(), &[]);
@@ -597,6 +617,36 @@ spec:
         }
     }
 
+    // Kafka: the four brokers, each its own pod, asked by Service name from the Job's pod.
+    let kafka: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| {
+            f["check_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("KAFKA-01"))
+        })
+        .filter(|f| f["evidence"].get("probed_from").is_some())
+        .collect();
+    for id in ["KAFKA-014", "KAFKA-015", "KAFKA-016", "KAFKA-017"] {
+        let found: Vec<&&serde_json::Value> =
+            kafka.iter().filter(|f| f["check_id"] == id).collect();
+        assert!(!found.is_empty(), "no {id}: {kafka:#?}");
+        for f in found {
+            assert_eq!(f["status"], "pass", "{f:#}");
+            assert!(from_probe(f), "{f:#}");
+        }
+    }
+    // Each broker's own effective settings, as the StatefulSet's environment gave them.
+    let described: Vec<&str> = kafka
+        .iter()
+        .filter(|f| f["check_id"] == "KAFKA-016")
+        .filter_map(|f| f["target"]["name"].as_str())
+        .collect();
+    for i in 0..4 {
+        let broker = format!("kafka{i}.kafka:9092");
+        assert!(described.contains(&broker.as_str()), "{described:?}");
+    }
+
     // One member stopped: the probe finds the ensemble one short, and names the member.
     node.kubectl(&[
         "scale",
@@ -606,6 +656,28 @@ spec:
         "kafka",
         "--replicas=0",
     ]);
+    // And one broker restarted with unclean leader election on.
+    node.kubectl(&[
+        "set",
+        "env",
+        "statefulset/kafka3",
+        "-n",
+        "kafka",
+        "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE=true",
+    ]);
+    node.wait_until(Duration::from_secs(90), "kafka3 to restart with it", |n| {
+        n.kubectl(&[
+            "get",
+            "statefulset",
+            "kafka3",
+            "-n",
+            "kafka",
+            "-o",
+            "jsonpath={.status.updatedReplicas}/{.status.readyReplicas}",
+        ])
+        .trim()
+            == "1/1"
+    });
     node.wait_until(Duration::from_secs(60), "zookeeper2-0 to stop", |n| {
         n.plane
             .kubectl_as(
@@ -615,7 +687,27 @@ spec:
             )
             .is_err()
     });
-    let (broken, _) = probe_in_cluster(node, work.path(), &["--select", "ZK"]);
+    let (broken, _) = probe_in_cluster(node, work.path(), &["--select", "ZK,KAFKA-016"]);
+    let unclean: Vec<&serde_json::Value> = broken["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["check_id"] == "KAFKA-016" && f["status"] != "pass")
+        .collect();
+    assert_eq!(unclean.len(), 1, "{unclean:#?}");
+    assert_eq!(unclean[0]["status"], "fail", "{:#}", unclean[0]);
+    assert_eq!(
+        unclean[0]["target"]["name"], "kafka3.kafka:9092",
+        "{:#}",
+        unclean[0]
+    );
+    assert!(
+        unclean[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unclean.leader.election.enable=true")),
+        "{:#}",
+        unclean[0]
+    );
     let zk: Vec<&serde_json::Value> = broken["findings"]
         .as_array()
         .expect("findings")

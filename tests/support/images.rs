@@ -15,6 +15,10 @@
 //!   (fabric-baseimage's images/zookeeper/docker-entrypoint.sh), client port 2181, data in
 //!   `/data` and `/datalog`, every four-letter word allowed — it stands in for the reference
 //!   network's ZooKeeper image through the network spec's `images.zookeeper`;
+//! - [`KAFKA`]: [`DEBIAN`] with `examples/kafka-standin` (built by `cargo test`, or
+//!   `cargo build --examples`), a Kafka wire-protocol broker configured from the
+//!   `hyperledger/fabric-kafka` environment the reference network's Kafka StatefulSets set, and
+//!   told the cluster's four brokers and its channels by the image's environment;
 //! - [`PROBE`]: fabcheck's image from the repository's `Dockerfile`, target `prebuilt` on
 //!   [`DEBIAN`], fed the fabcheck binary cargo built — the image `--probe-image` names.
 //!
@@ -33,6 +37,7 @@ pub const BUSYBOX: &str = "fabcheck-test/busybox:1.35";
 pub const DNSMASQ: &str = "fabcheck-test/dnsmasq:2.89";
 pub const PROBE: &str = "fabcheck-test/fabcheck:dev";
 pub const ZOOKEEPER: &str = "fabcheck-test/zookeeper:3.8";
+pub const KAFKA: &str = "fabcheck-test/kafka-standin:1.0";
 
 /// The ZooKeeper image's entrypoint (see [`ZOOKEEPER`]).
 const ZOOKEEPER_ENTRYPOINT: &str = r#"#!/bin/bash
@@ -270,6 +275,47 @@ impl Cli {
             "--quiet",
             "--tag",
             ZOOKEEPER,
+            context.to_str().expect("utf-8 path"),
+        ]);
+        let _ = fs::remove_dir_all(&context);
+    }
+
+    /// [`KAFKA`], from the example binary next to `fabcheck` (`target/…/examples/`).
+    pub fn kafka(&self, fabcheck: &Path) {
+        if self.has_image(KAFKA) {
+            return;
+        }
+        self.debian();
+        let binary = fabcheck
+            .parent()
+            .expect("target folder")
+            .join("examples/kafka-standin");
+        assert!(
+            binary.is_file(),
+            "{} missing: `cargo test` builds the examples (or `cargo build --examples`)",
+            binary.display()
+        );
+        let context = self.fresh_dir("kafka-context");
+        fs::copy(&binary, context.join("kafka-standin")).expect("copy kafka-standin");
+        let brokers: Vec<String> = (0..4).map(|i| format!("{i}=kafka{i}.kafka:9092")).collect();
+        fs::write(
+            context.join("Dockerfile"),
+            format!(
+                "FROM {DEBIAN}\n\
+                 COPY kafka-standin /usr/local/bin/kafka-standin\n\
+                 ENV FABCHECK_KAFKA_BROKERS={brokers}\n\
+                 ENV FABCHECK_KAFKA_CHANNELS=testchainid,mychannel\n\
+                 EXPOSE 9092\n\
+                 ENTRYPOINT [\"/usr/local/bin/kafka-standin\"]\n",
+                brokers = brokers.join(",")
+            ),
+        )
+        .expect("Dockerfile");
+        self.ok(&[
+            "build",
+            "--quiet",
+            "--tag",
+            KAFKA,
             context.to_str().expect("utf-8 path"),
         ]);
         let _ = fs::remove_dir_all(&context);
