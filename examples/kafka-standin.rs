@@ -12,7 +12,7 @@
 //! What a real broker learns from ZooKeeper comes from the image's own environment:
 //! `FABCHECK_KAFKA_BROKERS` (`ID=HOST:PORT,…`, every broker of the cluster as Metadata lists
 //! them) and `FABCHECK_KAFKA_CHANNELS` (the channel topics, each with three replicas, all in
-//! sync). Prints `ready` and serves until killed.
+//! sync). Prints `ready` and serves until SIGTERM or SIGINT.
 
 #[path = "../tests/support/kafka_broker.rs"]
 mod kafka_broker;
@@ -90,7 +90,22 @@ fn run() -> Result<(), String> {
     let _cluster = Cluster::start_one(scenario, me, listen, advertised)
         .map_err(|e| format!("failed to listen on {listen}: {e}"))?;
     println!("ready");
-    loop {
-        std::thread::park();
-    }
+    // As a container's PID 1 nothing ends it but a handler: without one, SIGTERM is ignored and
+    // every pod deletion waits out its grace period.
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("failed to build the signal runtime: {e}"))?;
+    signals.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())
+            .map_err(|e| format!("failed to handle SIGTERM: {e}"))?;
+        let mut int =
+            signal(SignalKind::interrupt()).map_err(|e| format!("failed to handle SIGINT: {e}"))?;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        Ok(())
+    })
 }

@@ -665,18 +665,22 @@ spec:
         "kafka",
         "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE=true",
     ]);
-    node.wait_until(Duration::from_secs(90), "kafka3 to restart with it", |n| {
-        n.kubectl(&[
-            "get",
-            "statefulset",
-            "kafka3",
-            "-n",
-            "kafka",
-            "-o",
-            "jsonpath={.status.updatedReplicas}/{.status.readyReplicas}",
-        ])
-        .trim()
-            == "1/1"
+    node.wait_until(Duration::from_secs(150), "kafka3 to restart with it", |n| {
+        n.plane
+            .kubectl_as(
+                real_node::control_plane::ADMIN,
+                &[
+                    "get",
+                    "pod",
+                    "kafka3-0",
+                    "-n",
+                    "kafka",
+                    "-o",
+                    "jsonpath={.spec.containers[0].env[?(@.name==\"KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE\")].value} {.status.containerStatuses[0].ready}",
+                ],
+                None,
+            )
+            .is_ok_and(|s| s.trim() == "true true")
     });
     node.wait_until(Duration::from_secs(60), "zookeeper2-0 to stop", |n| {
         n.plane
