@@ -11,6 +11,11 @@
 //! `kubelet.rs`). The cluster gets a `kube-dns` Service in kube-system at 10.96.0.10, as
 //! kubeadm clusters have.
 //!
+//! For a real node (`real_node.rs`, [`ControlPlane::start_for_node`]) the API server also
+//! listens on the node's address (pods reach it through the `kubernetes` Service, 10.96.0.1),
+//! advertises that address, authorises kubelet as `system:node:<name>` (Node,RBAC) and kube-proxy
+//! as `system:kube-proxy`, and reaches kubelet by the node's InternalIP for logs and exec.
+//!
 //! Every process runs under the watchdog of `watched.rs` and is killed with its group on drop.
 
 #![allow(dead_code)]
@@ -31,6 +36,11 @@ pub const CLUSTER_DNS: &str = "10.96.0.10";
 pub const ADMIN_TOKEN: &str = "fabcheck-test-admin-token";
 pub const DEPLOYER_TOKEN: &str = "fabcheck-test-deployer-token";
 pub const READER_TOKEN: &str = "fabcheck-test-reader-token";
+/// The real node's kubelet (`system:node:<NODE_NAME>` in `system:nodes`) and kube-proxy.
+pub const NODE_TOKEN: &str = "fabcheck-test-node-token";
+pub const PROXY_TOKEN: &str = "fabcheck-test-proxy-token";
+/// The name the real node registers under.
+pub const NODE_NAME: &str = "fabcheck-node";
 
 /// Kubeconfig contexts, one per token.
 pub const ADMIN: &str = "admin";
@@ -62,6 +72,8 @@ pub struct ControlPlane {
     pub kubeconfig: PathBuf,
     pub api_port: u16,
     pub audit_log: PathBuf,
+    /// The real node's address, when the plane serves one.
+    pub node_ip: Option<Ipv4Addr>,
     etcd_port: u16,
     etcd: Option<Child>,
     apiserver: Option<Child>,
@@ -73,6 +85,15 @@ impl ControlPlane {
     /// Starts the control plane and waits until it serves requests and its controllers work
     /// (the default namespace's service account exists).
     pub fn start() -> ControlPlane {
+        ControlPlane::start_with(None)
+    }
+
+    /// A control plane for a real node at `node_ip` (see the module docs).
+    pub fn start_for_node(node_ip: Ipv4Addr) -> ControlPlane {
+        ControlPlane::start_with(Some(node_ip))
+    }
+
+    fn start_with(node_ip: Option<Ipv4Addr>) -> ControlPlane {
         let bin = bin_dir();
         for b in ["kube-apiserver", "kube-controller-manager", "kubectl"] {
             assert!(
@@ -87,13 +108,15 @@ impl ControlPlane {
             .expect("temp dir");
         let dir = temp.path().to_path_buf();
         let [etcd_port, etcd_peer, api_port] = free_ports();
-        let serving_ca = write_pki(&dir);
+        let serving_ca = write_pki(&dir, node_ip);
         fs::write(
             dir.join("tokens.csv"),
             format!(
                 "{ADMIN_TOKEN},admin,1,\"system:masters\"\n\
                  {DEPLOYER_TOKEN},fabcheck-deployer,2\n\
-                 {READER_TOKEN},fabcheck-reader,3\n"
+                 {READER_TOKEN},fabcheck-reader,3\n\
+                 {NODE_TOKEN},system:node:{NODE_NAME},4,\"system:nodes\"\n\
+                 {PROXY_TOKEN},system:kube-proxy,5\n"
             ),
         )
         .expect("token file");
@@ -102,6 +125,7 @@ impl ControlPlane {
         fs::write(&kubeconfig, kubeconfig_text(&serving_ca, api_port)).expect("kubeconfig");
         let mut plane = ControlPlane {
             audit_log: dir.join("audit.log"),
+            node_ip,
             dir,
             kubeconfig,
             api_port,
@@ -126,16 +150,22 @@ impl ControlPlane {
     /// Starts (or restarts) the API server on the same port and waits until it is ready.
     pub fn start_apiserver(&mut self) {
         let d = |name: &str| self.dir.join(name).display().to_string();
-        let args = vec![
+        let (bind, advertise, authorization) = match self.node_ip {
+            None => ("127.0.0.1".to_owned(), "127.0.0.1".to_owned(), "RBAC"),
+            // Pods reach the API server through the `kubernetes` Service, whose endpoint is
+            // the advertised address; the host's clients keep using 127.0.0.1.
+            Some(ip) => ("0.0.0.0".to_owned(), ip.to_string(), "Node,RBAC"),
+        };
+        let mut args = vec![
             format!("--etcd-servers=http://127.0.0.1:{}", self.etcd_port),
-            "--bind-address=127.0.0.1".into(),
-            "--advertise-address=127.0.0.1".into(),
+            format!("--bind-address={bind}"),
+            format!("--advertise-address={advertise}"),
             format!("--secure-port={}", self.api_port),
             "--insecure-port=0".into(),
             format!("--tls-cert-file={}", d("serving.crt")),
             format!("--tls-private-key-file={}", d("serving.key")),
             format!("--token-auth-file={}", d("tokens.csv")),
-            "--authorization-mode=RBAC".into(),
+            format!("--authorization-mode={authorization}"),
             format!("--service-account-key-file={}", d("sa.pub")),
             format!("--service-account-signing-key-file={}", d("sa.key")),
             "--service-account-issuer=https://kubernetes.default.svc".into(),
@@ -148,6 +178,10 @@ impl ControlPlane {
             format!("--audit-log-path={}", d("audit.log")),
             "--audit-log-format=json".into(),
         ];
+        if self.node_ip.is_some() {
+            // Else `kubectl logs`/`exec` look the node's name up in DNS (REAL-NODE.md).
+            args.push("--kubelet-preferred-address-types=InternalIP".into());
+        }
         let log = self.dir.join("kube-apiserver.log");
         self.apiserver = Some(watched::spawn(
             "kube-apiserver",
@@ -173,6 +207,27 @@ impl ControlPlane {
             format!("--kubeconfig={}", self.kubeconfig.display()),
             format!("--context={context}"),
         ]
+    }
+
+    /// Writes a kubeconfig for `token` (a node component's) to `path`, against this API server.
+    pub fn write_kubeconfig_for(&self, token: &str, path: &Path) {
+        let ca = fs::read_to_string(self.dir.join("serving-ca.crt")).expect("serving CA");
+        use base64::Engine;
+        let ca = base64::engine::general_purpose::STANDARD.encode(ca);
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    \
+             server: https://127.0.0.1:{}\n    certificate-authority-data: {ca}\n\
+             users:\n- name: component\n  user:\n    token: {token}\n\
+             contexts:\n- name: component\n  context:\n    cluster: test\n    user: component\n\
+             current-context: component\n",
+            self.api_port
+        );
+        fs::write(path, text).expect("component kubeconfig");
+    }
+
+    /// The API server's serving CA (PEM), as pods get it in their service-account token Secret.
+    pub fn serving_ca_path(&self) -> PathBuf {
+        self.dir.join("serving-ca.crt")
     }
 
     /// Runs kubectl as admin; returns stdout, panicking with stderr on failure.
@@ -342,7 +397,7 @@ fn free_ports() -> [u16; 3] {
 
 /// A serving CA and the API server's certificate for 127.0.0.1, and the service-account
 /// signing key (ECDSA P-256, which kube-apiserver accepts for ES256 tokens). Returns the CA PEM.
-fn write_pki(dir: &Path) -> String {
+fn write_pki(dir: &Path, node_ip: Option<Ipv4Addr>) -> String {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, SanType};
     let ca_key = KeyPair::generate().expect("CA key");
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
@@ -359,6 +414,15 @@ fn write_pki(dir: &Path) -> String {
     params
         .subject_alt_names
         .push(SanType::IpAddress("10.96.0.1".parse().expect("ip")));
+    if let Some(ip) = node_ip {
+        params.subject_alt_names.push(SanType::IpAddress(ip.into()));
+    }
+    // Pods name the API server `kubernetes.default.svc` too.
+    for name in ["kubernetes", "kubernetes.default", "kubernetes.default.svc"] {
+        params
+            .subject_alt_names
+            .push(SanType::DnsName(name.try_into().expect("dns name")));
+    }
     let cert = params.signed_by(&key, &issuer).expect("serving cert");
     fs::write(dir.join("serving-ca.crt"), ca_cert.pem()).expect("write");
     fs::write(dir.join("serving.crt"), cert.pem()).expect("write");

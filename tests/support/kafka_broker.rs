@@ -199,7 +199,8 @@ pub struct Cluster {
 
 struct Shared {
     scenario: Scenario,
-    ports: BTreeMap<i32, u16>,
+    /// Host and port each broker is advertised at in Metadata answers.
+    advertised: BTreeMap<i32, (String, u16)>,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
@@ -225,7 +226,10 @@ impl Cluster {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let shared = Arc::new(Shared {
             scenario,
-            ports: ports.clone(),
+            advertised: ports
+                .iter()
+                .map(|(id, port)| (*id, ("127.0.0.1".to_owned(), *port)))
+                .collect(),
             seen: seen.clone(),
         });
         for (id, listener) in listeners {
@@ -242,6 +246,40 @@ impl Cluster {
             ports,
             seen,
         }
+    }
+
+    /// Serves broker `id` of `scenario` alone on `listen`, the others advertised at `advertised`
+    /// (host and port per broker id) as they would be by their own processes — one broker per
+    /// pod of the real node's Kafka StatefulSets (examples/kafka-standin.rs).
+    pub fn start_one(
+        scenario: Scenario,
+        id: i32,
+        listen: std::net::SocketAddr,
+        advertised: BTreeMap<i32, (String, u16)>,
+    ) -> std::io::Result<Cluster> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let listener = runtime.block_on(TcpListener::bind(listen))?;
+        let port = listener.local_addr()?.port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let shared = Arc::new(Shared {
+            scenario,
+            advertised,
+            seen: seen.clone(),
+        });
+        runtime.spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let shared = shared.clone();
+                tokio::spawn(async move { serve(socket, id, shared).await });
+            }
+        });
+        Ok(Cluster {
+            runtime: Some(runtime),
+            ports: [(id, port)].into_iter().collect(),
+            seen,
+        })
     }
 
     /// `127.0.0.1:port` of broker `id`.
@@ -429,8 +467,13 @@ fn metadata(request: &MetadataRequest, version: i16, shared: &Shared) -> Metadat
         .map(|b| {
             MetadataResponseBroker::default()
                 .with_node_id(BrokerId(b.id))
-                .with_host(StrBytes::from_static_str("127.0.0.1"))
-                .with_port(i32::from(shared.ports[&b.id]))
+                .with_host(StrBytes::from_string(
+                    shared
+                        .advertised
+                        .get(&b.id)
+                        .map_or_else(String::new, |a| a.0.clone()),
+                ))
+                .with_port(i32::from(shared.advertised.get(&b.id).map_or(0, |a| a.1)))
         })
         .collect();
     // An empty list in v0 and null from v1 on both mean every topic.
