@@ -21,6 +21,16 @@ pub fn observation_target(obs: &DnsObservation) -> Target {
     Target::new(TargetKind::Object, obs.context.clone()).with_locator(Some(obs.vantage.describe()))
 }
 
+/// What the context the lookups stand for assumes about its resolver (every verdict says it).
+pub fn assumed_resolver(inv: &Inventory, obs: &DnsObservation) -> String {
+    inv.dns
+        .contexts
+        .iter()
+        .find(|c| c.label == obs.context)
+        .map(|c| c.assumption.describe())
+        .unwrap_or_else(|| "no resolver context of the artifacts names these lookups".to_owned())
+}
+
 impl Check for NameDoesNotResolve {
     fn id(&self) -> &'static str {
         "DNS-008"
@@ -36,6 +46,7 @@ impl Check for NameDoesNotResolve {
         let mut out = Vec::new();
         for obs in &inv.live.dns {
             let target = observation_target(obs);
+            let assumed = assumed_resolver(inv, obs);
             if let Some(failure) = &obs.failure {
                 out.push(Outcome::new(
                     Status::Error,
@@ -57,6 +68,8 @@ impl Check for NameDoesNotResolve {
             }
             for r in &obs.results {
                 let o = Outcome::new(Status::Pass, target.clone(), String::new())
+                    .with("resolver_observed", obs.vantage.observed_resolver())
+                    .with("resolver", assumed.clone())
                     .with("name", r.name.clone())
                     .with("candidates", sequence(r))
                     .with("queries_sent", r.queries_sent())
