@@ -16,9 +16,12 @@
 //! The models (each cited where it lives in the source):
 //! - *glibc* (resolv/res_query.c `__res_context_search`, res_send.c): candidates as in
 //!   [`super::candidates`]; servers one after another, each `timeout` (doubling per server
-//!   index), `attempts` rounds; NXDOMAIN, NODATA and SERVFAIL go on to the next candidate,
-//!   REFUSED and a timeout end the search; `options rotate` starts at a different server each
-//!   lookup.
+//!   index), `attempts` rounds. A name asked as written *first* (at least ndots dots) goes on
+//!   to the search list whatever its answer; among the search domains NXDOMAIN, NODATA and
+//!   SERVFAIL go on to the next, REFUSED and a timeout end the search-list loop — and the name
+//!   as written, when not yet asked, is still asked last. (Seen live in
+//!   tests/dns_resolvers.rs: a REFUSED answer to `peer0.org2` as written did not stop
+//!   Debian's glibc 2.36.) `options rotate` starts at a different server each lookup.
 //! - *musl* (src/network/lookup_name.c `name_from_dns_search`, res_msend.c
 //!   `__res_msend_rc`, resolvconf.c): a name with `ndots` or more dots is asked **only as
 //!   written** — the search list is not tried at all; otherwise the search domains first and
@@ -83,7 +86,8 @@ impl StubResolver {
         }
     }
 
-    /// Whether the resolver goes on to the next candidate after `answer` for one.
+    /// Whether the resolver goes on to the next *search domain* after `answer` for one (see
+    /// [`StubResolver::search`] for the whole sequence, which also depends on the position).
     pub fn continues_search(self, answer: &CandidateAnswer) -> bool {
         match self {
             StubResolver::Glibc => answer.continues_search(),
@@ -96,6 +100,67 @@ impl StubResolver {
                 answer,
                 CandidateAnswer::Addresses(_) | CandidateAnswer::NotAsked
             ),
+        }
+    }
+
+    /// The lookup of `name` as this resolver makes it, with `answer_of` giving the answer to
+    /// each candidate asked: every candidate in order, `NotAsked` after the one that decided.
+    pub fn search(
+        self,
+        name: &str,
+        config: &ResolverConfig,
+        answer_of: impl Fn(&str) -> CandidateAnswer,
+    ) -> Vec<super::CandidateOutcome> {
+        let candidates = self.candidates(name, config);
+        let mut out: Vec<super::CandidateOutcome> = candidates
+            .iter()
+            .map(|q| super::CandidateOutcome {
+                query: q.clone(),
+                answer: CandidateAnswer::NotAsked,
+            })
+            .collect();
+        let found = |a: &CandidateAnswer| matches!(a, CandidateAnswer::Addresses(_));
+        match self {
+            StubResolver::Glibc => {
+                // res_query.c __res_context_search: as written first (ndots), then the search
+                // list until it finds or is `done`, then as written if not asked yet.
+                let bare = name.trim_end_matches('.');
+                let as_is_first =
+                    out.first().is_some_and(|c| c.query == bare) && out.len() > 1 || out.len() == 1;
+                let mut i = 0;
+                if as_is_first {
+                    out[0].answer = answer_of(&out[0].query);
+                    if found(&out[0].answer) || out.len() == 1 {
+                        return out;
+                    }
+                    i = 1;
+                }
+                let last_as_is = (!as_is_first).then(|| out.len() - 1);
+                let domains_end = last_as_is.unwrap_or(out.len());
+                while i < domains_end {
+                    out[i].answer = answer_of(&out[i].query);
+                    if found(&out[i].answer) {
+                        return out;
+                    }
+                    if !self.continues_search(&out[i].answer) {
+                        break;
+                    }
+                    i += 1;
+                }
+                if let Some(last) = last_as_is {
+                    out[last].answer = answer_of(&out[last].query);
+                }
+                out
+            }
+            StubResolver::Musl | StubResolver::Go => {
+                for c in out.iter_mut() {
+                    c.answer = answer_of(&c.query);
+                    if found(&c.answer) || !self.continues_search(&c.answer) {
+                        break;
+                    }
+                }
+                out
+            }
         }
     }
 
@@ -290,6 +355,64 @@ mod tests {
             );
             assert_eq!(StubResolver::Go.continues_search(&answer), go, "{answer:?}");
         }
+    }
+
+    #[test]
+    fn a_refused_answer_ends_glibcs_search_list_but_not_its_first_or_last_query() {
+        use CandidateAnswer::*;
+        let answers = |refused: &'static str| {
+            move |q: &str| {
+                if q == refused {
+                    Refused("REFUSED".into())
+                } else if q == "peer0.org2.svc.cluster.local" {
+                    Addresses(vec!["10.96.12.10".parse().unwrap()])
+                } else {
+                    NoSuchName
+                }
+            }
+        };
+        let asked = |o: &[crate::inventory::dns::CandidateOutcome]| {
+            o.iter()
+                .map(|c| (c.query.clone(), c.answer.describe()))
+                .collect::<Vec<_>>()
+        };
+        // ndots:1 — as written first: REFUSED there goes on (seen live with glibc 2.36).
+        let c = config(1, &SEARCH);
+        let o = StubResolver::Glibc.search("peer0.org2", &c, answers("peer0.org2"));
+        assert!(matches!(o[2].answer, Addresses(_)), "{:?}", asked(&o));
+        // A search domain that refuses ends the search-list loop; the name as written is
+        // still asked last. Go goes on; musl ignores REFUSED and times out (ends).
+        let c = config(
+            5,
+            &[
+                "corp.example",
+                "default.svc.cluster.local",
+                "svc.cluster.local",
+            ],
+        );
+        let o = StubResolver::Glibc.search("peer0.org2", &c, answers("peer0.org2.corp.example"));
+        assert_eq!(
+            asked(&o),
+            vec![
+                ("peer0.org2.corp.example".into(), "REFUSED".into()),
+                (
+                    "peer0.org2.default.svc.cluster.local".into(),
+                    "not asked".into()
+                ),
+                ("peer0.org2.svc.cluster.local".into(), "not asked".into()),
+                ("peer0.org2".into(), "NXDOMAIN".into()),
+            ]
+        );
+        let o = StubResolver::Go.search("peer0.org2", &c, answers("peer0.org2.corp.example"));
+        assert!(matches!(o[2].answer, Addresses(_)), "{:?}", asked(&o));
+        let o = StubResolver::Musl.search("peer0.org2", &c, |q| {
+            if q.ends_with("corp.example") {
+                TimedOut
+            } else {
+                NoSuchName
+            }
+        });
+        assert_eq!(o.iter().filter(|c| c.answer != NotAsked).count(), 1);
     }
 
     #[test]

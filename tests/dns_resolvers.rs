@@ -1,0 +1,288 @@
+//! glibc, musl and Go resolving the same names with the same HostConfig, inside probe
+//! containers a real Docker daemon launches the way a Fabric peer launches chaincode, against
+//! real DNS servers (dnsmasq) — and diverging where the models in
+//! `fabcheck::inventory::dns::stub` say they do:
+//! - a public server listed beside the cluster DNS: musl asks both at once and takes the
+//!   public server's fast NXDOMAIN; glibc and Go ask the cluster DNS first and wait for it;
+//! - ndots: a name with ndots dots is asked as written; glibc and Go go on to the search list
+//!   after its NXDOMAIN, musl never tries the search list;
+//! - a REFUSED answer to the name as written ends glibc's search, Go goes on to the search list.
+//!
+//! The daemon's default `bridge` network is used (NetworkMode `bridge`, as Fabric's
+//! Docker-in-Docker setups give chaincode), because only there does Docker write the Dns servers
+//! into the container's resolv.conf as they are; on a user-defined network its embedded server
+//! 127.0.0.11 stands in front of them and forwards in order (libnetwork resolver.go).
+//!
+//! The "cluster" dnsmasq answers the reference network's names and is reached through a relay
+//! that holds each query 300 ms, so the race musl runs is decided the same way every time. The
+//! "public" dnsmasq knows `cluster.local` and `org1` as zones with no names in them (NXDOMAIN at
+//! once) and refuses everything else, as a resolver that does not serve those names does.
+
+#[path = "support/dns_server.rs"]
+mod dns_server;
+#[path = "support/dockerd.rs"]
+mod dockerd;
+
+use std::net::{IpAddr, SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use dns_server::{DnsServer, ZoneSpec};
+use dockerd::{Dockerd, GO_IMAGE, IMAGE, MUSL_IMAGE};
+use fabcheck::probe::docker::{
+    ChaincodeDnsOutcome, ChaincodeHostConfig, ContainerLookups, probe_chaincode_dns,
+};
+
+const SEED_SEARCH: [&str; 2] = ["default.svc.cluster.local", "svc.cluster.local"];
+const LIMIT: Duration = Duration::from_secs(30);
+const HANG: Duration = Duration::from_secs(120);
+/// How long the relay holds each query to the cluster DNS.
+const CLUSTER_DELAY: Duration = Duration::from_millis(300);
+
+/// A UDP relay on `listen` that forwards every query to `upstream` after `delay` and hands the
+/// reply back; stops when dropped.
+struct SlowRelay {
+    stop: Arc<AtomicBool>,
+}
+
+impl SlowRelay {
+    fn start(listen: SocketAddr, upstream: SocketAddr, delay: Duration) -> SlowRelay {
+        let socket = UdpSocket::bind(listen).unwrap_or_else(|e| panic!("relay on {listen}: {e}"));
+        socket
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("read timeout");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !stopped.load(Ordering::Relaxed) {
+                let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let query = buf[..n].to_vec();
+                let reply_to = socket.try_clone().expect("relay socket");
+                std::thread::spawn(move || {
+                    std::thread::sleep(delay);
+                    let up = UdpSocket::bind(SocketAddr::new(upstream.ip(), 0)).expect("bind");
+                    up.set_read_timeout(Some(Duration::from_secs(3))).ok();
+                    if up.send_to(&query, upstream).is_err() {
+                        return;
+                    }
+                    let mut answer = [0u8; 4096];
+                    if let Ok((m, _)) = up.recv_from(&mut answer) {
+                        let _ = reply_to.send_to(&answer[..m], from);
+                    }
+                });
+            }
+        });
+        SlowRelay { stop }
+    }
+}
+
+impl Drop for SlowRelay {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct Rig {
+    _relay: SlowRelay,
+    _cluster: DnsServer,
+    _public: DnsServer,
+    daemon: Dockerd,
+}
+
+fn rig() -> Arc<Rig> {
+    static SHARED: Mutex<Weak<Rig>> = Mutex::new(Weak::new());
+    let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(rig) = slot.upgrade() {
+        return rig;
+    }
+    let daemon = Dockerd::start_with_default_bridge();
+    daemon.import_resolver_probes();
+    let gateway = daemon.bridge_gateway();
+    let cluster = DnsServer::start(
+        &ZoneSpec::reference_network()
+            .local_zone("org1")
+            .listen(gateway, 0),
+    );
+    let relay = SlowRelay::start(SocketAddr::new(gateway, 53), cluster.addr(), CLUSTER_DELAY);
+    let public = DnsServer::start(
+        &ZoneSpec::default()
+            .local_zone("org1")
+            .listen(daemon.bridge_second(), 53),
+    );
+    let rig = Arc::new(Rig {
+        _relay: relay,
+        _cluster: cluster,
+        _public: public,
+        daemon,
+    });
+    *slot = Arc::downgrade(&rig);
+    rig
+}
+
+fn turn() -> MutexGuard<'static, ()> {
+    static TURN: Mutex<()> = Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn host_config(servers: &[IpAddr], options: &[&str]) -> ChaincodeHostConfig {
+    ChaincodeHostConfig {
+        dns: servers.iter().map(ToString::to_string).collect(),
+        dns_search: strings(&SEED_SEARCH),
+        dns_options: strings(options),
+        network_mode: Some("bridge".into()),
+    }
+}
+
+/// Runs the probe with `image` and returns what it saw.
+fn lookups(rig: &Rig, image: &str, hc: &ChaincodeHostConfig, names: &[&str]) -> ContainerLookups {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let start = Instant::now();
+    let result = runtime
+        .block_on(async {
+            tokio::time::timeout(
+                HANG,
+                probe_chaincode_dns(&rig.daemon.endpoint(), image, hc, &strings(names), LIMIT),
+            )
+            .await
+        })
+        .expect("the probe hung");
+    eprintln!("{image}: {:?}", start.elapsed());
+    match result {
+        Ok(ChaincodeDnsOutcome::Ran(l)) => *l,
+        other => panic!(
+            "expected the {image} probe to run, got {other:?}\n{}",
+            rig.daemon.logs()
+        ),
+    }
+}
+
+/// The candidate that answered each name, or `None`.
+fn matched(l: &ContainerLookups) -> Vec<Option<String>> {
+    l.results
+        .iter()
+        .map(|r| r.matched().map(|(q, _)| q.to_owned()))
+        .collect()
+}
+
+#[test]
+fn musl_takes_a_public_servers_nxdomain_that_glibc_and_go_never_see() {
+    let rig = rig();
+    let _turn = turn();
+    let hc = host_config(
+        &[rig.daemon.bridge_gateway(), rig.daemon.bridge_second()],
+        &["ndots:2", "timeout:2", "attempts:2"],
+    );
+    let names = ["peer0-org1", "peer0.org1"];
+    let expected = vec![
+        Some("peer0-org1.default.svc.cluster.local".to_owned()),
+        Some("peer0.org1.svc.cluster.local".to_owned()),
+    ];
+    for image in [IMAGE, GO_IMAGE] {
+        let l = lookups(&rig, image, &hc, &names);
+        assert!(
+            l.resolv_conf
+                .contains(&format!("nameserver {}", rig.daemon.bridge_second())),
+            "Docker wrote both servers on the default bridge:\n{}",
+            l.resolv_conf
+        );
+        assert_eq!(matched(&l), expected, "{image}: {l:#?}");
+    }
+    let l = lookups(&rig, MUSL_IMAGE, &hc, &names);
+    assert!(l.resolver.starts_with("musl"), "{}", l.resolver);
+    assert_eq!(
+        matched(&l),
+        vec![None, None],
+        "musl took the public server's NXDOMAIN for the cluster names: {l:#?}"
+    );
+    // With the cluster DNS alone, musl resolves them too: the public server was the cause.
+    let alone = host_config(&[rig.daemon.bridge_gateway()], &["ndots:2", "timeout:2"]);
+    let l = lookups(&rig, MUSL_IMAGE, &alone, &names);
+    assert_eq!(matched(&l), expected, "{l:#?}");
+}
+
+#[test]
+fn with_ndots_1_musl_never_tries_the_search_list() {
+    let rig = rig();
+    let _turn = turn();
+    let hc = host_config(&[rig.daemon.bridge_gateway()], &["ndots:1", "timeout:2"]);
+    // `peer0.org1` has one dot: asked as written first (NXDOMAIN from the cluster DNS).
+    for image in [IMAGE, GO_IMAGE] {
+        let l = lookups(&rig, image, &hc, &["peer0.org1"]);
+        assert_eq!(
+            matched(&l),
+            vec![Some("peer0.org1.svc.cluster.local".to_owned())],
+            "{image} goes on to the search list: {l:#?}"
+        );
+    }
+    let l = lookups(&rig, MUSL_IMAGE, &hc, &["peer0.org1"]);
+    assert_eq!(matched(&l), vec![None], "{l:#?}");
+    assert_eq!(
+        l.results[0].candidates.len(),
+        1,
+        "musl's only candidate is the name as written: {l:#?}"
+    );
+}
+
+#[test]
+fn a_refusing_search_domain_ends_glibcs_search_list_and_go_goes_on() {
+    let rig = rig();
+    let _turn = turn();
+    // A node search domain whose server refuses (the cluster dnsmasq serves no corp.example),
+    // listed before the cluster's: `peer0.org2` (1 dot, ndots 5) is searched first.
+    let hc = ChaincodeHostConfig {
+        dns_search: strings(&[
+            "corp.example",
+            "default.svc.cluster.local",
+            "svc.cluster.local",
+        ]),
+        ..host_config(&[rig.daemon.bridge_gateway()], &["ndots:5", "timeout:1"])
+    };
+    let glibc = lookups(&rig, IMAGE, &hc, &["peer0.org2"]);
+    let go = lookups(&rig, GO_IMAGE, &hc, &["peer0.org2"]);
+    let musl = lookups(&rig, MUSL_IMAGE, &hc, &["peer0.org2"]);
+    assert_eq!(
+        matched(&glibc),
+        vec![None],
+        "glibc stops the search list at REFUSED: {glibc:#?}"
+    );
+    assert_eq!(
+        matched(&go),
+        vec![Some("peer0.org2.svc.cluster.local".to_owned())],
+        "Go goes on to the next search domain: {go:#?}"
+    );
+    assert!(go.resolver.starts_with("Go's resolver"), "{}", go.resolver);
+    assert_eq!(
+        matched(&musl),
+        vec![None],
+        "musl ignores REFUSED and times out: {musl:#?}"
+    );
+}
+
+#[test]
+fn a_refused_answer_to_the_name_as_written_does_not_stop_glibc() {
+    let rig = rig();
+    let _turn = turn();
+    // ndots:1: `peer0.org2` is asked as written first, and refused.
+    let hc = host_config(&[rig.daemon.bridge_gateway()], &["ndots:1", "timeout:1"]);
+    for image in [IMAGE, GO_IMAGE] {
+        let l = lookups(&rig, image, &hc, &["peer0.org2"]);
+        assert_eq!(
+            matched(&l),
+            vec![Some("peer0.org2.svc.cluster.local".to_owned())],
+            "{image}: {l:#?}"
+        );
+    }
+    let musl = lookups(&rig, MUSL_IMAGE, &hc, &["peer0.org2"]);
+    assert_eq!(matched(&musl), vec![None], "{musl:#?}");
+}
