@@ -88,7 +88,7 @@ impl Drop for SlowRelay {
 
 struct Rig {
     _relay: SlowRelay,
-    _cluster: DnsServer,
+    cluster: DnsServer,
     _public: DnsServer,
     daemon: Dockerd,
 }
@@ -115,7 +115,7 @@ fn rig() -> Arc<Rig> {
     );
     let rig = Arc::new(Rig {
         _relay: relay,
-        _cluster: cluster,
+        cluster,
         _public: public,
         daemon,
     });
@@ -248,13 +248,27 @@ fn a_refusing_search_domain_ends_glibcs_search_list_and_go_goes_on() {
         ]),
         ..host_config(&[rig.daemon.bridge_gateway()], &["ndots:5", "timeout:1"])
     };
+    let before = rig.cluster.queries(0).len();
     let glibc = lookups(&rig, IMAGE, &hc, &["peer0.org2"]);
+    let asked: Vec<String> = rig.cluster.queries(before + 2)[before..]
+        .iter()
+        .map(|q| q.split_once(' ').map_or(q.clone(), |(_, n)| n.to_owned()))
+        .collect();
     let go = lookups(&rig, GO_IMAGE, &hc, &["peer0.org2"]);
     let musl = lookups(&rig, MUSL_IMAGE, &hc, &["peer0.org2"]);
     assert_eq!(
         matched(&glibc),
         vec![None],
         "glibc stops the search list at REFUSED: {glibc:#?}"
+    );
+    // res_query.c: the search-list loop ends, and the name as written is still asked last.
+    assert!(
+        !asked.iter().any(|n| n.ends_with(".svc.cluster.local")),
+        "glibc asked no later search domain: {asked:?}"
+    );
+    assert!(
+        asked.iter().any(|n| n == "peer0.org2"),
+        "glibc asked the name as written last: {asked:?}"
     );
     assert_eq!(
         matched(&go),

@@ -70,8 +70,9 @@ impl Check for ClusterDnsMissing {
                             servers.join(" "),
                             c.nameservers_from.describe()
                         );
+                        let embedded = c.network_mode.as_deref().is_some_and(user_defined_network);
                         vec![by_resolver(c, base, |r| {
-                            beside_cluster_dns(r, &c.config, ip, &included)
+                            beside_cluster_dns(r, &c.config, ip, embedded, &included)
                         })]
                     }
                     Some(ip) => out(
@@ -104,6 +105,7 @@ fn beside_cluster_dns(
     resolver: StubResolver,
     config: &ResolverConfig,
     cluster: IpAddr,
+    embedded: bool,
     included: &str,
 ) -> (Status, String) {
     let others: Vec<String> = config
@@ -116,6 +118,28 @@ fn beside_cluster_dns(
         return (Status::Pass, format!("{included}, the only one"));
     }
     let others = others.join(" ");
+    if embedded {
+        // On a user-defined network the container's resolv.conf names only Docker's embedded
+        // server 127.0.0.11, which forwards to the Dns servers one after another and takes an
+        // NXDOMAIN as the answer (libnetwork resolver.go): the chaincode's resolver, whichever
+        // it is, never races them.
+        return if config.nameservers.first().is_some_and(|n| n.ip != cluster) {
+            (
+                Status::Fail,
+                format!(
+                    "{included}, but Docker's embedded DNS (user-defined network) forwards to {} first and passes its NXDOMAIN for a cluster name on",
+                    config.nameservers[0].ip
+                ),
+            )
+        } else {
+            (
+                Status::Pass,
+                format!(
+                    "{included}; on a user-defined network Docker's embedded DNS asks the cluster DNS first and {others} only when it does not answer"
+                ),
+            )
+        };
+    }
     if resolver.asks_servers_in_parallel() {
         // musl res_msend.c: the query goes to every server at once and the first NOERROR or
         // NXDOMAIN reply is taken.
@@ -149,6 +173,15 @@ fn beside_cluster_dns(
             "{included}; {resolver} asks the cluster DNS first and {others} only when it does not answer"
         ),
     )
+}
+
+/// A NetworkMode naming a user-defined network (not `host`, `bridge`, `none`, `default` or
+/// `container:…`): there Docker puts its embedded DNS server in the container's resolv.conf.
+fn user_defined_network(mode: &str) -> bool {
+    let mode = mode.trim();
+    !(mode.is_empty()
+        || matches!(mode, "default" | "bridge" | "host" | "none")
+        || mode.starts_with("container:"))
 }
 
 #[cfg(test)]
@@ -248,12 +281,26 @@ mod tests {
         );
         let ip: IpAddr = "10.68.0.2".parse().unwrap();
         assert_eq!(
-            beside_cluster_dns(StubResolver::Glibc, &rotate, ip, "x").0,
+            beside_cluster_dns(StubResolver::Glibc, &rotate, ip, false, "x").0,
             Status::Fail
         );
         let alone = ResolverConfig::from_parts(&["10.68.0.2".into()], &[], &["rotate".into()]);
         for r in StubResolver::ALL {
-            assert_eq!(beside_cluster_dns(r, &alone, ip, "x").0, Status::Pass);
+            assert_eq!(
+                beside_cluster_dns(r, &alone, ip, false, "x").0,
+                Status::Pass
+            );
         }
+        // Behind Docker's embedded DNS musl does not race the servers.
+        let two = ResolverConfig::from_parts(&["10.68.0.2".into(), "8.8.8.8".into()], &[], &[]);
+        assert_eq!(
+            beside_cluster_dns(StubResolver::Musl, &two, ip, true, "x").0,
+            Status::Pass
+        );
+        assert_eq!(
+            beside_cluster_dns(StubResolver::Musl, &two, ip, false, "x").0,
+            Status::Fail
+        );
+        assert!(user_defined_network("fabric_test") && !user_defined_network("bridge"));
     }
 }

@@ -139,7 +139,8 @@ impl StubResolver {
                 let domains_end = last_as_is.unwrap_or(out.len());
                 while i < domains_end {
                     out[i].answer = answer_of(&out[i].query);
-                    if found(&out[i].answer) {
+                    if found(&out[i].answer) || matches!(out[i].answer, CandidateAnswer::Error(_)) {
+                        // ECONNREFUSED (no server reachable) returns at once.
                         return out;
                     }
                     if !self.continues_search(&out[i].answer) {
