@@ -284,6 +284,8 @@ pub struct ContainerLookups {
     /// The stub resolver that made the lookups, and how that is known (`musl (the image's
     /// org.hyperledger.fabcheck.resolver label)`, `glibc (getent; the image has no label)`).
     pub resolver: String,
+    /// The resolver alone, as findings name it.
+    pub resolver_kind: StubResolver,
     /// One per name asked, in the order asked.
     pub results: Vec<NameResolution>,
     /// getent's exit status: 0 when every name was found, 2 when one was not.
@@ -413,6 +415,7 @@ pub async fn probe_chaincode_dns(
         resolv_conf: run.resolv_conf,
         config,
         resolver: program.describe(),
+        resolver_kind: program.resolver,
         results,
         exit_code: run.exit_code,
         stderr: run.stderr,
@@ -443,7 +446,7 @@ pub fn observation(
                 endpoint: lookups.endpoint.clone(),
                 configured_servers: lookups.configured_servers.clone(),
                 network_mode: lookups.network_mode.clone(),
-                resolver: Some(lookups.resolver.clone()),
+                resolver: Some(lookups.resolver_kind.to_string()),
             },
             config: lookups.config.clone(),
             results: lookups.results.clone(),

@@ -54,7 +54,7 @@ impl Check for NdotsTooLow {
                                     n.name, c.config.ndots
                                 )),
                                 _ => (Status::Warn, format!(
-                                    "{} has {dots} dot(s) and ndots is {}: {r} asks it as written first (an extra query to the upstream servers, and their answer wins if they have one) before {fqdn}",
+                                    "{} has {dots} dot(s) and ndots is {}: it is asked as written first by {r} (an extra query to the upstream servers, and their answer wins if they have one) before {fqdn}",
                                     n.name, c.config.ndots
                                 )),
                             }

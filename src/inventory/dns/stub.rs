@@ -265,8 +265,7 @@ pub fn implied(
     let lang_why = match language {
         Some(l) => format!("{} chaincode", l.describe()),
         None => {
-            "Go chaincode, Fabric's common case; the chaincode language is not in the artifacts"
-                .to_owned()
+            "Go chaincode, Fabric's common case: the language is not in the artifacts".to_owned()
         }
     };
     let fabric = match version {
@@ -276,7 +275,7 @@ pub fn implied(
     let (resolver, why) = match (lang, version) {
         (ChaincodeLanguage::Go, _) => (
             StubResolver::Go,
-            format!("{lang_why}: Go's net package resolves itself on Linux ({fabric})"),
+            format!("{lang_why}; Go's net package resolves by itself, {fabric}"),
         ),
         (_, Some((major, _))) if major < 2 => (
             StubResolver::Glibc,
