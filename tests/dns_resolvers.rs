@@ -300,3 +300,174 @@ fn a_refused_answer_to_the_name_as_written_does_not_stop_glibc() {
     let musl = lookups(&rig, MUSL_IMAGE, &hc, &["peer0.org2"]);
     assert_eq!(matched(&musl), vec![None], "{musl:#?}");
 }
+
+/// A peer whose chaincode gets `dns` and the cluster search list on the default bridge.
+fn peer_artifacts(dns: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("fabcheck-resolvers-")
+        .tempdir()
+        .expect("temp dir");
+    let manifest = format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: peer0
+  namespace: org1
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: peer0
+  template:
+    metadata:
+      labels:
+        app: peer0
+    spec:
+      containers:
+        - name: peer
+          image: hyperledger/fabric-peer:2.2.0
+          env:
+            - name: CORE_PEER_ID
+              value: peer0.org1
+            - name: CORE_PEER_ADDRESS
+              value: peer0.org1:7051
+            - name: CORE_VM_ENDPOINT
+              value: unix:///host/var/run/docker.sock
+            - name: CORE_VM_DOCKER_HOSTCONFIG_DNS
+              value: "{dns}"
+            - name: CORE_VM_DOCKER_HOSTCONFIG_DNSSEARCH
+              value: default.svc.cluster.local svc.cluster.local
+            - name: CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE
+              value: bridge
+          volumeMounts:
+            - name: docker-sock
+              mountPath: /host/var/run/docker.sock
+      volumes:
+        - name: docker-sock
+          hostPath:
+            path: /var/run/docker.sock
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: peer0
+  namespace: org1
+spec:
+  selector:
+    app: peer0
+  ports:
+    - name: grpc
+      port: 7051
+"#
+    );
+    std::fs::write(dir.path().join("peer0.yaml"), manifest).expect("manifest");
+    dir
+}
+
+/// `fabcheck check … --select DNS -o json` and its DNS-008 finding for the peer.
+fn dns008(args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .arg("check")
+        .args(args)
+        .args(["--select", "DNS", "-o", "json"])
+        .output()
+        .expect("fabcheck runs");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["check_id"] == "DNS-008" && f["evidence"]["name"] == "peer0.org1")
+        .cloned()
+        .unwrap_or_else(|| panic!("no DNS-008 finding for peer0.org1: {report:#}"))
+}
+
+#[test]
+fn the_cli_says_which_resolver_it_observed_and_which_it_assumed() {
+    let rig = rig();
+    let _turn = turn();
+    let dns = format!(
+        "{} {}",
+        rig.daemon.bridge_gateway(),
+        rig.daemon.bridge_second()
+    );
+    let artifacts = peer_artifacts(&dns);
+    let dir = artifacts.path().to_str().expect("utf-8 path");
+    let endpoint = rig.daemon.endpoint();
+
+    // The musl probe with musl assumed: Fabric never passes DnsOptions, so ndots is 1 and musl
+    // asks peer0.org1 only as written (NXDOMAIN): DNS-008 fails.
+    let f = dns008(&[
+        "--artifacts",
+        dir,
+        "--docker",
+        &endpoint,
+        "--docker-image",
+        MUSL_IMAGE,
+        "--chaincode-resolver",
+        "musl",
+    ]);
+    assert_eq!(f["status"], "fail", "{f:#}");
+    assert!(
+        f["evidence"]["resolver_observed"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("musl"),
+        "{f:#}"
+    );
+    assert_eq!(
+        f["evidence"]["resolver"], "assuming musl (--chaincode-resolver musl)",
+        "{f:#}"
+    );
+    assert!(f["evidence"].get("resolver_mismatch").is_none(), "{f:#}");
+    assert!(
+        f["target"]["locator"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("resolved by musl"),
+        "{f:#}"
+    );
+
+    // The Go probe, Go assumed (Go chaincode on Fabric 2.2): it resolves.
+    let f = dns008(&[
+        "--artifacts",
+        dir,
+        "--docker",
+        &endpoint,
+        "--docker-image",
+        GO_IMAGE,
+    ]);
+    assert_eq!(f["status"], "pass", "{f:#}");
+    assert!(
+        f["evidence"]["resolver"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("assuming Go's resolver (Go chaincode"),
+        "{f:#}"
+    );
+    assert!(f["evidence"].get("resolver_mismatch").is_none(), "{f:#}");
+
+    // glibc's getent while Go is assumed: the verdict says the lookups were not the chaincode's.
+    let f = dns008(&[
+        "--artifacts",
+        dir,
+        "--docker",
+        &endpoint,
+        "--docker-image",
+        IMAGE,
+    ]);
+    assert_eq!(f["status"], "pass", "{f:#}");
+    assert!(
+        f["evidence"]["resolver_mismatch"]
+            .as_str()
+            .unwrap_or("")
+            .contains("resolved by glibc, but the chaincode is assumed to use Go's resolver"),
+        "{f:#}"
+    );
+}
