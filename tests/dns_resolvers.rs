@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use dns_server::{DnsServer, ZoneSpec};
-use dockerd::{Dockerd, GO_IMAGE, IMAGE, MUSL_IMAGE};
+use dockerd::{ALPINE_LIKE_IMAGE, Dockerd, GO_IMAGE, IMAGE, MUSL_IMAGE};
 use fabcheck::probe::docker::{
     ChaincodeDnsOutcome, ChaincodeHostConfig, ContainerLookups, probe_chaincode_dns,
 };
@@ -469,5 +469,28 @@ fn the_cli_says_which_resolver_it_observed_and_which_it_assumed() {
             .unwrap_or("")
             .contains("resolved by glibc, but the chaincode is assumed to use Go's resolver"),
         "{f:#}"
+    );
+}
+
+#[test]
+fn an_unlabelled_image_with_musls_loader_is_taken_as_musl() {
+    let rig = rig();
+    let _turn = turn();
+    let hc = host_config(&[rig.daemon.bridge_gateway()], &["ndots:1", "timeout:1"]);
+    let l = lookups(&rig, ALPINE_LIKE_IMAGE, &hc, &["peer0.org1"]);
+    assert!(
+        l.resolver
+            .starts_with("musl (getent of the image, which has musl's loader"),
+        "{}",
+        l.resolver
+    );
+    // Mapped in musl's order: one candidate, the name as written.
+    assert_eq!(l.results[0].candidates.len(), 1, "{l:#?}");
+    assert_eq!(matched(&l), vec![None], "{l:#?}");
+    let l = lookups(&rig, IMAGE, &hc, &["peer0.org1"]);
+    assert!(
+        l.resolver.starts_with("glibc (getent of the image"),
+        "{}",
+        l.resolver
     );
 }

@@ -58,6 +58,10 @@ pub const LOOKUP_LABEL: &str = "org.hyperledger.fabcheck.lookup";
 /// Label naming the stub resolver that program resolves with: `glibc`, `musl` or `go`.
 pub const RESOLVER_LABEL: &str = "org.hyperledger.fabcheck.resolver";
 
+/// Where musl's dynamic loader sits in an Alpine-based image; its presence makes an
+/// unlabelled image's getent musl's.
+const MUSL_LOADERS: &[&str] = &["/lib/ld-musl-x86_64.so.1", "/lib/ld-musl-aarch64.so.1"];
+
 /// The file read back from the container.
 const RESOLV_CONF: &str = "/etc/resolv.conf";
 
@@ -394,11 +398,16 @@ pub async fn probe_chaincode_dns(
         id: created.id.clone(),
         limit,
     };
-    let run = run_getent(&docker, endpoint, &created.id, limit).await;
+    let run = run_getent(&docker, endpoint, &created.id, limit, !program.labelled).await;
     guard.docker = None;
     let leftover = remove(&docker, endpoint, &created.id, limit).await.err();
     let run = run?;
 
+    let mut program = program;
+    if let Some(loader) = &run.musl_loader {
+        program.resolver = StubResolver::Musl;
+        program.musl_loader = Some(loader.clone());
+    }
     let config = ResolverConfig::from_resolv_conf(&run.resolv_conf);
     let (results, mut notes) = map_lookups_as(program.resolver, &keys, &config, &run.stdout);
     check_exit_code(run.exit_code, &results, &mut notes);
@@ -477,9 +486,11 @@ pub fn observation(
 pub struct LookupProgram {
     pub path: String,
     pub resolver: StubResolver,
-    /// Whether the image says which resolver; without a label, `getent` of a glibc image is
-    /// assumed (an Alpine image's getent would be musl's).
+    /// Whether the image says which resolver; without a label, the image's `getent` is taken
+    /// as glibc's unless musl's loader is in the image (Alpine: getent from musl-utils).
     pub labelled: bool,
+    /// musl's loader, found in an unlabelled image.
+    pub musl_loader: Option<String>,
 }
 
 impl LookupProgram {
@@ -497,16 +508,24 @@ impl LookupProgram {
                 path,
                 resolver,
                 labelled: true,
+                musl_loader: None,
             },
             None => LookupProgram {
                 path,
                 resolver: StubResolver::Glibc,
                 labelled: false,
+                musl_loader: None,
             },
         }
     }
 
     pub fn describe(&self) -> String {
+        if let Some(loader) = &self.musl_loader {
+            return format!(
+                "{} ({} of the image, which has musl's loader {loader})",
+                self.resolver, self.path
+            );
+        }
         if self.labelled {
             format!(
                 "{} ({} in the image, by its {RESOLVER_LABEL} label)",
@@ -523,6 +542,9 @@ impl LookupProgram {
 
 /// What one run of the container produced.
 struct GetentRun {
+    /// musl's dynamic loader found in the container (an Alpine-based image, whose getent is
+    /// musl's), when asked to look.
+    musl_loader: Option<String>,
     stdout: String,
     stderr: String,
     exit_code: i64,
@@ -538,6 +560,7 @@ async fn run_getent(
     endpoint: &str,
     id: &str,
     limit: Duration,
+    look_for_musl: bool,
 ) -> Result<GetentRun, DockerProbeError> {
     // Attached before the start so no output is missed; unlike the logs API this works
     // whatever log driver the daemon is configured with.
@@ -644,12 +667,33 @@ async fn run_getent(
         })?;
     let resolv_conf = String::from_utf8_lossy(&resolv_conf).into_owned();
 
+    let mut musl_loader = None;
+    if look_for_musl {
+        for path in MUSL_LOADERS {
+            let archive = DownloadFromContainerOptionsBuilder::new()
+                .path(path)
+                .build();
+            let found = bounded(
+                limit,
+                endpoint,
+                "looking for musl's loader in the probe container",
+                collect_bytes(docker.download_from_container(id, Some(archive))),
+            )
+            .await?;
+            if found.is_ok_and(|tar| single_file_from_tar(&tar).is_ok()) {
+                musl_loader = Some((*path).to_owned());
+                break;
+            }
+        }
+    }
+
     let during = "inspect the probe container";
     let inspected = bounded(limit, endpoint, during, docker.inspect_container(id, None))
         .await?
         .map_err(|e| daemon_error(endpoint, during, &e))?;
     let recorded = inspected.host_config.unwrap_or_default();
     Ok(GetentRun {
+        musl_loader,
         stdout,
         stderr,
         exit_code,

@@ -48,6 +48,10 @@ pub const MUSL_IMAGE: &str = "fabcheck/musl-probe:test";
 /// The pure-Go probe image (tests/support/probes/lookup-go).
 pub const GO_IMAGE: &str = "fabcheck/go-probe:test";
 
+/// An unlabelled image whose `getent` is musl's and which carries musl's loader, as an
+/// Alpine-based image does.
+pub const ALPINE_LIKE_IMAGE: &str = "fabcheck/alpine-like:test";
+
 /// The user-defined network every daemon gets.
 pub const NETWORK: &str = "fabcheck-dns";
 
@@ -310,6 +314,29 @@ impl Dockerd {
                 String::from_utf8_lossy(&out.stderr)
             );
             fs::rename(&partial, &go).expect("Go probe in the cache");
+        }
+        // As an Alpine image is to the probe: a musl getent, musl's loader, no labels.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let root = tempfile::Builder::new()
+                .prefix("alpine-like-")
+                .tempdir_in(self.dir.path())
+                .expect("image dir");
+            for dir in ["usr/bin", "lib", "etc"] {
+                fs::create_dir_all(root.path().join(dir)).expect("image dir");
+            }
+            let getent = root.path().join("usr/bin/getent");
+            fs::copy(&musl, &getent).expect("musl getent");
+            fs::set_permissions(&getent, fs::Permissions::from_mode(0o755)).expect("chmod");
+            // fs::copy follows the symlink: the loader itself.
+            fs::copy(
+                "/lib/ld-musl-x86_64.so.1",
+                root.path().join("lib/ld-musl-x86_64.so.1"),
+            )
+            .expect("musl's loader (Debian musl)");
+            fs::write(root.path().join("etc/nsswitch.conf"), "hosts: files dns\n")
+                .expect("nsswitch.conf");
+            self.import(root.path(), ALPINE_LIKE_IMAGE);
         }
         for (binary, image, resolver) in [(&musl, MUSL_IMAGE, "musl"), (&go, GO_IMAGE, "go")] {
             let root = tempfile::Builder::new()
