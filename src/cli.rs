@@ -294,6 +294,11 @@ pub struct CheckArgs {
     )]
     pub docker_image: String,
 
+    /// The stub resolver chaincode resolves with, instead of the one its runtime implies (Go
+    /// chaincode: go; Node.js/Java on Fabric 2.x's Alpine images: musl; on Fabric 1.4: glibc).
+    #[arg(long, value_name = "RESOLVER", value_parser = ["go", "musl", "glibc"])]
+    pub chaincode_resolver: Option<String>,
+
     /// Log of a `fabcheck render dns-probe` pod (kubectl logs); repeatable.
     #[arg(long = "dns-probe-log", value_name = "FILE")]
     pub dns_probe_logs: Vec<PathBuf>,
@@ -676,6 +681,10 @@ impl Cli {
                         probe_logs: args.dns_probe_logs,
                         cluster_dns: args.cluster_dns,
                         cluster_domain: args.cluster_domain,
+                        chaincode_resolver: args
+                            .chaincode_resolver
+                            .as_deref()
+                            .and_then(crate::inventory::dns::StubResolver::parse),
                     },
                     live_skip_reason: None,
                     from_deploy: None,

@@ -224,7 +224,7 @@ fn the_seed_fix_resolves_every_name_inside_the_container() {
     assert_eq!(
         obs.vantage.describe(),
         format!(
-            "probe container on {endpoint}, NetworkMode {NETWORK}, Dns {}",
+            "probe container on {endpoint}, NetworkMode {NETWORK}, Dns {}, resolved by glibc",
             rig.daemon.gateway()
         )
     );

@@ -410,3 +410,77 @@ fn a_docker_socket_in_a_mounted_folder_counts_and_an_unmounted_one_is_a_finding(
         "{message}"
     );
 }
+
+#[test]
+fn every_resolver_dependent_verdict_says_which_resolver_it_assumed() {
+    // The reference network lists a LAN server beside the cluster DNS (NetworkMode bridge, so
+    // chaincode's resolv.conf names both). Go chaincode (assumed: the language is not in the
+    // artifacts) asks the cluster DNS first; musl asks both at once.
+    let dir = fixture("fixtures/reference/chaincode-dns");
+    let (code, findings) = dns_check(&dir, &[]);
+    assert_eq!(code, 0, "{}", all_describe(&findings));
+    for id in ["DNS-001", "DNS-002", "DNS-003", "DNS-004"] {
+        for f in of(&findings, id) {
+            let message = f["message"].as_str().unwrap_or("");
+            assert!(
+                message.contains("assuming Go's resolver (Go chaincode"),
+                "{}",
+                describe(f)
+            );
+            assert!(f["evidence"]["resolver"].is_string(), "{}", describe(f));
+        }
+    }
+    let dns001 = of(&findings, "DNS-001");
+    assert!(!dns001.is_empty());
+    for f in &dns001 {
+        let others = f["evidence"]["other_resolvers"].to_string();
+        assert!(
+            others.contains("musl: fail") && others.contains("asks every nameserver at once"),
+            "{}",
+            describe(f)
+        );
+    }
+
+    let (code, findings) = dns_check(&dir, &["--chaincode-resolver", "musl"]);
+    assert_eq!(code, 1, "{}", all_describe(&findings));
+    let dns001 = of(&findings, "DNS-001");
+    assert!(!dns001.is_empty());
+    for f in dns001 {
+        assert_eq!(f["status"], "fail", "{}", describe(f));
+        let message = f["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains("an NXDOMAIN from 192.168.1.1 for a cluster name can win")
+                && message.ends_with("assuming musl (--chaincode-resolver musl)"),
+            "{}",
+            describe(f)
+        );
+    }
+}
+
+#[test]
+fn with_ndots_1_musl_never_completes_a_dotted_service_name() {
+    // DNS-003/fail: ndots:1. glibc and Go ask peer0.org1 as written first and then search
+    // (DNS-002 passes, DNS-003 warns); musl never searches it (DNS-002 fails).
+    let dir = fixture("fixtures/dns/DNS-003/fail");
+    let (_, findings) = dns_check(&dir, &["--chaincode-resolver", "glibc"]);
+    assert!(
+        statuses(&findings, "DNS-002").iter().all(|s| s == "pass"),
+        "{}",
+        all_describe(&findings)
+    );
+    let (code, findings) = dns_check(&dir, &["--chaincode-resolver", "musl"]);
+    assert_eq!(code, 1, "{}", all_describe(&findings));
+    let failing: Vec<&Value> = of(&findings, "DNS-002")
+        .into_iter()
+        .filter(|f| f["status"] == "fail")
+        .collect();
+    assert!(!failing.is_empty(), "{}", all_describe(&findings));
+    for f in failing {
+        let message = f["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains("musl asks it only as written and never tries the search list"),
+            "{}",
+            describe(f)
+        );
+    }
+}

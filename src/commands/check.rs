@@ -78,6 +78,11 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
             .dns
             .set_cluster(check.dns.cluster_dns, check.dns.cluster_domain.clone());
     }
+    if check.dns.chaincode_resolver.is_some() {
+        inventory
+            .dns
+            .set_chaincode_resolver(check.dns.chaincode_resolver);
+    }
     let mut sources: Vec<String> = Vec::new();
     if check.artifacts.is_some() || from_cluster.is_some() {
         sources.push(std::mem::take(&mut inventory.source));

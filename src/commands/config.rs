@@ -181,6 +181,8 @@ pub struct DnsOptions {
     pub probe_logs: Vec<PathBuf>,
     pub cluster_dns: Option<std::net::IpAddr>,
     pub cluster_domain: Option<String>,
+    /// `--chaincode-resolver`: overrides the resolver the chaincode runtime implies.
+    pub chaincode_resolver: Option<crate::inventory::dns::StubResolver>,
 }
 
 /// What to do, validated.

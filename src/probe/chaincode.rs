@@ -204,6 +204,7 @@ fn container_vantage(endpoint: &str, host_config: &ChaincodeHostConfig) -> Vanta
         endpoint: endpoint.to_owned(),
         configured_servers: host_config.dns.clone(),
         network_mode: host_config.network_mode.clone(),
+        resolver: None,
     }
 }
 

@@ -257,19 +257,51 @@ impl Asker {
         })
     }
 
-    /// Every candidate of `name` in glibc's order until one ends the search.
+    /// Every candidate of `name` in glibc's order, as `__res_context_search` (res_query.c) goes
+    /// through them: the name as written first (at least ndots dots) goes on to the search list
+    /// whatever its answer; in the search list an answer that does not continue the search
+    /// (REFUSED, a timeout) ends the list; the name as written, if not asked first, is asked
+    /// last even then — unless no server could be reached at all (ECONNREFUSED), which returns
+    /// at once. tests/dns_resolvers.rs shows Debian's glibc doing this.
     async fn resolve(&self, name: &str, config: &ResolverConfig) -> NameResolution {
-        let mut ended = false;
-        let mut outcomes = Vec::new();
-        for query in candidates(name, config) {
-            let answer = if ended {
-                CandidateAnswer::NotAsked
-            } else {
-                let answer = self.ask(&query).await;
-                ended = !answer.continues_search();
-                answer
-            };
-            outcomes.push(CandidateOutcome { query, answer });
+        let list = candidates(name, config);
+        let mut outcomes: Vec<CandidateOutcome> = list
+            .iter()
+            .map(|query| CandidateOutcome {
+                query: query.clone(),
+                answer: CandidateAnswer::NotAsked,
+            })
+            .collect();
+        let found = |a: &CandidateAnswer| matches!(a, CandidateAnswer::Addresses(_));
+        let bare = name.trim_end_matches('.');
+        let as_is_first = list.len() == 1 || list[0] == bare;
+        let mut i = 0;
+        let mut done = false;
+        if as_is_first {
+            outcomes[0].answer = self.ask(&list[0]).await;
+            done = found(&outcomes[0].answer) || list.len() == 1;
+            i = 1;
+        }
+        let domains_end = if as_is_first {
+            list.len()
+        } else {
+            list.len() - 1
+        };
+        while !done && i < domains_end {
+            outcomes[i].answer = self.ask(&list[i]).await;
+            if found(&outcomes[i].answer) {
+                done = true;
+            } else if matches!(outcomes[i].answer, CandidateAnswer::Error(_)) {
+                // No server reachable (ECONNREFUSED): the search returns at once.
+                done = true;
+            } else if !outcomes[i].answer.continues_search() {
+                break;
+            }
+            i += 1;
+        }
+        if !done && !as_is_first {
+            let last = list.len() - 1;
+            outcomes[last].answer = self.ask(&list[last]).await;
         }
         NameResolution {
             name: name.to_owned(),

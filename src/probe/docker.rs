@@ -41,8 +41,8 @@ use bollard::query_parameters::{
 use futures_util::{Stream, StreamExt};
 
 use crate::inventory::dns::{
-    CandidateAnswer, CandidateOutcome, DnsObservation, NameResolution, ResolverConfig, Vantage,
-    candidates,
+    CandidateAnswer, CandidateOutcome, DnsObservation, NameResolution, ResolverConfig,
+    StubResolver, Vantage,
 };
 
 /// The label every probe container carries, so a leftover one (a killed fabcheck) can be found
@@ -50,6 +50,17 @@ use crate::inventory::dns::{
 pub const PROBE_LABEL: &str = "org.hyperledger.fabcheck.probe";
 /// The value of [`PROBE_LABEL`] on the chaincode DNS probe.
 pub const PROBE_LABEL_VALUE: &str = "chaincode-dns";
+
+/// Label of a probe image whose lookup program is not `getent`: the path of a program that
+/// takes `hosts NAME…` and prints what `getent hosts` prints (the fabcheck musl and Go probes,
+/// tests/support/probes/).
+pub const LOOKUP_LABEL: &str = "org.hyperledger.fabcheck.lookup";
+/// Label naming the stub resolver that program resolves with: `glibc`, `musl` or `go`.
+pub const RESOLVER_LABEL: &str = "org.hyperledger.fabcheck.resolver";
+
+/// Where musl's dynamic loader sits in an Alpine-based image; its presence makes an
+/// unlabelled image's getent musl's.
+const MUSL_LOADERS: &[&str] = &["/lib/ld-musl-x86_64.so.1", "/lib/ld-musl-aarch64.so.1"];
 
 /// The file read back from the container.
 const RESOLV_CONF: &str = "/etc/resolv.conf";
@@ -274,6 +285,11 @@ pub struct ContainerLookups {
     pub resolv_conf: String,
     /// [`ContainerLookups::resolv_conf`] as glibc reads it.
     pub config: ResolverConfig,
+    /// The stub resolver that made the lookups, and how that is known (`musl (the image's
+    /// org.hyperledger.fabcheck.resolver label)`, `glibc (getent; the image has no label)`).
+    pub resolver: String,
+    /// The resolver alone, as findings name it.
+    pub resolver_kind: StubResolver,
     /// One per name asked, in the order asked.
     pub results: Vec<NameResolution>,
     /// getent's exit status: 0 when every name was found, 2 when one was not.
@@ -328,8 +344,15 @@ pub async fn probe_chaincode_dns(
     }
 
     let during = format!("inspect image {image}");
-    match bounded(limit, endpoint, &during, docker.inspect_image(image)).await? {
-        Ok(_) => {}
+    let program = match bounded(limit, endpoint, &during, docker.inspect_image(image)).await? {
+        Ok(inspected) => LookupProgram::from_labels(
+            inspected
+                .config
+                .as_ref()
+                .and_then(|c| c.labels.as_ref())
+                .cloned()
+                .unwrap_or_default(),
+        ),
         Err(e) if status(&e) == Some(404) => {
             return Err(DockerProbeError::ImageMissing {
                 endpoint: endpoint.to_owned(),
@@ -337,13 +360,13 @@ pub async fn probe_chaincode_dns(
             });
         }
         Err(e) => return Err(daemon_error(endpoint, &during, &e)),
-    }
+    };
 
     let name = container_name();
     let body = ContainerCreateBody {
         image: Some(image.to_owned()),
         // The image's own entrypoint (if any) would wrap or replace the command.
-        entrypoint: Some(vec!["getent".to_owned()]),
+        entrypoint: Some(vec![program.path.clone()]),
         cmd: Some(
             std::iter::once("hosts".to_owned())
                 .chain(keys.iter().cloned())
@@ -375,13 +398,18 @@ pub async fn probe_chaincode_dns(
         id: created.id.clone(),
         limit,
     };
-    let run = run_getent(&docker, endpoint, &created.id, limit).await;
+    let run = run_getent(&docker, endpoint, &created.id, limit, !program.labelled).await;
     guard.docker = None;
     let leftover = remove(&docker, endpoint, &created.id, limit).await.err();
     let run = run?;
 
+    let mut program = program;
+    if let Some(loader) = &run.musl_loader {
+        program.resolver = StubResolver::Musl;
+        program.musl_loader = Some(loader.clone());
+    }
     let config = ResolverConfig::from_resolv_conf(&run.resolv_conf);
-    let (results, mut notes) = map_lookups(&keys, &config, &run.stdout);
+    let (results, mut notes) = map_lookups_as(program.resolver, &keys, &config, &run.stdout);
     check_exit_code(run.exit_code, &results, &mut notes);
     let results = names
         .iter()
@@ -395,6 +423,8 @@ pub async fn probe_chaincode_dns(
         configured_servers: run.configured_servers,
         resolv_conf: run.resolv_conf,
         config,
+        resolver: program.describe(),
+        resolver_kind: program.resolver,
         results,
         exit_code: run.exit_code,
         stderr: run.stderr,
@@ -416,6 +446,7 @@ pub fn observation(
         endpoint: endpoint.to_owned(),
         configured_servers: host_config.dns.clone(),
         network_mode: host_config.network_mode.clone(),
+        resolver: None,
     };
     match result {
         Ok(ChaincodeDnsOutcome::Ran(lookups)) => DnsObservation {
@@ -424,6 +455,7 @@ pub fn observation(
                 endpoint: lookups.endpoint.clone(),
                 configured_servers: lookups.configured_servers.clone(),
                 network_mode: lookups.network_mode.clone(),
+                resolver: Some(lookups.resolver_kind.to_string()),
             },
             config: lookups.config.clone(),
             results: lookups.results.clone(),
@@ -449,8 +481,70 @@ pub fn observation(
     }
 }
 
+/// The program a probe container runs for its lookups, from the image's labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupProgram {
+    pub path: String,
+    pub resolver: StubResolver,
+    /// Whether the image says which resolver; without a label, the image's `getent` is taken
+    /// as glibc's unless musl's loader is in the image (Alpine: getent from musl-utils).
+    pub labelled: bool,
+    /// musl's loader, found in an unlabelled image.
+    pub musl_loader: Option<String>,
+}
+
+impl LookupProgram {
+    pub fn from_labels(labels: HashMap<String, String>) -> LookupProgram {
+        let path = labels
+            .get(LOOKUP_LABEL)
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "getent".to_owned());
+        match labels
+            .get(RESOLVER_LABEL)
+            .and_then(|r| StubResolver::parse(r))
+        {
+            Some(resolver) => LookupProgram {
+                path,
+                resolver,
+                labelled: true,
+                musl_loader: None,
+            },
+            None => LookupProgram {
+                path,
+                resolver: StubResolver::Glibc,
+                labelled: false,
+                musl_loader: None,
+            },
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        if let Some(loader) = &self.musl_loader {
+            return format!(
+                "{} ({} of the image, which has musl's loader {loader})",
+                self.resolver, self.path
+            );
+        }
+        if self.labelled {
+            format!(
+                "{} ({} in the image, by its {RESOLVER_LABEL} label)",
+                self.resolver, self.path
+            )
+        } else {
+            format!(
+                "{} ({} of the image, taken as glibc's: the image has no {RESOLVER_LABEL} label)",
+                self.resolver, self.path
+            )
+        }
+    }
+}
+
 /// What one run of the container produced.
 struct GetentRun {
+    /// musl's dynamic loader found in the container (an Alpine-based image, whose getent is
+    /// musl's), when asked to look.
+    musl_loader: Option<String>,
     stdout: String,
     stderr: String,
     exit_code: i64,
@@ -466,6 +560,7 @@ async fn run_getent(
     endpoint: &str,
     id: &str,
     limit: Duration,
+    look_for_musl: bool,
 ) -> Result<GetentRun, DockerProbeError> {
     // Attached before the start so no output is missed; unlike the logs API this works
     // whatever log driver the daemon is configured with.
@@ -572,12 +667,33 @@ async fn run_getent(
         })?;
     let resolv_conf = String::from_utf8_lossy(&resolv_conf).into_owned();
 
+    let mut musl_loader = None;
+    if look_for_musl {
+        for path in MUSL_LOADERS {
+            let archive = DownloadFromContainerOptionsBuilder::new()
+                .path(path)
+                .build();
+            let found = bounded(
+                limit,
+                endpoint,
+                "looking for musl's loader in the probe container",
+                collect_bytes(docker.download_from_container(id, Some(archive))),
+            )
+            .await?;
+            if found.is_ok_and(|tar| single_file_from_tar(&tar).is_ok()) {
+                musl_loader = Some((*path).to_owned());
+                break;
+            }
+        }
+    }
+
     let during = "inspect the probe container";
     let inspected = bounded(limit, endpoint, during, docker.inspect_container(id, None))
         .await?
         .map_err(|e| daemon_error(endpoint, during, &e))?;
     let recorded = inspected.host_config.unwrap_or_default();
     Ok(GetentRun {
+        musl_loader,
         stdout,
         stderr,
         exit_code,
@@ -883,8 +999,22 @@ pub fn map_lookups(
     config: &ResolverConfig,
     stdout: &str,
 ) -> (Vec<NameResolution>, Vec<String>) {
+    map_lookups_as(StubResolver::Glibc, keys, config, stdout)
+}
+
+/// [`map_lookups`] for output of a program resolving with `resolver`: its candidates, in its
+/// order (musl asks a name with ndots dots only as written).
+pub fn map_lookups_as(
+    resolver: StubResolver,
+    keys: &[String],
+    config: &ResolverConfig,
+    stdout: &str,
+) -> (Vec<NameResolution>, Vec<String>) {
     let (lines, mut notes) = parse_getent_hosts(stdout);
-    let lists: Vec<Vec<String>> = keys.iter().map(|k| candidates(k, config)).collect();
+    let lists: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| resolver.candidates(k, config))
+        .collect();
     // Per key: the index of the matched candidate and its addresses.
     let mut found: Vec<Option<(usize, Vec<IpAddr>)>> = vec![None; keys.len()];
     let mut cursor = 0;

@@ -42,6 +42,16 @@ const CLI_WITHIN: Duration = Duration::from_secs(60);
 /// The probe image built into every daemon.
 pub const IMAGE: &str = "fabcheck/getent-probe:test";
 
+/// The static musl probe image (tests/support/probes/lookup.c), see
+/// [`Dockerd::import_resolver_probes`].
+pub const MUSL_IMAGE: &str = "fabcheck/musl-probe:test";
+/// The pure-Go probe image (tests/support/probes/lookup-go).
+pub const GO_IMAGE: &str = "fabcheck/go-probe:test";
+
+/// An unlabelled image whose `getent` is musl's and which carries musl's loader, as an
+/// Alpine-based image does.
+pub const ALPINE_LIKE_IMAGE: &str = "fabcheck/alpine-like:test";
+
 /// The user-defined network every daemon gets.
 pub const NETWORK: &str = "fabcheck-dns";
 
@@ -67,6 +77,7 @@ cleanup() {
     fi
   done
   ip link delete "$bridge" 2>/dev/null
+  ip link delete "${bridge}b" 2>/dev/null
   awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$dir"
@@ -105,6 +116,18 @@ impl Dockerd {
     /// Starts a daemon of its own and waits until it answers, with the image and the network
     /// in place; panics with the daemon's log when it cannot.
     pub fn start() -> Dockerd {
+        Dockerd::start_with(false)
+    }
+
+    /// A daemon of its own whose default `bridge` network sits on a host bridge
+    /// (`10.214.N.0/24`, see [`Dockerd::bridge_gateway`]): on it Docker writes a container's Dns
+    /// servers into its resolv.conf as they are, where a user-defined network puts its own
+    /// embedded server 127.0.0.11 in front of them.
+    pub fn start_with_default_bridge() -> Dockerd {
+        Dockerd::start_with(true)
+    }
+
+    fn start_with(default_bridge: bool) -> Dockerd {
         assert!(
             Path::new(DOCKERD).exists(),
             "dockerd is not installed ({DOCKERD}): apt-get install -y docker.io"
@@ -139,6 +162,12 @@ impl Dockerd {
             _subnet_lock: lock,
             dir,
         };
+        let bridge_arg = if default_bridge {
+            daemon.create_default_bridge();
+            format!("--bridge={bridge}b")
+        } else {
+            "--bridge=none".to_owned()
+        };
         let out = fs::File::create(&log).expect("dockerd log");
         let err = out.try_clone().expect("dockerd log");
         let child = Command::new("bash")
@@ -154,12 +183,13 @@ impl Dockerd {
             .arg(format!("--exec-root={}", root.join("exec").display()))
             .arg(format!("--pidfile={}", root.join("docker.pid").display()))
             .arg(format!("--config-file={}", config.display()))
-            .args([
-                "--iptables=false",
-                "--ip-masq=false",
-                "--ip-forward=false",
-                "--bridge=none",
-            ])
+            .args(["--iptables=false", "--ip-masq=false", "--ip-forward=false"])
+            .arg(&bridge_arg)
+            .args(
+                default_bridge
+                    .then(|| format!("--fixed-cidr=10.214.{subnet}.0/25"))
+                    .as_slice(),
+            )
             .arg(format!("--dns={}", daemon.host_resolver()))
             .stdin(Stdio::null())
             .stdout(out)
@@ -188,6 +218,145 @@ impl Dockerd {
     /// The address the daemon's `--dns` names (`10.213.N.253`), on the same bridge.
     pub fn host_resolver(&self) -> IpAddr {
         IpAddr::V4(Ipv4Addr::new(10, 213, self.subnet, 253))
+    }
+
+    /// The default bridge's host address (`10.214.N.1`), with [`Dockerd::start_with_default_bridge`].
+    pub fn bridge_gateway(&self) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(10, 214, self.subnet, 1))
+    }
+
+    /// A second host address on the default bridge (`10.214.N.253`), outside the containers' range.
+    pub fn bridge_second(&self) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(10, 214, self.subnet, 253))
+    }
+
+    /// Creates the host bridge `<bridge>b` the default network uses, with both addresses. The
+    /// watchdog deletes it with the other.
+    fn create_default_bridge(&self) {
+        let name = format!("{}b", self.bridge);
+        let _ = Command::new("ip").args(["link", "delete", &name]).output();
+        for args in [
+            vec!["link", "add", &name, "type", "bridge"],
+            vec![
+                "addr",
+                "add",
+                &format!("{}/24", self.bridge_gateway()),
+                "dev",
+                &name,
+            ],
+            vec![
+                "addr",
+                "add",
+                &format!("{}/24", self.bridge_second()),
+                "dev",
+                &name,
+            ],
+            vec!["link", "set", &name, "up"],
+        ] {
+            let out = Command::new("ip")
+                .args(&args)
+                .output()
+                .expect("ip (iproute2) runs");
+            assert!(
+                out.status.success(),
+                "ip {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    /// Builds the musl and Go probes (once per source version, into a cache under the build's
+    /// temp dir) and imports each as an image of the binary alone, labelled with its program
+    /// and resolver so the probe runs it instead of getent: [`MUSL_IMAGE`], [`GO_IMAGE`].
+    pub fn import_resolver_probes(&self) {
+        let probes = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/probes");
+        let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("resolver-probes");
+        fs::create_dir_all(&cache).expect("probe cache");
+        let c_source = probes.join("lookup.c");
+        let go_source = probes.join("lookup-go/main.go");
+        let musl = cache.join(format!("lookup-musl-{:016x}", digest(&c_source)));
+        if !musl.exists() {
+            // Built under a name of this process's, then renamed: test binaries run at once.
+            let partial = musl.with_extension(std::process::id().to_string());
+            let mut cmd = Command::new("musl-gcc");
+            cmd.args(["-static", "-O2", "-o"])
+                .arg(&partial)
+                .arg(&c_source);
+            let out = run_bounded(cmd, CLI_WITHIN, &cache.join("musl-gcc"))
+                .unwrap_or_else(|e| panic!("musl-gcc (Debian musl-tools): {e}"));
+            assert!(
+                out.status.success(),
+                "musl-gcc -static {}: {}",
+                c_source.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            fs::rename(&partial, &musl).expect("musl probe in the cache");
+        }
+        let go = cache.join(format!("lookup-go-{:016x}", digest(&go_source)));
+        if !go.exists() {
+            let partial = go.with_extension(std::process::id().to_string());
+            let mut cmd = Command::new("go");
+            cmd.current_dir(go_source.parent().expect("dir"))
+                .env("CGO_ENABLED", "0")
+                .env("GO111MODULE", "off")
+                .env("GOCACHE", cache.join("gocache"))
+                .env("GOPATH", cache.join("gopath"))
+                .args(["build", "-o"])
+                .arg(&partial)
+                .arg("main.go");
+            let out = run_bounded(cmd, Duration::from_secs(300), &cache.join("go-build"))
+                .unwrap_or_else(|e| panic!("go build: {e}"));
+            assert!(
+                out.status.success(),
+                "CGO_ENABLED=0 go build {}: {}",
+                go_source.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            fs::rename(&partial, &go).expect("Go probe in the cache");
+        }
+        // As an Alpine image is to the probe: a musl getent, musl's loader, no labels.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let root = tempfile::Builder::new()
+                .prefix("alpine-like-")
+                .tempdir_in(self.dir.path())
+                .expect("image dir");
+            for dir in ["usr/bin", "lib", "etc"] {
+                fs::create_dir_all(root.path().join(dir)).expect("image dir");
+            }
+            let getent = root.path().join("usr/bin/getent");
+            fs::copy(&musl, &getent).expect("musl getent");
+            fs::set_permissions(&getent, fs::Permissions::from_mode(0o755)).expect("chmod");
+            // fs::copy follows the symlink: the loader itself.
+            fs::copy(
+                "/lib/ld-musl-x86_64.so.1",
+                root.path().join("lib/ld-musl-x86_64.so.1"),
+            )
+            .expect("musl's loader (Debian musl)");
+            fs::write(root.path().join("etc/nsswitch.conf"), "hosts: files dns\n")
+                .expect("nsswitch.conf");
+            self.import(root.path(), ALPINE_LIKE_IMAGE);
+        }
+        for (binary, image, resolver) in [(&musl, MUSL_IMAGE, "musl"), (&go, GO_IMAGE, "go")] {
+            let root = tempfile::Builder::new()
+                .prefix("probe-")
+                .tempdir_in(self.dir.path())
+                .expect("image dir");
+            let target = root.path().join("fabcheck-lookup");
+            fs::copy(binary, &target).expect("probe binary");
+            fs::create_dir_all(root.path().join("etc")).expect("image /etc");
+            fs::write(root.path().join("etc/nsswitch.conf"), "hosts: files dns\n")
+                .expect("nsswitch.conf");
+            self.import_with(
+                root.path(),
+                image,
+                &[
+                    "LABEL org.hyperledger.fabcheck.lookup=/fabcheck-lookup".to_owned(),
+                    format!("LABEL org.hyperledger.fabcheck.resolver={resolver}"),
+                ],
+            );
+        }
     }
 
     /// An address in the network's subnet where nothing answers (not handed to containers).
@@ -324,6 +493,11 @@ impl Dockerd {
 
     /// Tars `root` and imports it as `name`.
     fn import(&self, root: &Path, name: &str) {
+        self.import_with(root, name, &[]);
+    }
+
+    /// [`Dockerd::import`] with Dockerfile instructions (`docker import --change`).
+    fn import_with(&self, root: &Path, name: &str, changes: &[String]) {
         let tarball = root.with_extension("tar");
         let tar = Command::new("tar")
             .arg("-C")
@@ -338,7 +512,13 @@ impl Dockerd {
             "tar: {}",
             String::from_utf8_lossy(&tar.stderr)
         );
-        self.docker_ok(&["import", &tarball.display().to_string(), name]);
+        let tarball = tarball.display().to_string();
+        let mut args: Vec<&str> = vec!["import"];
+        for change in changes {
+            args.extend(["--change", change.as_str()]);
+        }
+        args.extend([tarball.as_str(), name]);
+        self.docker_ok(&args);
     }
 
     /// Imports [`IMAGE`]: getent, the libraries `ldd` says it loads, the NSS modules for
@@ -420,6 +600,16 @@ impl Drop for Dockerd {
 /// Claims the first `10.213.N.0/24` that no other daemon of these tests holds (a lock file)
 /// and that no host interface uses. A bridge of ours left by a run that was killed before its
 /// watchdog could clean up is deleted: whoever holds the lock owns the name.
+/// A digest of a file's contents, naming its build in the cache.
+fn digest(path: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    fs::read(path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+        .hash(&mut h);
+    h.finish()
+}
+
 fn claim_subnet() -> (u8, fs::File) {
     for n in 0..=u8::MAX {
         let path = std::env::temp_dir().join(format!("fabcheck-dockerd-10.213.{n}.lock"));

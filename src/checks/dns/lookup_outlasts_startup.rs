@@ -2,12 +2,12 @@
 //! before a lookup fails when no server answers — is longer than the peer waits for chaincode
 //! to start and register.
 
-use super::{per_context, target, with_settings};
+use super::{by_resolver, per_context, target, with_settings};
 use crate::checks::Check;
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
-use crate::inventory::dns::SettingSource;
+use crate::inventory::dns::{SettingSource, StubResolver};
 
 pub struct LookupOutlastsStartup;
 
@@ -40,26 +40,46 @@ impl Check for LookupOutlastsStartup {
                 if servers == 0 {
                     return o(Status::Skip, "the nameservers are not known, so neither is how long a failing lookup takes".to_owned());
                 }
-                let worst = u32::from(cfg.timeout) * u32::from(cfg.attempts) * servers as u32;
-                let formula = format!(
-                    "timeout {} s x attempts {} x {servers} server(s) = {worst} s",
-                    cfg.timeout, cfg.attempts
-                );
-                if worst > *limit {
-                    o(
-                        Status::Warn,
-                        format!(
-                            "a lookup with no answer takes {formula}, longer than the chaincode start timeout of {limit} s ({limit_from})"
-                        ),
-                    )
-                } else {
-                    o(
-                        Status::Pass,
-                        format!(
-                            "a lookup with no answer gives up after {formula}, within the chaincode start timeout of {limit} s"
-                        ),
-                    )
-                }
+                let verdict = |r: StubResolver| {
+                    let (worst, formula) = if r.asks_servers_in_parallel() {
+                        // res_msend.c: all servers at once, `timeout` bounds the whole query.
+                        let w = u32::from(cfg.timeout);
+                        (
+                            w,
+                            format!(
+                                "timeout {w} s in total (musl asks all {servers} server(s) at once) = {w} s"
+                            ),
+                        )
+                    } else {
+                        let w = u32::from(cfg.timeout) * u32::from(cfg.attempts) * servers as u32;
+                        (
+                            w,
+                            format!(
+                                "timeout {} s x attempts {} x {servers} server(s) = {w} s",
+                                cfg.timeout, cfg.attempts
+                            ),
+                        )
+                    };
+                    if worst > *limit {
+                        (
+                            Status::Warn,
+                            format!(
+                                "a lookup with no answer takes {formula} with {r}, longer than the chaincode start timeout of {limit} s ({limit_from})"
+                            ),
+                        )
+                    } else {
+                        (
+                            Status::Pass,
+                            format!(
+                                "a lookup with no answer gives up after {formula} with {r}, within the chaincode start timeout of {limit} s"
+                            ),
+                        )
+                    }
+                };
+                let base = with_settings(Outcome::new(Status::Pass, target(c), String::new()), c)
+                    .with("startup_timeout_seconds", *limit)
+                    .with("startup_timeout_from", limit_from.clone());
+                vec![by_resolver(c, base, verdict)]
             },
         )
     }
@@ -93,6 +113,12 @@ mod tests {
         );
         assert_eq!(statuses(&out), vec![Status::Warn]);
         assert!(out[0].message.contains("= 90 s"), "{}", out[0].message);
+        // musl waits `timeout` in total, whatever the servers and attempts.
+        let others = out[0].evidence["other_resolvers"].to_string();
+        assert!(
+            others.contains("musl: pass") && others.contains("= 10 s"),
+            "{others}"
+        );
         let out = LookupOutlastsStartup.evaluate(
             &ctx(),
             &inventory(

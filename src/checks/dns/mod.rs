@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 
 use crate::checks::nothing_to_check;
-use crate::finding::{Outcome, Target, TargetKind};
+use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::dns::chaincode::Platform;
-use crate::inventory::dns::{ResolverContext, SettingSource};
+use crate::inventory::dns::{ResolverContext, SettingSource, StubResolver};
 
 pub mod cluster_dns_missing;
 pub mod lookup_outlasts_startup;
@@ -32,6 +32,7 @@ pub fn target(ctx: &ResolverContext) -> Target {
 pub fn with_settings(o: Outcome, ctx: &ResolverContext) -> Outcome {
     let c = &ctx.config;
     o.with("runtime", ctx.runtime.describe())
+        .with("resolver", ctx.assumption.describe())
         .with(
             "nameservers",
             c.nameservers
@@ -45,6 +46,34 @@ pub fn with_settings(o: Outcome, ctx: &ResolverContext) -> Outcome {
         .with("ndots", c.ndots)
         .with("timeout", c.timeout)
         .with("attempts", c.attempts)
+}
+
+/// A verdict that depends on the stub resolver: the status and message of the one the context
+/// assumes (the message says which and why), and, where another resolver would be judged
+/// differently, its verdict as `other_resolvers` evidence.
+pub fn by_resolver(
+    ctx: &ResolverContext,
+    o: Outcome,
+    verdict: impl Fn(StubResolver) -> (Status, String),
+) -> Outcome {
+    let assumed = ctx.assumption.resolver;
+    let (status, message) = verdict(assumed);
+    let others: Vec<String> = StubResolver::ALL
+        .into_iter()
+        .filter(|r| *r != assumed)
+        .filter_map(|r| {
+            let (s, m) = verdict(r);
+            (s != status).then(|| format!("{r}: {} — {m}", s.as_str()))
+        })
+        .collect();
+    let mut o = o;
+    o.status = status;
+    o.message = format!("{message}; {}", ctx.assumption.describe());
+    if others.is_empty() {
+        o
+    } else {
+        o.with("other_resolvers", others)
+    }
 }
 
 /// One outcome per context that `applies`, or a single skip when there is none.

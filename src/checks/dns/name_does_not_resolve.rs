@@ -21,6 +21,36 @@ pub fn observation_target(obs: &DnsObservation) -> Target {
     Target::new(TargetKind::Object, obs.context.clone()).with_locator(Some(obs.vantage.describe()))
 }
 
+/// What the context the lookups stand for assumes about its resolver (every verdict says it).
+pub fn assumed_resolver(inv: &Inventory, obs: &DnsObservation) -> String {
+    inv.dns
+        .contexts
+        .iter()
+        .find(|c| c.label == obs.context)
+        .map(|c| c.assumption.describe())
+        .unwrap_or_else(|| "no resolver context of the artifacts names these lookups".to_owned())
+}
+
+/// When a probe container resolved with another resolver than the chaincode is assumed to use,
+/// what that means for the verdict and how to see the chaincode's own.
+fn mismatch(inv: &Inventory, obs: &DnsObservation) -> Option<String> {
+    let crate::inventory::dns::Vantage::Container {
+        resolver: Some(observed),
+        ..
+    } = &obs.vantage
+    else {
+        return None;
+    };
+    let ctx = inv.dns.contexts.iter().find(|c| c.label == obs.context)?;
+    let assumed = ctx.assumption.resolver;
+    (observed != &assumed.to_string()).then(|| {
+        format!(
+            "resolved by {observed}, but the chaincode is assumed to use {assumed}: the two diverge on parallel servers, ndots and failed answers; give --docker-image an image of the chaincode runtime, or one labelled org.hyperledger.fabcheck.resolver={} (tests/support/probes)",
+            assumed.key()
+        )
+    })
+}
+
 impl Check for NameDoesNotResolve {
     fn id(&self) -> &'static str {
         "DNS-008"
@@ -36,6 +66,7 @@ impl Check for NameDoesNotResolve {
         let mut out = Vec::new();
         for obs in &inv.live.dns {
             let target = observation_target(obs);
+            let assumed = assumed_resolver(inv, obs);
             if let Some(failure) = &obs.failure {
                 out.push(Outcome::new(
                     Status::Error,
@@ -57,11 +88,17 @@ impl Check for NameDoesNotResolve {
             }
             for r in &obs.results {
                 let o = Outcome::new(Status::Pass, target.clone(), String::new())
+                    .with("resolver_observed", obs.vantage.observed_resolver())
+                    .with("resolver", assumed.clone())
                     .with("name", r.name.clone())
                     .with("candidates", sequence(r))
                     .with("queries_sent", r.queries_sent())
                     .with("search", obs.config.search.clone())
                     .with("ndots", obs.config.ndots);
+                let o = match mismatch(inv, obs) {
+                    Some(note) => o.with("resolver_mismatch", note),
+                    None => o,
+                };
                 out.push(match r.matched() {
                     Some((query, addrs)) => {
                         let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();

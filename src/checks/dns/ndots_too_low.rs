@@ -1,12 +1,12 @@
 //! DNS-003 `ndots-too-low`: a Service name has at least ndots dots, so glibc asks it as written
 //! — of the upstream servers — before any search domain.
 
-use super::{NameKind, classify_name, per_context, target, with_settings};
+use super::{NameKind, by_resolver, classify_name, per_context, target, with_settings};
 use crate::checks::Check;
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
-use crate::inventory::dns::{SettingSource, candidates};
+use crate::inventory::dns::{SettingSource, StubResolver};
 
 pub struct NdotsTooLow;
 
@@ -27,7 +27,7 @@ impl Check for NdotsTooLow {
                             return None;
                         };
                         let dots = n.name.matches('.').count();
-                        let tried = candidates(&n.name, &c.config);
+                        let tried = c.assumption.resolver.candidates(&n.name, &c.config);
                         let o = |status, message: String| {
                             with_settings(Outcome::new(status, target(c), message), c)
                                 .with("name", n.name.clone())
@@ -40,17 +40,26 @@ impl Check for NdotsTooLow {
                                 n.name
                             )));
                         }
-                        Some(if dots >= usize::from(c.config.ndots) {
-                            o(Status::Warn, format!(
-                                "{} has {dots} dot(s) and ndots is {}: it is asked as written first (an extra query to the upstream servers, and their answer wins if they have one) before {fqdn}",
-                                n.name, c.config.ndots
-                            ))
-                        } else {
-                            o(Status::Pass, format!(
-                                "{} has {dots} dot(s), fewer than ndots {}: the search list is tried first",
-                                n.name, c.config.ndots
-                            ))
-                        })
+                        let verdict = |r: StubResolver| {
+                            if dots < usize::from(c.config.ndots) {
+                                return (Status::Pass, format!(
+                                    "{} has {dots} dot(s), fewer than ndots {}: the search list is tried first",
+                                    n.name, c.config.ndots
+                                ));
+                            }
+                            match r {
+                                // lookup_name.c: the search list is suppressed, not postponed.
+                                StubResolver::Musl => (Status::Warn, format!(
+                                    "{} has {dots} dot(s) and ndots is {}: musl asks it only as written, of the upstream servers, and never with the search list — it cannot become {fqdn} (see DNS-002)",
+                                    n.name, c.config.ndots
+                                )),
+                                _ => (Status::Warn, format!(
+                                    "{} has {dots} dot(s) and ndots is {}: it is asked as written first by {r} (an extra query to the upstream servers, and their answer wins if they have one) before {fqdn}",
+                                    n.name, c.config.ndots
+                                )),
+                            }
+                        };
+                        Some(by_resolver(c, o(Status::Pass, String::new()), verdict))
                     })
                     .collect()
             },

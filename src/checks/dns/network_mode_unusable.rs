@@ -115,6 +115,7 @@ mod tests {
             endpoint: "unix:///run/docker.sock".into(),
             configured_servers: vec![],
             network_mode: Some("fabric_cc".into()),
+            resolver: None,
         };
         inv.live.dns[0].missing_network = Some("fabric_cc".into());
         let out = NetworkModeUnusable.evaluate(&ctx(), &inv);

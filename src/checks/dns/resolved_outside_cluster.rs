@@ -27,6 +27,11 @@ impl Check for ResolvedOutsideCluster {
                 let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
                 let o = |status, message: String| {
                     Outcome::new(status, observation_target(obs), message)
+                        .with("resolver_observed", obs.vantage.observed_resolver())
+                        .with(
+                            "resolver",
+                            super::name_does_not_resolve::assumed_resolver(inv, obs),
+                        )
                         .with("name", r.name.clone())
                         .with("matched", query.to_owned())
                         .with("addresses", addrs.clone())

@@ -1,13 +1,15 @@
 //! DNS-002 `search-cannot-complete`: a short Service name the chaincode (or peer) must resolve
 //! never becomes the cluster FQDN, because no search domain completes it.
 
-use super::{NameKind, classify_name, per_context, target, unevaluated, with_settings};
+use super::{
+    NameKind, by_resolver, classify_name, per_context, target, unevaluated, with_settings,
+};
 use crate::checks::Check;
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::dns::chaincode::Platform;
-use crate::inventory::dns::{SettingSource, candidates};
+use crate::inventory::dns::{SettingSource, StubResolver};
 
 pub struct SearchCannotComplete;
 
@@ -45,7 +47,6 @@ impl Check for SearchCannotComplete {
                         if let Some(why) = unevaluated(&c.search_from) {
                             return o(Status::Skip, format!("the search list is {why}"));
                         }
-                        let tried = candidates(&n.name, &c.config);
                         if c.search_from == SettingSource::NodeUnknown {
                             return o(Status::Fail, format!(
                                 "{} needs a search domain that makes it {fqdn}, but no search list is set for chaincode of {} (peer HostConfig DnsSearch or daemon --dns-search): it gets the node's",
@@ -53,18 +54,31 @@ impl Check for SearchCannotComplete {
                             ))
                             .with("expected_fqdn", fqdn);
                         }
-                        match tried.iter().position(|t| t.trim_end_matches('.') == fqdn) {
-                            Some(i) => o(Status::Pass, format!(
-                                "{} completes to {fqdn} (candidate {} of {})",
-                                n.name, i + 1, tried.len()
-                            ))
-                            .with("candidates", tried.clone()),
-                            None => o(Status::Fail, format!(
-                                "no search domain in [{}] completes {} to {fqdn}; glibc tries {}",
-                                c.config.search.join(" "), n.name, tried.join(", ")
-                            ))
-                            .with("candidates", tried.clone())
-                            .with("expected_fqdn", fqdn),
+                        let verdict = |r: StubResolver| {
+                            let tried = r.candidates(&n.name, &c.config);
+                            match tried.iter().position(|t| t.trim_end_matches('.') == fqdn) {
+                                Some(i) => (Status::Pass, format!(
+                                    "{} completes to {fqdn} (candidate {} of {})",
+                                    n.name, i + 1, tried.len()
+                                )),
+                                // lookup_name.c: at least ndots dots suppresses the search list.
+                                None if tried.len() == 1 && !c.config.search.is_empty() => (Status::Fail, format!(
+                                    "{} has {} dot(s), at least ndots {}: {r} asks it only as written and never tries the search list [{}], so it never becomes {fqdn}",
+                                    n.name, n.name.matches('.').count(), c.config.ndots, c.config.search.join(" ")
+                                )),
+                                None => (Status::Fail, format!(
+                                    "no search domain in [{}] completes {} to {fqdn}; {r} tries {}",
+                                    c.config.search.join(" "), n.name, tried.join(", ")
+                                )),
+                            }
+                        };
+                        let tried = c.assumption.resolver.candidates(&n.name, &c.config);
+                        let out = by_resolver(c, o(Status::Pass, String::new()), verdict)
+                            .with("candidates", tried);
+                        if out.status == Status::Fail {
+                            out.with("expected_fqdn", fqdn)
+                        } else {
+                            out
                         }
                     })
                     .collect()

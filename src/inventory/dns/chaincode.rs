@@ -142,6 +142,8 @@ pub struct ResolverContext {
     pub names: Vec<NameUse>,
     /// Seconds the peer waits for chaincode to start and register, and where that was set.
     pub startup_timeout: (u32, String),
+    /// The stub resolver inside the chaincode (or peer) process the verdicts assume.
+    pub assumption: super::ResolverAssumption,
 }
 
 impl ResolverContext {
@@ -260,6 +262,7 @@ pub fn contexts(
             peer_host_config: Default::default(),
             names,
             startup_timeout,
+            assumption: assumption_for(w),
         };
         match &runtime {
             Runtime::Docker { dind, .. } => {
@@ -307,6 +310,13 @@ pub fn contexts(
         }
     }
     out
+}
+
+/// The resolver the peer's chaincode runtime implies: the Fabric version from the peer's image
+/// tag; the language is not in a peer's settings (it is per chaincode package), so Go.
+fn assumption_for(w: &Workload) -> super::ResolverAssumption {
+    let version = w.image.as_deref().and_then(super::stub::fabric_version);
+    super::stub::implied(version, None)
 }
 
 /// Peers that launch chaincode (not the fabric-tools CLI containers, which carry CORE_PEER_*).

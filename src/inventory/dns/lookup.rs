@@ -112,12 +112,29 @@ pub enum Vantage {
         /// 127.0.0.11 forwards to them on user-defined networks).
         configured_servers: Vec<String>,
         network_mode: Option<String>,
+        /// The stub resolver that made the lookups in the container, as the probe found it.
+        resolver: Option<String>,
     },
     /// From a probe pod's log (`fabcheck render dns-probe`).
     Pod { pod: String, node: Option<String> },
 }
 
 impl Vantage {
+    /// The stub resolver whose lookups were observed from here.
+    pub fn observed_resolver(&self) -> String {
+        match self {
+            Vantage::Direct { .. } => {
+                "glibc's order, asked by fabcheck from here (not the chaincode's own resolver)"
+                    .to_owned()
+            }
+            Vantage::Container {
+                resolver: Some(r), ..
+            } => r.clone(),
+            Vantage::Container { resolver: None, .. } => "none (the probe did not run)".to_owned(),
+            Vantage::Pod { .. } => "getent of the probe pod's image (glibc)".to_owned(),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Vantage::Direct { server } => format!("server {server} asked from here"),
@@ -125,6 +142,7 @@ impl Vantage {
                 endpoint,
                 configured_servers,
                 network_mode,
+                resolver,
             } => {
                 let mut s = format!("probe container on {endpoint}");
                 if let Some(mode) = network_mode {
@@ -132,6 +150,9 @@ impl Vantage {
                 }
                 if !configured_servers.is_empty() {
                     s.push_str(&format!(", Dns {}", configured_servers.join(" ")));
+                }
+                if let Some(r) = resolver {
+                    s.push_str(&format!(", resolved by {r}"));
                 }
                 s
             }

@@ -10,6 +10,7 @@ pub mod chaincode;
 pub mod lookup;
 pub mod resolver;
 pub mod sources;
+pub mod stub;
 
 pub use candidates::candidates;
 pub use lookup::{CandidateAnswer, CandidateOutcome, DnsObservation, NameResolution, Vantage};
@@ -17,6 +18,7 @@ pub use resolver::{Nameserver, ResolverConfig};
 
 pub use chaincode::{ConfiguredLists, NameUse, Resolver, ResolverContext, Runtime, SettingSource};
 pub use sources::{DnsNote, DnsNoteKind};
+pub use stub::{ResolverAssumption, StubResolver};
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -33,6 +35,8 @@ pub struct DnsInventory {
     pub notes: Vec<DnsNote>,
     /// Peer workloads, kept so contexts can be rebuilt when the cluster facts change.
     workloads: Vec<Workload>,
+    /// `--chaincode-resolver`: the stub resolver every context assumes instead of the implied one.
+    resolver_override: Option<StubResolver>,
 }
 
 impl DnsInventory {
@@ -90,6 +94,12 @@ impl DnsInventory {
         self.rebuild();
     }
 
+    /// Overrides the resolver the chaincode runtime implies (`--chaincode-resolver`).
+    pub fn set_chaincode_resolver(&mut self, resolver: Option<StubResolver>) {
+        self.resolver_override = resolver;
+        self.rebuild();
+    }
+
     fn rebuild(&mut self) {
         let view = chaincode::ClusterView {
             dns_ip: self.cluster_dns_ip(),
@@ -97,6 +107,11 @@ impl DnsInventory {
         };
         let mut notes = self.files.notes.clone();
         self.contexts = chaincode::contexts(&self.workloads, &self.files, &view, &mut notes);
+        if let Some(r) = self.resolver_override {
+            for ctx in &mut self.contexts {
+                ctx.assumption = ResolverAssumption::overridden(r);
+            }
+        }
         for ctx in &self.contexts {
             notes.extend(ctx.config.problems.iter().map(|p| DnsNote {
                 origin: ctx.origin.clone(),

@@ -4,7 +4,8 @@
 
 use std::net::IpAddr;
 
-/// glibc reads at most this many nameservers (MAXNS); the rest are ignored.
+/// glibc reads at most this many nameservers (MAXNS); the rest are ignored. musl has the same
+/// MAXNS (src/network/resolvconf.c) and Go stops at three too (net/dnsconfig_unix.go).
 pub const MAX_NAMESERVERS: usize = 3;
 /// glibc caps ndots at 15.
 pub const MAX_NDOTS: u8 = 15;
@@ -26,6 +27,8 @@ pub struct ResolverConfig {
     /// Seconds per try.
     pub timeout: u8,
     pub attempts: u8,
+    /// `options rotate`: glibc and Go start each lookup at the next server (musl ignores it).
+    pub rotate: bool,
     /// Lines or values that could not be used, with the reason (reported, not dropped).
     pub problems: Vec<String>,
 }
@@ -39,6 +42,7 @@ impl Default for ResolverConfig {
             ndots: 1,
             timeout: 5,
             attempts: 2,
+            rotate: false,
             problems: Vec::new(),
         }
     }
@@ -60,7 +64,7 @@ impl ResolverConfig {
                 self.nameservers.push(Nameserver { ip, zone })
             }
             Ok(_) => self.problems.push(format!(
-                "nameserver {text} ignored: glibc uses only the first {MAX_NAMESERVERS}"
+                "nameserver {text} ignored: glibc uses only the first {MAX_NAMESERVERS} (as do musl and Go's resolver)"
             )),
             Err(_) => self
                 .problems
@@ -88,7 +92,8 @@ impl ResolverConfig {
                 Ok(n) => self.attempts = n.clamp(1, 5),
                 Err(e) => self.problems.push(e),
             },
-            // Other options (rotate, edns0, single-request, …) do not change which names are asked.
+            "rotate" => self.rotate = true,
+            // Other options (edns0, single-request, …) do not change which names are asked.
             _ => {}
         }
     }
