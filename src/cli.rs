@@ -285,14 +285,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "ENDPOINT")]
     pub docker: Option<String>,
 
-    /// Image for the --docker probe container: must be on the daemon (nothing is pulled) and
-    /// have glibc's getent, like the chaincode runtime image.
-    #[arg(
-        long,
-        value_name = "IMAGE",
-        default_value = "hyperledger/fabric-baseos:latest"
-    )]
-    pub docker_image: String,
+    /// Image for the --docker probe container, for every peer: must be on the daemon (nothing is
+    /// pulled). Default: each peer's chaincode runtime image (its CORE_CHAINCODE_GOLANG_RUNTIME,
+    /// else Fabric's default for its version: fabric-baseos:0.4.22 for 1.4, fabric-baseos:X.Y
+    /// from 2.0), hyperledger/fabric-baseos:latest when the version is unknown.
+    #[arg(long, value_name = "IMAGE")]
+    pub docker_image: Option<String>,
 
     /// The stub resolver chaincode resolves with, instead of the one its runtime implies (Go
     /// chaincode: go; Node.js/Java on Fabric 2.x's Alpine images: musl; on Fabric 1.4: glibc).

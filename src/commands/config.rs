@@ -177,7 +177,8 @@ pub enum LogsSource {
 pub struct DnsOptions {
     pub servers: Vec<std::net::SocketAddr>,
     pub docker: Option<String>,
-    pub docker_image: String,
+    /// `--docker-image`; `None`: each peer's chaincode runtime image.
+    pub docker_image: Option<String>,
     pub probe_logs: Vec<PathBuf>,
     pub cluster_dns: Option<std::net::IpAddr>,
     pub cluster_domain: Option<String>,

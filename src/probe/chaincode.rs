@@ -11,12 +11,17 @@ use std::time::Duration;
 use super::docker::{ChaincodeHostConfig, observation, probe_chaincode_dns};
 use crate::inventory::dns::{DnsObservation, ResolverContext, Runtime, Vantage};
 
+/// The probe image when neither `--docker-image` nor the peer's Fabric version names one.
+pub const FALLBACK_IMAGE: &str = "hyperledger/fabric-baseos:latest";
+
 /// What the DNS phase is asked to do.
 #[derive(Debug, Clone, Default)]
 pub struct DnsRequest {
     pub servers: Vec<SocketAddr>,
     pub docker: Option<String>,
-    pub docker_image: String,
+    /// The probe container's image for every context (`--docker-image`); `None` uses each
+    /// context's chaincode runtime image, or [`FALLBACK_IMAGE`] when that is unknown.
+    pub docker_image: Option<String>,
     pub probe_logs: Vec<PathBuf>,
     /// Names resolved at once against `servers`.
     pub concurrency: usize,
@@ -179,7 +184,11 @@ async fn containers(
             left,
             probe_chaincode_dns(
                 endpoint,
-                &request.docker_image,
+                request
+                    .docker_image
+                    .as_deref()
+                    .or(c.runtime_image.as_ref().map(|(image, _)| image.as_str()))
+                    .unwrap_or(FALLBACK_IMAGE),
                 &host_config,
                 &names,
                 left.min(Duration::from_secs(30)),

@@ -144,6 +144,10 @@ pub struct ResolverContext {
     pub startup_timeout: (u32, String),
     /// The stub resolver inside the chaincode (or peer) process the verdicts assume.
     pub assumption: super::ResolverAssumption,
+    /// The image the peer runs (Go) chaincode in, and where that came from: the peer's
+    /// `CORE_CHAINCODE_GOLANG_RUNTIME`, else Fabric's default for the peer's version. A
+    /// `--docker` probe container uses it unless `--docker-image` names one.
+    pub runtime_image: Option<(String, String)>,
 }
 
 impl ResolverContext {
@@ -263,6 +267,7 @@ pub fn contexts(
             names,
             startup_timeout,
             assumption: assumption_for(w),
+            runtime_image: runtime_image_for(w),
         };
         match &runtime {
             Runtime::Docker { dind, .. } => {
@@ -317,6 +322,31 @@ pub fn contexts(
 fn assumption_for(w: &Workload) -> super::ResolverAssumption {
     let version = w.image.as_deref().and_then(super::stub::fabric_version);
     super::stub::implied(version, None)
+}
+
+/// The image the peer launches Go chaincode in: its `CORE_CHAINCODE_GOLANG_RUNTIME` when set to
+/// a literal image, else core.yaml's default for the peer image's Fabric version.
+fn runtime_image_for(w: &Workload) -> Option<(String, String)> {
+    const VAR: &str = "CORE_CHAINCODE_GOLANG_RUNTIME";
+    if let Some(set) = w.env.get(VAR)
+        && set.unresolved.is_empty()
+        && !set.templated
+        && !set.value.contains("$(")
+        && !set.value.trim().is_empty()
+    {
+        return Some((set.value.trim().to_owned(), format!("{VAR} of {}", w.name)));
+    }
+    let version = w.image.as_deref().and_then(super::stub::fabric_version)?;
+    let image = super::stub::default_chaincode_image(Some(version))?;
+    Some((
+        image,
+        format!(
+            "Fabric {}.{}'s chaincode.golang.runtime default (peer image {})",
+            version.0,
+            version.1,
+            w.image.as_deref().unwrap_or_default()
+        ),
+    ))
 }
 
 /// Peers that launch chaincode (not the fabric-tools CLI containers, which carry CORE_PEER_*).

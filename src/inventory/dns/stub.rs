@@ -256,6 +256,19 @@ pub fn fabric_version(image: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
+/// The image Fabric's peer runs Go chaincode in, by default, for a Fabric version: core.yaml's
+/// `chaincode.golang.runtime`, which is `$(BASE_DOCKER_NS)/fabric-baseos:$(ARCH)-$(BASE_VERSION)`
+/// in 1.4 (the release's baseos, 0.4.22 for 1.4.12, published as `hyperledger/fabric-baseos:0.4.22`;
+/// Ubuntu-based) and `$(DOCKER_NS)/fabric-baseos:$(TWO_DIGIT_VERSION)` from 2.0 (Alpine-based)
+/// — fabric sampleconfig/core.yaml and the Makefile's `BASE_VERSION` / `TWO_DIGIT_VERSION`.
+/// `None` when the version is unknown.
+pub fn default_chaincode_image(version: Option<(u32, u32)>) -> Option<String> {
+    match version? {
+        (1, _) => Some("hyperledger/fabric-baseos:0.4.22".to_owned()),
+        (major, minor) => Some(format!("hyperledger/fabric-baseos:{major}.{minor}")),
+    }
+}
+
 /// The resolver the chaincode runtime implies.
 pub fn implied(
     version: Option<(u32, u32)>,
@@ -306,6 +319,20 @@ mod tests {
     }
 
     const SEARCH: [&str; 2] = ["default.svc.cluster.local", "svc.cluster.local"];
+
+    #[test]
+    fn the_default_chaincode_image_follows_the_fabric_version() {
+        let image = |tag: &str| default_chaincode_image(fabric_version(tag));
+        assert_eq!(
+            image("hyperledger/fabric-peer:1.4.12").as_deref(),
+            Some("hyperledger/fabric-baseos:0.4.22")
+        );
+        assert_eq!(
+            image("hyperledger/fabric-peer:amd64-2.2.0").as_deref(),
+            Some("hyperledger/fabric-baseos:2.2")
+        );
+        assert_eq!(image("hyperledger/fabric-peer:latest"), None);
+    }
 
     #[test]
     fn musl_never_searches_a_name_with_ndots_dots() {
