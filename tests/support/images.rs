@@ -19,6 +19,14 @@
 //!   `cargo build --examples`), a Kafka wire-protocol broker configured from the
 //!   `hyperledger/fabric-kafka` environment the reference network's Kafka StatefulSets set, and
 //!   told the cluster's four brokers and its channels by the image's environment;
+//! - [`FABRIC_NODE`]: [`DEBIAN`] with `examples/standin-node` — a stand-in for Fabric's peer
+//!   and orderer images (and the peer's dind sidecar), not Fabric: its entrypoint maps the
+//!   Fabric environment the manifests give the pod (`CORE_PEER_TLS_CERT_FILE`/`KEY_FILE`,
+//!   `CORE_PEER_LISTENADDRESS`, `CORE_OPERATIONS_LISTENADDRESS`, `ORDERER_GENERAL_TLS_*`,
+//!   `ORDERER_GENERAL_LISTEN*`, `ORDERER_OPERATIONS_LISTENADDRESS`, the client-auth variables)
+//!   to standin-node's flags, so each pod serves its own node's TLS certificate, gRPC with the
+//!   health service and the operations endpoint; started as `dockerd …` (the dind sidecar) it
+//!   only waits for SIGTERM;
 //! - [`PROBE`]: fabcheck's image from the repository's `Dockerfile`, target `prebuilt` on
 //!   [`DEBIAN`], fed the fabcheck binary cargo built — the image `--probe-image` names.
 //!
@@ -38,6 +46,37 @@ pub const DNSMASQ: &str = "fabcheck-test/dnsmasq:2.89";
 pub const PROBE: &str = "fabcheck-test/fabcheck:dev";
 pub const ZOOKEEPER: &str = "fabcheck-test/zookeeper:3.8";
 pub const KAFKA: &str = "fabcheck-test/kafka-standin:1.0";
+pub const FABRIC_NODE: &str = "fabcheck-test/fabric-node-standin:1.0";
+
+/// [`FABRIC_NODE`]'s entrypoint: Fabric's environment → standin-node's flags. Fabric reads the
+/// same variables (core.yaml / orderer.yaml through viper's env binding, `CORE_`/`ORDERER_`
+/// prefixes); the TLS client-root lists are Fabric's `[a,b]` / space-separated forms, of which
+/// the stand-in takes the first.
+const FABRIC_NODE_ENTRYPOINT: &str = r#"#!/bin/sh
+# Stand-in for a Fabric peer/orderer image (fabcheck tests), NOT Fabric.
+set -eu
+if [ "${1:-}" = dockerd ]; then
+  # The peer pod's dind sidecar: nothing to run chaincode with here; stop on SIGTERM.
+  trap 'exit 0' TERM INT
+  sleep infinity & wait
+  exit 0
+fi
+first() { printf '%s' "$1" | tr -d '[]' | tr ', ' '
+
+' | sed -n '/./{p;q}'; }
+if [ -n "${ORDERER_GENERAL_TLS_CERTIFICATE:-}" ]; then
+  set -- --cert "$ORDERER_GENERAL_TLS_CERTIFICATE" --key "$ORDERER_GENERAL_TLS_PRIVATEKEY"     --grpc "${ORDERER_GENERAL_LISTENADDRESS:-0.0.0.0}:${ORDERER_GENERAL_LISTENPORT:-7050}"     --operations "${ORDERER_OPERATIONS_LISTENADDRESS:-0.0.0.0:8443}"
+  if [ "${ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED:-false}" = true ]; then
+    set -- "$@" --client-auth-required --client-ca "$(first "${ORDERER_GENERAL_TLS_CLIENTROOTCAS:-}")"
+  fi
+else
+  set -- --cert "$CORE_PEER_TLS_CERT_FILE" --key "$CORE_PEER_TLS_KEY_FILE"     --grpc "${CORE_PEER_LISTENADDRESS:-0.0.0.0:7051}"     --operations "${CORE_OPERATIONS_LISTENADDRESS:-0.0.0.0:9443}"
+  if [ "${CORE_PEER_TLS_CLIENTAUTHREQUIRED:-false}" = true ]; then
+    set -- "$@" --client-auth-required --client-ca "$(first "${CORE_PEER_TLS_CLIENTROOTCAS_FILES:-}")"
+  fi
+fi
+exec /usr/local/bin/standin-node "$@"
+"#;
 
 /// The ZooKeeper image's entrypoint (see [`ZOOKEEPER`]).
 const ZOOKEEPER_ENTRYPOINT: &str = r#"#!/bin/bash
@@ -316,6 +355,46 @@ impl Cli {
             "--quiet",
             "--tag",
             KAFKA,
+            context.to_str().expect("utf-8 path"),
+        ]);
+        let _ = fs::remove_dir_all(&context);
+    }
+
+    /// [`FABRIC_NODE`], from the example binary next to `fabcheck` (`target/…/examples/`).
+    pub fn fabric_node(&self, fabcheck: &Path) {
+        if self.has_image(FABRIC_NODE) {
+            return;
+        }
+        self.debian();
+        let binary = fabcheck
+            .parent()
+            .expect("target folder")
+            .join("examples/standin-node");
+        assert!(
+            binary.is_file(),
+            "{} missing: `cargo build --examples` builds it",
+            binary.display()
+        );
+        let context = self.fresh_dir("fabric-node-context");
+        fs::copy(&binary, context.join("standin-node")).expect("copy standin-node");
+        fs::write(context.join("entrypoint"), FABRIC_NODE_ENTRYPOINT).expect("entrypoint");
+        fs::write(
+            context.join("Dockerfile"),
+            format!(
+                "FROM {DEBIAN}\n\
+                 COPY standin-node /usr/local/bin/standin-node\n\
+                 COPY entrypoint /usr/local/bin/fabric-node-standin\n\
+                 RUN chmod 0755 /usr/local/bin/fabric-node-standin\n\
+                 LABEL io.fabcheck.standin=\"Fabric peer/orderer stand-in for tests, not Fabric\"\n\
+                 ENTRYPOINT [\"/usr/local/bin/fabric-node-standin\"]\n"
+            ),
+        )
+        .expect("Dockerfile");
+        self.ok(&[
+            "build",
+            "--quiet",
+            "--tag",
+            FABRIC_NODE,
             context.to_str().expect("utf-8 path"),
         ]);
         let _ = fs::remove_dir_all(&context);
