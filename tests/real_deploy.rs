@@ -58,22 +58,7 @@ fn standin_fabric_nodes_pass_live_checks_and_a_wrong_certificate_fails_tls() {
         .arg(&rendered);
     let out = run_bounded(render, Duration::from_secs(120));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    node.kubectl(&[
-        "apply",
-        "--server-side",
-        "--field-manager=fabcheck-test",
-        "-f",
-        rendered.join("manifests").to_str().expect("utf-8 path"),
-    ]);
-    for file in ["reader.yaml", "in-cluster-probe.yaml"] {
-        let yaml = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("rbac")
-                .join(file),
-        )
-        .expect("rbac file");
-        node.plane.apply_yaml(&yaml);
-    }
+    node.apply_rendered(&rendered);
     standin_adjustments(node);
     let started = Instant::now();
     wait_all_statefulsets_ready(node);

@@ -435,22 +435,7 @@ fn in_cluster_probe_runs_as_real_containers_with_real_findings() {
         .arg(&rendered);
     let out = run_bounded(render, Duration::from_secs(120));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    node.kubectl(&[
-        "apply",
-        "--server-side",
-        "--field-manager=fabcheck-test",
-        "-f",
-        rendered.join("manifests").to_str().expect("utf-8 path"),
-    ]);
-    for file in ["reader.yaml", "in-cluster-probe.yaml"] {
-        let yaml = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("rbac")
-                .join(file),
-        )
-        .expect("rbac file");
-        node.plane.apply_yaml(&yaml);
-    }
+    node.apply_rendered(&rendered);
     // peer0.org1's Service selects this pod too: TLS with the peer's certificate and key from
     // its Secret, ALPN h2 (openssl from the Debian image; it answers no gRPC).
     node.plane.apply_yaml(&format!(

@@ -461,6 +461,27 @@ spec:
             .is_ok_and(|s| s.trim() == "True")
     }
 
+    /// Applies the manifests `fabcheck render` wrote under `rendered`, and the repository's
+    /// RBAC for reading the cluster and running the in-cluster probe.
+    pub fn apply_rendered(&self, rendered: &Path) {
+        self.kubectl(&[
+            "apply",
+            "--server-side",
+            "--field-manager=fabcheck-test",
+            "-f",
+            rendered.join("manifests").to_str().expect("utf-8 path"),
+        ]);
+        for file in ["reader.yaml", "in-cluster-probe.yaml"] {
+            let yaml = fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("rbac")
+                    .join(file),
+            )
+            .expect("rbac file");
+            self.plane.apply_yaml(&yaml);
+        }
+    }
+
     /// Runs kubectl as admin (see [`ControlPlane::kubectl`]).
     pub fn kubectl(&self, args: &[&str]) -> String {
         self.plane.kubectl(args)
