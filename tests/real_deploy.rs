@@ -67,7 +67,7 @@ fn standin_fabric_nodes_pass_live_checks_and_a_wrong_certificate_fails_tls() {
         started.elapsed()
     );
 
-    let (report, took) = probe_in_cluster(node, work.path());
+    let (report, took) = node.probe_in_cluster(FABCHECK, work.path(), &[]);
     eprintln!("in-cluster probe took {took:?}");
     let summary = family_statuses(&report);
     eprintln!("live findings by family and status: {summary:#?}");
@@ -152,7 +152,7 @@ fn standin_fabric_nodes_pass_live_checks_and_a_wrong_certificate_fails_tls() {
     ]);
     node.kubectl(&["delete", "pod", "-n", "org2", "peer0-0", "--wait=true"]);
     wait_all_statefulsets_ready(node);
-    let (report, _) = probe_in_cluster(node, work.path());
+    let (report, _) = node.probe_in_cluster(FABCHECK, work.path(), &[]);
     let findings = report["findings"].as_array().expect("findings");
     let wrong: Vec<&serde_json::Value> = findings
         .iter()
@@ -289,38 +289,4 @@ fn targets(findings: &[serde_json::Value], id: &str, status: &str) -> Vec<String
         .filter(|f| f["check_id"] == id && f["status"] == status)
         .map(|f| f["target"]["name"].as_str().unwrap_or("").to_owned())
         .collect()
-}
-
-/// `check --probe in-cluster` as admin with the Dockerfile's image: the report and how long
-/// the run took. The run must end with a verdict (exit 0 or 1).
-fn probe_in_cluster(node: &RealNode, work: &Path) -> (serde_json::Value, Duration) {
-    let report_path = work.join("report.json");
-    let _ = std::fs::remove_file(&report_path);
-    let started = Instant::now();
-    let mut cmd = Command::new(FABCHECK);
-    cmd.args([
-        "check",
-        "--probe",
-        "in-cluster",
-        "--probe-image",
-        images::PROBE,
-        "--timeout",
-        "30s",
-        "-o",
-    ])
-    .arg(format!("json={}", report_path.display()))
-    .args(node.plane.context_args(real_node::control_plane::ADMIN))
-    .args(["--request-timeout", "20s"]);
-    let out = run_bounded(cmd, Duration::from_secs(300));
-    let took = started.elapsed();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}\n{}",
-        text(&out),
-        node.logs()
-    );
-    let report =
-        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
-            .expect("report is JSON");
-    (report, took)
 }

@@ -516,7 +516,7 @@ spec:
     });
     std::thread::sleep(Duration::from_secs(2));
 
-    let (report, took) = probe_in_cluster(node, work.path(), &[]);
+    let (report, took) = node.probe_in_cluster(FABCHECK, work.path(), &[]);
     eprintln!("in-cluster probe on the real node took {took:?}");
     let findings = report["findings"].as_array().expect("findings");
     let of = |id: &str, target: &str| -> Vec<&serde_json::Value> {
@@ -676,7 +676,7 @@ spec:
             )
             .is_err()
     });
-    let (broken, _) = probe_in_cluster(node, work.path(), &["--select", "ZK,KAFKA-016"]);
+    let (broken, _) = node.probe_in_cluster(FABCHECK, work.path(), &["--select", "ZK,KAFKA-016"]);
     let unclean: Vec<&serde_json::Value> = broken["findings"]
         .as_array()
         .expect("findings")
@@ -764,41 +764,6 @@ spec:
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-}
-
-/// `check --probe in-cluster` as admin with the Dockerfile's image, a JSON report in `work`:
-/// the report and how long the run took. The run must end with a verdict (exit 0 or 1).
-fn probe_in_cluster(node: &RealNode, work: &Path, extra: &[&str]) -> (serde_json::Value, Duration) {
-    let report_path = work.join("report.json");
-    let _ = std::fs::remove_file(&report_path);
-    let started = Instant::now();
-    let mut cmd = Command::new(FABCHECK);
-    cmd.args([
-        "check",
-        "--probe",
-        "in-cluster",
-        "--probe-image",
-        images::PROBE,
-        "--timeout",
-        "30s",
-        "-o",
-    ])
-    .arg(format!("json={}", report_path.display()))
-    .args(node.plane.context_args(real_node::control_plane::ADMIN))
-    .args(["--request-timeout", "20s"])
-    .args(extra);
-    let out = run_bounded(cmd, Duration::from_secs(300));
-    let took = started.elapsed();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}\n{}",
-        text(&out),
-        node.logs()
-    );
-    let report =
-        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
-            .expect("report is JSON");
-    (report, took)
 }
 
 /// What each ZooKeeper pod of the reference network says it is (`srvr`'s Mode), asked inside

@@ -461,6 +461,46 @@ spec:
             .is_ok_and(|s| s.trim() == "True")
     }
 
+    /// `check --probe in-cluster` as admin with the Dockerfile's image, a JSON report in `work`:
+    /// the report and how long the run took. The run must end with a verdict (exit 0 or 1).
+    pub fn probe_in_cluster(
+        &self,
+        fabcheck: &str,
+        work: &Path,
+        extra: &[&str],
+    ) -> (serde_json::Value, Duration) {
+        let report_path = work.join("report.json");
+        let _ = std::fs::remove_file(&report_path);
+        let started = Instant::now();
+        let mut cmd = Command::new(fabcheck);
+        cmd.args([
+            "check",
+            "--probe",
+            "in-cluster",
+            "--probe-image",
+            images::PROBE,
+            "--timeout",
+            "30s",
+            "-o",
+        ])
+        .arg(format!("json={}", report_path.display()))
+        .args(self.plane.context_args(control_plane::ADMIN))
+        .args(["--request-timeout", "20s"])
+        .args(extra);
+        let out = super::bounded::run_bounded(cmd, Duration::from_secs(300));
+        let took = started.elapsed();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}\n{}",
+            super::bounded::text(&out),
+            self.logs()
+        );
+        let report =
+            serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report written"))
+                .expect("report is JSON");
+        (report, took)
+    }
+
     /// Applies the manifests `fabcheck render` wrote under `rendered`, and the repository's
     /// RBAC for reading the cluster and running the in-cluster probe.
     pub fn apply_rendered(&self, rendered: &Path) {
