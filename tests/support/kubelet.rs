@@ -657,9 +657,20 @@ async fn report_held(client: &Client, pod: &Pod) -> kube::Result<()> {
         .and_then(|c| c.image.clone())
         .unwrap_or_default();
     let message = format!("Back-off pulling image \"{image}\"");
-    let waiting = |name: &String| {
-        json!({"name": name, "ready": false, "restartCount": 0, "image": image, "imageID": "",
-               "state": {"waiting": {"reason": "ImagePullBackOff", "message": message}}})
+    // Only the first container's image is held back; the others wait their turn.
+    let images: Vec<String> = pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.iter().map(|c| c.image.clone().unwrap_or_default()).collect())
+        .unwrap_or_default();
+    let waiting = |(i, name): (usize, &String)| {
+        let state = if i == 0 {
+            json!({"waiting": {"reason": "ImagePullBackOff", "message": message}})
+        } else {
+            json!({"waiting": {"reason": "ContainerCreating"}})
+        };
+        json!({"name": name, "ready": false, "restartCount": 0,
+               "image": images.get(i).cloned().unwrap_or_default(), "imageID": "", "state": state})
     };
     patch_status(
         client,
@@ -667,7 +678,7 @@ async fn report_held(client: &Client, pod: &Pod) -> kube::Result<()> {
         json!({
             "phase": "Pending",
             "conditions": [{"type": "Ready", "status": "False", "reason": "ContainersNotReady", "lastTransitionTime": t}],
-            "containerStatuses": main.iter().map(waiting).collect::<Vec<_>>(),
+            "containerStatuses": main.iter().enumerate().map(waiting).collect::<Vec<_>>(),
         }),
     )
     .await?;
