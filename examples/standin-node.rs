@@ -14,7 +14,7 @@
 //!                          --client-auth-required they are required (CORE_PEER_TLS_
 //!                          CLIENTAUTHREQUIRED), otherwise checked only when sent
 //!   --client-auth-required require a client certificate on the gRPC port
-//!   --grpc ADDR            gRPC listen address            [default: 0.0.0.0:7051]
+//!   --grpc ADDR|off        gRPC listen address            [default: 0.0.0.0:7051]
 //!   --health STATUS        serving | not-serving | unknown | none: the grpc.health.v1 whole-
 //!                          server status; none registers no health service (as Fabric's peer
 //!                          port and orderers before v3.1.2)   [default: serving]
@@ -29,19 +29,32 @@
 //!   --height CHANNEL=N     /metrics reports ledger_blockchain_height{channel} = N (repeatable)
 //!   --no-metrics           no /metrics (404), as a node whose metrics provider is not
 //!                          prometheus
+//!   --ledger orderer|peer  keep a stand-in ledger on the operations port
+//!                          (tests/support/standin_fabric.rs)
+//!   --ledger-dir DIR       keep it in DIR across restarts (the node's ledger volume)
+//!   --cainfo NAME=FILE     answer fabric-ca's /cainfo as CA NAME with the chain in FILE
+//!                          (a CA stand-in: --grpc off, --operations on the CA's port)
 //! ```
+//!
+//! Called as `configtxgen` or `peer` (a link to this binary), it is the tools image's stand-in
+//! for those commands instead (tests/support/standin_fabric.rs).
 //!
 //! Prints `ready grpc=ADDR operations=ADDR` once both listen, then serves until SIGTERM or
 //! Ctrl-C. Exit code 2 on a usage error or unreadable material (the message names the file,
 //! never the key's content).
 
+#[path = "../tests/support/standin_fabric.rs"]
+mod standin_fabric;
 #[path = "../tests/support/tls_servers.rs"]
 mod tls_servers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use tls_servers::{OpsServer, OpsSpec, Server};
+use std::sync::Arc;
+
+use standin_fabric::{CaInfo, Ledger, Role};
+use tls_servers::{Extra, OpsServer, OpsSpec, Server};
 use tonic_health::ServingStatus;
 
 struct Args {
@@ -49,18 +62,20 @@ struct Args {
     key: PathBuf,
     client_ca: Option<PathBuf>,
     client_auth_required: bool,
-    grpc: SocketAddr,
+    grpc: Option<SocketAddr>,
     health: Option<ServingStatus>,
     operations: Option<SocketAddr>,
     operations_tls: bool,
     operations_client_auth_required: bool,
     spec: OpsSpec,
+    ledger: Option<Role>,
+    ledger_dir: Option<PathBuf>,
 }
 
 fn usage(message: &str) -> ! {
     eprintln!("standin-node: {message}");
     eprintln!(
-        "usage: standin-node --cert FILE --key FILE [--client-ca FILE] [--client-auth-required] [--grpc ADDR] [--health serving|not-serving|unknown|none] [--operations ADDR|off] [--operations-tls] [--operations-client-auth-required] [--failing COMPONENT=REASON]... [--height CHANNEL=N]... [--no-metrics]"
+        "usage: standin-node --cert FILE --key FILE [--client-ca FILE] [--client-auth-required] [--grpc ADDR|off] [--health serving|not-serving|unknown|none] [--operations ADDR|off] [--operations-tls] [--operations-client-auth-required] [--failing COMPONENT=REASON]... [--height CHANNEL=N]... [--no-metrics] [--ledger orderer|peer] [--ledger-dir DIR] [--cainfo NAME=FILE]"
     );
     std::process::exit(2);
 }
@@ -73,7 +88,7 @@ fn parse() -> Args {
         key: PathBuf::new(),
         client_ca: None,
         client_auth_required: false,
-        grpc: "0.0.0.0:7051".parse().expect("default address"),
+        grpc: Some("0.0.0.0:7051".parse().expect("default address")),
         health: Some(ServingStatus::Serving),
         operations: Some("0.0.0.0:9443".parse().expect("default address")),
         operations_tls: false,
@@ -81,7 +96,10 @@ fn parse() -> Args {
         spec: OpsSpec {
             failing: Vec::new(),
             heights: Some(Vec::new()),
+            extra: None,
         },
+        ledger: None,
+        ledger_dir: None,
     };
     let mut it = std::env::args().skip(1);
     let addr = |v: Option<String>, flag: &str| -> SocketAddr {
@@ -94,7 +112,12 @@ fn parse() -> Args {
             "--key" => key = it.next().map(PathBuf::from),
             "--client-ca" => args.client_ca = it.next().map(PathBuf::from),
             "--client-auth-required" => args.client_auth_required = true,
-            "--grpc" => args.grpc = addr(it.next(), "--grpc"),
+            "--grpc" => {
+                args.grpc = match it.next() {
+                    Some(v) if v == "off" => None,
+                    v => Some(addr(v, "--grpc")),
+                }
+            }
             "--health" => {
                 args.health = match it.next().as_deref() {
                     Some("serving") => Some(ServingStatus::Serving),
@@ -129,9 +152,36 @@ fn parse() -> Args {
                 }
             }
             "--no-metrics" => args.spec.heights = None,
+            "--ledger" => {
+                let role = match it.next().as_deref() {
+                    Some("orderer") => Role::Orderer,
+                    Some("peer") => Role::Peer,
+                    _ => usage("--ledger is orderer or peer"),
+                };
+                args.ledger = Some(role);
+            }
+            "--ledger-dir" => args.ledger_dir = it.next().map(PathBuf::from),
+            "--cainfo" => {
+                let v = it.next().unwrap_or_default();
+                let Some((name, file)) = v.split_once('=') else {
+                    usage("--cainfo takes NAME=FILE")
+                };
+                let chain_pem = read(&PathBuf::from(file));
+                args.spec.extra = Some(Extra(Arc::new(CaInfo {
+                    name: name.to_owned(),
+                    chain_pem,
+                })));
+            }
             "-h" | "--help" => usage("a Fabric node stand-in"),
             other => usage(&format!("unknown argument {other:?}")),
         }
+    }
+    if let Some(role) = args.ledger {
+        let ledger = match &args.ledger_dir {
+            Some(dir) => Ledger::open(role, dir),
+            None => Ledger::new(role),
+        };
+        args.spec.extra = Some(Extra(Arc::new(ledger)));
     }
     args.cert = cert.unwrap_or_else(|| usage("--cert is required"));
     args.key = key.unwrap_or_else(|| usage("--key is required"));
@@ -146,6 +196,15 @@ fn read(path: &PathBuf) -> Vec<u8> {
 }
 
 fn main() {
+    let argv: Vec<String> = std::env::args().collect();
+    let called = argv
+        .first()
+        .map(|a| a.rsplit('/').next().unwrap_or(a).to_owned());
+    match called.as_deref() {
+        Some("configtxgen") => std::process::exit(standin_fabric::configtxgen(&argv[1..])),
+        Some("peer") => std::process::exit(standin_fabric::peer(&argv[1..])),
+        _ => {}
+    }
     let args = parse();
     let (cert, key) = (read(&args.cert), read(&args.key));
     let client_ca = args.client_ca.as_ref().map(read);
@@ -162,14 +221,16 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let grpc = Server::bind_node(
-            args.grpc,
-            config(vec![b"h2".to_vec()], args.client_auth_required),
-            args.health,
-        )
-        .unwrap_or_else(|e| {
-            eprintln!("standin-node: failed to listen on {}: {e}", args.grpc);
-            std::process::exit(2);
+        let grpc = args.grpc.map(|addr| {
+            Server::bind_node(
+                addr,
+                config(vec![b"h2".to_vec()], args.client_auth_required),
+                args.health,
+            )
+            .unwrap_or_else(|e| {
+                eprintln!("standin-node: failed to listen on {addr}: {e}");
+                std::process::exit(2);
+            })
         });
         let ops = args.operations.map(|addr| {
             let tls = args.operations_tls.then(|| {
@@ -185,7 +246,8 @@ fn main() {
         });
         println!(
             "ready grpc={} operations={}",
-            grpc.addr,
+            grpc.as_ref()
+                .map_or_else(|| "off".to_owned(), |g| g.addr.to_string()),
             ops.as_ref().map_or_else(|| "off".to_owned(), |o| o.url())
         );
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -19,14 +19,16 @@
 //!   `cargo build --examples`), a Kafka wire-protocol broker configured from the
 //!   `hyperledger/fabric-kafka` environment the reference network's Kafka StatefulSets set, and
 //!   told the cluster's four brokers and its channels by the image's environment;
-//! - [`FABRIC_NODE`]: [`DEBIAN`] with `examples/standin-node` — a stand-in for Fabric's peer
-//!   and orderer images (and the peer's dind sidecar), not Fabric: its entrypoint maps the
-//!   Fabric environment the manifests give the pod (`CORE_PEER_TLS_CERT_FILE`/`KEY_FILE`,
-//!   `CORE_PEER_LISTENADDRESS`, `CORE_OPERATIONS_LISTENADDRESS`, `ORDERER_GENERAL_TLS_*`,
-//!   `ORDERER_GENERAL_LISTEN*`, `ORDERER_OPERATIONS_LISTENADDRESS`, the client-auth variables)
-//!   to standin-node's flags, so each pod serves its own node's TLS certificate, gRPC with the
-//!   health service and the operations endpoint; started as `dockerd …` (the dind sidecar) it
-//!   only waits for SIGTERM;
+//! - [`FABRIC_NODE`]: [`DEBIAN`] with `examples/standin-node` — a stand-in for Fabric's peer,
+//!   orderer, CA and tools images (and the peer's dind sidecar), not Fabric: its entrypoint
+//!   maps the Fabric environment the manifests give the pod (`CORE_PEER_TLS_CERT_FILE`/
+//!   `KEY_FILE`, `CORE_PEER_LISTENADDRESS`, `CORE_OPERATIONS_LISTENADDRESS`,
+//!   `ORDERER_GENERAL_TLS_*`, `ORDERER_GENERAL_LISTEN*`, `ORDERER_OPERATIONS_LISTENADDRESS`, the
+//!   client-auth variables) to standin-node's flags, so each pod serves its own node's TLS
+//!   certificate, gRPC with the health service, the operations endpoint and a stand-in ledger;
+//!   `fabric-ca-server start` serves `/cainfo` on the CA's TLS port; `configtxgen` and `peer`
+//!   are the stand-in tools the genesis and channel Jobs run (tests/support/standin_fabric.rs);
+//!   started as `dockerd …` (the dind sidecar) it only waits for SIGTERM;
 //! - [`PROBE`]: fabcheck's image from the repository's `Dockerfile`, target `prebuilt` on
 //!   [`DEBIAN`], fed the fabcheck binary cargo built — the image `--probe-image` names.
 //!
@@ -65,15 +67,50 @@ first() { printf '%s' "$1" | tr -d '[]' | tr ', ' '
 
 ' | sed -n '/./{p;q}'; }
 if [ -n "${ORDERER_GENERAL_TLS_CERTIFICATE:-}" ]; then
-  set -- --cert "$ORDERER_GENERAL_TLS_CERTIFICATE" --key "$ORDERER_GENERAL_TLS_PRIVATEKEY"     --grpc "${ORDERER_GENERAL_LISTENADDRESS:-0.0.0.0}:${ORDERER_GENERAL_LISTENPORT:-7050}"     --operations "${ORDERER_OPERATIONS_LISTENADDRESS:-0.0.0.0:8443}"
+  # orderer.yaml General.GenesisMethod file: the orderer panics without its genesis block.
+  if [ "${ORDERER_GENERAL_GENESISMETHOD:-provisional}" = file ] && [ ! -f "${ORDERER_GENERAL_GENESISFILE:-}" ]; then
+    echo "panic: Unable to bootstrap orderer. Error reading genesis block file: open ${ORDERER_GENERAL_GENESISFILE:-}: no such file or directory" >&2
+    exit 1
+  fi
+  set -- --ledger orderer --ledger-dir "${ORDERER_FILELEDGER_LOCATION:-/var/hyperledger/production/orderer}" \
+    --cert "$ORDERER_GENERAL_TLS_CERTIFICATE" --key "$ORDERER_GENERAL_TLS_PRIVATEKEY"     --grpc "${ORDERER_GENERAL_LISTENADDRESS:-0.0.0.0}:${ORDERER_GENERAL_LISTENPORT:-7050}"     --operations "${ORDERER_OPERATIONS_LISTENADDRESS:-0.0.0.0:8443}"
   if [ "${ORDERER_GENERAL_TLS_CLIENTAUTHREQUIRED:-false}" = true ]; then
     set -- "$@" --client-auth-required --client-ca "$(first "${ORDERER_GENERAL_TLS_CLIENTROOTCAS:-}")"
   fi
 else
-  set -- --cert "$CORE_PEER_TLS_CERT_FILE" --key "$CORE_PEER_TLS_KEY_FILE"     --grpc "${CORE_PEER_LISTENADDRESS:-0.0.0.0:7051}"     --operations "${CORE_OPERATIONS_LISTENADDRESS:-0.0.0.0:9443}"
+  msp=${CORE_PEER_MSPCONFIGPATH:-/etc/hyperledger/fabric/msp}
+  if [ ! -d "$msp/signcerts" ]; then
+    echo "Fatal error when initializing core config : error when setting up MSP of type bccsp from directory $msp: could not load a valid signer certificate from directory $msp/signcerts" >&2
+    exit 1
+  fi
+  set -- --ledger peer --ledger-dir "${CORE_PEER_FILESYSTEMPATH:-/var/hyperledger/production}" \
+    --cert "$CORE_PEER_TLS_CERT_FILE" --key "$CORE_PEER_TLS_KEY_FILE"     --grpc "${CORE_PEER_LISTENADDRESS:-0.0.0.0:7051}"     --operations "${CORE_OPERATIONS_LISTENADDRESS:-0.0.0.0:9443}"
   if [ "${CORE_PEER_TLS_CLIENTAUTHREQUIRED:-false}" = true ]; then
     set -- "$@" --client-auth-required --client-ca "$(first "${CORE_PEER_TLS_CLIENTROOTCAS_FILES:-}")"
   fi
+fi
+exec /usr/local/bin/standin-node "$@"
+"#;
+
+/// `fabric-ca-server start -b USER:PASS` in [`FABRIC_NODE`]: fabric-ca's environment
+/// (`FABRIC_CA_SERVER_*`, the same names fabric-ca's viper binding reads) → a standin-node
+/// serving `/cainfo` over the CA's TLS certificate on the CA's port.
+const FABRIC_CA_SERVER: &str = r#"#!/bin/sh
+# Stand-in for fabric-ca-server (fabcheck tests), NOT fabric-ca.
+set -eu
+[ "${1:-}" = start ] || { echo "Error: the stand-in fabric-ca-server only starts" >&2; exit 1; }
+shift
+boot=
+while [ $# -gt 0 ]; do case "$1" in -b) boot=${2:-}; shift 2 ;; *) shift ;; esac; done
+case "$boot" in
+  ?*:?*) ;;
+  *) echo "Error: The '-b user:pass' option is required" >&2; exit 1 ;;
+esac
+set -- --grpc off --no-metrics --operations "0.0.0.0:${FABRIC_CA_SERVER_PORT:-7054}"   --cainfo "${FABRIC_CA_SERVER_CA_NAME:-ca}=${FABRIC_CA_SERVER_CA_CERTFILE:?}"
+if [ "${FABRIC_CA_SERVER_TLS_ENABLED:-false}" = true ]; then
+  set -- "$@" --operations-tls --cert "${FABRIC_CA_SERVER_TLS_CERTFILE:?}" --key "${FABRIC_CA_SERVER_TLS_KEYFILE:?}"
+else
+  set -- "$@" --cert "${FABRIC_CA_SERVER_CA_CERTFILE}" --key "${FABRIC_CA_SERVER_CA_KEYFILE:?}"
 fi
 exec /usr/local/bin/standin-node "$@"
 "#;
@@ -378,13 +415,17 @@ impl Cli {
         let context = self.fresh_dir("fabric-node-context");
         fs::copy(&binary, context.join("standin-node")).expect("copy standin-node");
         fs::write(context.join("entrypoint"), FABRIC_NODE_ENTRYPOINT).expect("entrypoint");
+        fs::write(context.join("fabric-ca-server"), FABRIC_CA_SERVER).expect("CA script");
         fs::write(
             context.join("Dockerfile"),
             format!(
                 "FROM {DEBIAN}\n\
                  COPY standin-node /usr/local/bin/standin-node\n\
                  COPY entrypoint /usr/local/bin/fabric-node-standin\n\
-                 RUN chmod 0755 /usr/local/bin/fabric-node-standin\n\
+                 COPY fabric-ca-server /usr/local/bin/fabric-ca-server\n\
+                 RUN chmod 0755 /usr/local/bin/fabric-node-standin /usr/local/bin/fabric-ca-server \
+                 && ln -s standin-node /usr/local/bin/peer \
+                 && ln -s standin-node /usr/local/bin/configtxgen\n\
                  LABEL io.fabcheck.standin=\"Fabric peer/orderer stand-in for tests, not Fabric\"\n\
                  ENTRYPOINT [\"/usr/local/bin/fabric-node-standin\"]\n"
             ),

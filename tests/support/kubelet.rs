@@ -661,7 +661,12 @@ async fn report_held(client: &Client, pod: &Pod) -> kube::Result<()> {
     let images: Vec<String> = pod
         .spec
         .as_ref()
-        .map(|s| s.containers.iter().map(|c| c.image.clone().unwrap_or_default()).collect())
+        .map(|s| {
+            s.containers
+                .iter()
+                .map(|c| c.image.clone().unwrap_or_default())
+                .collect()
+        })
         .unwrap_or_default();
     let waiting = |(i, name): (usize, &String)| {
         let state = if i == 0 {

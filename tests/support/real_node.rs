@@ -5,8 +5,10 @@
 //!
 //! - container runtime: the kubelet's built-in dockershim on a private `dockerd` (its own
 //!   socket, data and exec root; no bridge, iptables or masquerading of its own), whose default
-//!   runtime is a wrapper around runc rewriting a negative `oomScoreAdj` to 0 — this sandbox
-//!   lacks CAP_SYS_RESOURCE, and runc fails every sandbox the kubelet asks −998 for;
+//!   runtime is a wrapper around runc rewriting a negative `oomScoreAdj` to 0 and taking
+//!   CAP_SYS_RESOURCE out of privileged containers' capabilities — this sandbox lacks
+//!   CAP_SYS_RESOURCE, and runc fails every sandbox the kubelet asks −998 for and every
+//!   privileged container (the peers' dind sidecar) that asks for all capabilities;
 //! - pod network: Debian's `containernetworking-plugins` bridge plugin on the bridge [`BRIDGE`],
 //!   whose address [`NODE_IP`] is the node's InternalIP, with `hairpinMode` (a pod reaches its
 //!   own Service) and host-local addresses from [`POD_CIDR`];
@@ -16,9 +18,9 @@
 //!   ClusterIP (a thread of the test process writes them to its hosts folder each second, the
 //!   part CoreDNS's `kubernetes` plugin does by watching the API) and NXDOMAIN for the rest of
 //!   cluster.local;
-//! - volumes: every PersistentVolumeClaim left pending gets a hostPath PersistentVolume of its
-//!   own in the state folder, bound to it (the part a local-path provisioner does), so the
-//!   reference network's StatefulSets get their pods;
+//! - volumes: a default StorageClass `standard`, and every PersistentVolumeClaim left pending
+//!   gets a hostPath PersistentVolume of its own in the state folder, bound to it (the part a
+//!   local-path provisioner does), so the reference network's StatefulSets get their pods;
 //! - images: see `images.rs` ([`images::PAUSE`] is the sandbox image); the kubelet never
 //!   deletes one (image GC thresholds 100/99, no hard eviction): none can be pulled back.
 //!
@@ -101,7 +103,10 @@ extern "C" fn tear_down_at_exit() {
     }
 }
 
-/// runc with a negative `oomScoreAdj` in the bundle's config.json set to 0 (REAL-NODE.md).
+/// runc with a negative `oomScoreAdj` in the bundle's config.json set to 0 (REAL-NODE.md), and
+/// CAP_SYS_RESOURCE — the one capability this sandbox's bounding set lacks — taken out of every
+/// capability set, so a privileged container (the peers' dind sidecar) gets every capability
+/// the sandbox has instead of failing with "unable to apply caps: operation not permitted".
 const RUNC_WRAPPER: &str = r#"#!/bin/sh
 bundle=
 prev=
@@ -111,7 +116,8 @@ for a in "$@"; do
   prev=$a
 done
 if [ -n "$bundle" ] && [ -f "$bundle/config.json" ]; then
-  sed -i -E 's/"oomScoreAdj": ?-[0-9]+/"oomScoreAdj":0/g' "$bundle/config.json"
+  sed -i -E -e 's/"oomScoreAdj": ?-[0-9]+/"oomScoreAdj":0/g' \
+    -e 's/"CAP_SYS_RESOURCE",?//g' -e 's/,"CAP_SYS_RESOURCE"//g' -e 's/,\]/]/g' "$bundle/config.json"
 fi
 exec /usr/sbin/runc "$@"
 "#;
@@ -408,6 +414,19 @@ spec:
             hosts = hosts.display()
         );
         self.plane.apply_yaml(&yaml);
+        // The default class the volume thread provisions for, as a node's local provisioner
+        // brings one (kind's `standard`), so a deploy's preflight finds a default.
+        self.plane.apply_yaml(
+            "apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations:
+    storageclass.kubernetes.io/is-default-class: \"true\"
+provisioner: fabcheck.io/test-hostpath
+volumeBindingMode: Immediate
+",
+        );
         let kubeconfig = self.plane.kubeconfig.clone();
         let kubectl = bin_dir().join("kubectl");
         let volumes = self.dir.join("volumes");
@@ -511,6 +530,11 @@ spec:
             "-f",
             rendered.join("manifests").to_str().expect("utf-8 path"),
         ]);
+        self.apply_probe_rbac();
+    }
+
+    /// The repository's RBAC for reading the cluster and running the in-cluster probe.
+    pub fn apply_probe_rbac(&self) {
         for file in ["reader.yaml", "in-cluster-probe.yaml"] {
             let yaml = fs::read_to_string(
                 Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -687,7 +711,8 @@ fn sync_dns(kubectl: &Path, kubeconfig: &Path, hosts: &Path) {
 }
 
 /// A hostPath PersistentVolume under `volumes` for every claim that is pending without one,
-/// bound to it by `claimRef` (the claims name no StorageClass, and none is the default).
+/// bound to it by `claimRef`, of the claim's StorageClass (the default `standard` one, whose
+/// provisioner this is).
 fn provision_volumes(kubectl: &Path, kubeconfig: &Path, volumes: &Path) {
     let run = |args: &[&str], stdin: Option<&str>| -> Option<Vec<u8>> {
         let mut child = Command::new(kubectl)
@@ -739,6 +764,7 @@ fn provision_volumes(kubectl: &Path, kubeconfig: &Path, volumes: &Path) {
                 "accessModes": claim["spec"]["accessModes"],
                 "persistentVolumeReclaimPolicy": "Retain",
                 "hostPath": { "path": path, "type": "DirectoryOrCreate" },
+                "storageClassName": claim["spec"]["storageClassName"].as_str().unwrap_or(""),
                 "claimRef": { "namespace": ns, "name": name },
             },
         });

@@ -842,6 +842,28 @@ pub struct OpsSpec {
     /// `channel → height` for `ledger_blockchain_height`; `None`: no prometheus provider, so
     /// `/metrics` is not registered (404).
     pub heights: Option<Vec<(String, u64)>>,
+    /// Routes a stand-in adds beside `/healthz` and `/metrics`, and heights it keeps itself.
+    pub extra: Option<Extra>,
+}
+
+/// Routes an operations stand-in serves beside Fabric's own (examples/standin-node: a
+/// stand-in ledger, fabric-ca's `/cainfo`).
+pub trait ExtraRoutes: Send + Sync {
+    /// The answer (status, content type, body) to `method path` with its query string, or
+    /// `None` for Fabric's 404.
+    fn answer(&self, method: &str, path: &str, query: &str) -> Option<(u16, &'static str, String)>;
+    /// `channel → height` reported as `ledger_blockchain_height` beside [`OpsSpec::heights`].
+    fn heights(&self) -> Vec<(String, u64)>;
+}
+
+/// An [`ExtraRoutes`] shared by every connection.
+#[derive(Clone)]
+pub struct Extra(pub Arc<dyn ExtraRoutes>);
+
+impl std::fmt::Debug for Extra {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Extra(..)")
+    }
 }
 
 impl OpsSpec {
@@ -849,6 +871,7 @@ impl OpsSpec {
         OpsSpec {
             failing: Vec::new(),
             heights: Some(heights.iter().map(|(c, h)| ((*c).to_owned(), *h)).collect()),
+            extra: None,
         }
     }
 
@@ -1026,7 +1049,12 @@ async fn ops_answer(
                 let mut body = String::from(
                     "# HELP ledger_blockchain_height Height of the chain in blocks.\n# TYPE ledger_blockchain_height gauge\n",
                 );
-                for (channel, h) in heights {
+                let kept = spec
+                    .extra
+                    .as_ref()
+                    .map(|e| e.0.heights())
+                    .unwrap_or_default();
+                for (channel, h) in heights.iter().chain(&kept) {
                     body.push_str(&format!(
                         "ledger_blockchain_height{{channel=\"{channel}\"}} {h}\n"
                     ));
@@ -1035,10 +1063,19 @@ async fn ops_answer(
                 response(200, "text/plain; version=0.0.4; charset=utf-8", body)
             }
         },
-        _ => response(
-            404,
-            "text/plain; charset=utf-8",
-            "404 page not found\n".into(),
-        ),
+        path => match spec.extra.as_ref().and_then(|e| {
+            e.0.answer(
+                request.method().as_str(),
+                path,
+                request.uri().query().unwrap_or(""),
+            )
+        }) {
+            Some((status, content_type, body)) => response(status, content_type, body),
+            None => response(
+                404,
+                "text/plain; charset=utf-8",
+                "404 page not found\n".into(),
+            ),
+        },
     })
 }

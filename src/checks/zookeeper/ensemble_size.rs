@@ -1,12 +1,12 @@
 //! ZK-001 `ensemble-size`: an ensemble of 3, 5 or 7 servers, judged on what the configuration
 //! deploys and, when probed, on the server list the running ensemble reports (`conf`).
 
-use super::ensemble::configured_servers;
-use crate::checks::{Check, nothing_to_check, unknown_instances};
+use super::ensemble::{configured_servers, parse_servers};
+use crate::checks::{Check, nothing_to_check, unknown_instances, usable};
 use crate::context::Context;
 use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
-use crate::inventory::ordering::{Component, Replicas};
+use crate::inventory::ordering::{Component, Replicas, Workload};
 
 pub struct EnsembleSize;
 
@@ -31,6 +31,20 @@ fn judge(n: usize) -> (Status, String) {
         ),
         n => (Status::Pass, format!("{n} servers")),
     }
+}
+
+/// The number of servers every server's `ZOO_SERVERS` lists, when all of them give one list
+/// length (ZK-003 judges lists that differ; a list that is templated or does not parse says
+/// nothing here).
+fn listed_servers(servers: &[&Workload]) -> Option<usize> {
+    let mut lengths = servers
+        .iter()
+        .map(|w| match usable(w.env.get("ZOO_SERVERS")) {
+            Ok(Some(list)) => parse_servers(list).ok().map(|e| e.len()),
+            _ => None,
+        });
+    let first = lengths.next()??;
+    lengths.all(|l| l == Some(first)).then_some(first)
 }
 
 impl Check for EnsembleSize {
@@ -79,6 +93,29 @@ impl Check for EnsembleSize {
                 (
                     Status::Error,
                     format!("cannot evaluate: {}", unreadable.join("; ")),
+                )
+            } else if let Some(listed) = listed_servers(&servers).filter(|l| *l != size) {
+                // The quorum is a majority of the list every server is given, whatever runs: a
+                // listed server with no pod leaves the ensemble short of what it counts on.
+                let idle: Vec<String> = servers
+                    .iter()
+                    .filter(|w| w.instances() == 0)
+                    .map(|w| format!("{} runs no pod", w.name))
+                    .collect();
+                let (_, listed_verdict) = judge(listed);
+                (
+                    Status::Fail,
+                    format!(
+                        "ZOO_SERVERS lists {listed} servers ({listed_verdict}) but {size} run{}: a listed server that does not run leaves the quorum of {} with {} failure(s) to spare instead of {}",
+                        if idle.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", idle.join(", "))
+                        },
+                        listed / 2 + 1,
+                        size.saturating_sub(listed / 2 + 1),
+                        listed.saturating_sub(listed / 2 + 1),
+                    ),
                 )
             } else if !disagree.is_empty() {
                 (
@@ -160,6 +197,35 @@ mod tests {
         let out = EnsembleSize.evaluate(&ctx(), &network(vec![zk]));
         assert_eq!(statuses(&out), vec![Status::Fail]);
         assert!(out[0].message.starts_with("4 servers"));
+    }
+
+    #[test]
+    fn a_listed_server_that_runs_no_pod_fails_naming_it_not_as_an_even_ensemble() {
+        const LIST: &str = "server.1=zookeeper0:2888:3888 server.2=zookeeper1:2888:3888 server.3=zookeeper2:2888:3888";
+        let member = |name: &str, id: &str, replicas: u32| {
+            let mut zk = zookeeper(name, &[("ZOO_MY_ID", id), ("ZOO_SERVERS", LIST)]);
+            zk.replicas = Replicas::Count(replicas);
+            zk
+        };
+        let all = vec![
+            member("zookeeper0", "1", 1),
+            member("zookeeper1", "2", 1),
+            member("zookeeper2", "3", 1),
+        ];
+        let out = EnsembleSize.evaluate(&ctx(), &network(all.clone()));
+        assert_eq!(statuses(&out), vec![Status::Pass], "{out:?}");
+        let mut stopped = all;
+        stopped[2].replicas = Replicas::Count(0);
+        let out = EnsembleSize.evaluate(&ctx(), &network(stopped));
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        assert!(
+            out[0].message.starts_with(
+                "ZOO_SERVERS lists 3 servers (3 servers) but 2 run (zookeeper2 runs no pod)"
+            ),
+            "{}",
+            out[0].message
+        );
+        assert!(!out[0].message.contains("even"), "{}", out[0].message);
     }
 
     #[test]

@@ -419,7 +419,9 @@ const SERVER_STARTERS: &[&str] = &[
 /// broker image that way to create topics (incubator/kafka's `kafka-config` Job and topic test
 /// Pod, bitnami/kafka's provisioning Job). A container told to start a ZooKeeper server is
 /// ZooKeeper whatever its image (the Kafka image's `zookeeper-server-start.sh`, the
-/// Kubernetes tutorial's `start-zookeeper --servers=3`).
+/// Kubernetes tutorial's `start-zookeeper --servers=3`). A peer or orderer run to completion
+/// is a client too: Fabric's nodes are servers, and a Job with their environment runs the
+/// `peer` CLI against one.
 pub fn classify_container(
     image: Option<&str>,
     env: &BTreeMap<String, Setting>,
@@ -439,6 +441,12 @@ pub fn classify_container(
         lifecycle == PodLifecycle::RunToCompletion || (runs(CLIENT_TOOLS) && !starts_server);
     match component {
         Component::Kafka | Component::Zookeeper if client => Component::Client,
+        // A peer or orderer is a server that runs until stopped: a Job carrying their
+        // environment (CORE_PEER_ADDRESS and the TLS root for `peer channel join`) is the
+        // tooling that talks to one, whatever image holds the binary.
+        Component::Peer | Component::Orderer if lifecycle == PodLifecycle::RunToCompletion => {
+            Component::Client
+        }
         c => c,
     }
 }
@@ -509,6 +517,43 @@ pub fn gather_with_docs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_job_with_a_peers_environment_is_a_client_on_any_image() {
+        let mut env = BTreeMap::new();
+        env.insert(
+            "CORE_PEER_ADDRESS".to_owned(),
+            Setting::literal("peer0.org1:7051", Origin::file("x")),
+        );
+        let job = "sh -c peer channel join -b mychannel.block";
+        assert_eq!(
+            classify_container(
+                Some("example.com/fabric-standin:1.0"),
+                &env,
+                job,
+                PodLifecycle::RunToCompletion
+            ),
+            Component::Client
+        );
+        assert_eq!(
+            classify_container(
+                Some("hyperledger/fabric-peer:1.4"),
+                &env,
+                "",
+                PodLifecycle::RunToCompletion
+            ),
+            Component::Client
+        );
+        assert_eq!(
+            classify_container(
+                Some("example.com/fabric-standin:1.0"),
+                &env,
+                "",
+                PodLifecycle::LongRunning
+            ),
+            Component::Peer
+        );
+    }
 
     #[test]
     fn classification_by_image_then_settings() {
