@@ -562,6 +562,18 @@ async fn live_targets(
         .iter()
         .any(|o| matches!(o.primary.handshake, Some(Ok(()))))
     {
+        // Reaching the Service IPs is not enough: Kafka clients follow the brokers' advertised
+        // names and the nodes reach one another by name. A runner that cannot resolve them
+        // (a CI host with kube-proxy's routes but not the cluster's DNS) would turn every
+        // by-name probe into an error.
+        if let Some(why) = unresolved_name(network).await {
+            return Ok(LiveTargets {
+                skip_reason: Some(format!(
+                    "the runner reaches the cluster's Service IPs but does not resolve the network's names, which its Kafka clients and nodes use: {why}"
+                )),
+                ..LiveTargets::default()
+            });
+        }
         return Ok(live);
     }
     let first = &observations[0];
@@ -579,6 +591,31 @@ async fn live_targets(
         )),
         ..LiveTargets::default()
     })
+}
+
+/// The first of the network's Kafka broker and peer names (`kafka0.kafka`, `peer0.org1`, as
+/// the network's own configuration names them) that the runner's resolver does not resolve
+/// within [`REACH_TIMEOUT`], with why.
+async fn unresolved_name(network: &crate::network::Network) -> Option<String> {
+    let names = network
+        .nodes()
+        .into_iter()
+        .filter(|n| matches!(n.role, Role::Kafka | Role::Peer))
+        .map(|n| n.address());
+    for name in names {
+        match tokio::time::timeout(REACH_TIMEOUT * 2, tokio::net::lookup_host(name.clone())).await {
+            Ok(Ok(found)) => {
+                if found.count() == 0 {
+                    return Some(format!("{name}: no address"));
+                }
+            }
+            Ok(Err(e)) => return Some(format!("{name}: {e}")),
+            Err(_) => {
+                return Some(format!("{name}: no answer within {:?}", REACH_TIMEOUT * 2));
+            }
+        }
+    }
+    None
 }
 
 /// The node's TLS root, for the probe to trust.

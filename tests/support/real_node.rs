@@ -212,7 +212,7 @@ impl RealNode {
         node.docker.busybox();
         node.docker.dnsmasq();
         node.docker
-            .probe_from_dockerfile(Path::new(env!("CARGO_BIN_EXE_fabcheck")), images::PROBE);
+            .probe_from_dockerfile(&fabcheck_binary(), images::PROBE);
         node.wait_until(READY_WITHIN, "the node to be Ready", |n| n.node_ready());
         node.start_cluster_dns();
         eprintln!(
@@ -533,6 +533,60 @@ volumeBindingMode: Immediate
         self.apply_probe_rbac();
     }
 
+    /// The stand-in images under the names the reference network pulls — as `kind load
+    /// docker-image` puts images on a kind node — so that `fabcheck deploy-and-verify` runs
+    /// with no spec and no `--probe-image`: every Fabric image (peer, orderer, CA, tools, the
+    /// dind sidecar) is [`images::FABRIC_NODE`], ZooKeeper and Kafka are
+    /// [`images::ZOOKEEPER`] and [`images::KAFKA`], and fabcheck's default probe image is the
+    /// Dockerfile's ([`images::PROBE`]). The names come from `fabcheck render`, so a new image
+    /// in the reference network fails here until it has a stand-in.
+    pub fn load_reference_images(&self) {
+        let fabcheck = fabcheck_binary();
+        self.docker.zookeeper();
+        self.docker.kafka(&fabcheck);
+        self.docker.fabric_node(&fabcheck);
+        let out = tempfile::tempdir().expect("temp dir");
+        let status = Command::new(&fabcheck)
+            .args(["render", "--out"])
+            .arg(out.path())
+            .stdout(Stdio::null())
+            .status()
+            .expect("fabcheck render runs");
+        assert!(status.success(), "fabcheck render: {status}");
+        let mut pulled = std::collections::BTreeSet::new();
+        for entry in fs::read_dir(out.path().join("manifests")).expect("manifests") {
+            let text = fs::read_to_string(entry.expect("entry").path()).unwrap_or_default();
+            for line in text.lines() {
+                if let Some(image) = line.trim().strip_prefix("image: ") {
+                    pulled.insert(image.trim_matches('"').to_owned());
+                }
+            }
+        }
+        for image in &pulled {
+            let last = image.rsplit('/').next().unwrap_or(image);
+            let standin = if last.contains("zookeeper") {
+                images::ZOOKEEPER
+            } else if last.contains("kafka") {
+                images::KAFKA
+            } else if ["fabric-peer", "fabric-orderer", "fabric-ca", "fabric-tools"]
+                .iter()
+                .any(|f| last.starts_with(f))
+                || last.starts_with("docker:")
+            {
+                images::FABRIC_NODE
+            } else {
+                panic!("the reference network pulls {image}, which has no stand-in");
+            };
+            self.docker.ok(&["tag", standin, image]);
+        }
+        let probe = format!("ghcr.io/fabcheck/fabcheck:{}", env!("CARGO_PKG_VERSION"));
+        self.docker.ok(&["tag", images::PROBE, &probe]);
+        eprintln!(
+            "real node: stand-ins loaded as {} and {probe}",
+            pulled.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+
     /// The repository's RBAC for reading the cluster and running the in-cluster probe.
     pub fn apply_probe_rbac(&self) {
         for file in ["reader.yaml", "in-cluster-probe.yaml"] {
@@ -770,6 +824,27 @@ fn provision_volumes(kubectl: &Path, kubeconfig: &Path, volumes: &Path) {
         });
         let _ = run(&["create", "-f", "-"], Some(&pv.to_string()));
     }
+}
+
+/// The fabcheck binary the node's probe image is built from: the test's own
+/// (`CARGO_BIN_EXE_fabcheck`), or for an example (examples/local-cluster) the `fabcheck`
+/// next to its folder (`target/<profile>/fabcheck`).
+pub fn fabcheck_binary() -> PathBuf {
+    if let Some(path) = option_env!("CARGO_BIN_EXE_fabcheck") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("current executable");
+    let beside = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|d| d.join("fabcheck"))
+        .expect("target folder");
+    assert!(
+        beside.is_file(),
+        "{} missing: build fabcheck first",
+        beside.display()
+    );
+    beside
 }
 
 /// Fails with what to install when a part of the node is missing from the machine.

@@ -12,9 +12,15 @@
 //! - fabric-ca's **`/cainfo`** ([`CaInfo`]) for the CA Deployment's readiness probe;
 //! - the **tools** the Jobs call ([`configtxgen`], [`peer`]) with Fabric's command lines and the
 //!   failures a wrong mount or address gives Fabric's: a missing configtx.yaml or profile, MSP
-//!   folder, TLS root file, an orderer or peer that cannot be reached, a channel created twice
-//!   (`BAD_REQUEST`), a peer joined twice (`LedgerID already exists`), an anchor peer update
-//!   applied twice (the ReadSet version message the channel Job's script looks for).
+//!   folder, TLS root file or chaincode source, an orderer or peer that cannot be reached, a
+//!   channel created twice (`BAD_REQUEST`), a peer joined twice (`LedgerID already exists`), an
+//!   anchor peer update applied twice (the ReadSet version message the channel Job's script
+//!   looks for), a chaincode instantiated where it is not installed;
+//! - the **test chaincode** (`put KEY VALUE`, `get KEY`) as the channel's state: an invoke is
+//!   a block on the orderer, and a peer answers a query from what it has pulled — so "the
+//!   test transaction has committed on peer1" means that peer has the block. Nothing is built
+//!   or launched: Docker-launched chaincode's DNS is tested against a real Docker daemon
+//!   elsewhere (tests/dns_resolvers.rs, tests/dns_docker.rs).
 //!
 //! The stand-in's own routes live under `/standin/`; the operations port is plain HTTP in the
 //! reference network (`operations.tls.enabled` is off), so the tools reach it as
@@ -55,14 +61,25 @@ pub struct Ledger {
     state: Arc<Mutex<State>>,
 }
 
+/// One channel as the orderer orders it and a peer commits it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Channel {
+    height: u64,
+    /// MSP ids whose anchor peer update was applied.
+    anchors: BTreeSet<String>,
+    /// Instantiated chaincode name → version.
+    chaincodes: BTreeMap<String, String>,
+    /// The test chaincode's world state (`put`/`get`).
+    state: BTreeMap<String, String>,
+}
+
 #[derive(Default, serde::Serialize, serde::Deserialize)]
 struct State {
-    /// channel → height.
-    heights: BTreeMap<String, u64>,
-    /// Orderer: `(channel, org)` whose anchor peer update was applied.
-    updated: BTreeSet<(String, String)>,
+    channels: BTreeMap<String, Channel>,
     /// Peer: channel → the orderer operations address it pulls from.
     orderers: BTreeMap<String, String>,
+    /// Peer: installed chaincode `(name, version, path)`.
+    installed: BTreeSet<(String, String, String)>,
     /// Where the state is kept across restarts (the node's ledger volume), if anywhere.
     #[serde(skip)]
     file: Option<PathBuf>,
@@ -81,6 +98,9 @@ impl State {
 
 /// The state file's name in the ledger folder.
 const STATE_FILE: &str = "fabcheck-standin-ledger.json";
+
+/// `(status, body)` of a stand-in route.
+type Answer = (u16, String);
 
 impl Ledger {
     /// An empty ledger kept in memory only.
@@ -119,20 +139,21 @@ impl Ledger {
         ledger
     }
 
-    /// Follows `channel`'s height on the orderer at `orderer` (its operations address) for as
-    /// long as the ledger lives, as a peer's deliver client follows the ordering service.
+    /// Follows `channel` on the orderer at `orderer` (its operations address) for as long as
+    /// the ledger lives, as a peer's deliver client follows the ordering service: a newer
+    /// height brings the blocks' effects (chaincode definitions, world state) with it.
     fn pull(&self, channel: String, orderer: String) {
         let state = Arc::downgrade(&self.state);
         std::thread::spawn(move || {
             let path = format!("/standin/channels/{channel}");
             while let Some(state) = state.upgrade() {
                 if let Ok((200, body)) = http(&orderer, "GET", &path)
-                    && let Ok(h) = body.trim().parse::<u64>()
+                    && let Ok(ordered) = serde_json::from_str::<Channel>(&body)
                 {
                     let mut state = state.lock().expect("ledger lock");
-                    let mine = state.heights.entry(channel.clone()).or_default();
-                    if h > *mine {
-                        *mine = h;
+                    let mine = state.channels.entry(channel.clone()).or_default();
+                    if ordered.height > mine.height {
+                        *mine = ordered;
                         state.save();
                     }
                 }
@@ -142,82 +163,168 @@ impl Ledger {
         });
     }
 
-    fn orderer(&self, method: &str, path: &str, query: &str) -> Option<(u16, String)> {
+    /// The orderer's routes under `/standin/channels/CHANNEL[/ACTION]`.
+    fn orderer(&self, method: &str, path: &str, query: &str) -> Option<Answer> {
         let rest = path.strip_prefix("/standin/channels/")?;
+        let (name, action) = rest.split_once('/').unwrap_or((rest, ""));
         let mut state = self.state.lock().expect("ledger lock");
-        let (channel, action) = rest.split_once('/').unwrap_or((rest, ""));
-        Some(match (method, action) {
-            ("GET", "") => match state.heights.get(channel) {
-                Some(h) => (200, h.to_string()),
+        let exists = state.channels.contains_key(name);
+        let answer = match (method, action) {
+            ("GET", "") => match state.channels.get(name) {
+                Some(c) => (200, serde_json::to_string(c).unwrap_or_default()),
                 None => (404, "NOT_FOUND".into()),
             },
-            ("POST", "create") if state.heights.contains_key(channel) => (
+            ("POST", "create") if exists => (
                 409,
                 format!(
-                    "BAD_REQUEST -- error applying config update to existing channel '{channel}': error authorizing update: error validating ReadSet: proposed update requires that key [Group]  /Channel/Application be at version 0, but it is currently at version 1"
+                    "BAD_REQUEST -- error applying config update to existing channel '{name}': error authorizing update: error validating ReadSet: proposed update requires that key [Group]  /Channel/Application be at version 0, but it is currently at version 1"
                 ),
             ),
             ("POST", "create") => {
-                state.heights.insert(channel.to_owned(), 1);
+                state.channels.insert(
+                    name.to_owned(),
+                    Channel {
+                        height: 1,
+                        ..Channel::default()
+                    },
+                );
                 state.save();
-                (201, "1".into())
+                return Some((201, "1".into()));
             }
+            (_, _) if !exists => (404, format!("NOT_FOUND -- channel {name} does not exist")),
             ("POST", "update") => {
                 let org = param(query, "org").unwrap_or_default();
-                if !state.heights.contains_key(channel) {
-                    return Some((
-                        404,
-                        format!("NOT_FOUND -- channel {channel} does not exist"),
-                    ));
-                }
-                if !state.updated.insert((channel.to_owned(), org.clone())) {
+                let channel = state.channels.get_mut(name)?;
+                if !channel.anchors.insert(org.clone()) {
                     return Some((
                         409,
                         format!(
-                            "BAD_REQUEST -- error applying config update to existing channel '{channel}': error authorizing update: error validating ReadSet: proposed update requires that key [Group]  /Channel/Application/{org} be at version 0, but it is currently at version 1"
+                            "BAD_REQUEST -- error applying config update to existing channel '{name}': error authorizing update: error validating ReadSet: proposed update requires that key [Group]  /Channel/Application/{org} be at version 0, but it is currently at version 1"
                         ),
                     ));
                 }
-                let h = state.heights.entry(channel.to_owned()).or_default();
-                *h += 1;
-                let h = *h;
-                state.save();
-                (200, h.to_string())
+                Self::ordered(&mut state, name)
+            }
+            ("POST", "instantiate") => {
+                let (Some(cc), Some(version)) = (param(query, "name"), param(query, "version"))
+                else {
+                    return Some((400, "instantiate needs ?name=&version=".into()));
+                };
+                let channel = state.channels.get_mut(name)?;
+                if channel.chaincodes.contains_key(&cc) {
+                    return Some((500, format!("chaincode with name '{cc}' already exists")));
+                }
+                channel.chaincodes.insert(cc, version);
+                Self::ordered(&mut state, name)
+            }
+            ("POST", "put") => {
+                let (Some(cc), Some(key), Some(value)) = (
+                    param(query, "name"),
+                    param(query, "key"),
+                    param(query, "value"),
+                ) else {
+                    return Some((400, "put needs ?name=&key=&value=".into()));
+                };
+                let channel = state.channels.get_mut(name)?;
+                if !channel.chaincodes.contains_key(&cc) {
+                    return Some((
+                        500,
+                        format!(
+                            "make sure the chaincode {cc} has been successfully defined on channel {name}"
+                        ),
+                    ));
+                }
+                channel.state.insert(key, value);
+                Self::ordered(&mut state, name)
             }
             _ => (405, "method not allowed".into()),
-        })
+        };
+        Some(answer)
     }
 
-    fn peer(&self, method: &str, path: &str, query: &str) -> Option<(u16, String)> {
+    /// A block ordered on `name`: its height goes up by one.
+    fn ordered(state: &mut State, name: &str) -> Answer {
+        let Some(channel) = state.channels.get_mut(name) else {
+            return (404, format!("NOT_FOUND -- channel {name} does not exist"));
+        };
+        channel.height += 1;
+        let height = channel.height;
+        state.save();
+        (200, height.to_string())
+    }
+
+    /// The peer's routes: `/standin/channels[/CHANNEL[/join|/STATE-KEY…]]` and
+    /// `/standin/chaincodes`.
+    fn peer(&self, method: &str, path: &str, query: &str) -> Option<Answer> {
+        let mut state = self.state.lock().expect("ledger lock");
         if path == "/standin/channels" && method == "GET" {
-            let state = self.state.lock().expect("ledger lock");
-            let names: Vec<&str> = state.heights.keys().map(String::as_str).collect();
+            let names: Vec<&str> = state.channels.keys().map(String::as_str).collect();
             return Some((200, names.join("\n")));
         }
-        let channel = path
-            .strip_prefix("/standin/channels/")?
-            .strip_suffix("/join")?;
-        if method != "POST" {
-            return Some((405, "method not allowed".into()));
+        if path == "/standin/chaincodes" {
+            return Some(match method {
+                "GET" => {
+                    let lines: Vec<String> = state
+                        .installed
+                        .iter()
+                        .map(|(n, v, p)| format!("{n} {v} {p}"))
+                        .collect();
+                    (200, lines.join("\n"))
+                }
+                "POST" => {
+                    let (Some(n), Some(v), Some(p)) = (
+                        param(query, "name"),
+                        param(query, "version"),
+                        param(query, "path"),
+                    ) else {
+                        return Some((400, "install needs ?name=&version=&path=".into()));
+                    };
+                    if state.installed.iter().any(|(i, j, _)| *i == n && *j == v) {
+                        return Some((500, format!("chaincode {n}:{v} already exists")));
+                    }
+                    state.installed.insert((n, v, p));
+                    state.save();
+                    (200, "installed".into())
+                }
+                _ => (405, "method not allowed".into()),
+            });
         }
-        let Some(orderer) = param(query, "orderer") else {
-            return Some((400, "join needs ?orderer=HOST:PORT".into()));
-        };
-        {
-            let mut state = self.state.lock().expect("ledger lock");
-            if state.heights.contains_key(channel) {
+        let rest = path.strip_prefix("/standin/channels/")?;
+        let (name, action) = rest.split_once('/').unwrap_or((rest, ""));
+        if action == "join" {
+            if method != "POST" {
+                return Some((405, "method not allowed".into()));
+            }
+            let Some(orderer) = param(query, "orderer") else {
+                return Some((400, "join needs ?orderer=HOST:PORT".into()));
+            };
+            if state.channels.contains_key(name) {
                 return Some((
                     500,
                     "cannot create ledger from genesis block: LedgerID already exists".into(),
                 ));
             }
             // Joining commits the channel's genesis block.
-            state.heights.insert(channel.to_owned(), 1);
-            state.orderers.insert(channel.to_owned(), orderer.clone());
+            state.channels.insert(
+                name.to_owned(),
+                Channel {
+                    height: 1,
+                    ..Channel::default()
+                },
+            );
+            state.orderers.insert(name.to_owned(), orderer.clone());
             state.save();
+            drop(state);
+            self.pull(name.to_owned(), orderer);
+            return Some((200, "joined".into()));
         }
-        self.pull(channel.to_owned(), orderer);
-        Some((200, "joined".into()))
+        let Some(channel) = state.channels.get(name) else {
+            return Some((404, format!("channel {name} not found")));
+        };
+        Some(match (method, action) {
+            ("GET", "") => (200, serde_json::to_string(channel).unwrap_or_default()),
+            _ => (405, "method not allowed".into()),
+        })
     }
 }
 
@@ -236,7 +343,11 @@ impl ExtraRoutes for Ledger {
             Role::Orderer => Vec::new(),
             Role::Peer => {
                 let state = self.state.lock().expect("ledger lock");
-                state.heights.iter().map(|(c, h)| (c.clone(), *h)).collect()
+                state
+                    .channels
+                    .iter()
+                    .map(|(c, ch)| (c.clone(), ch.height))
+                    .collect()
             }
         }
     }
@@ -410,9 +521,10 @@ pub fn configtxgen(args: &[String]) -> i32 {
     }
 }
 
-/// `peer` as the channel Job calls it: `channel fetch|create|list|join|update` with Fabric's
-/// flags, against the stand-in ledgers. Chaincode commands are not stood in (they need a
-/// chaincode runtime): they fail saying so. Returns the exit status.
+/// `peer` as the channel and chaincode Jobs call it: `channel fetch|create|list|join|update`
+/// and `chaincode install|list|instantiate|invoke|query` with Fabric's flags, against the
+/// stand-in ledgers. The chaincode is the test chaincode's `put KEY VALUE` / `get KEY` kept in
+/// the channel's state: nothing is built or launched. Returns the exit status.
 pub fn peer(args: &[String]) -> i32 {
     let (Some(group), Some(command)) = (args.first(), args.get(1)) else {
         return fail("usage: peer channel fetch|create|list|join|update …");
@@ -421,22 +533,24 @@ pub fn peer(args: &[String]) -> i32 {
         println!("peer:\n Version: stand-in (fabcheck tests, not Fabric)");
         return 0;
     }
-    if group != "channel" {
-        return fail(format_args!(
-            "peer {group} {command} is not stood in: the Fabric stand-in runs no chaincode"
-        ));
-    }
     if let Err(e) = check_local_msp() {
         return fail(e);
     }
     let flags = Flags::parse(&args[2..]);
-    let result = match command.as_str() {
-        "fetch" => fetch(&flags),
-        "create" => create(&flags),
-        "list" => list(),
-        "join" => join(&flags),
-        "update" => update(&flags),
-        other => Err(format!("peer channel {other} is not stood in")),
+    let result = match (group.as_str(), command.as_str()) {
+        ("channel", "fetch") => fetch(&flags),
+        ("channel", "create") => create(&flags),
+        ("channel", "list") => list(),
+        ("channel", "join") => join(&flags),
+        ("channel", "update") => update(&flags),
+        ("chaincode", "install") => install(&flags),
+        ("chaincode", "list") => list_chaincodes(&flags),
+        ("chaincode", "instantiate") => instantiate(&flags),
+        ("chaincode", "invoke") => invoke(&flags),
+        ("chaincode", "query") => query(&flags),
+        (group, other) => Err(format!(
+            "peer {group} {other} is not stood in (the stand-in keeps 1.4's `peer channel` and `peer chaincode` commands)"
+        )),
     };
     match result {
         Ok(()) => 0,
@@ -491,9 +605,10 @@ fn orderer_of(flags: &Flags) -> Result<String, String> {
         .ok_or_else(|| "Ordering service endpoint  is not valid or missing".to_owned())
 }
 
-fn channel_of(flags: &Flags) -> Result<String, String> {
+/// `-c` (`peer channel …`) or `-C` (`peer chaincode …`, where `-c` is the arguments).
+fn channel_of(flags: &Flags, short: &str) -> Result<String, String> {
     flags
-        .get("-c")
+        .get(short)
         .or_else(|| flags.get("--channelID"))
         .ok_or_else(|| "Must supply channel ID".to_owned())
 }
@@ -522,7 +637,7 @@ fn orderer_call(orderer: &str, method: &str, path: &str) -> Result<(u16, String)
 /// `peer channel fetch N FILE -o O -c C`: the channel's block when the orderer has the channel.
 fn fetch(flags: &Flags) -> Result<(), String> {
     let orderer = orderer_of(flags)?;
-    let channel = channel_of(flags)?;
+    let channel = channel_of(flags, "-c")?;
     let out = flags.positional.get(1).cloned().unwrap_or_else(|| {
         format!(
             "{channel}_{}.block",
@@ -542,7 +657,7 @@ fn fetch(flags: &Flags) -> Result<(), String> {
 /// `peer channel create -o O -c C -f TX --outputBlock FILE`.
 fn create(flags: &Flags) -> Result<(), String> {
     let orderer = orderer_of(flags)?;
-    let channel = channel_of(flags)?;
+    let channel = channel_of(flags, "-c")?;
     let tx = flags
         .get("-f")
         .or_else(|| flags.get("--file"))
@@ -621,7 +736,7 @@ fn join(flags: &Flags) -> Result<(), String> {
 /// `peer channel update -o O -c C -f TX` with an anchor peer update.
 fn update(flags: &Flags) -> Result<(), String> {
     let orderer = orderer_of(flags)?;
-    let channel = channel_of(flags)?;
+    let channel = channel_of(flags, "-c")?;
     let tx = flags
         .get("-f")
         .or_else(|| flags.get("--file"))
@@ -647,6 +762,251 @@ fn update(flags: &Flags) -> Result<(), String> {
     }
 }
 
+/// The peer's channel as it has committed it.
+fn peer_channel(address: &str, channel: &str) -> Result<Channel, String> {
+    let (status, body) = peer_call(address, "GET", &format!("/standin/channels/{channel}"))?;
+    if status != 200 {
+        return Err(format!("bad response {status}: {}", body.trim()));
+    }
+    serde_json::from_str(&body).map_err(|e| format!("bad answer from {address}: {e}"))
+}
+
+fn peer_call(address: &str, method: &str, path: &str) -> Result<(u16, String), String> {
+    http(&operations_of(address, PEER_OPERATIONS_PORT), method, path).map_err(|e| {
+        format!("error getting endorser client for chaincode: endorser client failed to connect to {address}: {e}")
+    })
+}
+
+fn chaincode_name(flags: &Flags) -> Result<String, String> {
+    flags
+        .get("-n")
+        .or_else(|| flags.get("--name"))
+        .ok_or_else(|| "must supply value for chaincode name parameter".to_owned())
+}
+
+/// A value the stand-in passes in a query string: plain words only.
+fn plain(value: &str) -> Result<&str, String> {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    {
+        Ok(value)
+    } else {
+        Err(format!(
+            "the stand-in passes plain words only, not {value:?}"
+        ))
+    }
+}
+
+/// `-c '{"Args":[…]}'`: the function and its arguments.
+fn chaincode_args(flags: &Flags) -> Result<Vec<String>, String> {
+    let ctor = flags
+        .get("-c")
+        .or_else(|| flags.get("--ctor"))
+        .ok_or_else(|| "must supply value for chaincode args parameter".to_owned())?;
+    let value: serde_json::Value =
+        serde_json::from_str(&ctor).map_err(|e| format!("chaincode argument error: {e}"))?;
+    value["Args"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .ok_or_else(|| "chaincode argument error: no Args".to_owned())
+}
+
+/// `peer chaincode install -n N -v V -l golang -p PATH`: the source must be under
+/// `$GOPATH/src/PATH`, as Fabric's golang platform packages it from there.
+fn install(flags: &Flags) -> Result<(), String> {
+    let address = peer_address()?;
+    let name = chaincode_name(flags)?;
+    let version = flags
+        .get("-v")
+        .or_else(|| flags.get("--version"))
+        .ok_or_else(|| "chaincode version is not provided".to_owned())?;
+    let path = flags
+        .get("-p")
+        .or_else(|| flags.get("--path"))
+        .unwrap_or_default();
+    let language = flags
+        .get("-l")
+        .or_else(|| flags.get("--lang"))
+        .unwrap_or_else(|| "golang".into());
+    if language == "golang" {
+        let gopath = std::env::var("GOPATH").unwrap_or_default();
+        let dir = Path::new(&gopath).join("src").join(&path);
+        let has_go = std::fs::read_dir(&dir).is_ok_and(|d| {
+            d.flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "go"))
+        });
+        if !has_go {
+            return Err(format!(
+                "error getting chaincode bytes: failed to calculate dependencies: incomplete package: {path}: no Go files in {}",
+                dir.display()
+            ));
+        }
+    }
+    let query = format!(
+        "/standin/chaincodes?name={}&version={}&path={}",
+        plain(&name)?,
+        plain(&version)?,
+        plain(&path)?
+    );
+    match peer_call(&address, "POST", &query)? {
+        (200, _) => {
+            log(
+                "chaincodeCmd",
+                "Installed remotely response:<status:200 payload:\"OK\" >",
+            );
+            Ok(())
+        }
+        (status, body) => Err(format!("bad response {status}: {}", body.trim())),
+    }
+}
+
+/// `peer chaincode list --installed | --instantiated -C CHANNEL`.
+fn list_chaincodes(flags: &Flags) -> Result<(), String> {
+    let address = peer_address()?;
+    if flags.has("--installed") {
+        let (status, body) = peer_call(&address, "GET", "/standin/chaincodes")?;
+        if status != 200 {
+            return Err(format!("bad response {status}: {}", body.trim()));
+        }
+        println!("Get installed chaincodes on peer:");
+        for line in body.lines() {
+            let mut words = line.split_whitespace();
+            let (Some(n), Some(v), Some(p)) = (words.next(), words.next(), words.next()) else {
+                continue;
+            };
+            println!("Name: {n}, Version: {v}, Path: {p}, Id: stand-in");
+        }
+        return Ok(());
+    }
+    if flags.has("--instantiated") {
+        let channel = channel_of(flags, "-C")?;
+        let committed = peer_channel(&address, &channel)?;
+        println!("Get instantiated chaincodes on channel {channel}:");
+        for (n, v) in &committed.chaincodes {
+            println!("Name: {n}, Version: {v}, Path: stand-in, Escc: escc, Vscc: vscc");
+        }
+        return Ok(());
+    }
+    Err("must explicitly specify \"--installed\" or \"--instantiated\"".into())
+}
+
+/// `peer chaincode instantiate -o O -C CHANNEL -n N -v V -c ARGS -P POLICY`: the chaincode
+/// must be installed on the peer that endorses it.
+fn instantiate(flags: &Flags) -> Result<(), String> {
+    let address = peer_address()?;
+    let orderer = orderer_of(flags)?;
+    let channel = channel_of(flags, "-C")?;
+    let name = chaincode_name(flags)?;
+    let version = flags
+        .get("-v")
+        .or_else(|| flags.get("--version"))
+        .unwrap_or_default();
+    let (_, installed) = peer_call(&address, "GET", "/standin/chaincodes")?;
+    if !installed.lines().any(|l| {
+        l.split_whitespace()
+            .take(2)
+            .eq([name.as_str(), version.as_str()])
+    }) {
+        return Err(format!(
+            "could not assemble transaction, err proposal response was not successful, error code 500, msg cannot get package for chaincode ({name}:{version})"
+        ));
+    }
+    let path = format!(
+        "/standin/channels/{channel}/instantiate?name={}&version={}",
+        plain(&name)?,
+        plain(&version)?
+    );
+    match orderer_call(&orderer, "POST", &path)? {
+        (200, _) => Ok(()),
+        (_, body) => Err(format!(
+            "could not assemble transaction, err proposal response was not successful, error code 500, msg {}",
+            body.trim()
+        )),
+    }
+}
+
+/// `peer chaincode invoke -o O -C CHANNEL -n N -c '{"Args":["put",K,V]}' [--waitForEvent]`:
+/// ordered, then (with `--waitForEvent`) committed on the peer within Fabric's default 30 s.
+fn invoke(flags: &Flags) -> Result<(), String> {
+    let address = peer_address()?;
+    let orderer = orderer_of(flags)?;
+    let channel = channel_of(flags, "-C")?;
+    let name = chaincode_name(flags)?;
+    let args = chaincode_args(flags)?;
+    let [function, key, value] = args.as_slice() else {
+        return Err("endorsement failure during invoke. response: status:500 message:\"usage: put KEY VALUE | get KEY\"".into());
+    };
+    if function != "put" {
+        return Err("endorsement failure during invoke. response: status:500 message:\"usage: put KEY VALUE | get KEY\"".into());
+    }
+    if !peer_channel(&address, &channel)?
+        .chaincodes
+        .contains_key(&name)
+    {
+        return Err(format!(
+            "endorsement failure during invoke. response: status:500 message:\"make sure the chaincode {name} has been successfully instantiated and try again: chaincode {name} not found\""
+        ));
+    }
+    let path = format!(
+        "/standin/channels/{channel}/put?name={}&key={}&value={}",
+        plain(&name)?,
+        plain(key)?,
+        plain(value)?
+    );
+    let height: u64 = match orderer_call(&orderer, "POST", &path)? {
+        (200, body) => body.trim().parse().unwrap_or(u64::MAX),
+        (_, body) => {
+            return Err(format!(
+                "error sending transaction for invoke: {}",
+                body.trim()
+            ));
+        }
+    };
+    if flags.has("--waitForEvent") {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while peer_channel(&address, &channel)?.height < height {
+            if std::time::Instant::now() > deadline {
+                return Err("timed out waiting for txid on all peers".into());
+            }
+            std::thread::sleep(PULL_EVERY);
+        }
+    }
+    log(
+        "chaincodeCmd",
+        "Chaincode invoke successful. result: status:200",
+    );
+    Ok(())
+}
+
+/// `peer chaincode query -C CHANNEL -n N -c '{"Args":["get",K]}'`: the value the peer has
+/// committed.
+fn query(flags: &Flags) -> Result<(), String> {
+    let address = peer_address()?;
+    let channel = channel_of(flags, "-C")?;
+    let name = chaincode_name(flags)?;
+    let args = chaincode_args(flags)?;
+    let [function, key] = args.as_slice() else {
+        return Err("endorsement failure during query. response: status:500 message:\"usage: put KEY VALUE | get KEY\"".into());
+    };
+    if function != "get" {
+        return Err("endorsement failure during query. response: status:500 message:\"usage: put KEY VALUE | get KEY\"".into());
+    }
+    let committed = peer_channel(&address, &channel)?;
+    if !committed.chaincodes.contains_key(&name) {
+        return Err(format!(
+            "endorsement failure during query. response: status:500 message:\"make sure the chaincode {name} has been successfully instantiated and try again: chaincode {name} not found\""
+        ));
+    }
+    println!("{}", committed.state.get(key).map_or("", String::as_str));
+    Ok(())
+}
+
 /// A Fabric command line's flags: `-x VALUE` / `--xx VALUE` / `--xx=VALUE`, the boolean
 /// `--tls`, and positional arguments.
 struct Flags {
@@ -656,7 +1016,13 @@ struct Flags {
 }
 
 impl Flags {
-    const SWITCHES: &'static [&'static str] = &["--tls", "--clientauth", "--waitForEvent"];
+    const SWITCHES: &'static [&'static str] = &[
+        "--tls",
+        "--clientauth",
+        "--waitForEvent",
+        "--installed",
+        "--instantiated",
+    ];
 
     fn parse(args: &[String]) -> Flags {
         let mut out = Flags {
