@@ -44,7 +44,7 @@ best=""
 for run in $(seq 0 "$RUNS"); do
     start=$(now_ns)
     code=0
-    fabcheck check --probe in-cluster --timeout 60s -o "json=$WORK/report.json" >/dev/null 2>"$WORK/check.err" || code=$?
+    fabcheck check --cluster --probe in-cluster --timeout 60s -o "json=$WORK/report.json" >/dev/null 2>"$WORK/check.err" || code=$?
     took=$(($(now_ns) - start))
     if ((run == 0)); then
         echo "fabcheck warm-up: exit $code, $(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s)' "$WORK/report.json" 2>/dev/null || echo '?')"

@@ -9,7 +9,9 @@
 //! installing, instantiating and invoking the test chaincode through the stand-in `peer` — and
 //! the in-cluster probe (the Dockerfile's image, fabcheck's default `--probe-image`) makes real
 //! handshakes, health calls, height reads, lookups and quorum queries across the pod network.
-//! The gate passes on pass/fail findings, not skips; then one thing per family is broken and
+//! The gate passes on pass/fail findings, not skips; then one thing per live family is broken
+//! (a wrong certificate served, a stopped ZooKeeper member, a chaincode resolver without the
+//! cluster search list, a broker with unclean leader election, a peer that lost its ledger) and
 //! that family fails, naming what broke.
 //!
 //! A separate test binary from tests/real_node.rs on purpose: both use the reference
@@ -46,13 +48,8 @@ fn deploy_and_verify_on_standins_passes_live_checks_and_each_break_fails_its_fam
     // The README's command as it stands, against the node's kubeconfig; only the outputs, the
     // progress style and keeping the network for the breaks below are added.
     let started = Instant::now();
-    let mut run = Command::new(FABCHECK);
-    run.arg("deploy-and-verify")
-        .args(["--teardown", "never", "--progress", "lines", "-o"])
-        .arg(format!("json={}", report_path.display()))
-        .arg("-o")
-        .arg(format!("junit={}", junit_path.display()))
-        .env("KUBECONFIG", &node.plane.kubeconfig);
+    let mut run = deploy_and_verify(node, &report_path);
+    run.arg("-o").arg(format!("junit={}", junit_path.display()));
     let out = run_bounded(run, Duration::from_secs(600));
     eprintln!(
         "deploy-and-verify took {:?}:\n{}",
@@ -126,6 +123,46 @@ fn deploy_and_verify_on_standins_passes_live_checks_and_each_break_fails_its_fam
     let junit = std::fs::read_to_string(&junit_path).expect("JUnit written");
     assert!(junit.contains("HEALTH-003"), "{junit}");
 
+    // Health: peer1.org1 loses its ledger (its volume wiped) and restarts on nothing. Run
+    // again, deploy-and-verify changes nothing (the channel Jobs have completed) and its gate
+    // fails on HEALTH-004, naming that peer, with every other family passing.
+    node.kubectl(&[
+        "exec",
+        "-n",
+        "org1",
+        "peer1-0",
+        "-c",
+        "peer",
+        "--",
+        "rm",
+        "-f",
+        "/var/hyperledger/production/fabcheck-standin-ledger.json",
+    ]);
+    node.kubectl(&["delete", "pod", "-n", "org1", "peer1-0", "--wait=true"]);
+    let again = run_bounded(
+        deploy_and_verify(node, &report_path),
+        Duration::from_secs(600),
+    );
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report"))
+            .expect("report is JSON");
+    let failing: Vec<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] == "fail")
+        .map(|f| format!("{} {}", f["check_id"], f["message"]))
+        .collect();
+    eprintln!("failing after peer1.org1 lost its ledger: {failing:#?}");
+    assert!(
+        !failing.is_empty()
+            && failing
+                .iter()
+                .all(|f| f.starts_with("\"HEALTH-") && f.contains("peer1.org1")),
+        "{failing:#?}"
+    );
+
     // One break per family; `check` reads the network back from the cluster each time.
     // TLS: peer0.org2's pod serves peer0.org1's certificate and key.
     serve_wrong_certificate(node, "org2", "org1");
@@ -152,6 +189,50 @@ fn deploy_and_verify_on_standins_passes_live_checks_and_each_break_fails_its_fam
     drop_chaincode_search_list(node, "org3");
     let report = check(node, work.path());
     assert_fails_naming(&report, "DNS-", "peer0.org3");
+    // Kafka: one broker restarted with unclean leader election on.
+    node.kubectl(&[
+        "set",
+        "env",
+        "statefulset/kafka3",
+        "-n",
+        "kafka",
+        "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE=true",
+    ]);
+    wait_restarted_with(
+        node,
+        "kafka",
+        "kafka3-0",
+        "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE",
+    );
+    let report = check(node, work.path());
+    assert_fails_naming(&report, "KAFKA-", "kafka3");
+}
+
+/// Waits until pod `pod` in `ns` runs with the environment variable `var` and is ready.
+fn wait_restarted_with(node: &RealNode, ns: &str, pod: &str, var: &str) {
+    node.wait_until(
+        Duration::from_secs(150),
+        &format!("{pod} to restart with {var}"),
+        |n| {
+            n.plane
+                .kubectl_as(
+                    real_node::control_plane::ADMIN,
+                    &[
+                        "get",
+                        "pod",
+                        pod,
+                        "-n",
+                        ns,
+                        "-o",
+                        &format!(
+                            "jsonpath={{.spec.containers[0].env[?(@.name==\"{var}\")].name}} {{.status.containerStatuses[0].ready}}"
+                        ),
+                    ],
+                    None,
+                )
+                .is_ok_and(|s| s.trim() == format!("{var} true"))
+        },
+    );
 }
 
 const PEERS: [&str; 6] = [
@@ -162,6 +243,17 @@ const PEERS: [&str; 6] = [
     "peer0.org3",
     "peer1.org3",
 ];
+
+/// `fabcheck deploy-and-verify` against the node's kubeconfig, keeping the network, with a
+/// JSON report at `report`.
+fn deploy_and_verify(node: &RealNode, report: &Path) -> Command {
+    let mut run = Command::new(FABCHECK);
+    run.arg("deploy-and-verify")
+        .args(["--teardown", "never", "--progress", "lines", "-o"])
+        .arg(format!("json={}", report.display()))
+        .env("KUBECONFIG", &node.plane.kubeconfig);
+    run
+}
 
 /// `check --probe in-cluster` of what is deployed, waiting first for every StatefulSet.
 fn check(node: &RealNode, work: &Path) -> serde_json::Value {

@@ -109,16 +109,21 @@ extern "C" fn tear_down_at_exit() {
 /// the sandbox has instead of failing with "unable to apply caps: operation not permitted".
 const RUNC_WRAPPER: &str = r#"#!/bin/sh
 bundle=
+process=
 prev=
 for a in "$@"; do
-  case "$prev" in --bundle|-b) bundle=$a ;; esac
-  case "$a" in --bundle=*) bundle=${a#--bundle=} ;; esac
+  case "$prev" in --bundle|-b) bundle=$a ;; --process|-p) process=$a ;; esac
+  case "$a" in --bundle=*) bundle=${a#--bundle=} ;; --process=*) process=${a#--process=} ;; esac
   prev=$a
 done
-if [ -n "$bundle" ] && [ -f "$bundle/config.json" ]; then
+fit() {
   sed -i -E -e 's/"oomScoreAdj": ?-[0-9]+/"oomScoreAdj":0/g' \
-    -e 's/"CAP_SYS_RESOURCE",?//g' -e 's/,"CAP_SYS_RESOURCE"//g' -e 's/,\]/]/g' "$bundle/config.json"
-fi
+    -e 's/"CAP_SYS_RESOURCE",?//g' -e 's/,"CAP_SYS_RESOURCE"//g' -e 's/,\]/]/g' "$1"
+}
+# `runc create` reads the bundle's config.json; `runc exec` (kubectl exec into a privileged
+# container) the process file it is given.
+if [ -n "$bundle" ] && [ -f "$bundle/config.json" ]; then fit "$bundle/config.json"; fi
+if [ -n "$process" ] && [ -f "$process" ]; then fit "$process"; fi
 exec /usr/sbin/runc "$@"
 "#;
 
