@@ -169,14 +169,7 @@ fn deploy_and_verify_on_standins_passes_live_checks_and_each_break_fails_its_fam
     let report = check(node, work.path());
     assert_fails_naming(&report, "TLS-", "peer0.org2");
     // ZooKeeper: one member of three stopped.
-    node.kubectl(&[
-        "scale",
-        "statefulset",
-        "zookeeper2",
-        "-n",
-        "kafka",
-        "--replicas=0",
-    ]);
+    node.stop_statefulset("kafka", "zookeeper2");
     node.wait_until(Duration::from_secs(120), "zookeeper2 stopped", |n| {
         n.kubectl(&["get", "pods", "-n", "kafka", "-o", "name"])
             .lines()
@@ -190,49 +183,14 @@ fn deploy_and_verify_on_standins_passes_live_checks_and_each_break_fails_its_fam
     let report = check(node, work.path());
     assert_fails_naming(&report, "DNS-", "peer0.org3");
     // Kafka: one broker restarted with unclean leader election on.
-    node.kubectl(&[
-        "set",
-        "env",
-        "statefulset/kafka3",
-        "-n",
+    node.restart_with_env(
         "kafka",
-        "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE=true",
-    ]);
-    wait_restarted_with(
-        node,
-        "kafka",
-        "kafka3-0",
+        "kafka3",
         "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE",
+        "true",
     );
     let report = check(node, work.path());
     assert_fails_naming(&report, "KAFKA-", "kafka3");
-}
-
-/// Waits until pod `pod` in `ns` runs with the environment variable `var` and is ready.
-fn wait_restarted_with(node: &RealNode, ns: &str, pod: &str, var: &str) {
-    node.wait_until(
-        Duration::from_secs(150),
-        &format!("{pod} to restart with {var}"),
-        |n| {
-            n.plane
-                .kubectl_as(
-                    real_node::control_plane::ADMIN,
-                    &[
-                        "get",
-                        "pod",
-                        pod,
-                        "-n",
-                        ns,
-                        "-o",
-                        &format!(
-                            "jsonpath={{.spec.containers[0].env[?(@.name==\"{var}\")].name}} {{.status.containerStatuses[0].ready}}"
-                        ),
-                    ],
-                    None,
-                )
-                .is_ok_and(|s| s.trim() == format!("{var} true"))
-        },
-    );
 }
 
 const PEERS: [&str; 6] = [

@@ -633,40 +633,14 @@ spec:
     }
 
     // One member stopped: the probe finds the ensemble one short, and names the member.
-    node.kubectl(&[
-        "scale",
-        "statefulset",
-        "zookeeper2",
-        "-n",
-        "kafka",
-        "--replicas=0",
-    ]);
+    node.stop_statefulset("kafka", "zookeeper2");
     // And one broker restarted with unclean leader election on.
-    node.kubectl(&[
-        "set",
-        "env",
-        "statefulset/kafka3",
-        "-n",
+    node.restart_with_env(
         "kafka",
-        "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE=true",
-    ]);
-    node.wait_until(Duration::from_secs(150), "kafka3 to restart with it", |n| {
-        n.plane
-            .kubectl_as(
-                real_node::control_plane::ADMIN,
-                &[
-                    "get",
-                    "pod",
-                    "kafka3-0",
-                    "-n",
-                    "kafka",
-                    "-o",
-                    "jsonpath={.spec.containers[0].env[?(@.name==\"KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE\")].value} {.status.containerStatuses[0].ready}",
-                ],
-                None,
-            )
-            .is_ok_and(|s| s.trim() == "true true")
-    });
+        "kafka3",
+        "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE",
+        "true",
+    );
     node.wait_until(Duration::from_secs(60), "zookeeper2-0 to stop", |n| {
         n.plane
             .kubectl_as(

@@ -592,6 +592,46 @@ volumeBindingMode: Immediate
         );
     }
 
+    /// Sets `var=value` in the environment of StatefulSet `name` in `ns` and waits until its
+    /// pod runs with it and is ready.
+    pub fn restart_with_env(&self, ns: &str, name: &str, var: &str, value: &str) {
+        self.kubectl(&[
+            "set",
+            "env",
+            &format!("statefulset/{name}"),
+            "-n",
+            ns,
+            &format!("{var}={value}"),
+        ]);
+        self.wait_restarted_with(ns, &format!("{name}-0"), var, value);
+    }
+
+    /// Scales StatefulSet `name` in `ns` to no pods.
+    pub fn stop_statefulset(&self, ns: &str, name: &str) {
+        self.kubectl(&["scale", "statefulset", name, "-n", ns, "--replicas=0"]);
+    }
+
+    /// Waits until pod `pod` in `ns` runs its first container with `var=value` in its
+    /// environment and is ready (a StatefulSet rolled to a changed environment).
+    pub fn wait_restarted_with(&self, ns: &str, pod: &str, var: &str, value: &str) {
+        let jsonpath = format!(
+            "jsonpath={{.spec.containers[0].env[?(@.name==\"{var}\")].value}} {{.status.containerStatuses[0].ready}}"
+        );
+        self.wait_until(
+            Duration::from_secs(150),
+            &format!("{pod} to restart with {var}={value}"),
+            |n| {
+                n.plane
+                    .kubectl_as(
+                        control_plane::ADMIN,
+                        &["get", "pod", pod, "-n", ns, "-o", &jsonpath],
+                        None,
+                    )
+                    .is_ok_and(|s| s.trim() == format!("{value} true"))
+            },
+        );
+    }
+
     /// The repository's RBAC for reading the cluster and running the in-cluster probe.
     pub fn apply_probe_rbac(&self) {
         for file in ["reader.yaml", "in-cluster-probe.yaml"] {

@@ -654,16 +654,23 @@ fn fetch(flags: &Flags) -> Result<(), String> {
     }
 }
 
-/// `peer channel create -o O -c C -f TX --outputBlock FILE`.
-fn create(flags: &Flags) -> Result<(), String> {
-    let orderer = orderer_of(flags)?;
-    let channel = channel_of(flags, "-c")?;
+/// The configuration transaction `-f`/`--file` names: its path and content, or Fabric's
+/// message for a `peer channel <command>` whose file is missing.
+fn config_tx(flags: &Flags, command: &str) -> Result<(String, String), String> {
     let tx = flags
         .get("-f")
         .or_else(|| flags.get("--file"))
         .unwrap_or_default();
     let text = std::fs::read_to_string(&tx)
-        .map_err(|e| format!("channel create configuration tx file not found open {tx}: {e}"))?;
+        .map_err(|e| format!("channel {command} configuration tx file not found open {tx}: {e}"))?;
+    Ok((tx, text))
+}
+
+/// `peer channel create -o O -c C -f TX --outputBlock FILE`.
+fn create(flags: &Flags) -> Result<(), String> {
+    let orderer = orderer_of(flags)?;
+    let channel = channel_of(flags, "-c")?;
+    let (tx, text) = config_tx(flags, "create")?;
     if field(&text, "channel").as_deref() != Some(channel.as_str()) || !text.contains("create") {
         return Err(format!(
             "failed to create channel {channel}: {tx} is not a channel creation transaction for it"
@@ -737,12 +744,7 @@ fn join(flags: &Flags) -> Result<(), String> {
 fn update(flags: &Flags) -> Result<(), String> {
     let orderer = orderer_of(flags)?;
     let channel = channel_of(flags, "-c")?;
-    let tx = flags
-        .get("-f")
-        .or_else(|| flags.get("--file"))
-        .unwrap_or_default();
-    let text = std::fs::read_to_string(&tx)
-        .map_err(|e| format!("channel update configuration tx file not found open {tx}: {e}"))?;
+    let (tx, text) = config_tx(flags, "update")?;
     let Some(org) = field(&text, "org") else {
         return Err(format!("{tx} is not an anchor peer update"));
     };
