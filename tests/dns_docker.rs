@@ -7,6 +7,8 @@
 //! The probe tests share one daemon and take turns ([`turn`]), so each can check afterwards
 //! that no container at all is left on it.
 
+#[path = "support/bounded.rs"]
+mod bounded;
 #[path = "support/dns_server.rs"]
 mod dns_server;
 #[path = "support/dockerd.rs"]

@@ -4,6 +4,8 @@
 //! reference fixture `fixtures/reference/chaincode-dns` and copies of it with one setting
 //! broken. Every run is bounded: a hang is a failure, and the processes it started are ended.
 
+#[path = "support/bounded.rs"]
+mod bounded;
 #[path = "support/dns_server.rs"]
 mod dns_server;
 #[path = "support/dockerd.rs"]

@@ -18,6 +18,8 @@
 //! "public" dnsmasq knows `cluster.local` and `org1` as zones with no names in them (NXDOMAIN at
 //! once) and refuses everything else, as a resolver that does not serve those names does.
 
+#[path = "support/bounded.rs"]
+mod bounded;
 #[path = "support/dns_server.rs"]
 mod dns_server;
 #[path = "support/dockerd.rs"]

@@ -243,33 +243,10 @@ impl ControlPlane {
         args: &[&str],
         stdin: Option<&str>,
     ) -> Result<String, String> {
-        use std::io::Write;
-        let mut child = Command::new(bin_dir().join("kubectl"))
-            .args(self.context_args(context))
-            .arg("--request-timeout=20s")
-            .args(args)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("failed to run kubectl: {e}"))?;
-        if let Some(text) = stdin {
-            let mut pipe = child.stdin.take().expect("piped stdin");
-            pipe.write_all(text.as_bytes())
-                .map_err(|e| format!("failed to write kubectl stdin: {e}"))?;
-        }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| format!("failed to wait for kubectl: {e}"))?;
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
+        let mut all: Vec<String> = self.context_args(context);
+        all.push("--request-timeout=20s".into());
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        run_kubectl(&all, stdin)
     }
 
     fn kubectl_ok(&self, args: &[&str]) -> bool {
@@ -480,3 +457,33 @@ spec:
     port: 53
     protocol: TCP
 ";
+
+/// `kubectl ARGS` (the [`bin_dir`] one) with `stdin` written to it: stdout when it succeeds,
+/// stderr when it does not.
+pub fn run_kubectl(args: &[String], stdin: Option<&str>) -> Result<String, String> {
+    use std::io::Write;
+    let mut child = Command::new(bin_dir().join("kubectl"))
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("failed to run kubectl: {e}"))?;
+    if let Some(text) = stdin {
+        let mut pipe = child.stdin.take().expect("piped stdin");
+        pipe.write_all(text.as_bytes())
+            .map_err(|e| format!("failed to write kubectl stdin: {e}"))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("failed to wait for kubectl: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}

@@ -283,7 +283,7 @@ impl Dockerd {
             cmd.args(["-static", "-O2", "-o"])
                 .arg(&partial)
                 .arg(&c_source);
-            let out = run_bounded(cmd, CLI_WITHIN, &cache.join("musl-gcc"))
+            let out = crate::bounded::try_run_bounded(cmd, CLI_WITHIN)
                 .unwrap_or_else(|e| panic!("musl-gcc (Debian musl-tools): {e}"));
             assert!(
                 out.status.success(),
@@ -305,7 +305,7 @@ impl Dockerd {
                 .args(["build", "-o"])
                 .arg(&partial)
                 .arg("main.go");
-            let out = run_bounded(cmd, Duration::from_secs(300), &cache.join("go-build"))
+            let out = crate::bounded::try_run_bounded(cmd, Duration::from_secs(300))
                 .unwrap_or_else(|e| panic!("go build: {e}"));
             assert!(
                 out.status.success(),
@@ -378,7 +378,7 @@ impl Dockerd {
             // No user config (contexts, credential helpers) from the host.
             .env("DOCKER_CONFIG", self.dir.path().join("cli"))
             .args(args);
-        run_bounded(cmd, CLI_WITHIN, &self.dir.path().join("cli-out"))
+        crate::bounded::try_run_bounded(cmd, CLI_WITHIN)
     }
 
     /// Like [`Dockerd::docker`], panicking with stderr when the command fails.
@@ -661,42 +661,4 @@ fn ping(socket: &Path) -> bool {
     let mut answer = String::new();
     let _ = s.read_to_string(&mut answer);
     answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200")
-}
-
-/// Runs `cmd` to the end within `limit`, its output captured through files next to `scratch`
-/// (pipes could fill up while the command is polled).
-fn run_bounded(mut cmd: Command, limit: Duration, scratch: &Path) -> Result<Output, String> {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static SEQ: AtomicU64 = AtomicU64::new(0);
-    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
-    let out_path = scratch.with_extension(format!("{seq}.out"));
-    let err_path = scratch.with_extension(format!("{seq}.err"));
-    let out = fs::File::create(&out_path).map_err(|e| e.to_string())?;
-    let err = fs::File::create(&err_path).map_err(|e| e.to_string())?;
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .map_err(|e| format!("cannot run: {e}"))?;
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("did not finish within {limit:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let output = Output {
-        status,
-        stdout: fs::read(&out_path).unwrap_or_default(),
-        stderr: fs::read(&err_path).unwrap_or_default(),
-    };
-    let _ = fs::remove_file(&out_path);
-    let _ = fs::remove_file(&err_path);
-    Ok(output)
 }

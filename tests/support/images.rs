@@ -38,8 +38,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 pub const PAUSE: &str = "fabcheck-test/pause:3.4.1";
 pub const DEBIAN: &str = "fabcheck-test/debian:bookworm";
@@ -192,7 +192,8 @@ impl Cli {
             // The classic builder: the daemon's BuildKit would want to resolve images remotely.
             .env("DOCKER_BUILDKIT", "0")
             .args(args);
-        bounded(cmd, DOCKER_WITHIN).unwrap_or_else(|e| panic!("docker {args:?}: {e}"))
+        crate::bounded::try_run_bounded(cmd, DOCKER_WITHIN)
+            .unwrap_or_else(|e| panic!("docker {args:?}: {e}"))
     }
 
     fn has_image(&self, name: &str) -> bool {
@@ -478,7 +479,7 @@ pub fn rootfs_tar(variant: &str) -> PathBuf {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/node-rootfs");
     let mut cmd = Command::new(&script);
     cmd.arg(variant);
-    let out = bounded(cmd, Duration::from_secs(900))
+    let out = crate::bounded::try_run_bounded(cmd, Duration::from_secs(900))
         .unwrap_or_else(|e| panic!("{}: {e}", script.display()));
     assert!(
         out.status.success(),
@@ -514,46 +515,4 @@ pub fn copy_with_libraries(program: &Path, root: &Path) {
         // fs::copy follows symlinks: the image gets the files themselves.
         fs::copy(file, &target).unwrap_or_else(|e| panic!("copying {}: {e}", file.display()));
     }
-}
-
-/// Runs `cmd` (stdout captured through a pipe drained by a thread) within `limit`.
-fn bounded(mut cmd: Command, limit: Duration) -> Result<Output, String> {
-    use std::io::Read;
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run: {e}"))?;
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take();
-    let out_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(e) = stderr.as_mut() {
-            let _ = e.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("did not finish within {limit:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Ok(Output {
-        status,
-        stdout: out_thread.join().unwrap_or_default(),
-        stderr: err_thread.join().unwrap_or_default(),
-    })
 }

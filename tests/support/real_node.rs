@@ -433,12 +433,11 @@ volumeBindingMode: Immediate
 ",
         );
         let kubeconfig = self.plane.kubeconfig.clone();
-        let kubectl = bin_dir().join("kubectl");
         let volumes = self.dir.join("volumes");
         std::thread::spawn(move || {
             loop {
-                sync_dns(&kubectl, &kubeconfig, &hosts);
-                provision_volumes(&kubectl, &kubeconfig, &volumes);
+                sync_dns(&kubeconfig, &hosts);
+                provision_volumes(&kubeconfig, &volumes);
                 std::thread::sleep(Duration::from_secs(1));
             }
         });
@@ -462,11 +461,7 @@ volumeBindingMode: Immediate
     }
 
     fn sync_dns_once(&self) {
-        sync_dns(
-            &bin_dir().join("kubectl"),
-            &self.plane.kubeconfig,
-            &self.dir.join("dns-hosts"),
-        );
+        sync_dns(&self.plane.kubeconfig, &self.dir.join("dns-hosts"));
     }
 
     fn node_ready(&self) -> bool {
@@ -763,27 +758,18 @@ volumeBindingMode: Immediate
 
 /// Writes `NAME.NAMESPACE.svc.cluster.local` for every Service with a ClusterIP into
 /// `hosts/services` (only when it changed: dnsmasq re-reads the folder on every write).
-fn sync_dns(kubectl: &Path, kubeconfig: &Path, hosts: &Path) {
-    let Ok(out) = Command::new(kubectl)
-        .arg(format!("--kubeconfig={}", kubeconfig.display()))
-        .args([
-            "--request-timeout=10s",
-            "get",
-            "services",
-            "--all-namespaces",
-            "-o",
-            "json",
-        ])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-    else {
+fn sync_dns(kubeconfig: &Path, hosts: &Path) {
+    let args = [
+        format!("--kubeconfig={}", kubeconfig.display()),
+        "--request-timeout=10s".to_owned(),
+    ]
+    .into_iter()
+    .chain(["get", "services", "--all-namespaces", "-o", "json"].map(String::from))
+    .collect::<Vec<_>>();
+    let Ok(out) = control_plane::run_kubectl(&args, None) else {
         return;
     };
-    if !out.status.success() {
-        return;
-    }
-    let Ok(list) = serde_json::from_slice::<serde_json::Value>(&out.stdout) else {
+    let Ok(list) = serde_json::from_str::<serde_json::Value>(&out) else {
         return;
     };
     let mut entries = BTreeMap::new();
@@ -812,31 +798,19 @@ fn sync_dns(kubectl: &Path, kubeconfig: &Path, hosts: &Path) {
 /// A hostPath PersistentVolume under `volumes` for every claim that is pending without one,
 /// bound to it by `claimRef`, of the claim's StorageClass (the default `standard` one, whose
 /// provisioner this is).
-fn provision_volumes(kubectl: &Path, kubeconfig: &Path, volumes: &Path) {
-    let run = |args: &[&str], stdin: Option<&str>| -> Option<Vec<u8>> {
-        let mut child = Command::new(kubectl)
-            .arg(format!("--kubeconfig={}", kubeconfig.display()))
-            .arg("--request-timeout=10s")
-            .args(args)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        if let Some(text) = stdin {
-            child.stdin.take()?.write_all(text.as_bytes()).ok()?;
-        }
-        let out = child.wait_with_output().ok()?;
-        out.status.success().then_some(out.stdout)
+fn provision_volumes(kubeconfig: &Path, volumes: &Path) {
+    let run = |args: &[&str], stdin: Option<&str>| -> Option<String> {
+        let mut all = vec![
+            format!("--kubeconfig={}", kubeconfig.display()),
+            "--request-timeout=10s".to_owned(),
+        ];
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        control_plane::run_kubectl(&all, stdin).ok()
     };
     let Some(list) = run(&["get", "pvc", "--all-namespaces", "-o", "json"], None) else {
         return;
     };
-    let Ok(list) = serde_json::from_slice::<serde_json::Value>(&list) else {
+    let Ok(list) = serde_json::from_str::<serde_json::Value>(&list) else {
         return;
     };
     for claim in list["items"].as_array().into_iter().flatten() {
