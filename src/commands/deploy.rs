@@ -595,7 +595,7 @@ async fn live_targets(
 
 /// The first of the network's Kafka broker and peer names (`kafka0.kafka`, `peer0.org1`, as
 /// the network's own configuration names them) that the runner's resolver does not resolve
-/// within [`REACH_TIMEOUT`], with why.
+/// within twice [`REACH_TIMEOUT`], with why.
 async fn unresolved_name(network: &crate::network::Network) -> Option<String> {
     let names = network
         .nodes()
