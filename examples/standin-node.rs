@@ -37,12 +37,15 @@
 //! ```
 //!
 //! Called as `configtxgen` or `peer` (a link to this binary), it is the tools image's stand-in
-//! for those commands instead (tests/support/standin_fabric.rs).
+//! for those commands instead (tests/support/standin_fabric.rs); called as `chaincode`, it is
+//! the Docker-launched chaincode a stand-in peer starts (tests/support/standin_chaincode.rs).
 //!
 //! Prints `ready grpc=ADDR operations=ADDR` once both listen, then serves until SIGTERM or
 //! Ctrl-C. Exit code 2 on a usage error or unreadable material (the message names the file,
 //! never the key's content).
 
+#[path = "../tests/support/standin_chaincode.rs"]
+mod standin_chaincode;
 #[path = "../tests/support/standin_fabric.rs"]
 mod standin_fabric;
 #[path = "../tests/support/tls_servers.rs"]
@@ -181,6 +184,11 @@ fn parse() -> Args {
             Some(dir) => Ledger::open(role, dir),
             None => Ledger::new(role),
         };
+        // A peer with a Docker endpoint launches chaincode there (CORE_VM_ENDPOINT).
+        let ledger = match role {
+            Role::Peer => ledger.with_launcher(standin_chaincode::Launcher::from_env()),
+            Role::Orderer => ledger,
+        };
         args.spec.extra = Some(Extra(Arc::new(ledger)));
     }
     args.cert = cert.unwrap_or_else(|| usage("--cert is required"));
@@ -203,6 +211,7 @@ fn main() {
     match called.as_deref() {
         Some("configtxgen") => std::process::exit(standin_fabric::configtxgen(&argv[1..])),
         Some("peer") => std::process::exit(standin_fabric::peer(&argv[1..])),
+        Some("chaincode") => std::process::exit(standin_chaincode::shim(&argv[1..])),
         _ => {}
     }
     let args = parse();

@@ -181,6 +181,11 @@ pub struct DeployAndVerifyArgs {
     /// Namespace the in-cluster probe runs in (created objects are removed afterwards).
     #[arg(long, value_name = "NS", default_value = "fabcheck-system")]
     pub probe_namespace: String,
+    /// Do not start a probe container on each Docker-launching peer's own daemon (its dind
+    /// sidecar, reached through the API's port-forward); the node DNS DaemonSet still looks the
+    /// chaincode names up.
+    #[arg(long)]
+    pub no_peer_daemons: bool,
     #[command(flatten)]
     pub report: ReportArgs,
 }
@@ -342,6 +347,12 @@ pub struct CheckArgs {
     /// Namespace the in-cluster probe runs in (created objects are removed afterwards).
     #[arg(long, value_name = "NS", default_value = "fabcheck-system")]
     pub probe_namespace: String,
+
+    /// Do not start a probe container on each Docker-launching peer's own daemon (its dind
+    /// sidecar, reached through the API's port-forward); the node DNS DaemonSet still looks the
+    /// chaincode names up.
+    #[arg(long)]
+    pub no_peer_daemons: bool,
 
     /// Diagnose Fabric failure signatures in logs: the cluster's pod logs (with no value, with
     /// --cluster), or a folder of saved logs (`kubectl logs` output, *.log / *.txt).
@@ -570,6 +581,7 @@ impl Cli {
                     probe_in_cluster: InClusterProbe {
                         image: args.probe_image,
                         namespace: args.probe_namespace,
+                        peer_daemons: !args.no_peer_daemons,
                     },
                 })))
             }
@@ -589,6 +601,7 @@ impl Cli {
                             probe_in_cluster: args.probe.map(|_| InClusterProbe {
                                 image: args.probe_image.clone(),
                                 namespace: args.probe_namespace.clone(),
+                                peer_daemons: !args.no_peer_daemons,
                             }),
                         })
                     })

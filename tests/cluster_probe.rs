@@ -133,20 +133,14 @@ fn check_to_report(
     plane: &ControlPlane,
     work: &Path,
     timeout: &str,
+    extra: &[&str],
 ) -> (serde_json::Value, Duration, Output) {
     let report_path = work.join("report.json");
     let started = Instant::now();
-    let out = check_in_cluster(
-        plane,
-        READER,
-        &[
-            "--timeout",
-            timeout,
-            "-o",
-            &format!("json={}", report_path.display()),
-        ],
-        Duration::from_secs(180),
-    );
+    let output = format!("json={}", report_path.display());
+    let mut args = vec!["--timeout", timeout, "-o", &output];
+    args.extend_from_slice(extra);
+    let out = check_in_cluster(plane, READER, &args, Duration::from_secs(180));
     let took = started.elapsed();
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", text(&out));
     let report =
@@ -208,7 +202,7 @@ fn probe_runs_inside_reports_back_and_leaves_nothing_behind() {
     apply_reference_network(&plane, work.path());
 
     // The probe's verdicts are failures here (nothing resolves); the run itself finished.
-    let (report, took, out) = check_to_report(&plane, work.path(), "15s");
+    let (report, took, out) = check_to_report(&plane, work.path(), "15s", &[]);
     assert!(
         took < Duration::from_secs(90),
         "took {took:?}: {}",
@@ -311,15 +305,38 @@ fn probe_runs_inside_reports_back_and_leaves_nothing_behind() {
         }
     }
     // No node exists here, so the node DNS DaemonSet had nowhere to run: an error, not a pass.
+    // And the reader user may not port-forward to the peers' dind daemons (only the reader
+    // ServiceAccount is bound to that ClusterRole): one error per peer pod naming the rights.
     let dns = of("DNS-008");
-    assert!(!dns.is_empty(), "no DNS-008 findings");
-    for f in &dns {
+    let (nodes, daemons): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
+        dns.iter().copied().partition(|f| {
+            f["target"]["locator"]
+                .as_str()
+                .is_some_and(|l| l.contains("probe pod"))
+        });
+    assert!(
+        !nodes.is_empty(),
+        "no DNS-008 findings from nodes: {dns:#?}"
+    );
+    for f in &nodes {
         assert_eq!(f["status"], "error", "{f:#}");
         assert!(
             f["message"]
                 .as_str()
                 .unwrap_or("")
                 .contains("desiredNumberScheduled 0"),
+            "{f:#}"
+        );
+    }
+    assert_eq!(daemons.len(), 6, "one per peer pod: {daemons:#?}");
+    for f in &daemons {
+        assert_eq!(f["status"], "error", "{f:#}");
+        let message = f["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains("through a port-forward to org")
+                && message.contains("forbidden (HTTP 403)")
+                && message.contains("pods/portforward")
+                && message.contains("rbac/in-cluster-probe.yaml"),
             "{f:#}"
         );
     }
@@ -658,7 +675,15 @@ fn chaincode_dns_is_looked_up_from_every_node() {
     // name on node-b costs two silent queries of timeout:2 × attempts:2 (glibc ends the search
     // list at the first timeout, then still asks the name as written: res_query.c), 8 s, which
     // the 10 s bound leaves room for.
-    let (report, took, out) = check_to_report(&plane, work.path(), "10s");
+    // The nodes' lookups only (the stand-in kubelet runs no dind sidecar to forward to), in
+    // glibc's order, whose timing on node-b the bound is worked out for (Go's resolver, which
+    // the reference network's chaincode is assumed to use, goes on after every timeout).
+    let (report, took, out) = check_to_report(
+        &plane,
+        work.path(),
+        "10s",
+        &["--no-peer-daemons", "--chaincode-resolver", "glibc"],
+    );
     assert!(
         took >= Duration::from_secs(40) && took < Duration::from_secs(100),
         "took {took:?}: {}",

@@ -1,6 +1,7 @@
 //! `probe::dns::resolve_names` against a real dnsmasq serving the reference network's
 //! `cluster.local` zone: which candidate glibc's order reaches, what the server said to each,
-//! where the search stops, and that failing servers cost bounded time.
+//! where the search stops, and that failing servers cost bounded time; and
+//! `resolve_names_as` making the same lookups as musl and Go do, where they part from glibc.
 
 #[path = "support/dns_server.rs"]
 mod dns_server;
@@ -9,8 +10,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use dns_server::{DnsServer, SilentServer, ZoneSpec, closed_addr};
-use fabcheck::inventory::dns::{CandidateAnswer, CandidateOutcome, NameResolution, ResolverConfig};
-use fabcheck::probe::dns::resolve_names;
+use fabcheck::inventory::dns::{
+    CandidateAnswer, CandidateOutcome, NameResolution, ResolverConfig, StubResolver,
+};
+use fabcheck::probe::dns::{resolve_names, resolve_names_as};
 
 // The binary's allocator, so that the timing of the ten-thousand-name run is the CLI's.
 #[global_allocator]
@@ -459,4 +462,145 @@ fn the_test_server_itself_truncates_and_answers_over_tcp() {
         dns_server::ask_tcp(server.addr(), "nope.cluster.local"),
         Some((3, 0))
     );
+}
+
+/// A UDP relay that passes each query to `upstream` after `delay` and the answer back: a real
+/// DNS server that answers later than another one (a cluster DNS farther away than a public
+/// resolver listed beside it).
+struct SlowRelay {
+    addr: SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl SlowRelay {
+    fn start(upstream: SocketAddr, delay: Duration) -> SlowRelay {
+        use std::net::UdpSocket;
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind the relay");
+        socket
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .expect("read timeout");
+        let addr = socket.local_addr().expect("relay address");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1500];
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok((n, client)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let query = buf[..n].to_vec();
+                let reply_to = socket.try_clone().expect("clone the relay socket");
+                std::thread::spawn(move || {
+                    std::thread::sleep(delay);
+                    let out = UdpSocket::bind("127.0.0.1:0").expect("bind upstream socket");
+                    out.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                    out.send_to(&query, upstream).ok();
+                    let mut answer = [0u8; 1500];
+                    if let Ok((m, _)) = out.recv_from(&mut answer) {
+                        reply_to.send_to(&answer[..m], client).ok();
+                    }
+                });
+            }
+        });
+        SlowRelay { addr, stop }
+    }
+}
+
+impl Drop for SlowRelay {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+async fn resolve_as(
+    resolver: StubResolver,
+    servers: &[SocketAddr],
+    config: &ResolverConfig,
+    name: &str,
+) -> NameResolution {
+    let names = vec![name.to_owned()];
+    tokio::time::timeout(HANG, resolve_names_as(resolver, servers, config, &names, 4))
+        .await
+        .expect("resolve_names_as hung")
+        .remove(0)
+}
+
+fn matched(r: &NameResolution) -> Option<String> {
+    r.matched().map(|(query, _)| query.to_owned())
+}
+
+/// musl (res_msend.c) asks every nameserver at once and takes the first NOERROR or NXDOMAIN:
+/// a public resolver's fast NXDOMAIN for a cluster name beats the cluster DNS listed first,
+/// so musl chaincode never resolves the peer. glibc and Go ask the first server first and get
+/// the cluster's answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn musl_takes_the_first_reply_so_a_public_nxdomain_beats_the_cluster_dns() {
+    let cluster = DnsServer::start(&ZoneSpec::reference_network());
+    let far_cluster = SlowRelay::start(cluster.addr(), Duration::from_millis(300));
+    // A resolver outside the cluster: it knows no cluster.local names.
+    let public = DnsServer::start(&ZoneSpec::default());
+    let servers = [far_cluster.addr, public.addr()];
+    let cfg = config(&["org1.svc.cluster.local", "svc.cluster.local"], 5, 2, 2);
+    for resolver in [StubResolver::Glibc, StubResolver::Go] {
+        let r = resolve_as(resolver, &servers, &cfg, "peer0.org1").await;
+        assert_eq!(
+            matched(&r).as_deref(),
+            Some("peer0.org1.svc.cluster.local"),
+            "{resolver}: {r:?}"
+        );
+    }
+    let r = resolve_as(StubResolver::Musl, &servers, &cfg, "peer0.org1").await;
+    assert_eq!(matched(&r), None, "{r:?}");
+    assert_eq!(
+        r.candidates[1],
+        outcome("peer0.org1.svc.cluster.local", CandidateAnswer::NoSuchName),
+        "{r:?}"
+    );
+    // Without the public server beside it, musl resolves the same name through the cluster.
+    let r = resolve_as(StubResolver::Musl, &[far_cluster.addr], &cfg, "peer0.org1").await;
+    assert_eq!(
+        matched(&r).as_deref(),
+        Some("peer0.org1.svc.cluster.local"),
+        "{r:?}"
+    );
+}
+
+/// musl asks a name with at least ndots dots only as written (lookup_name.c
+/// `name_from_dns_search`), where glibc and Go go on to the search list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn musl_never_searches_a_name_with_ndots_dots() {
+    let server = DnsServer::start(&ZoneSpec::reference_network());
+    let cfg = config(&["cluster.local"], 2, 2, 2);
+    for resolver in [StubResolver::Glibc, StubResolver::Go] {
+        let r = resolve_as(resolver, &[server.addr()], &cfg, "peer0.org1.svc").await;
+        assert_eq!(
+            matched(&r).as_deref(),
+            Some("peer0.org1.svc.cluster.local"),
+            "{resolver}: {r:?}"
+        );
+    }
+    let r = resolve_as(StubResolver::Musl, &[server.addr()], &cfg, "peer0.org1.svc").await;
+    assert_eq!(r.candidates.len(), 1, "{r:?}");
+    assert_eq!(r.candidates[0].query, "peer0.org1.svc");
+    assert_eq!(matched(&r), None, "{r:?}");
+}
+
+/// A SERVFAIL for one search domain: glibc and Go go on to the next domain and find the peer;
+/// musl's search ends there (only NXDOMAIN moves it on).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_servfail_ends_musls_search_but_not_glibcs_or_gos() {
+    let server = DnsServer::start(&ZoneSpec::reference_network().servfail("broken.example"));
+    let cfg = config(&["broken.example", "svc.cluster.local"], 5, 1, 1);
+    for resolver in [StubResolver::Glibc, StubResolver::Go] {
+        let r = resolve_as(resolver, &[server.addr()], &cfg, "peer0.org1").await;
+        assert_eq!(
+            matched(&r).as_deref(),
+            Some("peer0.org1.svc.cluster.local"),
+            "{resolver}: {r:?}"
+        );
+    }
+    let r = resolve_as(StubResolver::Musl, &[server.addr()], &cfg, "peer0.org1").await;
+    assert_eq!(matched(&r), None, "{r:?}");
+    assert_eq!(r.candidates[0].query, "peer0.org1.broken.example");
+    assert_eq!(r.candidates[1].answer, CandidateAnswer::NotAsked, "{r:?}");
 }

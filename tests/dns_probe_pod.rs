@@ -265,7 +265,8 @@ fn a_cluster_log_reads_back_into_observations() {
         obs.vantage,
         Vantage::Pod {
             pod: "fabcheck-dns-probe-docker-7x2kq".into(),
-            node: Some("worker-1".into())
+            node: Some("worker-1".into()),
+            resolver: None,
         }
     );
     assert_eq!((obs.config.ndots, obs.config.timeout), (1, 2));

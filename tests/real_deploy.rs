@@ -120,6 +120,41 @@ fn deploy_and_verify_on_standins_passes_live_checks_and_each_break_fails_its_fam
             findings_of(findings, id)
         );
     }
+    // Chaincode DNS from the chaincode's own place: on every peer's dind daemon, reached
+    // through the API, a container launched with the peer's HostConfig resolved the peer's
+    // chaincode address, with the runtime image's own (glibc) resolver.
+    let from_daemons: Vec<String> = findings_of(findings, "DNS-008")
+        .iter()
+        .filter(|f| f["status"] == "pass")
+        .map(|f| f.to_string())
+        .filter(|f| f.contains("tcp://127.0.0.1:2375 in pod"))
+        .collect();
+    for (ns, pod) in [
+        ("org1", "peer0-0"),
+        ("org2", "peer1-0"),
+        ("org3", "peer0-0"),
+    ] {
+        assert!(
+            from_daemons
+                .iter()
+                .any(|f| f.contains(&format!("in pod {ns}/{pod}")) && f.contains("glibc")),
+            "no DNS-008 pass from the dind daemon of {ns}/{pod}: {:#?}",
+            findings_of(findings, "DNS-008")
+        );
+    }
+    // The test chaincode's own outcome: every peer started it on its dind daemon when it first
+    // endorsed for it (instantiate on peer0.org1, the queries on every peer), and each
+    // container runs, registered with its peer.
+    let running = targets(findings, "HEALTH-005", "pass");
+    for name in PEERS {
+        assert!(
+            running
+                .iter()
+                .any(|t| *t == format!("chaincode container dev-{name}-fabcheck-1.0")),
+            "HEALTH-005 {name}: {:#?}",
+            findings_of(findings, "HEALTH-005")
+        );
+    }
     let junit = std::fs::read_to_string(&junit_path).expect("JUnit written");
     assert!(junit.contains("HEALTH-003"), "{junit}");
 
@@ -182,6 +217,66 @@ fn deploy_and_verify_on_standins_passes_live_checks_and_each_break_fails_its_fam
     drop_chaincode_search_list(node, "org3");
     let report = check(node, work.path());
     assert_fails_naming(&report, "DNS-", "peer0.org3");
+    // …and the container its dind daemon starts now fails to resolve it too.
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings_of(findings, "DNS-008")
+            .iter()
+            .any(|f| f["status"] == "fail"
+                && f.to_string()
+                    .contains("tcp://127.0.0.1:2375 in pod org3/peer0-0")),
+        "no DNS-008 failure from peer0.org3's dind daemon: {:#?}",
+        findings_of(findings, "DNS-008")
+    );
+    // The chaincode itself: a query makes peer0.org3 launch it again (its pod, and so its
+    // daemon, was replaced); the chaincode cannot look its peer up, says so and exits, and the
+    // endorsement times out as Fabric's does.
+    let query = node.plane.kubectl_as(
+        "admin",
+        &[
+            "exec",
+            "-n",
+            "org3",
+            "peer0-0",
+            "-c",
+            "peer",
+            "--",
+            "env",
+            "CORE_PEER_ADDRESS=127.0.0.1:7051",
+            "peer",
+            "chaincode",
+            "query",
+            "-C",
+            "mychannel",
+            "-n",
+            "fabcheck",
+            "-c",
+            r#"{"Args":["get","fabcheck"]}"#,
+        ],
+        None,
+    );
+    let refused = query.expect_err("the query cannot succeed without its chaincode");
+    assert!(
+        refused.contains("timeout expired while starting chaincode fabcheck:1.0"),
+        "{refused}"
+    );
+    let report = check(node, work.path());
+    let findings = report["findings"].as_array().expect("findings");
+    let stopped: Vec<&serde_json::Value> = findings_of(findings, "HEALTH-005")
+        .into_iter()
+        .filter(|f| f["status"] == "fail")
+        .collect();
+    assert!(
+        stopped.len() == 1
+            && stopped[0]["target"]["name"] == "chaincode container dev-peer0.org3-fabcheck-1.0"
+            && stopped[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("error trying to connect to local peer")
+                    && m.contains("peer0.org3")
+                    && m.contains("see DNS-008")),
+        "{:#?}",
+        findings_of(findings, "HEALTH-005")
+    );
     // Kafka: one broker restarted with unclean leader election on.
     node.restart_with_env(
         "kafka",

@@ -89,6 +89,7 @@ pub static REGISTRY: &[&dyn Check] = &[
     &health::operations_unhealthy::OperationsUnhealthy,
     &health::block_heights_differ::BlockHeightsDiffer,
     &health::block_height_below_deployed::BlockHeightBelowDeployed,
+    &health::chaincode_container_stopped::ChaincodeContainerStopped,
     &logs::certificate_window::CertificateWindow,
     &logs::handshake_resets::HandshakeResets,
     &logs::kafka_isr::KafkaIsr,

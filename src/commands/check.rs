@@ -167,9 +167,21 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
     let mut probe_failure = None;
     if let Some((options, probe, mut targets)) = in_cluster {
         targets.expected_heights = check.expected_heights.clone();
+        if !probe.peer_daemons {
+            targets.daemons.clear();
+        }
+        if let Some(image) = &check.dns.docker_image {
+            for daemon in &mut targets.daemons {
+                daemon.image = image.clone();
+            }
+        }
         match incluster::run_blocking(&options, &probe, &targets, check.live_timeout * 4) {
             Ok(mut result) => {
                 inventory.live.dns.append(&mut result.dns);
+                inventory
+                    .live
+                    .chaincode_containers
+                    .append(&mut result.chaincode_containers);
                 probed = Some(result.findings);
             }
             // The report is still written: what was gathered stands, and the checks the probe
@@ -395,6 +407,7 @@ mod tests {
             probe: incluster::InClusterProbe {
                 image: "registry.example/fabcheck:9".into(),
                 namespace: "fabcheck-system".into(),
+                peer_daemons: true,
             },
             error: "failed to start the in-cluster probe (image registry.example/fabcheck:9): ErrImagePull".into(),
         };

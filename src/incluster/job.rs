@@ -157,8 +157,19 @@ async fn run(
     let outcome = async {
         create(&client, &run, &objects, &mut made).await?;
         wait_for_results(&client, &run, &objects, targets, deadline, timeout).await
+    };
+    // The peers' own Docker daemons are asked from here, through the API, while the Job runs.
+    let from_daemons = super::daemon::observe(
+        &client,
+        &targets.daemons,
+        cluster.request_timeout,
+        tokio::time::Instant::from_std(deadline),
+    );
+    let (mut outcome, mut from_daemons) = tokio::join!(outcome, from_daemons);
+    if let Ok(probed) = &mut outcome {
+        probed.dns.append(&mut from_daemons.dns);
+        probed.chaincode_containers = from_daemons.chaincode;
     }
-    .await;
     let mut left = cleanup(&client, &made, cluster.request_timeout).await;
     if objects.daemon_set.is_some() {
         left.extend(sweep_node_reports(&client, &run, cluster.request_timeout).await);
@@ -530,9 +541,17 @@ async fn wait_for_results(
     tokio::select! {
         found = &mut findings => {
             let findings = found?;
-            Ok(Probed { findings, dns: dns.await })
+            Ok(Probed {
+                findings,
+                dns: dns.await,
+                chaincode_containers: Vec::new(),
+            })
         }
-        dns = &mut dns => Ok(Probed { findings: findings.await?, dns }),
+        dns = &mut dns => Ok(Probed {
+            findings: findings.await?,
+            dns,
+            chaincode_containers: Vec::new(),
+        }),
     }
 }
 
@@ -737,6 +756,7 @@ mod tests {
         InClusterProbe {
             image: "registry.example/fabcheck:1".into(),
             namespace: "fabcheck-system".into(),
+            peer_daemons: true,
         }
     }
 

@@ -8,7 +8,10 @@
 //! [`pod_main`] (the hidden `probe-in-cluster` subcommand).
 //!
 //! Chaincode DNS is looked up from every node instead, by a DaemonSet of the same image
-//! ([`node_dns`]): chaincode may land on any node, and each node can resolve differently.
+//! ([`node_dns`]): chaincode may land on any node, and each node can resolve differently. Where
+//! a peer's chaincode is launched by a Docker daemon in its pod or behind a Service (the
+//! Docker-in-Docker sidecar), the runner also starts a probe container on that very daemon,
+//! reached through the API's port-forward, with the peer's HostConfig ([`daemon`]).
 //!
 //! The hand-over is ConfigMaps in the probe namespace: `fabcheck-probe-<id>-targets`
 //! (`targets.json`, a [`ProbeTargets`]) written by the runner; `fabcheck-probe-<id>-result`
@@ -17,6 +20,7 @@
 //! a [`node_dns::NodeReport`]). The pods' ServiceAccount may read the first, create
 //! ConfigMaps, and patch the second, and nothing else.
 
+pub mod daemon;
 mod job;
 pub mod node_dns;
 mod pod;
@@ -108,6 +112,10 @@ pub struct ProbeTargets {
     /// HEALTH-004, which the pod judges with the heights it reads.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub expected_heights: BTreeMap<String, crate::inventory::live::ExpectedHeight>,
+    /// Peers whose chaincode a Docker daemon launches: the runner looks their names up on that
+    /// daemon through the API ([`daemon`]); the pod is not told.
+    #[serde(skip)]
+    pub daemons: Vec<daemon::DaemonTarget>,
 }
 
 /// A peer or orderer to dial from inside the cluster.
@@ -159,6 +167,7 @@ impl TlsRole {
 pub fn targets(discovery: &Discovery, dir: &Path, contexts: &[ResolverContext]) -> ProbeTargets {
     ProbeTargets {
         dns: node_dns::groups(contexts),
+        daemons: daemon::targets(contexts),
         ..targets::targets(discovery, dir)
     }
 }
@@ -194,11 +203,15 @@ pub fn targets_from_dir(dir: &Path, contexts: &[ResolverContext]) -> ProbeTarget
 
 /// The checks whose findings a run of the probe with `targets` gives (ids or id prefixes): the
 /// live checks of the Job's pod, and the chaincode lookups' (DNS-008, DNS-009) when the node
-/// DNS DaemonSet runs. When the probe fails, these are the checks that could not evaluate.
+/// DNS DaemonSet runs or peers' Docker daemons are asked. When the probe fails, these are the
+/// checks that could not evaluate.
 pub fn probed_checks(targets: &ProbeTargets) -> Vec<&'static str> {
     let mut ids = pod::LIVE_CHECKS.to_vec();
-    if !targets.dns.is_empty() {
+    if !targets.dns.is_empty() || !targets.daemons.is_empty() {
         ids.extend(["DNS-008", "DNS-009"]);
+    }
+    if !targets.daemons.is_empty() {
+        ids.push("HEALTH-005");
     }
     ids
 }
@@ -208,8 +221,11 @@ pub fn probed_checks(targets: &ProbeTargets) -> Vec<&'static str> {
 pub struct Probed {
     /// The live checks' findings, from the Job's pod.
     pub findings: Vec<Finding>,
-    /// Chaincode lookups, one per chaincode context per node, for the DNS checks to judge.
+    /// Chaincode lookups, one per chaincode context per node and one per Docker-launching
+    /// peer pod (from its daemon), for the DNS checks to judge.
     pub dns: Vec<DnsObservation>,
+    /// The chaincode containers on each Docker-launching peer pod's own daemon.
+    pub chaincode_containers: Vec<crate::inventory::live::ChaincodeContainers>,
 }
 
 /// Runs the probe Job (and the node DNS DaemonSet when there are chaincode names to look up),
@@ -229,6 +245,9 @@ pub fn run_blocking(
 pub struct InClusterProbe {
     pub image: String,
     pub namespace: String,
+    /// Whether to also start a probe container on each Docker-launching peer's own daemon
+    /// through the API ([`daemon`]); `--no-peer-daemons` turns it off.
+    pub peer_daemons: bool,
 }
 
 /// What the probe pod is told (`fabcheck probe-in-cluster`).
@@ -320,6 +339,7 @@ mod tests {
                 },
             )]
             .into(),
+            daemons: Vec::new(),
         };
         let json = serde_json::to_string(&t).unwrap();
         assert!(json.contains(r#""role":"peer""#), "{json}");

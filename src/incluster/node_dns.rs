@@ -10,8 +10,9 @@
 //!   kubelet reads it), builds each group's resolv.conf the way the runtime would
 //!   ([`runtime_resolv_conf`]: Docker replaces each list it is given and keeps the node's
 //!   others, dropping loopback nameservers and falling back to Google's servers when none is
-//!   left), and looks the group's names up in glibc's order
-//!   ([`crate::probe::dns::resolve_names`]), each lookup bounded.
+//!   left), and looks the group's names up the way the chaincode's stub resolver does — glibc,
+//!   musl or Go, as the context assumes ([`crate::probe::dns::resolve_names_as`]) — each
+//!   lookup bounded.
 //! - The pod writes a [`NodeReport`] (key `dns.json`) into a ConfigMap named after itself,
 //!   owned by the targets ConfigMap so that the garbage collector removes it with the run.
 //! - The runner waits until every node the DaemonSet wants has reported, or its bound
@@ -79,6 +80,11 @@ pub struct DnsGroup {
     pub docker: bool,
     /// The lists the runtime sets; the others are the node's.
     pub lists: ConfiguredLists,
+    /// The stub resolver the chaincode is assumed to use: the pod looks the names up in its
+    /// order (musl: all servers at once, no search for names with ndots dots; Go: on to the
+    /// next candidate after any failure).
+    #[serde(default)]
+    pub resolver: crate::inventory::dns::StubResolver,
     pub contexts: Vec<ContextNames>,
 }
 
@@ -124,18 +130,20 @@ pub fn groups(contexts: &[ResolverContext]) -> Vec<DnsGroup> {
             continue;
         }
         let lists = c.configured_lists();
+        let resolver = c.assumption.resolver;
         let context = ContextNames {
             label: c.label.clone(),
             names,
         };
         match groups
             .iter_mut()
-            .find(|g| g.docker == docker && g.lists == lists)
+            .find(|g| g.docker == docker && g.lists == lists && g.resolver == resolver)
         {
             Some(g) => g.contexts.push(context),
             None => groups.push(DnsGroup {
                 docker,
                 lists,
+                resolver,
                 contexts: vec![context],
             }),
         }
@@ -306,7 +314,13 @@ pub async fn probe_node(
         let names = group.names();
         let resolved = tokio::time::timeout_at(
             deadline,
-            crate::probe::dns::resolve_names(&servers, &config, &names, CONCURRENCY),
+            crate::probe::dns::resolve_names_as(
+                group.resolver,
+                &servers,
+                &config,
+                &names,
+                CONCURRENCY,
+            ),
         )
         .await;
         match resolved {
@@ -420,6 +434,7 @@ pub fn observations(groups: &[DnsGroup], reports: &[ReadReport]) -> Vec<DnsObser
                 let vantage = Vantage::Pod {
                     pod: read.configmap.clone(),
                     node: None,
+                    resolver: None,
                 };
                 out.extend(failed(
                     groups,
@@ -435,6 +450,7 @@ pub fn observations(groups: &[DnsGroup], reports: &[ReadReport]) -> Vec<DnsObser
         let vantage = Vantage::Pod {
             pod: report.pod.clone(),
             node: report.node.clone(),
+            resolver: None,
         };
         if report.groups.len() != groups.len() {
             out.extend(failed(
@@ -451,6 +467,14 @@ pub fn observations(groups: &[DnsGroup], reports: &[ReadReport]) -> Vec<DnsObser
         }
         for (group, seen) in groups.iter().zip(&report.groups) {
             let config = ResolverConfig::from_resolv_conf(&seen.resolv_conf);
+            let vantage = match &vantage {
+                Vantage::Pod { pod, node, .. } => Vantage::Pod {
+                    pod: pod.clone(),
+                    node: node.clone(),
+                    resolver: Some(group.resolver),
+                },
+                other => other.clone(),
+            };
             for context in &group.contexts {
                 let results = context
                     .names
@@ -524,6 +548,7 @@ pub async fn collect(
     let whole = Vantage::Pod {
         pod: format!("{} ({shown})", daemon_set.name),
         node: None,
+        resolver: None,
     };
     let configmaps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
     let selector = ListParams::default().labels(&report_selector(run_id));
@@ -634,6 +659,7 @@ mod tests {
         DnsGroup {
             docker,
             lists,
+            resolver: crate::inventory::dns::StubResolver::Glibc,
             contexts: contexts
                 .iter()
                 .map(|(label, names)| ContextNames {
@@ -722,6 +748,43 @@ mod tests {
         for g in &groups {
             assert!(g.contexts.iter().all(|c| !c.names.is_empty()));
         }
+        // Fabric 1.4 peers, language unknown: Go chaincode, so the pods look up as Go does.
+        assert!(
+            groups
+                .iter()
+                .all(|g| g.resolver == crate::inventory::dns::StubResolver::Go),
+            "{groups:#?}"
+        );
+    }
+
+    #[test]
+    fn contexts_that_assume_another_resolver_are_looked_up_apart() {
+        use crate::checks::dns::testing::{inventory, k8s_peer};
+        use crate::inventory::dns::StubResolver;
+        let peer = |name: &str| {
+            k8s_peer(
+                name,
+                "org1",
+                &[
+                    ("CORE_VM_ENDPOINT", "tcp://127.0.0.1:2375"),
+                    ("CORE_VM_DOCKER_HOSTCONFIG_DNS", "10.96.0.10"),
+                ],
+            )
+        };
+        let mut inv = inventory(vec![peer("peer0"), peer("peer1")], None, Some("10.96.0.10"));
+        inv.dns.contexts[1].assumption =
+            crate::inventory::dns::ResolverAssumption::overridden(StubResolver::Musl);
+        let groups = groups(&inv.dns.contexts);
+        assert_eq!(groups.len(), 2, "{groups:#?}");
+        assert_eq!(groups[0].resolver, StubResolver::Go);
+        assert_eq!(groups[1].resolver, StubResolver::Musl);
+        // The pod is told which, and an older runner's targets (no field) mean glibc.
+        let json = serde_json::to_string(&groups[1]).unwrap();
+        assert!(json.contains(r#""resolver":"musl""#), "{json}");
+        let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+        old.as_object_mut().unwrap().remove("resolver");
+        let old: DnsGroup = serde_json::from_value(old).unwrap();
+        assert_eq!(old.resolver, StubResolver::Glibc);
     }
 
     #[test]
@@ -848,7 +911,8 @@ mod tests {
             first.vantage,
             Vantage::Pod {
                 pod: "probe-node-a".into(),
-                node: Some("node-a".into())
+                node: Some("node-a".into()),
+                resolver: Some(crate::inventory::dns::StubResolver::Glibc),
             }
         );
         assert_eq!(first.config.ndots, 2);

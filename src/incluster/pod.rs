@@ -40,7 +40,20 @@ pub(super) const LIVE_CHECKS: &[&str] = &[
     "KAFKA-016",
     "KAFKA-017",
     "TLS-",
-    "HEALTH-",
+    "HEALTH-001",
+    "HEALTH-002",
+    "HEALTH-003",
+    "HEALTH-004",
+];
+
+/// The checks of the nodes the pod dials (TLS and node health; not HEALTH-005, whose chaincode
+/// containers the runner reads from the peers' daemons itself).
+const PER_NODE: &[&str] = &[
+    "TLS-",
+    "HEALTH-001",
+    "HEALTH-002",
+    "HEALTH-003",
+    "HEALTH-004",
 ];
 
 /// A ConfigMap holds at most 1 MiB; leave room for its metadata.
@@ -350,14 +363,14 @@ fn probe(targets: &ProbeTargets, run: LiveRunner<'_>) -> Result<Vec<Finding>, In
     // TLS checks go with the verified run unless only unverified endpoints exist; with no
     // endpoints at all the verified run's "none found" skips stand for them.
     // The health checks dial the same nodes and go with them.
-    let per_node = |id: &&str| id.starts_with("TLS-") || id.starts_with("HEALTH-");
+    let per_node = |id: &&str| PER_NODE.contains(id);
     let mut first_selection: Vec<String> = LIVE_CHECKS
         .iter()
         .filter(|id| !per_node(id))
         .map(|s| (*s).to_owned())
         .collect();
     if !verified.is_empty() || unverified.is_empty() {
-        first_selection.extend(["TLS-".to_owned(), "HEALTH-".to_owned()]);
+        first_selection.extend(PER_NODE.iter().map(|s| (*s).to_owned()));
     }
     let first = LiveRun {
         zookeeper: targets.zookeeper.clone(),
@@ -373,7 +386,7 @@ fn probe(targets: &ProbeTargets, run: LiveRunner<'_>) -> Result<Vec<Finding>, In
         kafka: Vec::new(),
         endpoints_file: unverified_file,
         insecure: true,
-        select: vec!["TLS-".to_owned(), "HEALTH-".to_owned()],
+        select: PER_NODE.iter().map(|s| (*s).to_owned()).collect(),
         live_timeout,
         expected_heights: targets.expected_heights.clone(),
     });
@@ -524,7 +537,7 @@ mod tests {
             tls: vec![target("peer0.org1", Some(&pem)), target("peer1.org1", None)],
             dns: Vec::new(),
             live_timeout_secs: 10,
-            expected_heights: Default::default(),
+            ..ProbeTargets::default()
         };
         let findings = probe(&targets, &crate::commands::probe_pod::run_live).unwrap();
         let live = crate::checks::Selection {

@@ -43,6 +43,33 @@ impl ProbeError {
     }
 }
 
+/// The chaincode containers one peer's Docker daemon holds (Fabric names them
+/// `{networkId}-{peerId}-{chaincode}-{version}`), or why they could not be listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChaincodeContainers {
+    /// The peer as findings name it: its pod (`org1/peer0-0`).
+    pub peer: String,
+    /// Where its daemon was reached (`tcp://127.0.0.1:2375 in pod org1/peer0-0`).
+    pub daemon: String,
+    /// The container name prefix of this peer's chaincode (`dev-peer0.org1-`).
+    pub prefix: String,
+    pub containers: Result<Vec<ChaincodeContainer>, String>,
+}
+
+/// One chaincode container as its daemon describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChaincodeContainer {
+    pub name: String,
+    pub image: String,
+    /// Docker's state: `running`, `exited`, `created`, `restarting`, `dead`, `paused`.
+    pub state: String,
+    /// Docker's human status (`Exited (1) 2 minutes ago`, `Up 5 minutes`).
+    pub status: String,
+    pub exit_code: Option<i64>,
+    /// The last lines the container wrote (stdout and stderr), oldest first.
+    pub log_tail: Vec<String>,
+}
+
 /// Everything the live phase observed.
 #[derive(Debug, Clone, Default)]
 pub struct LiveState {
@@ -59,6 +86,8 @@ pub struct LiveState {
     pub expected_heights: BTreeMap<String, ExpectedHeight>,
     /// Name lookups made for chaincode resolver contexts (`--dns-server`, `--docker`, probe logs).
     pub dns: Vec<crate::inventory::dns::DnsObservation>,
+    /// The chaincode containers on each Docker-launching peer's own daemon, as read there.
+    pub chaincode_containers: Vec<ChaincodeContainers>,
     /// The live phase hit its overall deadline (`--timeout`) before every probe answered.
     pub deadline_hit: bool,
     /// Why live probes were not run at all, when that was decided up front.

@@ -226,6 +226,7 @@ fn from_log(path: &Path) -> Vec<DnsObservation> {
         vantage: Vantage::Pod {
             pod: shown.clone(),
             node: None,
+            resolver: None,
         },
         config: Default::default(),
         results: Vec::new(),

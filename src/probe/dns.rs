@@ -1,5 +1,7 @@
 //! Name lookups made the way glibc's stub resolver makes them, against given DNS servers, so that
-//! what a chaincode container would resolve can be observed from here (`--dns-server`).
+//! what a chaincode container would resolve can be observed from here (`--dns-server`); and the
+//! way musl's and Go's make them ([`resolve_names_as`], for the in-cluster node probe), whose
+//! candidate order and server strategy are [`crate::inventory::dns::stub`]'s models.
 //!
 //! The candidate order is [`candidates`] (res_query.c `__res_context_search`); each candidate is
 //! asked as an absolute name, for A records, and the search stops by glibc's rules
@@ -52,7 +54,7 @@ use tokio::io::Interest;
 
 use super::io_reason;
 use crate::inventory::dns::{
-    CandidateAnswer, CandidateOutcome, NameResolution, ResolverConfig, candidates,
+    CandidateAnswer, CandidateOutcome, NameResolution, ResolverConfig, StubResolver, candidates,
 };
 
 /// The port `--dns-server` uses when none is given.
@@ -106,10 +108,25 @@ pub async fn resolve_names(
     names: &[String],
     concurrency: usize,
 ) -> Vec<NameResolution> {
+    resolve_names_as(StubResolver::Glibc, servers, config, names, concurrency).await
+}
+
+/// [`resolve_names`] the way `resolver` makes its lookups (see
+/// [`crate::inventory::dns::stub`]): musl asks a name with ndots or more dots only as
+/// written, goes on only after NXDOMAIN, and asks every server at once within `timeout` in
+/// total, the first NOERROR or NXDOMAIN winning; Go goes on after any failure of a candidate
+/// and gives each server the configured timeout per try (no doubling).
+pub async fn resolve_names_as(
+    resolver: StubResolver,
+    servers: &[SocketAddr],
+    config: &ResolverConfig,
+    names: &[String],
+    concurrency: usize,
+) -> Vec<NameResolution> {
     if names.is_empty() {
         return Vec::new();
     }
-    let asker = match Asker::new(servers, config, concurrency) {
+    let asker = match Asker::new(resolver, servers, config, concurrency) {
         Ok(asker) => Arc::new(asker),
         Err(reason) => return names.iter().map(|n| failed(n, config, &reason)).collect(),
     };
@@ -189,6 +206,9 @@ pub fn try_timeout(timeout: u8, index: usize, count: usize) -> Duration {
 
 /// The servers and settings shared by every lookup of one call.
 struct Asker {
+    resolver: StubResolver,
+    /// musl: the whole exchange of one candidate with every server (resolv.conf `timeout`).
+    total: Duration,
     servers: Vec<Server>,
     attempts: u8,
     request: DnsRequestOptions,
@@ -204,6 +224,7 @@ struct Server {
 
 impl Asker {
     fn new(
+        resolver: StubResolver,
         servers: &[SocketAddr],
         config: &ResolverConfig,
         concurrency: usize,
@@ -215,7 +236,16 @@ impl Asker {
             .iter()
             .enumerate()
             .map(|(i, addr)| {
-                let timeout = try_timeout(config.timeout, i, servers.len());
+                let timeout = match resolver {
+                    StubResolver::Glibc => try_timeout(config.timeout, i, servers.len()),
+                    // dnsclient_unix.go exchange: the configured timeout for every try.
+                    StubResolver::Go => Duration::from_secs(u64::from(config.timeout.max(1))),
+                    // res_msend.c retries every timeout/attempts within the total.
+                    StubResolver::Musl => Duration::from_secs(
+                        (u64::from(config.timeout.max(1)) / u64::from(config.attempts.max(1)))
+                            .max(1),
+                    ),
+                };
                 let mut options = ResolverOpts::default();
                 options.timeout = timeout;
                 // The pool alone asks, once; retries are `Asker::ask`'s.
@@ -251,6 +281,8 @@ impl Asker {
         request.recursion_desired = true;
         request.case_randomization = false;
         Ok(Asker {
+            resolver,
+            total: Duration::from_secs(u64::from(config.timeout.max(1))),
             servers,
             attempts: config.attempts.max(1),
             request,
@@ -264,6 +296,9 @@ impl Asker {
     /// last even then — unless no server could be reached at all (ECONNREFUSED), which returns
     /// at once. tests/dns_resolvers.rs shows Debian's glibc doing this.
     async fn resolve(&self, name: &str, config: &ResolverConfig) -> NameResolution {
+        if self.resolver != StubResolver::Glibc {
+            return self.resolve_in_order(name, config).await;
+        }
         let list = candidates(name, config);
         let mut outcomes: Vec<CandidateOutcome> = list
             .iter()
@@ -307,6 +342,77 @@ impl Asker {
             name: name.to_owned(),
             candidates: outcomes,
         }
+    }
+
+    /// musl's and Go's search: the resolver's candidates in order, on to the next one only
+    /// after an answer that continues its search (musl: NXDOMAIN; Go: any failure).
+    async fn resolve_in_order(&self, name: &str, config: &ResolverConfig) -> NameResolution {
+        let mut candidates: Vec<CandidateOutcome> = self
+            .resolver
+            .candidates(name, config)
+            .into_iter()
+            .map(|query| CandidateOutcome {
+                query,
+                answer: CandidateAnswer::NotAsked,
+            })
+            .collect();
+        for c in candidates.iter_mut() {
+            c.answer = if self.resolver == StubResolver::Musl {
+                self.ask_all_at_once(&c.query).await
+            } else {
+                self.ask(&c.query).await
+            };
+            if matches!(c.answer, CandidateAnswer::Addresses(_))
+                || !self.resolver.continues_search(&c.answer)
+            {
+                break;
+            }
+        }
+        NameResolution {
+            name: name.to_owned(),
+            candidates,
+        }
+    }
+
+    /// One candidate as musl's res_msend asks it: every server at once, the first NOERROR or
+    /// NXDOMAIN reply wins (REFUSED and SERVFAIL are not answers), re-sent every
+    /// timeout/attempts within `timeout` in total.
+    async fn ask_all_at_once(&self, candidate: &str) -> CandidateAnswer {
+        let name = match Name::from_ascii(candidate) {
+            Ok(mut name) => {
+                name.set_fqdn(true);
+                name
+            }
+            Err(e) => return CandidateAnswer::Error(format!("not a valid DNS name: {e}")),
+        };
+        let deadline = tokio::time::Instant::now() + self.total;
+        let mut last = CandidateAnswer::TimedOut;
+        while tokio::time::Instant::now() < deadline {
+            let mut replies: futures_util::stream::FuturesUnordered<_> = self
+                .servers
+                .iter()
+                .map(|server| self.ask_server(server, &name))
+                .collect();
+            let round = async {
+                while let Some(answer) = replies.next().await {
+                    match answer {
+                        CandidateAnswer::ServFail
+                        | CandidateAnswer::Refused(_)
+                        | CandidateAnswer::TimedOut
+                        | CandidateAnswer::Error(_) => last = answer,
+                        decided => return Some(decided),
+                    }
+                }
+                None
+            };
+            match tokio::time::timeout_at(deadline, round).await {
+                Ok(Some(decided)) => return decided,
+                Ok(None) if matches!(last, CandidateAnswer::Error(_)) => return last,
+                Ok(None) => {}
+                Err(_) => return CandidateAnswer::TimedOut,
+            }
+        }
+        last
     }
 
     /// One candidate, as res_send asks it: `attempts` rounds over every server.

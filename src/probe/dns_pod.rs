@@ -980,6 +980,7 @@ impl ProbeLog {
             vantage: Vantage::Pod {
                 pod: self.pod.clone(),
                 node: self.node.clone(),
+                resolver: None,
             },
             config,
             results,

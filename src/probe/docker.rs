@@ -36,7 +36,8 @@ use bollard::errors::Error as BollardError;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, CreateContainerOptionsBuilder,
-    DownloadFromContainerOptionsBuilder, RemoveContainerOptionsBuilder,
+    DownloadFromContainerOptionsBuilder, ListContainersOptions, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder,
 };
 use futures_util::{Stream, StreamExt};
 
@@ -44,6 +45,7 @@ use crate::inventory::dns::{
     CandidateAnswer, CandidateOutcome, DnsObservation, NameResolution, ResolverConfig,
     StubResolver, Vantage,
 };
+use crate::inventory::live::ChaincodeContainer;
 
 /// The label every probe container carries, so a leftover one (a killed fabcheck) can be found
 /// with `docker ps -a --filter label=org.hyperledger.fabcheck.probe`.
@@ -318,9 +320,22 @@ pub async fn probe_chaincode_dns(
     names: &[String],
     limit: Duration,
 ) -> Result<ChaincodeDnsOutcome, DockerProbeError> {
+    probe_chaincode_dns_via(endpoint, endpoint, image, host_config, names, limit).await
+}
+
+/// [`probe_chaincode_dns`] on a daemon reached at `connect_to` (a local forward to it) and
+/// named `endpoint` in the outcome and every error (where the peer reaches it).
+pub async fn probe_chaincode_dns_via(
+    connect_to: &str,
+    endpoint: &str,
+    image: &str,
+    host_config: &ChaincodeHostConfig,
+    names: &[String],
+    limit: Duration,
+) -> Result<ChaincodeDnsOutcome, DockerProbeError> {
     let started = Instant::now();
     let keys = unique_names(names)?;
-    let target = DockerEndpoint::parse(endpoint)?;
+    let target = DockerEndpoint::parse(connect_to)?;
     let docker = connect(endpoint, &target, limit).await?;
 
     if let Some(network) = host_config.user_defined_network() {
@@ -432,6 +447,116 @@ pub async fn probe_chaincode_dns(
         leftover: leftover.map(|e| e.to_string()),
         elapsed: started.elapsed(),
     })))
+}
+
+/// Chaincode containers read per daemon at most; a daemon holding more lists the first ones.
+const MAX_CHAINCODE_CONTAINERS: usize = 32;
+
+/// Lines of each chaincode container's log kept: enough for the shim's error and its cause.
+const LOG_TAIL_LINES: usize = 20;
+
+/// Characters of one log line kept.
+const MAX_LOG_LINE_CHARS: usize = 500;
+
+/// The chaincode containers on the daemon at `connect_to` (named `endpoint` in errors) whose
+/// name starts with `prefix` (Fabric's `{networkId}-{peerId}-`; every container but fabcheck's
+/// own probes when `None`), each with its state, exit code and the last lines of its log.
+pub async fn list_chaincode_containers(
+    connect_to: &str,
+    endpoint: &str,
+    prefix: Option<&str>,
+    limit: Duration,
+) -> Result<Vec<ChaincodeContainer>, DockerProbeError> {
+    let target = DockerEndpoint::parse(connect_to)?;
+    let docker = connect(endpoint, &target, limit).await?;
+    let options = ListContainersOptions {
+        all: true,
+        filters: prefix.map(|p| HashMap::from([("name".to_owned(), vec![p.to_owned()])])),
+        ..ListContainersOptions::default()
+    };
+    let during = "list the chaincode containers";
+    let listed = bounded(
+        limit,
+        endpoint,
+        during,
+        docker.list_containers(Some(options)),
+    )
+    .await?
+    .map_err(|e| daemon_error(endpoint, during, &e))?;
+    let mut out = Vec::new();
+    for summary in listed {
+        let is_probe = summary
+            .labels
+            .as_ref()
+            .is_some_and(|l| l.contains_key(PROBE_LABEL));
+        // Docker's name filter matches anywhere in the name (as a pattern); Fabric's names
+        // start with the prefix.
+        let Some(name) = summary
+            .names
+            .iter()
+            .flatten()
+            .map(|n| n.trim_start_matches('/'))
+            .find(|n| prefix.is_none_or(|p| n.starts_with(p)))
+        else {
+            continue;
+        };
+        if is_probe || out.len() == MAX_CHAINCODE_CONTAINERS {
+            continue;
+        }
+        let name = name.to_owned();
+        let during = format!("inspect container {name}");
+        let exit_code = bounded(
+            limit,
+            endpoint,
+            &during,
+            docker.inspect_container(&name, None),
+        )
+        .await?
+        .ok()
+        .and_then(|c| c.state)
+        .and_then(|s| s.exit_code);
+        let logs = docker.logs(
+            &name,
+            Some(
+                LogsOptionsBuilder::new()
+                    .stdout(true)
+                    .stderr(true)
+                    .tail(&LOG_TAIL_LINES.to_string())
+                    .build(),
+            ),
+        );
+        let during = format!("read the log of container {name}");
+        let log_tail = match bounded(limit, endpoint, &during, collect_output(logs)).await? {
+            Ok((stdout, stderr)) => {
+                let mut lines: Vec<String> = String::from_utf8_lossy(&stdout)
+                    .lines()
+                    .chain(String::from_utf8_lossy(&stderr).lines())
+                    .map(|l| {
+                        let l = crate::inventory::logs::redact_private_keys(l.trim_end());
+                        crate::inventory::logs::truncate_chars(&l, MAX_LOG_LINE_CHARS)
+                    })
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                let skip = lines.len().saturating_sub(LOG_TAIL_LINES);
+                lines.drain(..skip);
+                lines
+            }
+            Err(e) => vec![format!(
+                "(its log could not be read: {})",
+                bollard_reason(&e)
+            )],
+        };
+        out.push(ChaincodeContainer {
+            name,
+            image: summary.image.unwrap_or_default(),
+            state: summary.state.map(|s| s.to_string()).unwrap_or_default(),
+            status: summary.status.unwrap_or_default(),
+            exit_code,
+            log_tail,
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 /// The probe's result as the DNS checks take it, whatever happened: the lookups, the missing

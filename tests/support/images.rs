@@ -29,6 +29,13 @@
 //!   `fabric-ca-server start` serves `/cainfo` on the CA's TLS port; `configtxgen` and `peer`
 //!   are the stand-in tools the genesis and channel Jobs run (tests/support/standin_fabric.rs);
 //!   started as `dockerd …` (the dind sidecar) it only waits for SIGTERM;
+//! - [`DIND`]: [`DEBIAN`] with the host's Docker daemon (Debian's `docker.io`: dockerd,
+//!   containerd, runc, the docker CLI), iptables and their libraries — a real Docker daemon in
+//!   the peer pod's privileged sidecar, where the peer's chaincode (and fabcheck's probe
+//!   container) runs — preloaded with [`BASEOS_1_4`], a glibc root filesystem holding `getent`
+//!   and the stand-in chaincode (`examples/standin-node` as `/usr/local/bin/chaincode`, see
+//!   tests/support/standin_chaincode.rs); Fabric 1.4's baseos is Ubuntu-based, so the
+//!   chaincode's resolver is glibc's there too;
 //! - [`PROBE`]: fabcheck's image from the repository's `Dockerfile`, target `prebuilt` on
 //!   [`DEBIAN`], fed the fabcheck binary cargo built — the image `--probe-image` names.
 //!
@@ -49,6 +56,35 @@ pub const PROBE: &str = "fabcheck-test/fabcheck:dev";
 pub const ZOOKEEPER: &str = "fabcheck-test/zookeeper:3.8";
 pub const KAFKA: &str = "fabcheck-test/kafka-standin:1.0";
 pub const FABRIC_NODE: &str = "fabcheck-test/fabric-node-standin:1.0";
+pub const DIND: &str = "fabcheck-test/dind:20.10";
+
+/// The chaincode runtime image [`DIND`] holds: Fabric 1.4's default Go chaincode runtime,
+/// `chaincode.golang.runtime` = `$(BASE_DOCKER_NS)/fabric-baseos:$(ARCH)-$(BASE_VERSION)`,
+/// 0.4.22 for 1.4.12 (core.yaml; src/inventory/dns/stub.rs), which the peer's daemon has once
+/// the peer has built and started chaincode.
+pub const BASEOS_1_4: &str = "hyperledger/fabric-baseos:0.4.22";
+
+/// [`DIND`]'s entrypoint: the Docker daemon the peer's sidecar runs, with the arguments the
+/// manifest gives it, started the way the `docker:dind` image's dockerd-entrypoint.sh starts it
+/// (`dockerd` first, exec'd). A second listener on a private socket lets the entrypoint import
+/// the preloaded runtime image once the daemon answers; nothing else differs from the
+/// manifest's command.
+const DIND_ENTRYPOINT: &str = r#"#!/bin/sh
+# Stand-in for docker:dind (fabcheck tests): Debian's dockerd, NOT Docker's image.
+set -eu
+if [ "${1:-}" != dockerd ]; then exec "$@"; fi
+shift
+sock=/run/fabcheck-standin-docker.sock
+(
+  i=0
+  while [ ! -S "$sock" ] && [ "$i" -lt 300 ]; do sleep 0.2; i=$((i+1)); done
+  for tar in /images/*.tar; do
+    name=$(cat "${tar%.tar}.name")
+    docker -H "unix://$sock" import --message "fabcheck stand-in" "$tar" "$name" >/dev/null       && echo "fabcheck dind stand-in: imported $name" || echo "fabcheck dind stand-in: failed to import $name" >&2
+  done
+) &
+exec /usr/sbin/dockerd --host="unix://$sock" "$@"
+"#;
 
 /// [`FABRIC_NODE`]'s entrypoint: Fabric's environment → standin-node's flags. Fabric reads the
 /// same variables (core.yaml / orderer.yaml through viper's env binding, `CORE_`/`ORDERER_`
@@ -437,6 +473,95 @@ impl Cli {
             "--quiet",
             "--tag",
             FABRIC_NODE,
+            context.to_str().expect("utf-8 path"),
+        ]);
+        let _ = fs::remove_dir_all(&context);
+    }
+
+    /// [`DIND`], from the host's Docker packages and the example binary next to `fabcheck`.
+    pub fn dind(&self, fabcheck: &Path) {
+        if self.has_image(DIND) {
+            return;
+        }
+        self.debian();
+        let standin = fabcheck
+            .parent()
+            .expect("target folder")
+            .join("examples/standin-node");
+        assert!(
+            standin.is_file(),
+            "{} missing: `cargo build --examples` builds it",
+            standin.display()
+        );
+        let context = self.fresh_dir("dind-context");
+        let root = context.join("root");
+        for program in [
+            "/usr/sbin/dockerd",
+            "/usr/bin/containerd",
+            "/usr/bin/containerd-shim-runc-v2",
+            "/usr/sbin/runc",
+            "/usr/bin/docker",
+            "/usr/sbin/docker-proxy",
+            "/usr/sbin/xtables-nft-multi",
+        ] {
+            copy_with_libraries(Path::new(program), &root);
+        }
+        // iptables' extensions are loaded at run time, not linked.
+        let xtables = Path::new("/usr/lib/x86_64-linux-gnu/xtables");
+        for entry in fs::read_dir(xtables).expect("iptables' extensions") {
+            let path = entry.expect("entry").path();
+            copy_with_libraries(&path, &root);
+        }
+        // The preloaded runtime image: getent, the stand-in chaincode (standin-node called as
+        // `chaincode`, where Fabric's built image has the chaincode binary), the libraries they
+        // load and the files glibc's resolver reads.
+        let baseos = context.join("baseos");
+        copy_with_libraries(Path::new("/usr/bin/getent"), &baseos);
+        copy_with_libraries(&standin, &baseos);
+        let shim = baseos.join("usr/local/bin/chaincode");
+        fs::create_dir_all(shim.parent().expect("bin")).expect("bin");
+        fs::rename(
+            baseos.join(standin.strip_prefix("/").expect("absolute")),
+            &shim,
+        )
+        .expect("chaincode binary");
+        fs::create_dir_all(baseos.join("etc")).expect("etc");
+        fs::write(baseos.join("etc/nsswitch.conf"), "hosts: files dns\n").expect("nsswitch");
+        fs::write(baseos.join("etc/hosts"), "127.0.0.1 localhost\n").expect("hosts");
+        fs::create_dir_all(root.join("images")).expect("images");
+        let tar = Command::new("tar")
+            .arg("-C")
+            .arg(&baseos)
+            .arg("-cf")
+            .arg(root.join("images/baseos.tar"))
+            .arg(".")
+            .status()
+            .expect("tar runs");
+        assert!(tar.success(), "tar of the baseos stand-in: {tar}");
+        fs::write(root.join("images/baseos.name"), BASEOS_1_4).expect("image name");
+        fs::write(context.join("entrypoint"), DIND_ENTRYPOINT).expect("entrypoint");
+        fs::write(
+            context.join("Dockerfile"),
+            format!(
+                "FROM {DEBIAN}\n\
+                 COPY root/ /\n\
+                 COPY entrypoint /usr/local/bin/dockerd-entrypoint.sh\n\
+                 RUN chmod 0755 /usr/local/bin/dockerd-entrypoint.sh \\\n\
+                 && ln -sf xtables-nft-multi /usr/sbin/iptables \\\n\
+                 && ln -sf xtables-nft-multi /usr/sbin/iptables-save \\\n\
+                 && ln -sf xtables-nft-multi /usr/sbin/iptables-restore \\\n\
+                 && ln -sf xtables-nft-multi /usr/sbin/ip6tables \\\n\
+                 && ln -sf runc /usr/sbin/docker-runc\n\
+                 LABEL io.fabcheck.standin=\"docker:dind stand-in for tests: Debian's dockerd\"\n\
+                 ENTRYPOINT [\"/usr/local/bin/dockerd-entrypoint.sh\"]\n"
+            ),
+        )
+        .expect("Dockerfile");
+        self.ok(&[
+            "build",
+            "--quiet",
+            "--tag",
+            DIND,
             context.to_str().expect("utf-8 path"),
         ]);
         let _ = fs::remove_dir_all(&context);

@@ -545,6 +545,7 @@ volumeBindingMode: Immediate
         self.docker.zookeeper();
         self.docker.kafka(&fabcheck);
         self.docker.fabric_node(&fabcheck);
+        self.docker.dind(&fabcheck);
         let out = tempfile::tempdir().expect("temp dir");
         let status = Command::new(&fabcheck)
             .args(["render", "--out"])
@@ -568,10 +569,11 @@ volumeBindingMode: Immediate
                 images::ZOOKEEPER
             } else if last.contains("kafka") {
                 images::KAFKA
+            } else if last.starts_with("docker:") && last.contains("dind") {
+                images::DIND
             } else if ["fabric-peer", "fabric-orderer", "fabric-ca", "fabric-tools"]
                 .iter()
                 .any(|f| last.starts_with(f))
-                || last.starts_with("docker:")
             {
                 images::FABRIC_NODE
             } else {

@@ -18,9 +18,9 @@
 //!   looks for), a chaincode instantiated where it is not installed;
 //! - the **test chaincode** (`put KEY VALUE`, `get KEY`) as the channel's state: an invoke is
 //!   a block on the orderer, and a peer answers a query from what it has pulled — so "the
-//!   test transaction has committed on peer1" means that peer has the block. Nothing is built
-//!   or launched: Docker-launched chaincode's DNS is tested against a real Docker daemon
-//!   elsewhere (tests/dns_resolvers.rs, tests/dns_docker.rs).
+//!   test transaction has committed on peer1" means that peer has the block. A peer with a
+//!   Docker endpoint launches the chaincode on its first endorsement for it, as Fabric's does,
+//!   and the endorsement waits for the chaincode to register (crate::standin_chaincode).
 //!
 //! The stand-in's own routes live under `/standin/`; the operations port is plain HTTP in the
 //! reference network (`operations.tls.enabled` is off), so the tools reach it as
@@ -59,6 +59,9 @@ pub enum Role {
 pub struct Ledger {
     role: Role,
     state: Arc<Mutex<State>>,
+    /// A peer's Docker-launched chaincode (crate::standin_chaincode), when it has a Docker
+    /// endpoint.
+    launcher: Option<Arc<crate::standin_chaincode::Launcher>>,
 }
 
 /// One channel as the orderer orders it and a peer commits it.
@@ -108,7 +111,17 @@ impl Ledger {
         Ledger {
             role,
             state: Arc::new(Mutex::new(State::default())),
+            launcher: None,
         }
+    }
+
+    /// This peer launches Docker chaincode through `launcher` (see crate::standin_chaincode).
+    pub fn with_launcher(
+        mut self,
+        launcher: Option<Arc<crate::standin_chaincode::Launcher>>,
+    ) -> Ledger {
+        self.launcher = launcher;
+        self
     }
 
     /// The ledger kept in `dir` (the peer's `CORE_PEER_FILESYSTEMPATH`, the orderer's
@@ -130,6 +143,7 @@ impl Ledger {
         let ledger = Ledger {
             role,
             state: Arc::new(Mutex::new(state)),
+            launcher: None,
         };
         if role == Role::Peer {
             for (channel, orderer) in pulls {
@@ -331,6 +345,22 @@ impl Ledger {
 impl ExtraRoutes for Ledger {
     fn answer(&self, method: &str, path: &str, query: &str) -> Option<(u16, &'static str, String)> {
         let answer = match self.role {
+            Role::Peer if path == "/standin/chaincodes/launch" => {
+                match (
+                    &self.launcher,
+                    param(query, "name"),
+                    param(query, "version"),
+                ) {
+                    (_, None, _) | (_, _, None) => {
+                        Some((400, "launch needs ?name=&version=".into()))
+                    }
+                    // No Docker endpoint: chaincode runs nowhere, and nothing waits for it.
+                    (None, Some(_), Some(_)) => {
+                        Some((200, "not launched: no CORE_VM_ENDPOINT".into()))
+                    }
+                    (Some(l), Some(n), Some(v)) => Some(l.answer(method, &n, &v)),
+                }
+            }
             Role::Orderer => self.orderer(method, path, query),
             Role::Peer => self.peer(method, path, query),
         };
@@ -773,6 +803,36 @@ fn peer_channel(address: &str, channel: &str) -> Result<Channel, String> {
     serde_json::from_str(&body).map_err(|e| format!("bad answer from {address}: {e}"))
 }
 
+/// The endorsing peer starts chaincode `name:version` if it does not run yet, and the CLI
+/// waits (polling, each call bounded) until it has registered or its launch failed, as an
+/// endorsement waits on Fabric's launcher.
+fn launched(address: &str, name: &str, version: &str, during: &str) -> Result<(), String> {
+    let path = format!(
+        "/standin/chaincodes/launch?name={}&version={}",
+        plain(name)?,
+        plain(version)?
+    );
+    let deadline = std::time::Instant::now()
+        + crate::standin_chaincode::MAX_STARTUP_WAIT
+        + Duration::from_secs(10);
+    let mut method = "POST";
+    loop {
+        match peer_call(address, method, &path)? {
+            (200, _) => return Ok(()),
+            (202, _) if std::time::Instant::now() < deadline => {
+                method = "GET";
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            (_, body) => {
+                return Err(format!(
+                    "endorsement failure during {during}. response: status:500 message:\"error in simulation: {}\"",
+                    body.trim()
+                ));
+            }
+        }
+    }
+}
+
 fn peer_call(address: &str, method: &str, path: &str) -> Result<(u16, String), String> {
     http(&operations_of(address, PEER_OPERATIONS_PORT), method, path).map_err(|e| {
         format!("error getting endorser client for chaincode: endorser client failed to connect to {address}: {e}")
@@ -919,6 +979,7 @@ fn instantiate(flags: &Flags) -> Result<(), String> {
             "could not assemble transaction, err proposal response was not successful, error code 500, msg cannot get package for chaincode ({name}:{version})"
         ));
     }
+    launched(&address, &name, &version, "instantiate")?;
     let path = format!(
         "/standin/channels/{channel}/instantiate?name={}&version={}",
         plain(&name)?,
@@ -947,14 +1008,16 @@ fn invoke(flags: &Flags) -> Result<(), String> {
     if function != "put" {
         return Err("endorsement failure during invoke. response: status:500 message:\"usage: put KEY VALUE | get KEY\"".into());
     }
-    if !peer_channel(&address, &channel)?
+    let Some(version) = peer_channel(&address, &channel)?
         .chaincodes
-        .contains_key(&name)
-    {
+        .get(&name)
+        .cloned()
+    else {
         return Err(format!(
             "endorsement failure during invoke. response: status:500 message:\"make sure the chaincode {name} has been successfully instantiated and try again: chaincode {name} not found\""
         ));
-    }
+    };
+    launched(&address, &name, &version, "invoke")?;
     let path = format!(
         "/standin/channels/{channel}/put?name={}&key={}&value={}",
         plain(&name)?,
@@ -1000,11 +1063,12 @@ fn query(flags: &Flags) -> Result<(), String> {
         return Err("endorsement failure during query. response: status:500 message:\"usage: put KEY VALUE | get KEY\"".into());
     }
     let committed = peer_channel(&address, &channel)?;
-    if !committed.chaincodes.contains_key(&name) {
+    let Some(version) = committed.chaincodes.get(&name) else {
         return Err(format!(
             "endorsement failure during query. response: status:500 message:\"make sure the chaincode {name} has been successfully instantiated and try again: chaincode {name} not found\""
         ));
-    }
+    };
+    launched(&address, &name, version, "query")?;
     println!("{}", committed.state.get(key).map_or("", String::as_str));
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Node health checks (`HEALTH-…`): what peers and orderers say about themselves beyond
 //! answering a handshake — the gRPC health service on the verified TLS connection, the
-//! operations endpoint's `/healthz`, and each channel's block height from `/metrics`.
+//! operations endpoint's `/healthz`, each channel's block height from `/metrics` — and the
+//! chaincode containers a Docker-launching peer started, as its own daemon shows them.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use crate::inventory::live::{HttpAnswer, NodeRole, OperationsObservation};
 
 pub mod block_height_below_deployed;
 pub mod block_heights_differ;
+pub mod chaincode_container_stopped;
 pub mod grpc_health_not_serving;
 pub mod operations_unhealthy;
 #[cfg(test)]

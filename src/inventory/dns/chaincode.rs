@@ -148,6 +148,12 @@ pub struct ResolverContext {
     /// `CORE_CHAINCODE_GOLANG_RUNTIME`, else Fabric's default for the peer's version. A
     /// `--docker` probe container uses it unless `--docker-image` names one.
     pub runtime_image: Option<(String, String)>,
+    /// The peer pod template's labels (empty outside Kubernetes): they find the running pods
+    /// whose Docker daemon the live probe reaches through the API.
+    pub pod_labels: BTreeMap<String, String>,
+    /// The name every chaincode container of this peer starts with (`dev-peer0.org1-`), when
+    /// the peer's id and network id are known.
+    pub vm_name_prefix: Option<String>,
 }
 
 impl ResolverContext {
@@ -268,6 +274,8 @@ pub fn contexts(
             startup_timeout,
             assumption: assumption_for(w),
             runtime_image: runtime_image_for(w),
+            pod_labels: w.pod.as_ref().map(|p| p.labels.clone()).unwrap_or_default(),
+            vm_name_prefix: vm_name_prefix(w),
         };
         match &runtime {
             Runtime::Docker { dind, .. } => {
@@ -472,6 +480,35 @@ fn runtime_of(w: &Workload, core: Option<&super::sources::CoreYaml>) -> Runtime 
         },
         None => Runtime::External { builders },
     }
+}
+
+/// The start of the name Fabric gives this peer's chaincode containers: `{networkId}-{peerId}-`
+/// with every character outside `[a-zA-Z0-9-_.]` made `-` (core/container/dockercontroller/
+/// dockercontroller.go `GetVMName`/`preFormatImageName`, 1.4 and 2.x); core.yaml's defaults
+/// are `peer.networkId: dev` and `peer.id: jdoe`. `None` when either is a template expression.
+fn vm_name_prefix(w: &Workload) -> Option<String> {
+    let value = |key: &str, default: &str| match env(w, key) {
+        Some(s) if unexpanded(&s.value).is_some() || !s.evaluated() => None,
+        Some(s) => Some(s.value.trim().to_owned()),
+        None => Some(default.to_owned()),
+    };
+    let prefix = format!(
+        "{}-{}-",
+        value("CORE_PEER_NETWORKID", "dev")?,
+        value("CORE_PEER_ID", "jdoe")?
+    );
+    Some(
+        prefix
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Fabric's choice of the address chaincode dials (peer/node/start.go): chaincodeAddress,

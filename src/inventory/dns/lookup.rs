@@ -115,8 +115,13 @@ pub enum Vantage {
         /// The stub resolver that made the lookups in the container, as the probe found it.
         resolver: Option<String>,
     },
-    /// From a probe pod's log (`fabcheck render dns-probe`).
-    Pod { pod: String, node: Option<String> },
+    /// From a probe pod: its log (`fabcheck render dns-probe`, getent: `resolver` None) or the
+    /// in-cluster node DNS DaemonSet's report (fabcheck's lookups in `resolver`'s order).
+    Pod {
+        pod: String,
+        node: Option<String>,
+        resolver: Option<super::StubResolver>,
+    },
 }
 
 impl Vantage {
@@ -131,7 +136,19 @@ impl Vantage {
                 resolver: Some(r), ..
             } => r.clone(),
             Vantage::Container { resolver: None, .. } => "none (the probe did not run)".to_owned(),
-            Vantage::Pod { .. } => "getent of the probe pod's image (glibc)".to_owned(),
+            Vantage::Pod { resolver: None, .. } => {
+                "getent of the probe pod's image (glibc)".to_owned()
+            }
+            Vantage::Pod {
+                resolver: Some(r), ..
+            } => format!(
+                "{}'s order, asked by fabcheck's probe pod on the node",
+                match r {
+                    super::StubResolver::Glibc => "glibc",
+                    super::StubResolver::Musl => "musl",
+                    super::StubResolver::Go => "Go",
+                }
+            ),
         }
     }
 
@@ -156,7 +173,7 @@ impl Vantage {
                 }
                 s
             }
-            Vantage::Pod { pod, node } => match node {
+            Vantage::Pod { pod, node, .. } => match node {
                 Some(n) => format!("probe pod {pod} on node {n}"),
                 None => format!("probe pod {pod}"),
             },

@@ -43,8 +43,22 @@ use std::fmt;
 use super::{CandidateAnswer, ResolverConfig};
 
 /// A stub resolver implementation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum StubResolver {
+    #[default]
     Glibc,
     Musl,
     Go,

@@ -157,7 +157,8 @@ pub fn gather<'a>(files: impl Iterator<Item = &'a YamlFile> + Clone, config: &mu
                 .and_then(|s| s.get("containers"))
                 .and_then(Value::as_array);
             let pod_spec = pod.get("spec");
-            let pod_settings = pod_settings(pod_spec, &ns);
+            let mut pod_settings = pod_settings(pod_spec, &ns);
+            pod_settings.labels = labels.clone();
             let host_paths = host_path_volumes(pod_spec);
             for container in containers.into_iter().flatten() {
                 let cname = container
@@ -342,6 +343,7 @@ fn pod_settings(spec: Option<&Value>, namespace: &str) -> PodSettings {
             .and_then(Value::as_bool)
             .unwrap_or(false),
         sidecars,
+        labels: BTreeMap::new(),
     }
 }
 

@@ -114,6 +114,9 @@ pub struct PodSettings {
     /// The pod's other containers (name, image, command and args joined), e.g. a
     /// Docker-in-Docker sidecar whose `dockerd` flags set the chaincode resolver.
     pub sidecars: Vec<(String, String, String)>,
+    /// The pod template's labels: every pod of the workload carries them, so they find its
+    /// running pods on a live cluster.
+    pub labels: BTreeMap<String, String>,
 }
 
 /// A container port published on the host.
