@@ -69,6 +69,20 @@ pub enum Command {
     /// The in-cluster probe's entry point (run by the probe Job of `check --probe in-cluster`).
     #[command(hide = true)]
     ProbeInCluster(ProbeInClusterArgs),
+    /// Serves a node's Docker socket on a TCP address (the relay pod through which the
+    /// in-cluster probe reaches a peer's node daemon).
+    #[command(hide = true)]
+    RelayDockerSocket(RelayDockerSocketArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RelayDockerSocketArgs {
+    /// The Docker socket to serve (the node's, mounted into the pod).
+    #[arg(long, value_name = "PATH")]
+    pub socket: PathBuf,
+    /// Where to serve it: the pod's loopback, reached by port-forward only.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -565,6 +579,10 @@ impl Cli {
                 cluster: args.cluster.validate()?,
                 timeout: positive("--timeout", args.timeout)?,
             })),
+            Command::RelayDockerSocket(args) => Ok(Config::RelayDockerSocket {
+                socket: args.socket,
+                listen: args.listen,
+            }),
             Command::ProbeInCluster(args) => Ok(Config::ProbeInCluster(PodArgs {
                 namespace: args.namespace,
                 targets_configmap: args.targets_configmap,

@@ -770,3 +770,164 @@ fn zookeeper_modes(node: &RealNode) -> Vec<String> {
         })
         .collect()
 }
+
+/// A peer that launches chaincode through its node's Docker socket (Fabric 1.4 on a
+/// dockershim cluster: `hostPath` /var/run, `CORE_VM_ENDPOINT=unix:///host/var/run/docker.sock`,
+/// Fabric's default NetworkMode host): the in-cluster probe reaches that node's real Docker
+/// daemon — the kubelet's own — through a relay pod of fabcheck's image on the node and a
+/// port-forward to it, starts a container there with the peer's HostConfig in the chaincode
+/// runtime image, and reads the lookups back. On the host network the container has the
+/// node's resolv.conf and cannot resolve the peer's Service name (the seed article's failure);
+/// `localhost` it can. The relay is gone afterwards.
+#[test]
+fn a_node_socket_peer_is_probed_on_the_nodes_own_docker_daemon() {
+    let node = RealNode::shared();
+    node.apply_probe_rbac();
+    // The peer image (its version picks the runtime image) and Fabric 1.4's Go runtime image,
+    // whose resolver is glibc's as Debian's is.
+    node.docker
+        .ok(&["tag", images::DEBIAN, "hyperledger/fabric-peer:1.4.12"]);
+    node.docker
+        .ok(&["tag", images::DEBIAN, "hyperledger/fabric-baseos:0.4.22"]);
+    let ns = "sockpeer";
+    namespace(node, ns);
+    let peer = |name: &str, chaincode_address: &str| {
+        format!(
+            "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: peer
+        image: hyperledger/fabric-peer:1.4.12
+        imagePullPolicy: Never
+        command: [sleep, infinity]
+        env:
+        - {{name: CORE_PEER_ID, value: {name}.sockpeer}}
+        - {{name: CORE_PEER_ADDRESS, value: '{name}:7051'}}
+        - {{name: CORE_PEER_CHAINCODEADDRESS, value: '{chaincode_address}'}}
+        - {{name: CORE_VM_ENDPOINT, value: 'unix:///host/var/run/docker.sock'}}
+        - {{name: CORE_VM_DOCKER_HOSTCONFIG_NETWORKMODE, value: host}}
+        volumeMounts:
+        - {{name: docker, mountPath: /host/var/run}}
+      volumes:
+      - name: docker
+        hostPath: {{path: {dir}}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  selector: {{app: {name}}}
+  ports:
+  - {{name: grpc, port: 7051, protocol: TCP}}
+  - {{name: chaincode, port: 7052, protocol: TCP}}
+",
+            dir = node.dir.display()
+        )
+    };
+    node.plane.apply_yaml(&peer("peer0", "peer0:7052"));
+    node.plane.apply_yaml(&peer("peer1", "localhost:7052"));
+    node.wait_until(Duration::from_secs(120), "both peers running", |n| {
+        n.kubectl(&[
+            "get",
+            "pods",
+            "-n",
+            ns,
+            "-o",
+            "jsonpath={range .items[*]}{.status.phase}{\"\\n\"}{end}",
+        ])
+        .lines()
+        .filter(|l| *l == "Running")
+        .count()
+            == 2
+    });
+    let work = tempfile::tempdir().expect("temp dir");
+    let (report, took) = node.probe_in_cluster(FABCHECK, work.path(), &["--namespace", ns]);
+    eprintln!("in-cluster probe of the node-socket peers took {took:?}");
+    let findings = report["findings"].as_array().expect("findings");
+    let through_relay = |peer: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|f| f["check_id"] == "DNS-008")
+            .filter(|f| {
+                f["target"]["locator"].as_str().is_some_and(|l| {
+                    l.contains(&format!(
+                        "unix:///host/var/run/docker.sock in pod {ns}/{peer}-"
+                    )) && l.contains(
+                        "the node's daemon, through relay pod fabcheck-system/fabcheck-probe-",
+                    ) && l.contains("NetworkMode host")
+                        && l.contains("resolved by glibc")
+                })
+            })
+            .collect()
+    };
+    let peer0 = through_relay("peer0");
+    assert!(
+        !peer0.is_empty()
+            && peer0.iter().any(|f| f["status"] == "fail"
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("peer0 does not resolve"))),
+        "{findings:#?}"
+    );
+    let peer1 = through_relay("peer1");
+    assert!(
+        !peer1.is_empty()
+            && peer1.iter().all(|f| f["status"] == "pass")
+            && peer1[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("localhost resolves")),
+        "{findings:#?}"
+    );
+    // No chaincode ran on the node's daemon for these peers: HEALTH-005 says so per pod.
+    let health: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["check_id"] == "HEALTH-005")
+        .collect();
+    assert!(
+        health.len() == 2
+            && health.iter().all(|f| f["status"] == "skip"
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("dev-peer"))),
+        "{health:#?}"
+    );
+    // The relay (deleted, it stops on SIGTERM) and the probe container are gone.
+    node.wait_until(Duration::from_secs(30), "the relay pod gone", |n| {
+        n.kubectl(&[
+            "get",
+            "pods",
+            "-n",
+            "fabcheck-system",
+            "-l",
+            "fabcheck.io/component=probe",
+            "-o",
+            "name",
+        ])
+        .trim()
+        .is_empty()
+    });
+    let containers = node.docker.ok(&[
+        "ps",
+        "-a",
+        "--filter",
+        "label=org.hyperledger.fabcheck.probe",
+        "--format",
+        "{{.Names}}",
+    ]);
+    assert!(containers.trim().is_empty(), "{containers}");
+    node.kubectl(&["delete", "namespace", ns, "--wait=false"]);
+}

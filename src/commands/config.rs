@@ -198,6 +198,10 @@ pub enum Config {
     Teardown(TeardownConfig),
     DeployAndVerify(Box<DeployAndVerifyConfig>),
     ProbeInCluster(PodArgs),
+    RelayDockerSocket {
+        socket: PathBuf,
+        listen: std::net::SocketAddr,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -90,6 +90,7 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
         Config::Teardown(cfg) => deploy::teardown(&cfg, stdout),
         Config::DeployAndVerify(cfg) => deploy::deploy_and_verify(&cfg, stdout),
         Config::ProbeInCluster(args) => Ok(probe_pod::main(&args)?),
+        Config::RelayDockerSocket { socket, listen } => Ok(probe_pod::relay(&socket, listen)?),
         Config::Check(check) => {
             let (report, unreachable) = check::report_with_reach(&check)?;
             check::write_outputs(&report, &check, stdout)?;

@@ -12,6 +12,19 @@ pub fn main(args: &PodArgs) -> Result<i32, InClusterError> {
     crate::incluster::pod_main(args, &run_live)
 }
 
+/// Runs a relay pod: serves the node's Docker socket at `listen` until terminated.
+pub fn relay(
+    socket: &std::path::Path,
+    listen: std::net::SocketAddr,
+) -> Result<i32, InClusterError> {
+    let runtime = crate::probe::runtime().map_err(|e| InClusterError::Failed {
+        action: "start an async runtime".into(),
+        message: e.to_string(),
+    })?;
+    runtime.block_on(crate::incluster::daemon::relay(socket, listen))?;
+    Ok(crate::exit::SUCCESS)
+}
+
 /// Runs one live run the pod asks for, as a `check` of its endpoints.
 pub fn run_live(live: &LiveRun) -> Result<Vec<Finding>, String> {
     check::report(&check_config(live))

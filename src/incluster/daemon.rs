@@ -10,9 +10,15 @@
 //! - `tcp://HOST:P` naming a Service (`dind`, `dind.ns`, `dind.ns.svc.cluster.local`): a
 //!   daemon in another pod; the forward goes to a running pod behind the Service, at the
 //!   Service port's target port.
-//! - `unix://…` (the node's socket, mounted into the peer) and hosts that are not Services of
-//!   the cluster are not reachable this way; each peer pod gets an observation saying so
-//!   (the node DNS DaemonSet still looks its names up the way the node's Docker would).
+//! - `unix://…`: the node's Docker socket, mounted into the peer from a `hostPath`. A relay
+//!   pod of fabcheck's image on the peer's node mounts the same host socket and serves it on
+//!   its loopback (`fabcheck relay-docker-socket`), and the forward goes to the relay. It
+//!   runs as root (the socket is root's) with no capabilities, so a probe namespace enforcing
+//!   the baseline or restricted Pod Security Standard refuses it: that peer's lookups are then
+//!   an error quoting the refusal.
+//! - Hosts that are not Services of the cluster are not reachable this way; each peer pod gets
+//!   an observation saying so (the node DNS DaemonSet still looks its names up the way the
+//!   node's Docker would).
 //!
 //! The daemon's own settings (`--dns`, `--dns-search`, `--dns-opt`) apply by themselves: the
 //! container is the daemon's. The image is the chaincode runtime image for the peer's Fabric
@@ -109,19 +115,37 @@ enum Route {
         service: String,
         port: u16,
     },
+    /// The node's socket at `path` in the peer's container, served by a relay pod.
+    NodeSocket { path: String },
     /// Not reachable through the API, and why.
     Unreachable(String),
 }
+
+/// Where relay pods for node sockets are made: the probe run's namespace, image and labels.
+#[derive(Debug, Clone)]
+pub struct RelayPlan {
+    pub namespace: String,
+    pub image: String,
+    /// The run's labels (its id among them), so the run's cleanup finds the relays.
+    pub labels: BTreeMap<String, String>,
+    /// `fabcheck-probe-<id>`: relays are `<prefix>-docker-<n>`.
+    pub name_prefix: String,
+}
+
+/// The port a relay serves the node's socket on, on its own loopback.
+const RELAY_PORT: u16 = 2375;
+
+/// Where the relay mounts the node's socket.
+const RELAY_SOCKET: &str = "/fabcheck/docker.sock";
+
+/// Bound on a relay pod becoming ready.
+const RELAY_READY_WITHIN: Duration = Duration::from_secs(60);
 
 /// How to reach `endpoint` as a peer in `namespace` does.
 fn route(endpoint: &str, namespace: &str) -> Route {
     match DockerEndpoint::parse(endpoint) {
         Err(e) => Route::Unreachable(e.to_string()),
-        Ok(DockerEndpoint::Unix { path }) => Route::Unreachable(format!(
-            "the peer launches chaincode through the node's Docker socket {path}, which the \
-             Kubernetes API does not reach; run `fabcheck check --docker unix://{path}` on the \
-             node to look the names up from there"
-        )),
+        Ok(DockerEndpoint::Unix { path }) => Route::NodeSocket { path },
         Ok(DockerEndpoint::Tcp { host, port }) => {
             let host = host.trim_end_matches('.').to_ascii_lowercase();
             if host == "localhost" || host == "::1" || host.starts_with("127.") {
@@ -163,16 +187,17 @@ pub struct FromDaemons {
 
 /// Runs one probe container on the daemon of every running pod of every target and lists the
 /// peer's chaincode containers there (one daemon after another per peer, the peers at once),
-/// bounded by `deadline`.
+/// bounded by `deadline`. Node sockets are reached through relay pods made per node and
+/// socket as `relay` says (none: such peers' lookups are errors saying why), removed again
+/// before this returns.
 pub async fn observe(
     client: &Client,
     targets: &[DaemonTarget],
+    relay: Option<&RelayPlan>,
     request_timeout: Duration,
     deadline: Instant,
 ) -> FromDaemons {
-    let per_target = targets.iter().map(|t| async move {
-        let mut out = FromDaemons::default();
-        let route = route(&t.endpoint, &t.namespace);
+    let listed = futures_util::future::join_all(targets.iter().map(|t| async move {
         let pods = match tokio::time::timeout_at(deadline, running_pods(client, t)).await {
             Ok(Ok(pods)) if pods.is_empty() => Err(format!(
                 "no running pod in namespace {} carries the peer's labels ({})",
@@ -182,25 +207,312 @@ pub async fn observe(
             Ok(result) => result,
             Err(_) => Err("the probe's time ran out before the peer's pods were listed".to_owned()),
         };
-        match pods {
-            Err(reason) => out.dns.push(failed(t, &t.endpoint, reason)),
-            Ok(pods) => {
-                for pod in pods.iter().take(MAX_PODS_PER_PEER) {
-                    let (dns, chaincode) =
-                        probe_pod(client, t, &route, pod, request_timeout, deadline).await;
-                    out.dns.push(dns);
-                    out.chaincode.push(chaincode);
+        (t, route(&t.endpoint, &t.namespace), pods)
+    }))
+    .await;
+    let relays = Relays::make(client, relay, &listed, request_timeout, deadline).await;
+    let per_target = listed.iter().map(|(t, route, pods)| {
+        let relays = &relays;
+        async move {
+            let mut out = FromDaemons::default();
+            match pods {
+                Err(reason) => out.dns.push(failed(t, &t.endpoint, reason.clone())),
+                Ok(pods) => {
+                    for pod in pods.iter().take(MAX_PODS_PER_PEER) {
+                        let (dns, chaincode) =
+                            probe_pod(client, t, route, pod, relays, request_timeout, deadline)
+                                .await;
+                        out.dns.push(dns);
+                        out.chaincode.push(chaincode);
+                    }
                 }
             }
+            out
         }
-        out
     });
     let mut all = FromDaemons::default();
     for mut one in futures_util::future::join_all(per_target).await {
         all.dns.append(&mut one.dns);
         all.chaincode.append(&mut one.chaincode);
     }
+    relays.remove(client, request_timeout).await;
     all
+}
+
+/// The relay pods of one run: which peer pod's socket each serves, or why it could not.
+#[derive(Default)]
+struct Relays {
+    /// `namespace/peer pod` → the relay pod's name, or why there is none.
+    by_peer: BTreeMap<String, Result<String, String>>,
+    namespace: String,
+    made: Vec<String>,
+}
+
+impl Relays {
+    /// One relay per node and host socket the node-socket peers' pods use.
+    async fn make(
+        client: &Client,
+        plan: Option<&RelayPlan>,
+        listed: &[(&DaemonTarget, Route, Result<Vec<String>, String>)],
+        request_timeout: Duration,
+        deadline: Instant,
+    ) -> Relays {
+        let mut relays = Relays::default();
+        let mut wanted: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for (t, route, pods) in listed {
+            let (Route::NodeSocket { path }, Ok(pods)) = (route, pods) else {
+                continue;
+            };
+            for pod in pods.iter().take(MAX_PODS_PER_PEER) {
+                let key = format!("{}/{pod}", t.namespace);
+                match host_socket(client, &t.namespace, pod, path).await {
+                    Ok(at) => wanted.entry(at).or_default().push(key),
+                    Err(why) => {
+                        relays.by_peer.insert(key, Err(why));
+                    }
+                }
+            }
+        }
+        let Some(plan) = plan else {
+            for peers in wanted.into_values() {
+                for peer in peers {
+                    relays.by_peer.insert(
+                        peer,
+                        Err("no relay pod can be made for the node's Docker socket outside an in-cluster probe run".to_owned()),
+                    );
+                }
+            }
+            return relays;
+        };
+        relays.namespace = plan.namespace.clone();
+        let pods: Api<Pod> = Api::namespaced(client.clone(), &plan.namespace);
+        for (n, ((node, socket), peers)) in wanted.into_iter().enumerate() {
+            let name = format!("{}-docker-{n}", plan.name_prefix);
+            let made = pods
+                .create(
+                    &kube::api::PostParams::default(),
+                    &relay_pod(plan, &name, &node, &socket),
+                )
+                .await;
+            let ready = match made {
+                Err(e) => Err(format!(
+                    "failed to create relay pod {}/{name} for the Docker socket {socket} on node {node}: {}",
+                    plan.namespace,
+                    super::job::describe(&e)
+                )),
+                Ok(_) => {
+                    relays.made.push(name.clone());
+                    let within = deadline
+                        .saturating_duration_since(Instant::now())
+                        .min(RELAY_READY_WITHIN);
+                    wait_ready(&pods, &name, within, request_timeout)
+                        .await
+                        .map(|()| name.clone())
+                        .map_err(|why| {
+                            format!(
+                                "relay pod {}/{name} for the Docker socket {socket} on node {node} did not get ready: {why}",
+                                plan.namespace
+                            )
+                        })
+                }
+            };
+            for peer in peers {
+                relays.by_peer.insert(peer, ready.clone());
+            }
+        }
+        relays
+    }
+
+    /// Deletes every relay pod made (a leftover is reported, and carries the run's label).
+    async fn remove(&self, client: &Client, request_timeout: Duration) {
+        let pods: Api<Pod> = Api::namespaced(client.clone(), &self.namespace);
+        for name in &self.made {
+            let deleted = tokio::time::timeout(
+                request_timeout,
+                pods.delete(name, &kube::api::DeleteParams::background()),
+            )
+            .await;
+            if !matches!(deleted, Ok(Ok(_))) {
+                eprintln!(
+                    "fabcheck: warning: failed to delete relay pod {}/{name}; remove it with: kubectl delete pod -n {} {name}",
+                    self.namespace, self.namespace
+                );
+            }
+        }
+    }
+}
+
+/// The node `pod` runs on and the host path of the socket its container sees at `path`
+/// (through the `hostPath` volume mounted at or above it).
+async fn host_socket(
+    client: &Client,
+    namespace: &str,
+    pod: &str,
+    path: &str,
+) -> Result<(String, String), String> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let object = api.get(pod).await.map_err(|e| {
+        format!(
+            "failed to read pod {namespace}/{pod}: {}",
+            crate::kube::describe(&e)
+        )
+    })?;
+    let spec = object.spec.unwrap_or_default();
+    let node = spec
+        .node_name
+        .clone()
+        .ok_or_else(|| format!("pod {namespace}/{pod} is on no node yet"))?;
+    let host_paths: BTreeMap<String, String> = spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter_map(|v| Some((v.name.clone(), v.host_path.as_ref()?.path.clone())))
+        .collect();
+    spec.containers
+        .iter()
+        .flat_map(|c| c.volume_mounts.iter().flatten())
+        .filter_map(|m| {
+            let host = host_paths.get(&m.name)?;
+            let rest = path.strip_prefix(m.mount_path.trim_end_matches('/'))?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| {
+                let host = host.trim_end_matches('/');
+                match rest {
+                    "" => host.to_owned(),
+                    rest => format!("{host}{rest}"),
+                }
+            })
+        })
+        .max_by_key(String::len)
+        .map(|socket| (node, socket))
+        .ok_or_else(|| {
+            format!(
+                "no hostPath volume of pod {namespace}/{pod} holds {path}: the peer cannot reach a node's Docker socket there either"
+            )
+        })
+}
+
+/// The relay: fabcheck's image on `node`, the host's `socket` mounted, served on the pod's
+/// loopback. Root (the socket is root's), no capabilities, no privilege escalation, read-only.
+fn relay_pod(plan: &RelayPlan, name: &str, node: &str, socket: &str) -> Pod {
+    use k8s_openapi::api::core::v1::{
+        Container, HostPathVolumeSource, PodSecurityContext, PodSpec, Volume, VolumeMount,
+    };
+    let mut security = crate::probe::pod_spec::restricted();
+    security.run_as_non_root = Some(false);
+    security.run_as_user = Some(0);
+    Pod {
+        metadata: kube::api::ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: Some(plan.namespace.clone()),
+            labels: Some(plan.labels.clone()),
+            ..kube::api::ObjectMeta::default()
+        },
+        spec: Some(crate::probe::pod_spec::on_every_linux_node(PodSpec {
+            node_name: Some(node.to_owned()),
+            restart_policy: Some("Never".to_owned()),
+            termination_grace_period_seconds: Some(5),
+            automount_service_account_token: Some(false),
+            enable_service_links: Some(false),
+            security_context: Some(PodSecurityContext::default()),
+            containers: vec![Container {
+                name: "relay".to_owned(),
+                image: Some(plan.image.clone()),
+                image_pull_policy: Some("IfNotPresent".to_owned()),
+                args: Some(vec![
+                    "relay-docker-socket".to_owned(),
+                    "--socket".to_owned(),
+                    RELAY_SOCKET.to_owned(),
+                    "--listen".to_owned(),
+                    format!("127.0.0.1:{RELAY_PORT}"),
+                ]),
+                volume_mounts: Some(vec![VolumeMount {
+                    name: "docker-socket".to_owned(),
+                    mount_path: RELAY_SOCKET.to_owned(),
+                    ..VolumeMount::default()
+                }]),
+                security_context: Some(security),
+                resources: Some(crate::probe::pod_spec::resources(
+                    ("10m", "16Mi"),
+                    ("200m", "64Mi"),
+                )),
+                ..Container::default()
+            }],
+            volumes: Some(vec![Volume {
+                name: "docker-socket".to_owned(),
+                host_path: Some(HostPathVolumeSource {
+                    path: socket.to_owned(),
+                    type_: Some("Socket".to_owned()),
+                }),
+                ..Volume::default()
+            }]),
+            ..PodSpec::default()
+        })),
+        ..Pod::default()
+    }
+}
+
+/// Waits until the relay pod runs with its container ready; why not, when it does not.
+async fn wait_ready(
+    pods: &Api<Pod>,
+    name: &str,
+    within: Duration,
+    request_timeout: Duration,
+) -> Result<(), String> {
+    let deadline = Instant::now() + within;
+    let mut last = "not scheduled yet".to_owned();
+    while Instant::now() < deadline {
+        if let Ok(Ok(pod)) = tokio::time::timeout(request_timeout, pods.get(name)).await {
+            let status = pod.status.unwrap_or_default();
+            let container = status.container_statuses.iter().flatten().next();
+            if container.is_some_and(|c| c.ready) {
+                return Ok(());
+            }
+            let waiting = container
+                .and_then(|c| c.state.as_ref())
+                .and_then(|s| s.waiting.as_ref());
+            let terminated = container
+                .and_then(|c| c.state.as_ref())
+                .and_then(|s| s.terminated.as_ref());
+            last = match (waiting, terminated) {
+                (Some(w), _) => format!(
+                    "waiting: {} {}",
+                    w.reason.clone().unwrap_or_default(),
+                    w.message.clone().unwrap_or_default()
+                ),
+                (_, Some(t)) => {
+                    return Err(format!(
+                        "its container ended ({}, exit {}): {}",
+                        t.reason.clone().unwrap_or_default(),
+                        t.exit_code,
+                        t.message.clone().unwrap_or_default()
+                    ));
+                }
+                _ => format!(
+                    "phase {}",
+                    status.phase.unwrap_or_else(|| "unknown".to_owned())
+                ),
+            };
+            if waiting.and_then(|w| w.reason.as_deref()).is_some_and(|r| {
+                matches!(
+                    r,
+                    "ErrImagePull"
+                        | "ImagePullBackOff"
+                        | "ErrImageNeverPull"
+                        | "InvalidImageName"
+                        | "CreateContainerConfigError"
+                        | "CreateContainerError"
+                )
+            }) {
+                return Err(last.trim().to_owned());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Err(format!(
+        "not ready within {}: {}",
+        super::human(within),
+        last.trim()
+    ))
 }
 
 /// The lookups from the daemon `pod`'s peer launches chaincode on, and that peer's chaincode
@@ -210,6 +522,7 @@ async fn probe_pod(
     t: &DaemonTarget,
     route: &Route,
     pod: &str,
+    relays: &Relays,
     request_timeout: Duration,
     deadline: Instant,
 ) -> (DnsObservation, ChaincodeContainers) {
@@ -237,14 +550,22 @@ async fn probe_pod(
             Ok((backend, target_port)) => (namespace.clone(), backend, target_port),
             Err(reason) => return both(&shown, reason),
         },
+        Route::NodeSocket { .. } => match relays.by_peer.get(&format!("{}/{pod}", t.namespace)) {
+            Some(Ok(relay)) => (relays.namespace.clone(), relay.clone(), RELAY_PORT),
+            Some(Err(reason)) => return both(&shown, reason.clone()),
+            None => return both(&shown, "no relay pod serves this pod's node".to_owned()),
+        },
     };
-    let shown = if forward_pod == pod {
-        shown
-    } else {
-        format!(
+    let shown = match route {
+        Route::NodeSocket { .. } => format!(
+            "{} in pod {}/{pod} (the node's daemon, through relay pod {namespace}/{forward_pod})",
+            t.endpoint, t.namespace
+        ),
+        _ if forward_pod == pod => shown,
+        _ => format!(
             "{} (pod {namespace}/{forward_pod}) for pod {}/{pod}",
             t.endpoint, t.namespace
-        )
+        ),
     };
     let forward =
         match LocalForward::start(client, &namespace, &forward_pod, port, request_timeout).await {
@@ -303,6 +624,50 @@ async fn probe_pod(
         Err(_) => Err("the probe's time ran out before the containers were listed".to_owned()),
     };
     (dns, containers(&shown, listed))
+}
+
+/// The relay pod's side (`fabcheck relay-docker-socket`): every connection to `listen` is
+/// joined to a new connection to the Docker `socket`, until SIGTERM (the pod's deletion).
+pub async fn relay(
+    socket: &std::path::Path,
+    listen: std::net::SocketAddr,
+) -> Result<(), super::InClusterError> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| super::InClusterError::new(format!("listen on {listen}"), e.to_string()))?;
+    eprintln!("fabcheck: relaying {listen} to {}", socket.display());
+    let socket = socket.to_owned();
+    let serve = async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                match tokio::time::timeout(
+                    Duration::from_secs(10),
+                    tokio::net::UnixStream::connect(&socket),
+                )
+                .await
+                {
+                    Ok(Ok(mut unix)) => {
+                        let _ = tokio::io::copy_bidirectional(&mut tcp, &mut unix).await;
+                    }
+                    Ok(Err(e)) => {
+                        eprintln!("fabcheck: failed to connect to {}: {e}", socket.display())
+                    }
+                    Err(_) => eprintln!(
+                        "fabcheck: failed to connect to {}: no answer within 10s",
+                        socket.display()
+                    ),
+                }
+            });
+        }
+    };
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| super::InClusterError::new("handle SIGTERM", e.to_string()))?;
+    tokio::select! {
+        _ = serve => {}
+        _ = term.recv() => {}
+    }
+    Ok(())
 }
 
 /// The running, not terminating, pods carrying `t`'s labels, by name.
@@ -472,9 +837,18 @@ mod tests {
     }
 
     #[test]
-    fn a_node_socket_an_address_and_a_foreign_host_say_why_they_are_not_reached() {
+    fn a_node_socket_is_reached_through_a_relay() {
+        assert_eq!(
+            route("unix:///host/var/run/docker.sock", "org1"),
+            Route::NodeSocket {
+                path: "/host/var/run/docker.sock".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_address_and_a_foreign_host_say_why_they_are_not_reached() {
         for (endpoint, says) in [
-            ("unix:///host/var/run/docker.sock", "node's Docker socket"),
             ("tcp://10.0.0.5:2375", "neither the peer's own pod"),
             (
                 "tcp://docker.example.com:2375",

@@ -89,7 +89,7 @@ impl Run {
     /// The command that removes whatever a failed cleanup left.
     fn cleanup_hint(&self) -> String {
         format!(
-            "kubectl delete jobs,daemonsets,configmaps,serviceaccounts,roles,rolebindings -n {} -l {RUN_LABEL}={}",
+            "kubectl delete jobs,daemonsets,pods,configmaps,serviceaccounts,roles,rolebindings -n {} -l {RUN_LABEL}={}",
             self.namespace, self.id
         )
     }
@@ -159,9 +159,16 @@ async fn run(
         wait_for_results(&client, &run, &objects, targets, deadline, timeout).await
     };
     // The peers' own Docker daemons are asked from here, through the API, while the Job runs.
+    let relay = super::daemon::RelayPlan {
+        namespace: run.namespace.clone(),
+        image: probe.image.clone(),
+        labels: run.labels(),
+        name_prefix: run.name.clone(),
+    };
     let from_daemons = super::daemon::observe(
         &client,
         &targets.daemons,
+        Some(&relay),
         cluster.request_timeout,
         tokio::time::Instant::from_std(deadline),
     );
