@@ -5,7 +5,8 @@
 //! address, as the host resolver the daemon falls back to.
 //!
 //! The probe tests share one daemon and take turns ([`turn`]), so each can check afterwards
-//! that no container at all is left on it.
+//! that no container at all is left on it. The chaincode container listing HEALTH-005 reads is
+//! tested on the same daemon.
 
 #[path = "support/bounded.rs"]
 mod bounded;
@@ -22,8 +23,8 @@ use dns_server::{DnsServer, ZoneSpec};
 use dockerd::{Dockerd, IMAGE, NETWORK};
 use fabcheck::inventory::dns::{CandidateAnswer, NameResolution};
 use fabcheck::probe::docker::{
-    ChaincodeDnsOutcome, ChaincodeHostConfig, ContainerLookups, DockerProbeError, observation,
-    probe_chaincode_dns,
+    ChaincodeDnsOutcome, ChaincodeHostConfig, ContainerLookups, DockerProbeError,
+    list_chaincode_containers, observation, probe_chaincode_dns,
 };
 
 /// The search list and options of the seed article's fix.
@@ -500,4 +501,116 @@ fn endpoints_other_than_unix_and_tcp_are_refused_up_front() {
             .contains("expected unix:///path or tcp://host:port"),
         "{e}"
     );
+}
+
+/// Fabric names a peer's chaincode containers `{networkId}-{peerId}-{name}-{version}`: the
+/// listing finds this peer's (whatever their state), not another peer's, not fabcheck's own
+/// probes, and reads what each logged.
+#[test]
+fn a_peers_chaincode_containers_are_listed_with_their_state_and_log() {
+    let rig = rig();
+    let _turn = turn();
+    let daemon = &rig.daemon;
+    // Exited after printing a line; exited after printing nothing; created, never started;
+    // another peer's.
+    daemon.docker_ok(&[
+        "run",
+        "--name",
+        "dev-peer0.org1-mycc-1.0",
+        "--network",
+        "none",
+        IMAGE,
+        "getent",
+        "hosts",
+        "localhost",
+    ]);
+    let _ = daemon.docker(&[
+        "run",
+        "--name",
+        "dev-peer0.org1-other-2.0",
+        "--network",
+        "none",
+        IMAGE,
+        "getent",
+        "hosts",
+        "peer0.org1.invalid",
+    ]);
+    daemon.docker_ok(&[
+        "create",
+        "--name",
+        "dev-peer0.org1-lazy-1.0",
+        IMAGE,
+        "getent",
+        "hosts",
+        "localhost",
+    ]);
+    daemon.docker_ok(&[
+        "run",
+        "--name",
+        "dev-peer1.org1-mycc-1.0",
+        "--network",
+        "none",
+        IMAGE,
+        "getent",
+        "hosts",
+        "localhost",
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let endpoint = daemon.endpoint();
+    let listed = runtime
+        .block_on(async {
+            tokio::time::timeout(
+                HANG,
+                list_chaincode_containers(&endpoint, &endpoint, Some("dev-peer0.org1-"), LIMIT),
+            )
+            .await
+        })
+        .expect("the listing hung");
+    for name in [
+        "dev-peer0.org1-mycc-1.0",
+        "dev-peer0.org1-other-2.0",
+        "dev-peer0.org1-lazy-1.0",
+        "dev-peer1.org1-mycc-1.0",
+    ] {
+        daemon.docker_ok(&["rm", "-f", name]);
+    }
+    let listed = listed.expect("listed");
+    let names: Vec<&str> = listed.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "dev-peer0.org1-lazy-1.0",
+            "dev-peer0.org1-mycc-1.0",
+            "dev-peer0.org1-other-2.0"
+        ],
+        "{listed:#?}"
+    );
+    assert_eq!(listed[0].state, "created");
+    assert_eq!(
+        (listed[1].state.as_str(), listed[1].exit_code),
+        ("exited", Some(0))
+    );
+    assert!(
+        listed[1].log_tail.iter().any(|l| l.contains("localhost")),
+        "{listed:#?}"
+    );
+    assert_eq!(
+        (listed[2].state.as_str(), listed[2].exit_code),
+        ("exited", Some(2))
+    );
+    assert!(listed[2].log_tail.is_empty(), "{listed:#?}");
+    // Unreachable daemon: an error naming it, within the bound.
+    let err = runtime
+        .block_on(list_chaincode_containers(
+            "tcp://127.0.0.1:9",
+            "tcp://127.0.0.1:9",
+            None,
+            Duration::from_secs(5),
+        ))
+        .expect_err("nothing listens on port 9");
+    assert!(err.to_string().contains("tcp://127.0.0.1:9"), "{err}");
+    assert_no_containers(&rig);
 }

@@ -175,7 +175,18 @@ spec:
         )),
         "{exec}"
     );
-    node.kubectl(&["delete", "namespace", ns, "--wait=false"]);
+    let _ = node.plane.kubectl_as(
+        real_node::control_plane::ADMIN,
+        &["delete", "namespace", ns, "--wait=true", "--timeout=60s"],
+        None,
+    );
+}
+
+/// The in-cluster probe tests take turns: one discovers every namespace, and would judge the
+/// other's peers. A test that panicked does not poison the others.
+fn probe_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[test]
@@ -412,6 +423,7 @@ fn probe_image_from_the_dockerfile_answers_under_docker() {
 /// `images.zookeeper` — for their quorum; then one member is stopped and the probe says so.
 #[test]
 fn in_cluster_probe_runs_as_real_containers_with_real_findings() {
+    let _turn = probe_turn();
     let node = RealNode::shared();
     node.docker.zookeeper();
     node.docker.kafka(Path::new(FABCHECK));
@@ -781,6 +793,7 @@ fn zookeeper_modes(node: &RealNode) -> Vec<String> {
 /// `localhost` it can. The relay is gone afterwards.
 #[test]
 fn a_node_socket_peer_is_probed_on_the_nodes_own_docker_daemon() {
+    let _turn = probe_turn();
     let node = RealNode::shared();
     node.apply_probe_rbac();
     // The peer image (its version picks the runtime image) and Fabric 1.4's Go runtime image,
@@ -907,7 +920,7 @@ spec:
     );
     // The relay (deleted, it stops on SIGTERM) and the probe container are gone.
     node.wait_until(Duration::from_secs(30), "the relay pod gone", |n| {
-        n.kubectl(&[
+        !n.kubectl(&[
             "get",
             "pods",
             "-n",
@@ -917,8 +930,7 @@ spec:
             "-o",
             "name",
         ])
-        .trim()
-        .is_empty()
+        .contains("-docker-")
     });
     let containers = node.docker.ok(&[
         "ps",

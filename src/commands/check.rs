@@ -130,7 +130,7 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
             }
         })
     });
-    inventory.live.dns = probe::chaincode::observe(
+    let observed = probe::chaincode::observe(
         &probe::chaincode::DnsRequest {
             servers: check.dns.servers.clone(),
             docker: check.dns.docker.clone(),
@@ -141,6 +141,8 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         },
         &inventory.dns.contexts,
     );
+    inventory.live.dns = observed.dns;
+    inventory.live.chaincode_containers = observed.chaincode;
     // The in-cluster probe's chaincode lookups join the local ones before the checks judge
     // them; its live findings replace the runner's own afterwards. `check --probe in-cluster`
     // probes the discovered network; deploy-and-verify the one it deployed and read back.

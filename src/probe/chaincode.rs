@@ -8,8 +8,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::docker::{ChaincodeHostConfig, observation, probe_chaincode_dns};
+use super::docker::{
+    ChaincodeHostConfig, list_chaincode_containers, observation, probe_chaincode_dns,
+};
 use crate::inventory::dns::{DnsObservation, ResolverContext, Runtime, Vantage};
+use crate::inventory::live::ChaincodeContainers;
 
 /// The probe image when neither `--docker-image` nor the peer's Fabric version names one.
 pub const FALLBACK_IMAGE: &str = "hyperledger/fabric-baseos:latest";
@@ -35,8 +38,17 @@ impl DnsRequest {
     }
 }
 
+/// What the phase saw: the lookups, and on `--docker` each Docker-launching peer's chaincode
+/// containers there.
+#[derive(Debug, Default)]
+pub struct Observed {
+    pub dns: Vec<DnsObservation>,
+    pub chaincode: Vec<ChaincodeContainers>,
+}
+
 /// Runs the phase. Contexts without names are not asked about.
-pub fn observe(request: &DnsRequest, contexts: &[ResolverContext]) -> Vec<DnsObservation> {
+pub fn observe(request: &DnsRequest, contexts: &[ResolverContext]) -> Observed {
+    let mut chaincode = Vec::new();
     let mut out: Vec<DnsObservation> = request
         .probe_logs
         .iter()
@@ -44,7 +56,10 @@ pub fn observe(request: &DnsRequest, contexts: &[ResolverContext]) -> Vec<DnsObs
         .collect();
     let contexts: Vec<&ResolverContext> = contexts.iter().filter(|c| !c.names.is_empty()).collect();
     if (request.servers.is_empty() && request.docker.is_none()) || contexts.is_empty() {
-        return out;
+        return Observed {
+            dns: out,
+            chaincode,
+        };
     }
     let runtime = match super::runtime() {
         Ok(rt) => rt,
@@ -54,7 +69,10 @@ pub fn observe(request: &DnsRequest, contexts: &[ResolverContext]) -> Vec<DnsObs
                     .iter()
                     .map(|c| failed(c, direct_vantage(request), format!("no async runtime: {e}"))),
             );
-            return out;
+            return Observed {
+                dns: out,
+                chaincode,
+            };
         }
     };
     runtime.block_on(async {
@@ -64,8 +82,49 @@ pub fn observe(request: &DnsRequest, contexts: &[ResolverContext]) -> Vec<DnsObs
         }
         if let Some(endpoint) = &request.docker {
             out.extend(containers(request, endpoint, &contexts, deadline).await);
+            chaincode = chaincode_containers(endpoint, &contexts, deadline).await;
         }
     });
+    Observed {
+        dns: out,
+        chaincode,
+    }
+}
+
+/// Each Docker-launching peer's chaincode containers on the `--docker` daemon (Fabric names
+/// them after the peer: `{networkId}-{peerId}-…`), for HEALTH-005.
+async fn chaincode_containers(
+    endpoint: &str,
+    contexts: &[&ResolverContext],
+    deadline: tokio::time::Instant,
+) -> Vec<ChaincodeContainers> {
+    let mut out = Vec::new();
+    for c in contexts
+        .iter()
+        .filter(|c| matches!(c.runtime, Runtime::Docker { .. }))
+    {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let containers = match tokio::time::timeout(
+            left,
+            list_chaincode_containers(
+                endpoint,
+                endpoint,
+                c.vm_name_prefix.as_deref(),
+                left.min(Duration::from_secs(30)),
+            ),
+        )
+        .await
+        {
+            Ok(listed) => listed.map_err(|e| e.to_string()),
+            Err(_) => Err("the overall --timeout ran out before the containers were listed".into()),
+        };
+        out.push(ChaincodeContainers {
+            peer: c.peer.clone(),
+            daemon: endpoint.to_owned(),
+            prefix: c.vm_name_prefix.clone().unwrap_or_default(),
+            containers,
+        });
+    }
     out
 }
 
