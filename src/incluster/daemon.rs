@@ -207,29 +207,39 @@ pub async fn observe(
             Ok(result) => result,
             Err(_) => Err("the probe's time ran out before the peer's pods were listed".to_owned()),
         };
-        (t, route(&t.endpoint, &t.namespace), pods)
+        PeerPods {
+            target: t,
+            route: route(&t.endpoint, &t.namespace),
+            pods,
+        }
     }))
     .await;
     let relays = Relays::make(client, relay, &listed, request_timeout, deadline).await;
-    let per_target = listed.iter().map(|(t, route, pods)| {
-        let relays = &relays;
-        async move {
-            let mut out = FromDaemons::default();
-            match pods {
-                Err(reason) => out.dns.push(failed(t, &t.endpoint, reason.clone())),
-                Ok(pods) => {
-                    for pod in pods.iter().take(MAX_PODS_PER_PEER) {
-                        let (dns, chaincode) =
-                            probe_pod(client, t, route, pod, relays, request_timeout, deadline)
-                                .await;
-                        out.dns.push(dns);
-                        out.chaincode.push(chaincode);
+    let per_target = listed.iter().map(
+        |PeerPods {
+             target: t,
+             route,
+             pods,
+         }| {
+            let relays = &relays;
+            async move {
+                let mut out = FromDaemons::default();
+                match pods {
+                    Err(reason) => out.dns.push(failed(t, &t.endpoint, reason.clone())),
+                    Ok(pods) => {
+                        for pod in pods.iter().take(MAX_PODS_PER_PEER) {
+                            let (dns, chaincode) =
+                                probe_pod(client, t, route, pod, relays, request_timeout, deadline)
+                                    .await;
+                            out.dns.push(dns);
+                            out.chaincode.push(chaincode);
+                        }
                     }
                 }
+                out
             }
-            out
-        }
-    });
+        },
+    );
     let mut all = FromDaemons::default();
     for mut one in futures_util::future::join_all(per_target).await {
         all.dns.append(&mut one.dns);
@@ -237,6 +247,13 @@ pub async fn observe(
     }
     relays.remove(client, request_timeout).await;
     all
+}
+
+/// A peer workload, how its daemon is reached, and its running pods (or why none were found).
+struct PeerPods<'a> {
+    target: &'a DaemonTarget,
+    route: Route,
+    pods: Result<Vec<String>, String>,
 }
 
 /// The relay pods of one run: which peer pod's socket each serves, or why it could not.
@@ -253,13 +270,18 @@ impl Relays {
     async fn make(
         client: &Client,
         plan: Option<&RelayPlan>,
-        listed: &[(&DaemonTarget, Route, Result<Vec<String>, String>)],
+        listed: &[PeerPods<'_>],
         request_timeout: Duration,
         deadline: Instant,
     ) -> Relays {
         let mut relays = Relays::default();
         let mut wanted: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-        for (t, route, pods) in listed {
+        for PeerPods {
+            target: t,
+            route,
+            pods,
+        } in listed
+        {
             let (Route::NodeSocket { path }, Ok(pods)) = (route, pods) else {
                 continue;
             };
