@@ -513,48 +513,36 @@ fn a_peers_chaincode_containers_are_listed_with_their_state_and_log() {
     let daemon = &rig.daemon;
     // Exited after printing a line; exited after printing nothing; created, never started;
     // another peer's.
-    daemon.docker_ok(&[
-        "run",
-        "--name",
-        "dev-peer0.org1-mycc-1.0",
-        "--network",
-        "none",
-        IMAGE,
-        "getent",
-        "hosts",
-        "localhost",
-    ]);
-    let _ = daemon.docker(&[
-        "run",
-        "--name",
-        "dev-peer0.org1-other-2.0",
-        "--network",
-        "none",
-        IMAGE,
-        "getent",
-        "hosts",
-        "peer0.org1.invalid",
-    ]);
-    daemon.docker_ok(&[
-        "create",
-        "--name",
-        "dev-peer0.org1-lazy-1.0",
-        IMAGE,
-        "getent",
-        "hosts",
-        "localhost",
-    ]);
-    daemon.docker_ok(&[
-        "run",
-        "--name",
-        "dev-peer1.org1-mycc-1.0",
-        "--network",
-        "none",
-        IMAGE,
-        "getent",
-        "hosts",
-        "localhost",
-    ]);
+    let container = |verb: &str, name: &str, lookup: &str| {
+        daemon.docker(&[
+            verb,
+            "--name",
+            name,
+            "--network",
+            "none",
+            IMAGE,
+            "getent",
+            "hosts",
+            lookup,
+        ])
+    };
+    assert!(
+        container("run", "dev-peer0.org1-mycc-1.0", "localhost")
+            .status
+            .success()
+    );
+    // getent exits 2: not found.
+    let _ = container("run", "dev-peer0.org1-other-2.0", "peer0.org1.invalid");
+    assert!(
+        container("create", "dev-peer0.org1-lazy-1.0", "localhost")
+            .status
+            .success()
+    );
+    assert!(
+        container("run", "dev-peer1.org1-mycc-1.0", "localhost")
+            .status
+            .success()
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -182,6 +182,20 @@ spec:
     );
 }
 
+/// The in-cluster probe's objects of `kinds` still in its namespace, by name.
+fn probe_objects(node: &RealNode, kinds: &str) -> String {
+    node.kubectl(&[
+        "get",
+        kinds,
+        "-n",
+        "fabcheck-system",
+        "-l",
+        "fabcheck.io/component=probe",
+        "-o",
+        "name",
+    ])
+}
+
 /// The in-cluster probe tests take turns: one discovers every namespace, and would judge the
 /// other's peers. A test that panicked does not poison the others.
 fn probe_turn() -> std::sync::MutexGuard<'static, ()> {
@@ -727,18 +741,7 @@ spec:
     ]);
 
     // Nothing of the probe is left in the cluster.
-    let left = || {
-        node.kubectl(&[
-            "get",
-            "jobs,daemonsets,pods,configmaps",
-            "-n",
-            "fabcheck-system",
-            "-l",
-            "fabcheck.io/component=probe",
-            "-o",
-            "name",
-        ])
-    };
+    let left = || probe_objects(node, "jobs,daemonsets,pods,configmaps");
     // A DaemonSet pod is given its grace period to stop.
     let deadline = Instant::now() + Duration::from_secs(90);
     while !left().trim().is_empty() {
@@ -920,17 +923,7 @@ spec:
     );
     // The relay (deleted, it stops on SIGTERM) and the probe container are gone.
     node.wait_until(Duration::from_secs(30), "the relay pod gone", |n| {
-        !n.kubectl(&[
-            "get",
-            "pods",
-            "-n",
-            "fabcheck-system",
-            "-l",
-            "fabcheck.io/component=probe",
-            "-o",
-            "name",
-        ])
-        .contains("-docker-")
+        !probe_objects(n, "pods").contains("-docker-")
     });
     let containers = node.docker.ok(&[
         "ps",
