@@ -196,8 +196,8 @@ pub struct DeployAndVerifyArgs {
     #[arg(long, value_name = "NS", default_value = "fabcheck-system")]
     pub probe_namespace: String,
     /// Do not start a probe container on each Docker-launching peer's own daemon (its dind
-    /// sidecar, reached through the API's port-forward); the node DNS DaemonSet still looks the
-    /// chaincode names up.
+    /// sidecar, or its node's socket through a relay pod, reached by port-forward); the node DNS
+    /// DaemonSet still looks the chaincode names up.
     #[arg(long)]
     pub no_peer_daemons: bool,
     #[command(flatten)]
@@ -363,8 +363,8 @@ pub struct CheckArgs {
     pub probe_namespace: String,
 
     /// Do not start a probe container on each Docker-launching peer's own daemon (its dind
-    /// sidecar, reached through the API's port-forward); the node DNS DaemonSet still looks the
-    /// chaincode names up.
+    /// sidecar, or its node's socket through a relay pod, reached by port-forward); the node DNS
+    /// DaemonSet still looks the chaincode names up.
     #[arg(long)]
     pub no_peer_daemons: bool,
 

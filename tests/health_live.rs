@@ -236,8 +236,12 @@ fn a_healthy_network_passes_every_health_check_that_can_run() {
             .with_client(&pki)
             .with_operations(&ops1),
     ]);
+    // HEALTH-004 needs a deploy's expected heights and HEALTH-005 a peer's Docker daemon
+    // read through the API: from endpoints alone both can only skip.
     for f in r["findings"].as_array().unwrap() {
-        if f["check_id"] != "HEALTH-004" {
+        if f["check_id"] == "HEALTH-004" || f["check_id"] == "HEALTH-005" {
+            assert_eq!(f["status"], "skip", "{}", describe(f));
+        } else {
             assert_eq!(f["status"], "pass", "{}", describe(f));
         }
     }
