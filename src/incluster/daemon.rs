@@ -188,17 +188,21 @@ pub struct FromDaemons {
 /// Runs one probe container on the daemon of every running pod of every target and lists the
 /// peer's chaincode containers there (one daemon after another per peer, the peers at once),
 /// bounded by `deadline`. Node sockets are reached through relay pods made per node and
-/// socket as `relay` says (none: such peers' lookups are errors saying why), removed again
-/// before this returns.
+/// socket as `relay` says, removed again before this returns.
 pub async fn observe(
     client: &Client,
     targets: &[DaemonTarget],
-    relay: Option<&RelayPlan>,
+    relay: &RelayPlan,
     request_timeout: Duration,
     deadline: Instant,
 ) -> FromDaemons {
     let listed = futures_util::future::join_all(targets.iter().map(|t| async move {
-        let pods = match tokio::time::timeout_at(deadline, running_pods(client, t)).await {
+        let pods = match tokio::time::timeout_at(
+            deadline,
+            running_pods(client, &t.namespace, &t.pod_labels),
+        )
+        .await
+        {
             Ok(Ok(pods)) if pods.is_empty() => Err(format!(
                 "no running pod in namespace {} carries the peer's labels ({})",
                 t.namespace,
@@ -269,7 +273,7 @@ impl Relays {
     /// One relay per node and host socket the node-socket peers' pods use.
     async fn make(
         client: &Client,
-        plan: Option<&RelayPlan>,
+        plan: &RelayPlan,
         listed: &[PeerPods<'_>],
         request_timeout: Duration,
         deadline: Instant,
@@ -295,17 +299,6 @@ impl Relays {
                 }
             }
         }
-        let Some(plan) = plan else {
-            for peers in wanted.into_values() {
-                for peer in peers {
-                    relays.by_peer.insert(
-                        peer,
-                        Err("no relay pod can be made for the node's Docker socket outside an in-cluster probe run".to_owned()),
-                    );
-                }
-            }
-            return relays;
-        };
         relays.namespace = plan.namespace.clone();
         let pods: Api<Pod> = Api::namespaced(client.clone(), &plan.namespace);
         for (n, ((node, socket), peers)) in wanted.into_iter().enumerate() {
@@ -692,16 +685,19 @@ pub async fn relay(
     Ok(())
 }
 
-/// The running, not terminating, pods carrying `t`'s labels, by name.
-async fn running_pods(client: &Client, t: &DaemonTarget) -> Result<Vec<String>, String> {
-    let api: Api<Pod> = Api::namespaced(client.clone(), &t.namespace);
+/// The running, not terminating, pods in `namespace` carrying `labels`, by name.
+async fn running_pods(
+    client: &Client,
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+) -> Result<Vec<String>, String> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let list = api
-        .list(&ListParams::default().labels(&selector(&t.pod_labels)))
+        .list(&ListParams::default().labels(&selector(labels)))
         .await
         .map_err(|e| {
             format!(
-                "failed to list the peer's pods in namespace {}: {}",
-                t.namespace,
+                "failed to list the pods in namespace {namespace}: {}",
                 crate::kube::describe(&e)
             )
         })?;
@@ -748,17 +744,8 @@ async fn service_backend(
         .into_iter()
         .find(|p| p.port == i32::from(port))
         .ok_or_else(|| format!("Service {namespace}/{service} has no port {port}"))?;
-    let target = DaemonTarget {
-        context: String::new(),
-        namespace: namespace.to_owned(),
-        pod_labels: labels.into_iter().collect(),
-        endpoint: String::new(),
-        host_config: ChaincodeHostConfig::default(),
-        names: Vec::new(),
-        image: String::new(),
-        vm_name_prefix: None,
-    };
-    let pods = running_pods(client, &target).await?;
+    let labels: BTreeMap<String, String> = labels.into_iter().collect();
+    let pods = running_pods(client, namespace, &labels).await?;
     let Some(pod) = pods.into_iter().next() else {
         return Err(format!(
             "no running pod behind Service {namespace}/{service}"

@@ -168,7 +168,7 @@ async fn run(
     let from_daemons = super::daemon::observe(
         &client,
         &targets.daemons,
-        Some(&relay),
+        &relay,
         cluster.request_timeout,
         tokio::time::Instant::from_std(deadline),
     );
