@@ -11,7 +11,7 @@ use crate::catalogue::{Catalogue, Severity};
 use crate::checks::Selection;
 use crate::commands::config::{
     self, CheckConfig, ClusterCheck, ColorChoice, Config, DeployAndVerifyConfig, DeployConfig,
-    DnsOptions, DnsProbeConfig, ListFormat, LogsSource, OutputSpec, RenderNetworkConfig,
+    DnsOptions, DnsProbeConfig, InspectFormat, ListFormat, LogsSource, OutputSpec, RenderNetworkConfig,
     ReportConfig, TeardownConfig, TeardownPolicy,
 };
 use crate::context::Policy;
@@ -47,6 +47,17 @@ pub enum Command {
     Explain {
         /// Check id, e.g. X509-001 (case-insensitive).
         id: String,
+    },
+    /// Print the channel configuration in Fabric blocks and transactions (`genesis.block`,
+    /// `config_block.pb`, `channel.tx`): orderer type, batch size, consenters, orgs with their
+    /// MSP and TLS roots and NodeOUs, capabilities and policies.
+    #[command(after_help = "Exit codes: 0 every file decoded, 2 a file is not a channel configuration.")]
+    Inspect {
+        /// Block or transaction files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+        format: InspectFormat,
     },
     /// Write the network's manifests, PKI and configtx.yaml to a folder (`--out DIR`), or print
     /// other manifests (`render dns-probe`).
@@ -555,6 +566,7 @@ impl Cli {
                 command: ChecksCommand::List { format },
             } => Ok(Config::ListChecks(format)),
             Command::Explain { id } => Ok(Config::Explain(id)),
+            Command::Inspect { files, format } => Ok(Config::Inspect { files, format }),
             Command::Render {
                 command: Some(RenderCommand::DnsProbe(args)),
                 ..

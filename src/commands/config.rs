@@ -192,6 +192,10 @@ pub enum Config {
     Check(Box<CheckConfig>),
     ListChecks(ListFormat),
     Explain(String),
+    Inspect {
+        files: Vec<PathBuf>,
+        format: InspectFormat,
+    },
     RenderDnsProbe(DnsProbeConfig),
     RenderNetwork(RenderNetworkConfig),
     Deploy(DeployConfig),
@@ -259,6 +263,12 @@ pub enum TeardownPolicy {
 pub enum ListFormat {
     Table,
     Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    Table,
     Json,
 }
 

@@ -11,6 +11,7 @@ pub mod check;
 pub mod cluster;
 pub mod config;
 pub mod deploy;
+pub mod inspect;
 pub mod probe_pod;
 pub mod render;
 
@@ -69,6 +70,9 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
         Config::ListChecks(format) => {
             catalogue::list(format, stdout).map_err(stdout_err)?;
             Ok(crate::exit::SUCCESS)
+        }
+        Config::Inspect { files, format } => {
+            inspect::run(&files, format, stdout).map_err(stdout_err)
         }
         Config::Explain(id) => {
             let entry = crate::catalogue::Catalogue::embedded()

@@ -10,6 +10,7 @@ use crate::finding::{Target, TargetKind};
 pub mod artifacts;
 pub mod cert;
 pub mod chain;
+pub mod channel;
 pub mod cluster;
 pub mod discovery;
 pub mod dns;
@@ -120,6 +121,11 @@ pub struct Inventory {
     pub deploy: Option<DeployOutcome>,
     /// Logs read for failure signatures (`--logs`); `None` when none were asked for.
     pub logs: Option<logs::LogInventory>,
+    /// Channel configurations decoded from blocks and transactions, and read from configtx.yaml
+    /// profiles.
+    pub channels: Vec<channel::ChannelConfig>,
+    /// Blocks and transactions that did not decode as a channel configuration, with why.
+    pub channel_problems: Vec<Problem>,
     /// What could not be gathered, with the reason (a kind RBAC forbids listing): checks that
     /// find nothing to examine say so.
     pub gaps: Vec<String>,
