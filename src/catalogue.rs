@@ -75,6 +75,11 @@ const SOURCES: &[(&str, &str)] = &[
     ("checks/health.yaml", include_str!("../checks/health.yaml")),
     ("checks/logs.yaml", include_str!("../checks/logs.yaml")),
     ("checks/deploy.yaml", include_str!("../checks/deploy.yaml")),
+    (
+        "checks/channel.yaml",
+        include_str!("../checks/channel.yaml"),
+    ),
+    ("checks/raft.yaml", include_str!("../checks/raft.yaml")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -11,8 +11,8 @@ use crate::catalogue::{Catalogue, Severity};
 use crate::checks::Selection;
 use crate::commands::config::{
     self, CheckConfig, ClusterCheck, ColorChoice, Config, DeployAndVerifyConfig, DeployConfig,
-    DnsOptions, DnsProbeConfig, InspectFormat, ListFormat, LogsSource, OutputSpec, RenderNetworkConfig,
-    ReportConfig, TeardownConfig, TeardownPolicy,
+    DnsOptions, DnsProbeConfig, InspectFormat, ListFormat, LogsSource, OutputSpec,
+    RenderNetworkConfig, ReportConfig, TeardownConfig, TeardownPolicy,
 };
 use crate::context::Policy;
 use crate::finding::gate::{self, Selector};
@@ -51,7 +51,9 @@ pub enum Command {
     /// Print the channel configuration in Fabric blocks and transactions (`genesis.block`,
     /// `config_block.pb`, `channel.tx`): orderer type, batch size, consenters, orgs with their
     /// MSP and TLS roots and NodeOUs, capabilities and policies.
-    #[command(after_help = "Exit codes: 0 every file decoded, 2 a file is not a channel configuration.")]
+    #[command(
+        after_help = "Exit codes: 0 every file decoded, 2 a file is not a channel configuration."
+    )]
     Inspect {
         /// Block or transaction files.
         #[arg(required = true, value_name = "FILE")]
@@ -472,12 +474,14 @@ impl ReportArgs {
             select: self.select,
             ignore: self.ignore,
         };
-        let required = if self.require.is_empty() {
+        let required_by_default = self.require.is_empty();
+        let required = if required_by_default {
             default_required(&selection)
         } else {
             gate::parse_selectors(&self.require, Catalogue::embedded())?
         };
         Ok(ReportConfig {
+            required_by_default,
             at,
             threshold: match self.fail_on {
                 FailOn::Error => Severity::Error,
@@ -916,7 +920,9 @@ mod tests {
             .collect();
         assert_eq!(
             families,
-            ["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH", "DEPLOY"]
+            [
+                "X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH", "DEPLOY", "CHANNEL", "RAFT"
+            ]
         );
         let base = ["fabcheck", "deploy-and-verify"];
         assert_eq!(required(&base).unwrap(), families);

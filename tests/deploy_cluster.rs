@@ -202,14 +202,16 @@ fn deploy_and_verify_reports_every_format_and_tears_down() {
         ],
     );
     // Told to probe from the runner, which cannot reach the Services here, the live TLS and
-    // HEALTH families only skip; every family but LOG is required by default, so the gate refuses to sign
+    // HEALTH families only skip; every family but LOG (and RAFT, on a Kafka network) is required by default, so the gate refuses to sign
     // off (exit 1).
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json report")).expect("json");
     assert_eq!(
         report["required"]["selectors"],
-        serde_json::json!(["X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH", "DEPLOY"]),
+        serde_json::json!([
+            "X509", "KAFKA", "ZK", "TLS", "DNS", "HEALTH", "DEPLOY", "CHANNEL"
+        ]),
         "{}",
         text(&out)
     );

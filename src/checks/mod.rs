@@ -13,11 +13,13 @@ use crate::context::Context;
 use crate::finding::{Finding, Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
 
+pub mod channel;
 pub mod deploy;
 pub mod dns;
 pub mod health;
 pub mod kafka;
 pub mod logs;
+pub mod raft;
 pub mod tls;
 pub mod x509;
 pub mod zookeeper;
@@ -98,6 +100,19 @@ pub static REGISTRY: &[&dyn Check] = &[
     &logs::sanitize_cert_failed::SanitizeCertFailed,
     &logs::raft_log_lost::RaftLogLost,
     &deploy::network_not_deployed::NetworkNotDeployed,
+    &channel::artifact_undecodable::ArtifactUndecodable,
+    &channel::consensus_type_mismatch::ConsensusTypeMismatch,
+    &channel::msp_roots_differ::MspRootsDiffer,
+    &channel::certificate_expired::CertificateExpired,
+    &channel::node_ous_mismatch::NodeOusMismatch,
+    &channel::no_admin::NoAdmin,
+    &channel::orderer_endpoint_unknown::OrdererEndpointUnknown,
+    &channel::capability_too_new::CapabilityTooNew,
+    &raft::consenter_count::ConsenterCount,
+    &raft::consenter_tls_mismatch::ConsenterTlsMismatch,
+    &raft::consenter_not_deployed::ConsenterNotDeployed,
+    &raft::consenter_certificate::ConsenterCertificate,
+    &raft::options_invalid::OptionsInvalid,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.

@@ -26,6 +26,8 @@ pub struct ReportConfig {
     pub color: ColorChoice,
     /// Families and checks that must run (`--require`, else the command's default).
     pub required: Vec<Selector>,
+    /// Whether `required` is the command's default (no `--require` given).
+    pub required_by_default: bool,
 }
 
 /// Families `deploy-and-verify` gathers no input for, so they cannot run there: it reads no pod

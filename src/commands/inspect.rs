@@ -13,9 +13,7 @@ use super::config::InspectFormat;
 use crate::inventory::Origin;
 use crate::inventory::channel::{self, ChannelConfig, ConfigCert, OrgConfig};
 
-/// Blocks larger than this are not read (a config block is kilobytes; Fabric's own ceiling on
-/// a message is the orderer's 100 MB default `MaxRecvMsgSize`).
-pub const MAX_ARTIFACT_BYTES: u64 = 100 * 1024 * 1024;
+use crate::inventory::channel::MAX_ARTIFACT_BYTES;
 
 /// Reads and decodes one artifact file.
 pub fn read(path: &Path) -> Result<ChannelConfig, String> {
@@ -47,7 +45,9 @@ pub fn run(files: &[PathBuf], format: InspectFormat, out: &mut dyn Write) -> std
                 .iter()
                 .zip(files)
                 .map(|(d, f)| match d {
-                    Ok(c) => serde_json::to_value(c).unwrap_or_else(|e| json!({"error": e.to_string()})),
+                    Ok(c) => {
+                        serde_json::to_value(c).unwrap_or_else(|e| json!({"error": e.to_string()}))
+                    }
                     Err(e) => json!({"origin": f.display().to_string(), "error": e}),
                 })
                 .collect();
@@ -186,7 +186,12 @@ fn write_config(c: &ChannelConfig, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{summary}")?;
 
     if let Some((kind, consenters)) = c.consenters() {
-        let mut t = table(&["consenter", "org", "client TLS certificate", "server TLS certificate"]);
+        let mut t = table(&[
+            "consenter",
+            "org",
+            "client TLS certificate",
+            "server TLS certificate",
+        ]);
         for k in consenters {
             let one = |c: &Option<ConfigCert>| c.as_ref().map(cert_line).unwrap_or("-".into());
             t.add_row(vec![
@@ -248,7 +253,15 @@ fn write_config(c: &ChannelConfig, out: &mut dyn Write) -> std::io::Result<()> {
                 .map(|a| format!("anchor {a}"))
                 .chain(org.orderer_endpoints.iter().map(|e| format!("orderer {e}")))
                 .collect();
-            t.add_row(vec![org.path.clone(), id, roots, tls, admins, ous, list(&endpoints)]);
+            t.add_row(vec![
+                org.path.clone(),
+                id,
+                roots,
+                tls,
+                admins,
+                ous,
+                list(&endpoints),
+            ]);
         }
         writeln!(out, "organizations\n{t}")?;
     }

@@ -85,6 +85,8 @@ struct FileYield {
     values: Vec<EmbeddedValue>,
     pods: Vec<PodMounts>,
     binary: Vec<Origin>,
+    channels: Vec<super::channel::ChannelConfig>,
+    channel_problems: Vec<Problem>,
     idemix: Vec<IdemixRecord>,
     templated: Vec<Origin>,
 }
@@ -206,6 +208,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     let all_paths: Vec<PathBuf> = yields.iter().map(|y| y.path.clone()).collect();
     inventory.dns =
         super::dns::DnsInventory::gather(&docs, &all_paths, &ordering.workloads, display);
+    inventory.channels = super::channel::profile::gather(&docs);
     drop(docs);
     inventory.ordering = ordering;
     inventory.config_files = config_files;
@@ -216,6 +219,8 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         inventory.keys.extend(y.keys);
         inventory.problems.extend(y.problems);
         inventory.binary.extend(y.binary);
+        inventory.channels.extend(y.channels);
+        inventory.channel_problems.extend(y.channel_problems);
         inventory.idemix.extend(y.idemix);
         inventory.templated_values.extend(y.templated);
         values.extend(y.values);
@@ -524,7 +529,32 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if BINARY_ARTIFACT_EXTENSIONS.contains(&ext.as_str()) {
-        out.binary.push(Origin::file(shown));
+        let origin = Origin::file(shown.clone());
+        match std::fs::metadata(path) {
+            Ok(m) if m.len() > super::channel::MAX_ARTIFACT_BYTES => {
+                out.channel_problems.push(Problem {
+                    origin: origin.clone(),
+                    expected: "Fabric block or transaction",
+                    reason: format!("{} bytes is larger than any block fabcheck reads", m.len()),
+                })
+            }
+            Ok(_) => match std::fs::read(path) {
+                Ok(data) => {
+                    decode_channel(&data, origin.clone(), &scope_of(&shown), true, &mut out)
+                }
+                Err(e) => out.channel_problems.push(Problem {
+                    origin: origin.clone(),
+                    expected: "Fabric block or transaction",
+                    reason: format!("failed to read: {e}"),
+                }),
+            },
+            Err(e) => out.channel_problems.push(Problem {
+                origin: origin.clone(),
+                expected: "Fabric block or transaction",
+                reason: format!("failed to read: {e}"),
+            }),
+        }
+        out.binary.push(origin);
         return out;
     }
     let parent_name = path
@@ -643,6 +673,21 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
                 let (origin, layout) = (v.origin.clone(), v.layout.clone());
                 classify_material(cache, &v.bytes, origin, layout, true, &mut out);
             } else {
+                // A block or transaction stored in a ConfigMap or Secret (`kubectl create
+                // configmap --from-file genesis.block`): decoded like the file it was.
+                let named = Path::new(&v.key)
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| {
+                        BINARY_ARTIFACT_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+                    });
+                decode_channel(
+                    &v.bytes,
+                    v.origin.clone(),
+                    &scope_of(&shown),
+                    named,
+                    &mut out,
+                );
                 out.binary.push(v.origin.clone());
             }
         }
@@ -651,6 +696,27 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         out.templated = objects.templated;
     }
     out
+}
+
+/// The folder a file is in, as shown: the scope its network is judged in.
+fn scope_of(shown: &str) -> String {
+    Path::new(shown).parent().map(display).unwrap_or_default()
+}
+
+/// Decodes a block or transaction into the file's yield. Bytes that are not Fabric's at all
+/// are a problem only when their name says they should be (`genesis.block`); an unnamed binary
+/// value that is not a block stays just binary.
+fn decode_channel(data: &[u8], origin: Origin, scope: &str, named: bool, out: &mut FileYield) {
+    use super::channel::DecodeError;
+    match super::channel::decode(data, origin.clone(), scope) {
+        Ok(config) => out.channels.push(config),
+        Err(DecodeError::NotFabric(_)) if !named => {}
+        Err(e) => out.channel_problems.push(Problem {
+            origin,
+            expected: "Fabric block or transaction",
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// [`classify_material`] of one blob with a fresh cache: the certificates, keys and problems

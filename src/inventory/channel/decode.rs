@@ -57,6 +57,7 @@ pub fn decode_cached(
     let mut reader = Reader {
         cache,
         problems: Vec::new(),
+        partial: false,
     };
     if data.is_empty() {
         return Err(DecodeError::NotFabric("the file is empty".into()));
@@ -110,6 +111,9 @@ fn type_name(t: i32) -> String {
 struct Reader<'a> {
     cache: &'a ParseCache,
     problems: Vec<String>,
+    /// Reading a ConfigUpdate's write set: a value with no bytes there is a reference to the
+    /// current value (its version only, `common/configtx/update.go`), not a value written.
+    partial: bool,
 }
 
 type Decoded = (ConfigSource, String, Option<u64>, ConfigGroup);
@@ -170,6 +174,7 @@ impl Reader<'_> {
                     .ok_or_else(|| malformed("ConfigUpdate", "no write set"))?;
                 // configtxgen's channel creation transaction writes the Consortium value
                 // (`encoder.NewChannelCreateConfigUpdate`); an anchor-peer update does not.
+                self.partial = true;
                 let source = if write.values.contains_key("Consortium") {
                     ConfigSource::ChannelCreation
                 } else {
@@ -227,8 +232,7 @@ impl Reader<'_> {
             let opath = "Channel/Orderer";
             config.capabilities.orderer = self.capabilities(orderer, opath);
             let mut section = OrdererSection::default();
-            if let Some(ct) = self.value::<protos::ConsensusType>(orderer, opath, "ConsensusType")
-            {
+            if let Some(ct) = self.value::<protos::ConsensusType>(orderer, opath, "ConsensusType") {
                 section.consensus_state = Some(
                     match ct.state {
                         0 => "STATE_NORMAL",
@@ -238,12 +242,14 @@ impl Reader<'_> {
                     .into(),
                 );
                 match ct.r#type.as_str() {
-                    "etcdraft" => match protos::RaftConfigMetadata::decode(ct.metadata.as_slice()) {
-                        Ok(m) => section.raft = Some(self.raft(m)),
-                        Err(e) => self.problems.push(format!(
-                            "{opath} ConsensusType etcdraft metadata: failed to decode: {e}"
-                        )),
-                    },
+                    "etcdraft" => {
+                        match protos::RaftConfigMetadata::decode(ct.metadata.as_slice()) {
+                            Ok(m) => section.raft = Some(self.raft(m)),
+                            Err(e) => self.problems.push(format!(
+                                "{opath} ConsensusType etcdraft metadata: failed to decode: {e}"
+                            )),
+                        }
+                    }
                     "BFT" => {
                         let options = protos::BftOptions::decode(ct.metadata.as_slice())
                             .map_err(|e| {
@@ -315,6 +321,9 @@ impl Reader<'_> {
         key: &str,
     ) -> Option<M> {
         let v = group.values.get(key)?;
+        if self.partial && v.value.is_empty() {
+            return None;
+        }
         match M::decode(v.value.as_slice()) {
             Ok(m) => Some(m),
             Err(e) => {

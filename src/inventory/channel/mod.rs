@@ -15,9 +15,14 @@ use super::Origin;
 use super::cert::CertFacts;
 
 pub mod decode;
+pub mod profile;
 pub mod protos;
 
 pub use decode::{DecodeError, decode};
+
+/// Blocks larger than this are not read: a config block is kilobytes, and Fabric's own ceiling
+/// on a message is the orderer's 100 MB default `MaxRecvMsgSize`.
+pub const MAX_ARTIFACT_BYTES: u64 = 100 * 1024 * 1024;
 
 /// What a configuration came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -297,7 +302,11 @@ impl ChannelConfig {
 
     /// A short name for findings: `genesis block of channel testchainid`.
     pub fn describe(&self) -> String {
-        format!("{} of channel {}", self.source.describe(), self.channel_id)
+        if self.channel_id.is_empty() {
+            self.source.describe()
+        } else {
+            format!("{} of channel {}", self.source.describe(), self.channel_id)
+        }
     }
 }
 

@@ -1,0 +1,184 @@
+//! Channel configuration checks (`CHANNEL-…`): what the genesis and config blocks (and the
+//! configtx.yaml profiles they are made from) say, against what is deployed beside them — the
+//! nodes' MSP folders, the ordering nodes, the Fabric version of the images.
+//!
+//! Both sources are one model ([`ChannelConfig`]); a check judges each configuration once and
+//! names the artifact and the place in it.
+
+use std::path::Path;
+
+use crate::finding::{Target, TargetKind};
+use crate::inventory::Inventory;
+use crate::inventory::channel::{ChannelConfig, ConfigCert};
+use crate::inventory::ordering::{Component, Workload};
+
+pub mod artifact_undecodable;
+pub mod capability_too_new;
+pub mod certificate_expired;
+pub mod consensus_type_mismatch;
+pub mod msp_roots_differ;
+pub mod no_admin;
+pub mod node_ous_mismatch;
+pub mod orderer_endpoint_unknown;
+#[cfg(test)]
+pub(crate) mod testing;
+
+/// The finding's target for a configuration, or a place inside it.
+pub fn target(config: &ChannelConfig, inside: Option<&str>) -> Target {
+    let locator = match (&config.origin.locator, inside) {
+        (Some(l), Some(i)) => Some(format!("{l}, {i}")),
+        (Some(l), None) => Some(l.clone()),
+        (None, Some(i)) => Some(i.to_owned()),
+        (None, None) => None,
+    };
+    Target::new(TargetKind::File, config.origin.path.clone()).with_locator(locator)
+}
+
+/// Whether one scope is the other or inside it.
+fn related(a: &str, b: &str) -> bool {
+    let (a, b) = (Path::new(a), Path::new(b));
+    a == b || a.starts_with(b) || b.starts_with(a)
+}
+
+/// The workloads deployed beside a configuration: in its folder (or above or below it), else
+/// in its sibling folders (`channel-artifacts/` beside `docker-compose/`, a cluster's
+/// namespaces). Empty when the artifacts hold no deployment for it.
+pub fn deployment<'a>(inv: &'a Inventory, config: &ChannelConfig) -> Vec<&'a Workload> {
+    let workloads = &inv.ordering.workloads;
+    let near: Vec<&Workload> = workloads
+        .iter()
+        .filter(|w| related(&w.scope, &config.scope))
+        .collect();
+    if !near.is_empty() {
+        return near;
+    }
+    let Some(parent) = Path::new(&config.scope).parent() else {
+        return Vec::new();
+    };
+    if parent.as_os_str().is_empty() {
+        return Vec::new();
+    }
+    workloads
+        .iter()
+        .filter(|w| Path::new(&w.scope).starts_with(parent))
+        .collect()
+}
+
+/// The ordering nodes among a deployment.
+pub fn orderers<'a>(deployment: &[&'a Workload]) -> Vec<&'a Workload> {
+    deployment
+        .iter()
+        .copied()
+        .filter(|w| w.component == Component::Orderer)
+        .collect()
+}
+
+/// `host` without a port; `host:port` split.
+pub fn split_endpoint(endpoint: &str) -> (&str, Option<&str>) {
+    match endpoint.rsplit_once(':') {
+        Some((h, p)) if !h.contains(']') || h.ends_with(']') => (h, Some(p)),
+        _ => (endpoint, None),
+    }
+}
+
+/// Whether a workload answers to `host`: one of its names, or the first label of one
+/// (`orderer0` for `orderer0.orderer.svc.cluster.local`), case-insensitively.
+pub fn answers_to(w: &Workload, host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    w.hostnames.iter().chain(std::iter::once(&w.name)).any(|n| {
+        let n = n.to_ascii_lowercase();
+        n == host || host.starts_with(&format!("{n}.")) || n.starts_with(&format!("{host}."))
+    })
+}
+
+/// A certificate's one-line description for messages.
+pub fn describe(cert: &ConfigCert) -> String {
+    match &cert.facts {
+        Ok(f) => format!(
+            "{} (serial {}, not after {})",
+            f.subject,
+            f.serial,
+            crate::inventory::channel::rfc3339(f.not_after)
+        ),
+        Err(e) => format!("unreadable ({e})"),
+    }
+}
+
+/// Configurations that are complete (blocks, profiles), not updates' write sets.
+pub fn complete(inv: &Inventory) -> impl Iterator<Item = &ChannelConfig> {
+    inv.channels.iter().filter(|c| c.source.is_complete())
+}
+
+/// How an MSP folder on disk relates to an org of a channel configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Association {
+    /// A certificate of the folder is one of the org's roots (same bytes).
+    Same,
+    /// The folder's root has the subject of one of the org's roots, but other bytes: a CA
+    /// renewed (or re-created) on disk and not in the channel configuration. Holds the two
+    /// descriptions, disk first.
+    Renewed { on_disk: String, in_config: String },
+}
+
+/// The MSP folders on disk whose CA certificates (`cacerts/`, or `tlscacerts/` when `tls`)
+/// belong to the org whose roots are `roots`: by fingerprint, else by subject.
+pub fn msp_folders_of(
+    inv: &Inventory,
+    roots: &[ConfigCert],
+    tls: bool,
+) -> Vec<(String, Association)> {
+    use crate::inventory::layout::Role;
+    let wanted = if tls {
+        Role::MspTlsCaCert
+    } else {
+        Role::MspCaCert
+    };
+    let roots: Vec<&std::sync::Arc<crate::inventory::cert::CertFacts>> =
+        roots.iter().filter_map(|r| r.facts.as_ref().ok()).collect();
+    if roots.is_empty() {
+        return Vec::new();
+    }
+    let mut by_dir: std::collections::BTreeMap<&str, Vec<&crate::inventory::CertRecord>> =
+        std::collections::BTreeMap::new();
+    for c in &inv.certs {
+        if c.layout.role == Some(wanted)
+            && let Some(dir) = c.layout.msp_dir.as_deref()
+        {
+            by_dir.entry(dir).or_default().push(c);
+        }
+    }
+    let mut out = Vec::new();
+    for (dir, certs) in by_dir {
+        if certs
+            .iter()
+            .any(|c| roots.iter().any(|r| r.fingerprint == c.fingerprint))
+        {
+            out.push((dir.to_owned(), Association::Same));
+            continue;
+        }
+        let renewed = certs.iter().find_map(|c| {
+            roots
+                .iter()
+                .find(|r| r.subject_raw == c.subject_raw)
+                .map(|r| (c, r))
+        });
+        if let Some((disk, config)) = renewed {
+            let show = |f: &crate::inventory::cert::CertFacts| {
+                format!(
+                    "{} (serial {}, sha256 {})",
+                    f.subject,
+                    f.serial,
+                    &f.fingerprint[..16]
+                )
+            };
+            out.push((
+                dir.to_owned(),
+                Association::Renewed {
+                    on_disk: format!("{} at {}", show(disk), disk.origin),
+                    in_config: show(config),
+                },
+            ));
+        }
+    }
+    out
+}

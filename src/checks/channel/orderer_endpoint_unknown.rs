@@ -1,0 +1,127 @@
+//! CHANNEL-007 `orderer-endpoint-unknown`: orderer addresses in the channel configuration —
+//! the global `OrdererAddresses` (Fabric 1.4) and each org's `Endpoints` (2.x
+//! `OrdererEndpoints`) — that name no orderer deployed beside it. Peers and clients take the
+//! ordering service's addresses from here, not from their own settings.
+
+use super::{answers_to, complete, deployment, orderers, split_endpoint, target};
+use crate::checks::{Check, nothing_to_check};
+use crate::context::Context;
+use crate::finding::{Outcome, Status};
+use crate::inventory::Inventory;
+
+pub struct OrdererEndpointUnknown;
+
+impl Check for OrdererEndpointUnknown {
+    fn id(&self) -> &'static str {
+        "CHANNEL-007"
+    }
+
+    fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        for c in complete(inv) {
+            let endpoints: Vec<(String, String)> = c
+                .orderer_addresses
+                .iter()
+                .map(|a| ("Channel OrdererAddresses".to_owned(), a.clone()))
+                .chain(c.orgs().flat_map(|o| {
+                    o.orderer_endpoints
+                        .iter()
+                        .map(|e| (format!("{} Endpoints", o.path), e.clone()))
+                }))
+                .collect();
+            if endpoints.is_empty() {
+                continue;
+            }
+            let t = target(c, None);
+            let deployed = deployment(inv, c);
+            let nodes = orderers(&deployed);
+            if nodes.is_empty() {
+                out.push(Outcome::new(
+                    Status::Skip,
+                    t,
+                    format!(
+                        "{}: {} orderer address(es); no orderers are deployed beside it to compare with",
+                        c.describe(),
+                        endpoints.len()
+                    ),
+                ));
+                continue;
+            }
+            let unknown: Vec<String> = endpoints
+                .iter()
+                .filter(|(_, e)| {
+                    let (host, _) = split_endpoint(e);
+                    !nodes.iter().any(|w| answers_to(w, host))
+                })
+                .map(|(at, e)| format!("{e} ({at})"))
+                .collect();
+            out.push(if unknown.is_empty() {
+                Outcome::new(
+                    Status::Pass,
+                    t,
+                    format!(
+                        "{}: every orderer address names a deployed orderer ({})",
+                        c.describe(),
+                        endpoints.len()
+                    ),
+                )
+            } else {
+                let known: Vec<String> = nodes.iter().map(|w| w.name.clone()).collect();
+                Outcome::new(
+                    Status::Fail,
+                    t,
+                    format!(
+                        "{}: {} name no deployed orderer (deployed: {})",
+                        c.describe(),
+                        unknown.join(", "),
+                        known.join(", ")
+                    ),
+                )
+                .with("unknown", unknown)
+            });
+        }
+        if out.is_empty() {
+            return nothing_to_check(inv, "orderer addresses in channel configurations");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::inventory::Origin;
+    use crate::inventory::ordering::{Component, Replicas, Workload};
+
+    #[test]
+    fn an_address_no_orderer_answers_to_fails() {
+        let mut c = block("sys");
+        c.orderer_addresses = vec!["orderer0.example.com:7050".into(), "orderer9:7050".into()];
+        let mut inv = inventory(vec![c]);
+        inv.ordering.workloads.push(Workload {
+            name: "orderer0".into(),
+            origin: Origin::file("net/compose.yaml"),
+            scope: "net".into(),
+            component: Component::Orderer,
+            image: None,
+            replicas: Replicas::Count(1),
+            env: Default::default(),
+            properties: Default::default(),
+            hostnames: vec!["orderer0.example.com".into()],
+            computed_at_start: Vec::new(),
+            ports: Vec::new(),
+            mounts: Vec::new(),
+            pod: None,
+        });
+        let out = OrdererEndpointUnknown.evaluate(&ctx(), &inv);
+        assert_eq!(out[0].status, Status::Fail);
+        assert!(out[0].message.contains("orderer9:7050"));
+        assert!(!out[0].message.contains("orderer0.example.com:7050 ("));
+        inv.channels[0].orderer_addresses.pop();
+        assert_eq!(
+            OrdererEndpointUnknown.evaluate(&ctx(), &inv)[0].status,
+            Status::Pass
+        );
+    }
+}

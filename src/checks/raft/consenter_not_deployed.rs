@@ -1,0 +1,122 @@
+//! RAFT-003 `consenter-not-deployed`: a consenter whose host is no orderer deployed beside the
+//! channel configuration. The other consenters dial that address for every Raft or BFT
+//! message; a consenter nobody answers for counts against the quorum for ever.
+
+use crate::checks::channel::{answers_to, complete, deployment, orderers, target};
+use crate::checks::{Check, nothing_to_check};
+use crate::context::Context;
+use crate::finding::{Outcome, Status};
+use crate::inventory::Inventory;
+
+pub struct ConsenterNotDeployed;
+
+impl Check for ConsenterNotDeployed {
+    fn id(&self) -> &'static str {
+        "RAFT-003"
+    }
+
+    fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
+        let mut out = Vec::new();
+        for c in complete(inv) {
+            let Some((kind, consenters)) = c.consenters() else {
+                continue;
+            };
+            let t = target(c, Some("Channel/Orderer ConsensusType metadata"));
+            let deployed = deployment(inv, c);
+            let nodes = orderers(&deployed);
+            if nodes.is_empty() {
+                out.push(Outcome::new(
+                    Status::Skip,
+                    t,
+                    format!(
+                        "{}: {} {kind} consenter(s); no orderers are deployed beside it to compare with",
+                        c.describe(),
+                        consenters.len()
+                    ),
+                ));
+                continue;
+            }
+            let missing: Vec<String> = consenters
+                .iter()
+                .filter(|k| !nodes.iter().any(|w| answers_to(w, &k.host)))
+                .map(|k| k.endpoint())
+                .collect();
+            out.push(if missing.is_empty() {
+                Outcome::new(
+                    Status::Pass,
+                    t,
+                    format!(
+                        "{}: every {kind} consenter ({}) is a deployed orderer",
+                        c.describe(),
+                        consenters.len()
+                    ),
+                )
+            } else {
+                let names: Vec<String> = nodes.iter().map(|w| w.name.clone()).collect();
+                Outcome::new(
+                    Status::Fail,
+                    t,
+                    format!(
+                        "{}: consenter(s) {} are no deployed orderer (deployed: {})",
+                        c.describe(),
+                        missing.join(", "),
+                        names.join(", ")
+                    ),
+                )
+                .with("missing", missing)
+            });
+        }
+        if out.is_empty() {
+            return nothing_to_check(inv, "etcdraft or BFT consenters");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::channel::testing::*;
+    use crate::inventory::Origin;
+    use crate::inventory::channel::{Consenter, OrdererSection, RaftMetadata};
+    use crate::inventory::ordering::{Component, Replicas, Workload};
+
+    #[test]
+    fn a_consenter_no_orderer_answers_for_fails() {
+        let mut c = block("sys");
+        c.orderer = Some(OrdererSection {
+            consensus_type: "etcdraft".into(),
+            raft: Some(RaftMetadata {
+                consenters: ["orderer0.example.com", "orderer5.example.com"]
+                    .iter()
+                    .map(|h| Consenter {
+                        host: (*h).into(),
+                        port: 7050,
+                        ..Consenter::default()
+                    })
+                    .collect(),
+                options: None,
+            }),
+            ..OrdererSection::default()
+        });
+        let mut inv = inventory(vec![c]);
+        inv.ordering.workloads.push(Workload {
+            name: "orderer0.example.com".into(),
+            origin: Origin::file("net/compose.yaml"),
+            scope: "net".into(),
+            component: Component::Orderer,
+            image: None,
+            replicas: Replicas::Count(1),
+            env: Default::default(),
+            properties: Default::default(),
+            hostnames: vec!["orderer0.example.com".into()],
+            computed_at_start: Vec::new(),
+            ports: Vec::new(),
+            mounts: Vec::new(),
+            pod: None,
+        });
+        let out = ConsenterNotDeployed.evaluate(&ctx(), &inv);
+        assert_eq!(out[0].status, Status::Fail);
+        assert!(out[0].message.contains("orderer5.example.com:7050"));
+    }
+}
