@@ -382,6 +382,17 @@ fn assert_reference_passes(run: &Run) {
     }
     for f in all_findings(&run.report) {
         let id = f["check_id"].as_str().unwrap_or("");
+        // The reference tree holds a Kafka configtx.yaml profile and no block: the channel
+        // checks pass on it or find nothing to judge (no consenters, no MSP folder of its
+        // orgs); none may fail (tests/channel.rs runs them on real blocks).
+        if id.starts_with("CHANNEL-") || id.starts_with("RAFT-") {
+            assert!(
+                f["status"] == "pass" || f["status"] == "skip",
+                "reference: {}",
+                describe(f)
+            );
+            continue;
+        }
         let live = LIVE_IDS.contains(&id)
             || id.starts_with("TLS-")
             || id.starts_with("HEALTH-")

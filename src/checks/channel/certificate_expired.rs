@@ -101,7 +101,12 @@ mod tests {
     ) -> crate::inventory::channel::ChannelConfig {
         let mut c = block("mychannel");
         c.application = Some(ApplicationSection {
-            orgs: vec![org("Application", "Org1MSP", &[root.clone()], &[])],
+            orgs: vec![org(
+                "Application",
+                "Org1MSP",
+                std::slice::from_ref(root),
+                &[],
+            )],
             acls: Vec::new(),
         });
         c

@@ -43,7 +43,7 @@ pub fn judge(kind: &str, n: usize) -> (Status, String) {
             Status::Fail,
             format!("{n} etcdraft consenter(s): losing one stops the channel (3 survive one loss)"),
         )
-    } else if n % 2 == 0 {
+    } else if n.is_multiple_of(2) {
         (
             Status::Warn,
             format!(
