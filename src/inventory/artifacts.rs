@@ -208,6 +208,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     let all_paths: Vec<PathBuf> = yields.iter().map(|y| y.path.clone()).collect();
     inventory.dns =
         super::dns::DnsInventory::gather(&docs, &all_paths, &ordering.workloads, display);
+    inventory.root = display(root);
     inventory.channels = super::channel::profile::gather(&docs);
     drop(docs);
     inventory.ordering = ordering;
@@ -220,6 +221,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         inventory.problems.extend(y.problems);
         inventory.binary.extend(y.binary);
         inventory.channels.extend(y.channels);
+
         inventory.channel_problems.extend(y.channel_problems);
         inventory.idemix.extend(y.idemix);
         inventory.templated_values.extend(y.templated);
@@ -272,6 +274,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     }
     inventory.msps = msp_dirs.into_values().collect();
     inventory.link();
+    super::channel::feed_kafka_rules(&mut inventory);
     Ok(inventory)
 }
 

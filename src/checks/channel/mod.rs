@@ -5,12 +5,10 @@
 //! Both sources are one model ([`ChannelConfig`]); a check judges each configuration once and
 //! names the artifact and the place in it.
 
-use std::path::Path;
-
 use crate::finding::{Target, TargetKind};
 use crate::inventory::Inventory;
 use crate::inventory::channel::{ChannelConfig, ConfigCert};
-use crate::inventory::ordering::{Component, Workload};
+use crate::inventory::ordering::{Component, Workload, nearest_with};
 
 pub mod artifact_undecodable;
 pub mod capability_too_new;
@@ -34,34 +32,20 @@ pub fn target(config: &ChannelConfig, inside: Option<&str>) -> Target {
     Target::new(TargetKind::File, config.origin.path.clone()).with_locator(locator)
 }
 
-/// Whether one scope is the other or inside it.
-fn related(a: &str, b: &str) -> bool {
-    let (a, b) = (Path::new(a), Path::new(b));
-    a == b || a.starts_with(b) || b.starts_with(a)
-}
-
-/// The workloads deployed beside a configuration: in its folder (or above or below it), else
-/// in its sibling folders (`channel-artifacts/` beside `docker-compose/`, a cluster's
-/// namespaces). Empty when the artifacts hold no deployment for it.
+/// The workloads deployed with a configuration: every workload when the artifacts are one
+/// network (a cluster read back), else those of the configuration's folder or its parent's,
+/// whichever first deploys a peer, orderer or Kafka broker (`channel-artifacts/` beside
+/// `docker-compose/`; see [`nearest_with`]). Empty when the artifacts hold none for it.
 pub fn deployment<'a>(inv: &'a Inventory, config: &ChannelConfig) -> Vec<&'a Workload> {
-    let workloads = &inv.ordering.workloads;
-    let near: Vec<&Workload> = workloads
-        .iter()
-        .filter(|w| related(&w.scope, &config.scope))
-        .collect();
-    if !near.is_empty() {
-        return near;
+    if inv.single_network {
+        return inv.ordering.workloads.iter().collect();
     }
-    let Some(parent) = Path::new(&config.scope).parent() else {
-        return Vec::new();
-    };
-    if parent.as_os_str().is_empty() {
-        return Vec::new();
-    }
-    workloads
-        .iter()
-        .filter(|w| Path::new(&w.scope).starts_with(parent))
-        .collect()
+    nearest_with(&inv.ordering.workloads, &config.scope, &inv.root, |w| {
+        matches!(
+            w.component,
+            Component::Orderer | Component::Peer | Component::Kafka
+        )
+    })
 }
 
 /// The ordering nodes among a deployment.

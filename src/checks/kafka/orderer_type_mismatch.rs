@@ -140,4 +140,22 @@ mod tests {
             vec![Status::Pass]
         );
     }
+
+    #[test]
+    fn a_block_beside_the_brokers_is_what_counts() {
+        // configtx.yaml says kafka, but the genesis block the orderers run says solo.
+        let mut inv = network(vec![broker("k0", &[])]);
+        inv.ordering.profiles.push(kafka_profile(1, &["k0:9092"]));
+        let mut block = solo_profile();
+        block.from_block = true;
+        block.origin = crate::inventory::Origin::file("net/genesis.block");
+        inv.ordering.profiles.push(block);
+        let out = OrdererTypeMismatch.evaluate(&ctx(), &inv);
+        assert_eq!(statuses(&out), vec![Status::Fail]);
+        assert!(
+            out[0].message.contains("net/genesis.block"),
+            "{}",
+            out[0].message
+        );
+    }
 }

@@ -71,6 +71,7 @@ pub fn kafka_profile(absolute_max_bytes: u64, brokers: &[&str]) -> ConfigTxProfi
         kafka_brokers: Some(brokers.iter().map(|b| b.to_string()).collect()),
         absolute_max_bytes: Some(Ok(absolute_max_bytes)),
         preferred_max_bytes: None,
+        from_block: false,
     }
 }
 

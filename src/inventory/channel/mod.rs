@@ -310,6 +310,129 @@ impl ChannelConfig {
     }
 }
 
+/// Gives the Kafka rules (KAFKA-005, -009, -010) what the orderers run: each decoded genesis or
+/// config block's orderer section becomes an ordering profile of the Kafka brokers deployed
+/// with it (the block's folder or its parent's, [`super::ordering::nearest_with`]). A network with a
+/// block is judged by the block alone ([`super::ordering::OrderingConfig::networks`]).
+pub fn feed_kafka_rules(inv: &mut super::Inventory) {
+    use super::ordering::{Component, ConfigTxProfile, Setting, nearest_with};
+    let mut fed = Vec::new();
+    for c in &inv.channels {
+        if matches!(c.source, ConfigSource::Profile { .. }) || !c.source.is_complete() {
+            continue;
+        }
+        let Some(o) = &c.orderer else { continue };
+        let brokers = nearest_with(&inv.ordering.workloads, &c.scope, &inv.root, |w| {
+            w.component == Component::Kafka
+        });
+        let mut scopes: Vec<&str> = brokers
+            .iter()
+            .filter(|w| w.component == Component::Kafka)
+            .map(|w| w.scope.as_str())
+            .collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        let at = |what: &str| Origin::at(c.origin.path.clone(), what.to_owned());
+        for scope in scopes {
+            fed.push(ConfigTxProfile {
+                origin: c.origin.clone(),
+                scope: scope.to_owned(),
+                name: c.describe(),
+                orderer_type: Some(Setting::literal(
+                    o.consensus_type.clone(),
+                    at("Channel/Orderer ConsensusType"),
+                )),
+                kafka_brokers: (o.consensus_type == "kafka").then(|| o.kafka_brokers.clone()),
+                absolute_max_bytes: o.batch_size.map(|b| Ok(u64::from(b.absolute_max_bytes))),
+                preferred_max_bytes: o.batch_size.map(|b| Ok(u64::from(b.preferred_max_bytes))),
+                from_block: true,
+            });
+        }
+    }
+    inv.ordering.profiles.extend(fed);
+}
+
 fn origin_string<S: serde::Serializer>(o: &Origin, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&o.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Inventory;
+    use crate::inventory::ordering::{Component, Replicas, Workload};
+
+    fn broker(scope: &str) -> Workload {
+        Workload {
+            name: "kafka0".into(),
+            origin: Origin::file(format!("{scope}/kafka.yaml")),
+            scope: scope.into(),
+            component: Component::Kafka,
+            image: None,
+            replicas: Replicas::Count(1),
+            env: Default::default(),
+            properties: Default::default(),
+            hostnames: vec!["kafka0".into()],
+            computed_at_start: Vec::new(),
+            ports: Vec::new(),
+            mounts: Vec::new(),
+            pod: None,
+        }
+    }
+
+    fn block(scope: &str) -> ChannelConfig {
+        ChannelConfig {
+            origin: Origin::file(format!("{scope}/genesis.block")),
+            scope: scope.into(),
+            source: ConfigSource::GenesisBlock,
+            channel_id: "sys".into(),
+            sequence: Some(0),
+            consortium: None,
+            hashing_algorithm: None,
+            orderer_addresses: Vec::new(),
+            capabilities: Capabilities::default(),
+            orderer: Some(OrdererSection {
+                consensus_type: "kafka".into(),
+                kafka_brokers: vec!["kafka0:9092".into()],
+                batch_size: Some(BatchSizeValue {
+                    max_message_count: 10,
+                    absolute_max_bytes: 99 << 20,
+                    preferred_max_bytes: 512 << 10,
+                }),
+                ..OrdererSection::default()
+            }),
+            application: None,
+            consortiums: Vec::new(),
+            policies: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_block_feeds_the_kafka_rules_of_the_brokers_beside_it_and_no_further() {
+        let mut inv = Inventory {
+            root: "repo".into(),
+            channels: vec![
+                block("repo/net/channel-artifacts"),
+                block("repo/other/deep/x"),
+            ],
+            ..Inventory::default()
+        };
+        inv.ordering.workloads.push(broker("repo/net/kafka"));
+        feed_kafka_rules(&mut inv);
+        assert_eq!(
+            inv.ordering.profiles.len(),
+            1,
+            "{:#?}",
+            inv.ordering.profiles
+        );
+        let p = &inv.ordering.profiles[0];
+        assert!(p.from_block && p.is_kafka());
+        assert_eq!(p.scope, "repo/net/kafka");
+        assert_eq!(p.absolute_max_bytes, Some(Ok(99 << 20)));
+        assert_eq!(
+            p.kafka_brokers.as_deref(),
+            Some(&["kafka0:9092".to_owned()][..])
+        );
+    }
 }

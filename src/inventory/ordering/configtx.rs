@@ -68,6 +68,7 @@ fn profile(f: &YamlFile, name: &str, orderer: &Value, line: usize) -> ConfigTxPr
             .map(|a| a.iter().filter_map(scalar).collect()),
         absolute_max_bytes: bytes("AbsoluteMaxBytes"),
         preferred_max_bytes: bytes("PreferredMaxBytes"),
+        from_block: false,
     }
 }
 

@@ -185,6 +185,9 @@ pub struct ConfigTxProfile {
     /// `BatchSize.AbsoluteMaxBytes` in bytes, parsed as Fabric does, or why it does not parse.
     pub absolute_max_bytes: Option<Result<u64, String>>,
     pub preferred_max_bytes: Option<Result<u64, String>>,
+    /// Read from a genesis or config block rather than a configtx.yaml: what the orderers run.
+    /// A network with a block judges its Kafka rules by the block alone.
+    pub from_block: bool,
 }
 
 impl ConfigTxProfile {
@@ -288,7 +291,7 @@ impl OrderingConfig {
             .map(|(scope, workloads)| {
                 let links: Vec<&links::ConfigTxLink> =
                     self.links.iter().filter(|l| l.scope == scope).collect();
-                let profiles = self
+                let mut profiles: Vec<&ConfigTxProfile> = self
                     .profiles
                     .iter()
                     .filter(|p| related(scope, &p.scope) || links.iter().any(|l| links_file(l, p)))
@@ -303,6 +306,11 @@ impl OrderingConfig {
                         named.is_empty() || named.contains(&p.name.as_str())
                     })
                     .collect();
+                // What the orderers run is the block; configtx.yaml only says what it was made
+                // from (and may have changed since).
+                if profiles.iter().any(|p| p.from_block) {
+                    profiles.retain(|p| p.from_block);
+                }
                 Network {
                     scope,
                     workloads,
@@ -320,7 +328,38 @@ fn links_file(link: &links::ConfigTxLink, profile: &ConfigTxProfile) -> bool {
 }
 
 /// Whether two folders are the same, or one contains the other.
-fn related(a: &str, b: &str) -> bool {
+/// The workloads of `scope` (its folder, the folders above it and below it) or else of its
+/// parent folder's, whichever first holds one `want` accepts: a block in `channel-artifacts/`
+/// belongs to the compose files or manifests beside it. No further up, and never above `root`
+/// (the scanned folder; unbounded when empty): a repository's other snapshots and examples are
+/// other networks. Empty when neither has one.
+pub fn nearest_with<'a>(
+    workloads: &'a [Workload],
+    scope: &str,
+    root: &str,
+    want: impl Fn(&Workload) -> bool,
+) -> Vec<&'a Workload> {
+    let scope = Path::new(scope);
+    for l in [Some(scope), scope.parent()].into_iter().flatten() {
+        if l.as_os_str().is_empty() {
+            break;
+        }
+        if !root.is_empty() && !l.starts_with(root) {
+            break;
+        }
+        let shown = l.display().to_string();
+        let here: Vec<&Workload> = workloads
+            .iter()
+            .filter(|w| related(&shown, &w.scope))
+            .collect();
+        if here.iter().any(|w| want(w)) {
+            return here;
+        }
+    }
+    Vec::new()
+}
+
+pub fn related(a: &str, b: &str) -> bool {
     let (a, b) = (Path::new(a), Path::new(b));
     a == b || a.starts_with(b) || b.starts_with(a)
 }
