@@ -388,3 +388,133 @@ fn verdicts_on_the_real_world_channel_artifacts() {
         "{sdk_bad:#?}"
     );
 }
+
+/// Checks judged on artifacts (the live RAFT checks have their own fixtures).
+const STATIC_IDS: &[&str] = &[
+    "CHANNEL-001",
+    "CHANNEL-002",
+    "CHANNEL-003",
+    "CHANNEL-004",
+    "CHANNEL-005",
+    "CHANNEL-006",
+    "CHANNEL-007",
+    "CHANNEL-008",
+    "RAFT-001",
+    "RAFT-002",
+    "RAFT-003",
+    "RAFT-004",
+    "RAFT-005",
+];
+
+fn fixture_verdicts(id: &str, variant: &str) -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/channel")
+        .join(id)
+        .join(variant);
+    assert!(dir.is_dir(), "missing fixture {}", dir.display());
+    let report = tempfile::NamedTempFile::new().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .args(["check", "--artifacts"])
+        .arg(&dir)
+        .args(["--select", id, "--at", "2026-06-01T00:00:00Z", "-o"])
+        .arg(format!("json={}", report.path().display()))
+        .output()
+        .expect("run fabcheck");
+    let code = out.status.code();
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(report.path()).unwrap()).unwrap();
+    let findings: Vec<(String, String)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["status"].as_str().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected_code = if variant == "pass" { 0 } else { 1 };
+    assert_eq!(code, Some(expected_code), "{id}/{variant}: {findings:#?}");
+    findings
+}
+
+#[test]
+fn every_static_channel_check_has_pass_and_fail_fixtures() {
+    let listed = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .args(["checks", "list", "--format", "json"])
+        .output()
+        .expect("run fabcheck");
+    let catalogue: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/channel/README.md"),
+    )
+    .expect("fixtures/channel/README.md");
+    assert!(readme.contains("cargo run --example regen-channel-fixtures"));
+    for id in STATIC_IDS {
+        assert!(
+            catalogue.as_array().unwrap().iter().any(|e| e["id"] == *id),
+            "{id} catalogued"
+        );
+        for variant in ["pass", "fail"] {
+            assert!(
+                readme.contains(&format!("`channel/{id}/{variant}`")),
+                "fixtures/channel/README.md does not describe {id}/{variant}"
+            );
+            let findings = fixture_verdicts(id, variant);
+            assert!(!findings.is_empty(), "{id}/{variant}");
+            if variant == "pass" {
+                assert!(
+                    findings.iter().all(|(s, _)| s == "pass"),
+                    "{id}/pass: {findings:#?}"
+                );
+            } else {
+                assert!(
+                    findings.iter().any(|(s, _)| s == "fail"),
+                    "{id}/fail: {findings:#?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn fixture_failures_say_what_is_wrong() {
+    let say = |id: &str, needle: &str| {
+        let findings = fixture_verdicts(id, "fail");
+        assert!(
+            findings
+                .iter()
+                .any(|(s, m)| s == "fail" && m.contains(needle)),
+            "{id}: no failure mentions '{needle}': {findings:#?}"
+        );
+    };
+    say("CHANNEL-001", "it is text");
+    say(
+        "CHANNEL-001",
+        "Channel/Orderer value BatchSize: failed to decode",
+    );
+    say(
+        "CHANNEL-002",
+        "4 Kafka broker(s) are deployed, but the orderers run solo",
+    );
+    say("CHANNEL-003", "is not in the channel configuration");
+    say("CHANNEL-004", "expired 2026-01-01");
+    say(
+        "CHANNEL-005",
+        "NodeOUs enabled in the genesis block of channel mychannel",
+    );
+    say("CHANNEL-006", "Channel/Application/Org1MSP");
+    say("CHANNEL-007", "orderer9.example.com:7050");
+    say(
+        "CHANNEL-008",
+        "application capability V2_0 needs Fabric 2.0.0",
+    );
+    say("RAFT-001", "2 etcdraft consenter(s)");
+    say("RAFT-002", "consenter orderer1.example.com:7050");
+    say("RAFT-003", "orderer2.example.com:7050");
+    say("RAFT-004", "expired 2026-01-01");
+    say(
+        "RAFT-005",
+        "ElectionTick (10) must be greater than HeartbeatTick (10)",
+    );
+}

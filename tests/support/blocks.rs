@@ -1,0 +1,420 @@
+//! Fabric blocks built the way configtxgen and the orderer build them: a block whose one data
+//! entry is a CONFIG envelope holding a `ConfigEnvelope` (Fabric `protoutil`, `configtxgen
+//! encoder`), with the channel, orderer, application and consortium groups, their values and
+//! policies. Encoded with fabcheck's own protobuf messages; shared by the channel fixture
+//! generator (`cargo run --example regen-channel-fixtures`) and the channel benchmark's
+//! generator, each including this file by path.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use fabcheck::inventory::channel::protos::{self, ConfigGroup, ConfigPolicy, ConfigValue};
+use prost::Message;
+
+/// One organization's MSP as a channel carries it (certificates as PEM).
+#[derive(Clone, Default)]
+pub struct OrgSpec {
+    pub name: String,
+    pub root_pems: Vec<String>,
+    pub tls_root_pems: Vec<String>,
+    pub admin_pems: Vec<String>,
+    /// NodeOUs enabled with client/peer/admin/orderer OUs.
+    pub node_ous: bool,
+    pub anchor_peers: Vec<(String, i32)>,
+    /// Fabric 2.x per-org orderer endpoints.
+    pub endpoints: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct ConsenterSpec {
+    pub host: String,
+    pub port: u32,
+    pub client_pem: String,
+    pub server_pem: String,
+}
+
+/// A channel's configuration.
+#[derive(Clone)]
+pub struct ChannelSpec {
+    pub channel_id: String,
+    pub number: u64,
+    pub consensus: String,
+    pub kafka_brokers: Vec<String>,
+    pub consenters: Vec<ConsenterSpec>,
+    /// TickInterval, ElectionTick, HeartbeatTick, MaxInflightBlocks, SnapshotIntervalSize.
+    pub raft_options: (String, u32, u32, u32, u32),
+    /// MaxMessageCount, AbsoluteMaxBytes, PreferredMaxBytes.
+    pub batch: (u32, u32, u32),
+    pub orderer_addresses: Vec<String>,
+    pub orderer_orgs: Vec<OrgSpec>,
+    pub application_orgs: Option<Vec<OrgSpec>>,
+    /// A system channel's consortium (SampleConsortium) and its orgs.
+    pub consortium_orgs: Option<Vec<OrgSpec>>,
+    pub channel_caps: Vec<String>,
+    pub orderer_caps: Vec<String>,
+    pub application_caps: Vec<String>,
+}
+
+impl ChannelSpec {
+    /// configtxgen's sample defaults: etcdraft options 500ms/10/1/5/16 MB, batch 10/99 MB/512 KB.
+    pub fn new(channel_id: &str, consensus: &str) -> ChannelSpec {
+        ChannelSpec {
+            channel_id: channel_id.into(),
+            number: 0,
+            consensus: consensus.into(),
+            kafka_brokers: Vec::new(),
+            consenters: Vec::new(),
+            raft_options: ("500ms".into(), 10, 1, 5, 16 * 1024 * 1024),
+            batch: (10, 99 * 1024 * 1024, 512 * 1024),
+            orderer_addresses: Vec::new(),
+            orderer_orgs: Vec::new(),
+            application_orgs: None,
+            consortium_orgs: None,
+            channel_caps: vec!["V1_4_3".into()],
+            orderer_caps: vec!["V1_4_2".into()],
+            application_caps: vec!["V1_4_2".into()],
+        }
+    }
+}
+
+fn value(m: impl Message) -> ConfigValue {
+    ConfigValue {
+        version: 0,
+        value: m.encode_to_vec(),
+        mod_policy: "Admins".into(),
+    }
+}
+
+fn caps(names: &[String]) -> ConfigValue {
+    value(protos::Capabilities {
+        capabilities: names
+            .iter()
+            .map(|n| (n.clone(), protos::Capability {}))
+            .collect(),
+    })
+}
+
+fn implicit(rule: i32, sub: &str) -> ConfigPolicy {
+    ConfigPolicy {
+        version: 0,
+        policy: Some(protos::Policy {
+            r#type: 3,
+            value: protos::ImplicitMetaPolicy {
+                sub_policy: sub.into(),
+                rule,
+            }
+            .encode_to_vec(),
+        }),
+        mod_policy: "Admins".into(),
+    }
+}
+
+fn standard_policies() -> BTreeMap<String, ConfigPolicy> {
+    BTreeMap::from([
+        ("Readers".into(), implicit(0, "Readers")),
+        ("Writers".into(), implicit(0, "Writers")),
+        ("Admins".into(), implicit(2, "Admins")),
+    ])
+}
+
+/// `OR('<msp>.<role>')` as configtxgen encodes it.
+fn signed_by_role(msp: &str, role: i32) -> ConfigPolicy {
+    use protos::signature_policy::{NOutOf, Type};
+    let principal = protos::MspPrincipal {
+        principal_classification: 0,
+        principal: protos::MspRole {
+            msp_identifier: msp.into(),
+            role,
+        }
+        .encode_to_vec(),
+    };
+    let env = protos::SignaturePolicyEnvelope {
+        version: 0,
+        rule: Some(protos::SignaturePolicy {
+            r#type: Some(Type::NOutOf(NOutOf {
+                n: 1,
+                rules: vec![protos::SignaturePolicy {
+                    r#type: Some(Type::SignedBy(0)),
+                }],
+            })),
+        }),
+        identities: vec![principal],
+    };
+    ConfigPolicy {
+        version: 0,
+        policy: Some(protos::Policy {
+            r#type: 1,
+            value: env.encode_to_vec(),
+        }),
+        mod_policy: "Admins".into(),
+    }
+}
+
+fn ou(name: &str, ca: &str) -> Option<protos::FabricOuIdentifier> {
+    Some(protos::FabricOuIdentifier {
+        certificate: ca.as_bytes().to_vec(),
+        organizational_unit_identifier: name.into(),
+    })
+}
+
+fn org_group(org: &OrgSpec) -> ConfigGroup {
+    let ca = org.root_pems.first().cloned().unwrap_or_default();
+    let msp = protos::FabricMspConfig {
+        name: org.name.clone(),
+        root_certs: org
+            .root_pems
+            .iter()
+            .map(|p| p.as_bytes().to_vec())
+            .collect(),
+        intermediate_certs: Vec::new(),
+        admins: org
+            .admin_pems
+            .iter()
+            .map(|p| p.as_bytes().to_vec())
+            .collect(),
+        revocation_list: Vec::new(),
+        organizational_unit_identifiers: Vec::new(),
+        crypto_config: Some(protos::FabricCryptoConfig {
+            signature_hash_family: "SHA2".into(),
+            identity_identifier_hash_function: "SHA256".into(),
+        }),
+        tls_root_certs: org
+            .tls_root_pems
+            .iter()
+            .map(|p| p.as_bytes().to_vec())
+            .collect(),
+        tls_intermediate_certs: Vec::new(),
+        fabric_node_ous: org.node_ous.then(|| protos::FabricNodeOus {
+            enable: true,
+            client_ou_identifier: ou("client", &ca),
+            peer_ou_identifier: ou("peer", &ca),
+            admin_ou_identifier: ou("admin", &ca),
+            orderer_ou_identifier: ou("orderer", &ca),
+        }),
+    };
+    let mut values = BTreeMap::from([(
+        "MSP".to_owned(),
+        value(protos::MspConfig {
+            r#type: 0,
+            config: msp.encode_to_vec(),
+        }),
+    )]);
+    if !org.anchor_peers.is_empty() {
+        values.insert(
+            "AnchorPeers".into(),
+            value(protos::AnchorPeers {
+                anchor_peers: org
+                    .anchor_peers
+                    .iter()
+                    .map(|(host, port)| protos::AnchorPeer {
+                        host: host.clone(),
+                        port: *port,
+                    })
+                    .collect(),
+            }),
+        );
+    }
+    if !org.endpoints.is_empty() {
+        values.insert(
+            "Endpoints".into(),
+            value(protos::OrdererAddresses {
+                addresses: org.endpoints.clone(),
+            }),
+        );
+    }
+    ConfigGroup {
+        version: 0,
+        groups: BTreeMap::new(),
+        values,
+        policies: BTreeMap::from([
+            ("Admins".into(), signed_by_role(&org.name, 1)),
+            ("Readers".into(), signed_by_role(&org.name, 0)),
+            ("Writers".into(), signed_by_role(&org.name, 0)),
+        ]),
+        mod_policy: "Admins".into(),
+    }
+}
+
+fn orgs_group(orgs: &[OrgSpec], values: BTreeMap<String, ConfigValue>) -> ConfigGroup {
+    ConfigGroup {
+        version: 0,
+        groups: orgs
+            .iter()
+            .map(|o| (o.name.clone(), org_group(o)))
+            .collect(),
+        values,
+        policies: standard_policies(),
+        mod_policy: "Admins".into(),
+    }
+}
+
+/// The channel group of `spec`.
+pub fn channel_group(spec: &ChannelSpec) -> ConfigGroup {
+    let metadata = match spec.consensus.as_str() {
+        "etcdraft" => protos::RaftConfigMetadata {
+            consenters: spec
+                .consenters
+                .iter()
+                .map(|c| protos::RaftConsenter {
+                    host: c.host.clone(),
+                    port: c.port,
+                    client_tls_cert: c.client_pem.as_bytes().to_vec(),
+                    server_tls_cert: c.server_pem.as_bytes().to_vec(),
+                })
+                .collect(),
+            options: Some(protos::RaftOptions {
+                tick_interval: spec.raft_options.0.clone(),
+                election_tick: spec.raft_options.1,
+                heartbeat_tick: spec.raft_options.2,
+                max_inflight_blocks: spec.raft_options.3,
+                snapshot_interval_size: spec.raft_options.4,
+            }),
+        }
+        .encode_to_vec(),
+        _ => Vec::new(),
+    };
+    let mut orderer_values = BTreeMap::from([
+        (
+            "ConsensusType".to_owned(),
+            value(protos::ConsensusType {
+                r#type: spec.consensus.clone(),
+                metadata,
+                state: 0,
+            }),
+        ),
+        (
+            "BatchSize".to_owned(),
+            value(protos::BatchSize {
+                max_message_count: spec.batch.0,
+                absolute_max_bytes: spec.batch.1,
+                preferred_max_bytes: spec.batch.2,
+            }),
+        ),
+        (
+            "BatchTimeout".to_owned(),
+            value(protos::BatchTimeout {
+                timeout: "2s".into(),
+            }),
+        ),
+        ("Capabilities".to_owned(), caps(&spec.orderer_caps)),
+    ]);
+    if spec.consensus == "kafka" {
+        orderer_values.insert(
+            "KafkaBrokers".into(),
+            value(protos::KafkaBrokers {
+                brokers: spec.kafka_brokers.clone(),
+            }),
+        );
+    }
+    let mut groups = BTreeMap::from([(
+        "Orderer".to_owned(),
+        orgs_group(&spec.orderer_orgs, orderer_values),
+    )]);
+    if let Some(app) = &spec.application_orgs {
+        groups.insert(
+            "Application".into(),
+            orgs_group(
+                app,
+                BTreeMap::from([("Capabilities".to_owned(), caps(&spec.application_caps))]),
+            ),
+        );
+    }
+    if let Some(members) = &spec.consortium_orgs {
+        groups.insert(
+            "Consortiums".into(),
+            ConfigGroup {
+                version: 0,
+                groups: BTreeMap::from([(
+                    "SampleConsortium".to_owned(),
+                    orgs_group(members, BTreeMap::new()),
+                )]),
+                values: BTreeMap::new(),
+                policies: BTreeMap::new(),
+                mod_policy: "/Channel/Orderer/Admins".into(),
+            },
+        );
+    }
+    let mut values = BTreeMap::from([
+        (
+            "HashingAlgorithm".to_owned(),
+            value(protos::HashingAlgorithm {
+                name: "SHA256".into(),
+            }),
+        ),
+        (
+            "BlockDataHashingStructure".to_owned(),
+            value(protos::BlockDataHashingStructure { width: u32::MAX }),
+        ),
+        ("Capabilities".to_owned(), caps(&spec.channel_caps)),
+    ]);
+    if !spec.orderer_addresses.is_empty() {
+        values.insert(
+            "OrdererAddresses".into(),
+            value(protos::OrdererAddresses {
+                addresses: spec.orderer_addresses.clone(),
+            }),
+        );
+    }
+    ConfigGroup {
+        version: 0,
+        groups,
+        values,
+        policies: standard_policies(),
+        mod_policy: "Admins".into(),
+    }
+}
+
+/// A config block (block `spec.number`) carrying `group`, as the orderer writes it.
+pub fn block_of(spec: &ChannelSpec, group: ConfigGroup) -> Vec<u8> {
+    let header = protos::ChannelHeader {
+        r#type: protos::header_type::CONFIG,
+        version: 0,
+        timestamp: Some(protos::Timestamp {
+            seconds: 1_577_836_800,
+            nanos: 0,
+        }),
+        channel_id: spec.channel_id.clone(),
+        tx_id: String::new(),
+        epoch: 0,
+        extension: Vec::new(),
+        tls_cert_hash: Vec::new(),
+    };
+    let payload = protos::Payload {
+        header: Some(protos::Header {
+            channel_header: header.encode_to_vec(),
+            signature_header: Vec::new(),
+        }),
+        data: protos::ConfigEnvelope {
+            config: Some(protos::Config {
+                sequence: spec.number,
+                channel_group: Some(group),
+            }),
+            last_update: None,
+        }
+        .encode_to_vec(),
+    };
+    let env = protos::Envelope {
+        payload: payload.encode_to_vec(),
+        signature: Vec::new(),
+    };
+    protos::Block {
+        header: Some(protos::BlockHeader {
+            number: spec.number,
+            previous_hash: Vec::new(),
+            data_hash: Vec::new(),
+        }),
+        data: Some(protos::BlockData {
+            data: vec![env.encode_to_vec()],
+        }),
+        metadata: Some(protos::BlockMetadata {
+            metadata: vec![Vec::new(); 4],
+        }),
+    }
+    .encode_to_vec()
+}
+
+/// `spec` as a block.
+pub fn block(spec: &ChannelSpec) -> Vec<u8> {
+    block_of(spec, channel_group(spec))
+}
