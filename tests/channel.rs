@@ -148,7 +148,9 @@ fn the_raft_genesis_block_is_what_its_configtx_profile_says() {
         assert_eq!(fp(&bc.server_tls_cert), fp(&pc.server_tls_cert));
         assert_eq!(fp(&bc.client_tls_cert), fp(&pc.client_tls_cert));
     }
-    // configtxgen's defaults for the options the profile leaves out (sampleconfig).
+    // configtxgen's genesis defaults for the options the profile leaves out, in the block and
+    // in fabcheck's reading of the profile alike.
+    assert_eq!(br.options, pr.options);
     let opts = br.options.as_ref().unwrap();
     assert_eq!(
         (

@@ -112,18 +112,27 @@ impl Reader<'_> {
                     })
                     .and_then(|n| u32::try_from(n).ok())
             };
-            let batch = o.get("BatchSize").map(|_| BatchSizeValue {
-                max_message_count: uint(o.get("BatchSize").and_then(|b| b.get("MaxMessageCount")))
-                    .and_then(|n| u32::try_from(n).ok())
-                    .unwrap_or_default(),
-                absolute_max_bytes: bytes("AbsoluteMaxBytes").unwrap_or_default(),
-                preferred_max_bytes: bytes("PreferredMaxBytes").unwrap_or_default(),
+            // configtxgen fills what a profile leaves out (or zero) from its genesis defaults
+            // (`localconfig` `completeInitialization`, `genesisDefaults`).
+            let or = |v: Option<u32>, default: u32| v.filter(|&n| n != 0).unwrap_or(default);
+            let batch = Some(BatchSizeValue {
+                max_message_count: or(
+                    uint(o.get("BatchSize").and_then(|b| b.get("MaxMessageCount")))
+                        .and_then(|n| u32::try_from(n).ok()),
+                    500,
+                ),
+                absolute_max_bytes: or(bytes("AbsoluteMaxBytes"), 10 * 1024 * 1024),
+                preferred_max_bytes: or(bytes("PreferredMaxBytes"), 2 * 1024 * 1024),
             });
             let consensus_type = o.get("OrdererType").and_then(scalar).unwrap_or_default();
             let mut section = OrdererSection {
                 consensus_state: None,
                 batch_size: batch,
-                batch_timeout: o.get("BatchTimeout").and_then(scalar),
+                batch_timeout: Some(
+                    o.get("BatchTimeout")
+                        .and_then(scalar)
+                        .unwrap_or_else(|| "2s".into()),
+                ),
                 kafka_brokers: strings(o.get("Kafka").and_then(|k| k.get("Brokers"))),
                 max_channels: uint(o.get("MaxChannels")),
                 raft: None,
@@ -224,26 +233,33 @@ impl Reader<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        let options = raft.and_then(|r| r.get("Options")).map(|o| {
-            let n = |k: &str| {
-                uint(o.get(k))
-                    .and_then(|v| u32::try_from(v).ok())
-                    .unwrap_or_default()
-            };
-            RaftOptions {
-                tick_interval: o.get("TickInterval").and_then(scalar).unwrap_or_default(),
-                election_tick: n("ElectionTick"),
-                heartbeat_tick: n("HeartbeatTick"),
-                max_inflight_blocks: n("MaxInflightBlocks"),
-                snapshot_interval_size: o
-                    .get("SnapshotIntervalSize")
-                    .and_then(|v| match v {
-                        Value::Number(n) => n.as_u64(),
-                        other => scalar(other).and_then(|s| parse_byte_size(&s).ok()),
-                    })
-                    .and_then(|v| u32::try_from(v).ok())
-                    .unwrap_or_default(),
-            }
+        // Options left out (or zero) get configtxgen's genesis defaults: 500ms, 10, 1, 5,
+        // 20 MB (`localconfig` `genesisDefaults`, `completeInitialization`).
+        let o = raft.and_then(|r| r.get("Options"));
+        let n = |k: &str, default: u32| {
+            uint(o.and_then(|o| o.get(k)))
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|&v| v != 0)
+                .unwrap_or(default)
+        };
+        let options = Some(RaftOptions {
+            tick_interval: o
+                .and_then(|o| o.get("TickInterval"))
+                .and_then(scalar)
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| "500ms".into()),
+            election_tick: n("ElectionTick", 10),
+            heartbeat_tick: n("HeartbeatTick", 1),
+            max_inflight_blocks: n("MaxInflightBlocks", 5),
+            snapshot_interval_size: o
+                .and_then(|o| o.get("SnapshotIntervalSize"))
+                .and_then(|v| match v {
+                    Value::Number(n) => n.as_u64(),
+                    other => scalar(other).and_then(|s| parse_byte_size(&s).ok()),
+                })
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|&v| v != 0)
+                .unwrap_or(20 * 1024 * 1024),
         });
         RaftMetadata {
             consenters,
