@@ -672,3 +672,163 @@ fn principal(p: &protos::MspPrincipal) -> String {
         other => format!("'<principal {other}>'"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn pem(cn: &str) -> Vec<u8> {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+        let mut params = rcgen::CertificateParams::new(vec![cn.to_owned()]).expect("params");
+        params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        params.self_signed(&key).expect("cert").pem().into_bytes()
+    }
+
+    fn value(m: impl Message) -> protos::ConfigValue {
+        protos::ConfigValue {
+            version: 0,
+            value: m.encode_to_vec(),
+            mod_policy: "Admins".into(),
+        }
+    }
+
+    /// A Fabric 3.x BFT channel: consenters in the channel's `Orderers` value, the SmartBFT
+    /// options as the ConsensusType metadata (`common/configuration.proto`,
+    /// `orderer/smartbft/configuration.proto`).
+    fn bft_block(n: u32) -> Vec<u8> {
+        let orderers = protos::Orderers {
+            consenter_mapping: (1..=n)
+                .map(|id| protos::BftConsenter {
+                    id,
+                    host: format!("orderer{id}.example.com"),
+                    port: 7050,
+                    msp_id: "OrdererMSP".into(),
+                    identity: pem(&format!("orderer{id}")),
+                    client_tls_cert: pem(&format!("orderer{id}.example.com")),
+                    server_tls_cert: pem(&format!("orderer{id}.example.com")),
+                })
+                .collect(),
+        };
+        let options = protos::BftOptions {
+            request_batch_max_count: 100,
+            request_batch_max_interval: "50ms".into(),
+            leader_rotation: 2,
+            ..protos::BftOptions::default()
+        };
+        let orderer = ConfigGroup {
+            values: BTreeMap::from([(
+                "ConsensusType".to_owned(),
+                value(protos::ConsensusType {
+                    r#type: "BFT".into(),
+                    metadata: options.encode_to_vec(),
+                    state: 0,
+                }),
+            )]),
+            ..ConfigGroup::default()
+        };
+        let channel = ConfigGroup {
+            groups: BTreeMap::from([("Orderer".to_owned(), orderer)]),
+            values: BTreeMap::from([("Orderers".to_owned(), value(orderers))]),
+            ..ConfigGroup::default()
+        };
+        let header = protos::ChannelHeader {
+            r#type: header_type::CONFIG,
+            channel_id: "bftchannel".into(),
+            ..protos::ChannelHeader::default()
+        };
+        let payload = protos::Payload {
+            header: Some(protos::Header {
+                channel_header: header.encode_to_vec(),
+                signature_header: Vec::new(),
+            }),
+            data: protos::ConfigEnvelope {
+                config: Some(protos::Config {
+                    sequence: 0,
+                    channel_group: Some(channel),
+                }),
+                last_update: None,
+            }
+            .encode_to_vec(),
+        };
+        protos::Block {
+            header: Some(protos::BlockHeader::default()),
+            data: Some(protos::BlockData {
+                data: vec![
+                    protos::Envelope {
+                        payload: payload.encode_to_vec(),
+                        signature: Vec::new(),
+                    }
+                    .encode_to_vec(),
+                ],
+            }),
+            metadata: None,
+        }
+        .encode_to_vec()
+    }
+
+    #[test]
+    fn a_bft_channel_decodes_with_its_consenters_and_options() {
+        let c = decode(&bft_block(4), Origin::file("bft.block"), ".").expect("decodes");
+        assert_eq!(c.source, ConfigSource::GenesisBlock);
+        let (kind, consenters) = c.consenters().expect("consenters");
+        assert_eq!(kind, "BFT");
+        assert_eq!(consenters.len(), 4);
+        assert_eq!(consenters[3].id, Some(4));
+        assert_eq!(consenters[3].msp_id.as_deref(), Some("OrdererMSP"));
+        let identity = consenters[3].identity.as_ref().unwrap().facts.as_ref().unwrap();
+        assert!(identity.subject.contains("orderer4"));
+        let bft = c.orderer.as_ref().unwrap().bft.as_ref().unwrap();
+        assert_eq!(bft.request_batch_max_count, Some(100));
+        assert_eq!(bft.leader_rotation.as_deref(), Some("ROTATION_ON"));
+        // RAFT-001 applies n >= 3f + 1 to it.
+        assert_eq!(
+            crate::checks::raft::consenter_count::judge(kind, consenters.len()).0,
+            crate::finding::Status::Pass
+        );
+    }
+
+    #[test]
+    fn a_block_of_transactions_names_its_last_config_block() {
+        let header = protos::ChannelHeader {
+            r#type: header_type::ENDORSER_TRANSACTION,
+            channel_id: "mychannel".into(),
+            ..protos::ChannelHeader::default()
+        };
+        let payload = protos::Payload {
+            header: Some(protos::Header {
+                channel_header: header.encode_to_vec(),
+                signature_header: Vec::new(),
+            }),
+            data: Vec::new(),
+        };
+        let last = protos::Metadata {
+            value: protos::LastConfig { index: 2 }.encode_to_vec(),
+            signatures: Vec::new(),
+        };
+        let block = protos::Block {
+            header: Some(protos::BlockHeader {
+                number: 7,
+                ..protos::BlockHeader::default()
+            }),
+            data: Some(protos::BlockData {
+                data: vec![
+                    protos::Envelope {
+                        payload: payload.encode_to_vec(),
+                        signature: Vec::new(),
+                    }
+                    .encode_to_vec(),
+                ],
+            }),
+            metadata: Some(protos::BlockMetadata {
+                metadata: vec![Vec::new(), last.encode_to_vec()],
+            }),
+        };
+        let err = decode(&block.encode_to_vec(), Origin::file("b"), ".").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "failed to find a channel configuration: block 7 of channel mychannel holds ENDORSER_TRANSACTION transactions; its last config block is 2"
+        );
+    }
+}
