@@ -10,9 +10,9 @@ use time::format_description::well_known::Rfc3339;
 use crate::catalogue::{Catalogue, Severity};
 use crate::checks::Selection;
 use crate::commands::config::{
-    self, CheckConfig, ClusterCheck, ColorChoice, Config, DeployAndVerifyConfig, DeployConfig,
-    DnsOptions, DnsProbeConfig, InspectFormat, ListFormat, LogsSource, OutputSpec, RenderNetworkConfig,
-    ReportConfig, TeardownConfig, TeardownPolicy,
+    self, CheckConfig, ClusterCheck, ColorChoice, Config, DeliverConfig, DeployAndVerifyConfig,
+    DeployConfig, DnsOptions, DnsProbeConfig, InspectFormat, ListFormat, LogsSource, OutputSpec,
+    RenderNetworkConfig, ReportConfig, TeardownConfig, TeardownPolicy,
 };
 use crate::context::Policy;
 use crate::finding::gate::{self, Selector};
@@ -51,7 +51,9 @@ pub enum Command {
     /// Print the channel configuration in Fabric blocks and transactions (`genesis.block`,
     /// `config_block.pb`, `channel.tx`): orderer type, batch size, consenters, orgs with their
     /// MSP and TLS roots and NodeOUs, capabilities and policies.
-    #[command(after_help = "Exit codes: 0 every file decoded, 2 a file is not a channel configuration.")]
+    #[command(
+        after_help = "Exit codes: 0 every file decoded, 2 a file is not a channel configuration."
+    )]
     Inspect {
         /// Block or transaction files.
         #[arg(required = true, value_name = "FILE")]
@@ -301,6 +303,22 @@ pub struct CheckArgs {
     /// Timeout for each request/response exchange of a live probe.
     #[arg(long, value_name = "DURATION", default_value = "5s")]
     pub read_timeout: DurationArg,
+
+    /// MSP folder of a Fabric identity (signcerts/*.pem, keystore/ with its P-256 key) that
+    /// signs Deliver requests: fetch each channel's newest config block from the orderers
+    /// among the endpoints, as `peer channel fetch config` does. The key stays in memory.
+    #[arg(long, value_name = "MSPDIR", requires = "msp_id")]
+    pub identity: Option<PathBuf>,
+
+    /// The MSP id of --identity (`OrdererMSP`, `Org1MSP`).
+    #[arg(long, value_name = "ID", requires = "identity")]
+    pub msp_id: Option<String>,
+
+    /// A channel whose config block to fetch with --identity; repeatable. Without it, each
+    /// orderer's channels are listed from its channel participation API (admin= on the
+    /// endpoint, Fabric 2.3+).
+    #[arg(long = "channel", value_name = "NAME", requires = "identity")]
+    pub channels: Vec<String>,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -728,6 +746,14 @@ impl Cli {
                             .and_then(crate::inventory::dns::StubResolver::parse),
                     },
                     live_skip_reason: None,
+                    deliver: match (args.identity, args.msp_id) {
+                        (Some(identity), Some(msp_id)) => Some(DeliverConfig {
+                            identity,
+                            msp_id,
+                            channels: args.channels,
+                        }),
+                        _ => None,
+                    },
                     from_deploy: None,
                     cluster,
                     logs,
