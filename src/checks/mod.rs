@@ -18,6 +18,7 @@ pub mod dns;
 pub mod health;
 pub mod kafka;
 pub mod logs;
+pub mod raft;
 pub mod tls;
 pub mod x509;
 pub mod zookeeper;
