@@ -698,3 +698,56 @@ async fn without_channel_flags_the_admin_endpoint_lists_them_and_without_it_the_
     let why = seen[0].result.as_ref().unwrap_err();
     assert!(why.contains("--channel") && why.contains("admin="), "{why}");
 }
+
+#[test]
+fn identity_flags_are_validated_before_anything_is_dialled() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+            .args(args)
+            .output()
+            .expect("run fabcheck")
+    };
+    // --msp-id and --channel need --identity (and the other way round).
+    for args in [
+        &[
+            "check",
+            "--endpoint",
+            "o=127.0.0.1:1,role=orderer",
+            "--msp-id",
+            "OrdererMSP",
+        ][..],
+        &[
+            "check",
+            "--endpoint",
+            "o=127.0.0.1:1,role=orderer",
+            "--channel",
+            "mychannel",
+        ][..],
+        &[
+            "check",
+            "--endpoint",
+            "o=127.0.0.1:1,role=orderer",
+            "--identity",
+            "/nonexistent",
+        ][..],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "check",
+        "--endpoint",
+        "o=127.0.0.1:1,role=orderer",
+        "--identity",
+        tmp.path().to_str().unwrap(),
+        "--msp-id",
+        "OrdererMSP",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("failed to load the signing identity") && stderr.contains("signcerts"),
+        "{stderr}"
+    );
+}

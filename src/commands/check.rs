@@ -439,6 +439,39 @@ mod tests {
     use super::*;
     use crate::finding::{Finding, Status, Target, TargetKind};
 
+    #[test]
+    fn fetched_blocks_join_the_channels_and_undecodable_ones_become_errors() {
+        use crate::inventory::live::{ConfigFetchObservation, FetchedBlock};
+        let real = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/realworld/fabric-1.4.12-configtxgen/raft/config_block.pb"),
+        )
+        .expect("../shared/realworld beside the repo");
+        let fetch = |channel: &str, bytes: Vec<u8>| ConfigFetchObservation {
+            orderer: "orderer0".into(),
+            endpoint: "orderer0:7050".into(),
+            channel: Some(channel.into()),
+            result: Ok(FetchedBlock { number: 2, bytes }),
+        };
+        let mut inv = inventory::Inventory::default();
+        inv.live.config_fetch = vec![
+            fetch("mychannel", real),
+            fetch("broken", b"not a block".to_vec()),
+        ];
+        add_fetched_channels(&mut inv);
+        assert_eq!(inv.channels.len(), 1);
+        assert_eq!(inv.channels[0].channel_id, "mychannel");
+        assert_eq!(
+            inv.channels[0].source,
+            inventory::channel::ConfigSource::Fetched {
+                endpoint: "orderer0:7050".into(),
+                number: 2
+            }
+        );
+        let why = inv.live.config_fetch[1].result.as_ref().unwrap_err();
+        assert!(why.contains("does not decode"), "{why}");
+    }
+
     fn finding(id: &str, status: Status) -> Finding {
         Finding {
             check_id: id.into(),
