@@ -10,8 +10,8 @@ use time::format_description::well_known::Rfc3339;
 use crate::catalogue::{Catalogue, Severity};
 use crate::checks::Selection;
 use crate::commands::config::{
-    self, CheckConfig, ClusterCheck, ColorChoice, Config, DeployAndVerifyConfig, DeployConfig,
-    DnsOptions, DnsProbeConfig, InspectFormat, ListFormat, LogsSource, OutputSpec,
+    self, CheckConfig, ClusterCheck, ColorChoice, Config, DeliverConfig, DeployAndVerifyConfig,
+    DeployConfig, DnsOptions, DnsProbeConfig, InspectFormat, ListFormat, LogsSource, OutputSpec,
     RenderNetworkConfig, ReportConfig, TeardownConfig, TeardownPolicy,
 };
 use crate::context::Policy;
@@ -274,7 +274,8 @@ pub struct CheckArgs {
 
     /// A peer or orderer to dial: NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer]
     /// [,cert=FILE,key=FILE][,clientauth=true|false][,ops=[http[s]://]HOST:PORT]
-    /// [,opsclientauth=true|false]; repeatable. `ops` is the node's operations endpoint.
+    /// [,opsclientauth=true|false][,admin=HOST:PORT]; repeatable. `ops` is the node's
+    /// operations endpoint; `admin` an orderer's admin endpoint (channel participation API).
     #[arg(long = "endpoint", value_name = "SPEC")]
     pub endpoint_flags: Vec<String>,
 
@@ -303,6 +304,22 @@ pub struct CheckArgs {
     /// Timeout for each request/response exchange of a live probe.
     #[arg(long, value_name = "DURATION", default_value = "5s")]
     pub read_timeout: DurationArg,
+
+    /// MSP folder of a Fabric identity (signcerts/*.pem, keystore/ with its P-256 key) that
+    /// signs Deliver requests: fetch each channel's newest config block from the orderers
+    /// among the endpoints, as `peer channel fetch config` does. The key stays in memory.
+    #[arg(long, value_name = "MSPDIR", requires = "msp_id")]
+    pub identity: Option<PathBuf>,
+
+    /// The MSP id of --identity (`OrdererMSP`, `Org1MSP`).
+    #[arg(long, value_name = "ID", requires = "identity")]
+    pub msp_id: Option<String>,
+
+    /// A channel whose config block to fetch with --identity; repeatable. Without it, each
+    /// orderer's channels are listed from its channel participation API (admin= on the
+    /// endpoint, Fabric 2.3+).
+    #[arg(long = "channel", value_name = "NAME", requires = "identity")]
+    pub channels: Vec<String>,
 
     #[command(flatten)]
     pub report: ReportArgs,
@@ -732,6 +749,14 @@ impl Cli {
                             .and_then(crate::inventory::dns::StubResolver::parse),
                     },
                     live_skip_reason: None,
+                    deliver: match (args.identity, args.msp_id) {
+                        (Some(identity), Some(msp_id)) => Some(DeliverConfig {
+                            identity,
+                            msp_id,
+                            channels: args.channels,
+                        }),
+                        _ => None,
+                    },
                     from_deploy: None,
                     cluster,
                     logs,

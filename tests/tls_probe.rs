@@ -39,6 +39,7 @@ fn peer(server: &Server, pki: &Pki) -> TlsEndpoint {
         client_auth_required: None,
         declared_at: "test".into(),
         operations: None,
+        admin: None,
     }
 }
 

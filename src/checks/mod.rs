@@ -113,6 +113,9 @@ pub static REGISTRY: &[&dyn Check] = &[
     &raft::consenter_not_deployed::ConsenterNotDeployed,
     &raft::consenter_certificate::ConsenterCertificate,
     &raft::options_invalid::OptionsInvalid,
+    &raft::raft_leader::RaftLeader,
+    &raft::raft_nodes_inactive::RaftNodesInactive,
+    &raft::config_fetch_failed::ConfigFetchFailed,
 ];
 
 /// Which checks a run includes: ids or id prefixes (`X509`, `X509-00`), case-insensitive.

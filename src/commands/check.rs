@@ -112,6 +112,21 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         sources.push(format!("dns-probe-log:{}", log.display()));
     }
     inventory.source = sources.join(" ");
+    let deliver = check
+        .deliver
+        .as_ref()
+        .map(|d| {
+            inventory::identity::SigningIdentity::load(&d.identity, &d.msp_id)
+                .map(|identity| probe::deliver::DeliverRequest {
+                    identity: std::sync::Arc::new(identity),
+                    channels: d.channels.clone(),
+                })
+                .map_err(|reason| RunError::Identity {
+                    dir: d.identity.display().to_string(),
+                    reason,
+                })
+        })
+        .transpose()?;
     inventory.live = probe::observe_all(&probe::LiveRequest {
         zookeeper: check.zookeeper.clone(),
         kafka: check.kafka.clone(),
@@ -120,7 +135,9 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         concurrency: check.concurrency,
         timeouts: check.probe_timeouts,
         total: check.live_timeout,
+        deliver,
     });
+    add_fetched_channels(&mut inventory);
     inventory.live.expected_heights = check.expected_heights.clone();
     inventory.live.not_probed = check.live_skip_reason.clone().or_else(|| {
         check.cluster.as_ref().map(|c| match c.probe_in_cluster {
@@ -380,10 +397,82 @@ fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok()?.parse().ok()
 }
 
+/// The config blocks fetched from orderers join the channel configurations, as
+/// [`ConfigSource::Fetched`](inventory::channel::ConfigSource::Fetched); a block that does not
+/// decode becomes a failed fetch, so the RAFT checks report it.
+fn add_fetched_channels(inventory: &mut inventory::Inventory) {
+    use inventory::channel::ConfigSource;
+    let mut decoded = Vec::new();
+    for fetch in &mut inventory.live.config_fetch {
+        let Ok(block) = &fetch.result else {
+            continue;
+        };
+        let origin = inventory::Origin {
+            path: format!("{} ({})", fetch.orderer, fetch.endpoint),
+            locator: fetch
+                .channel
+                .as_ref()
+                .map(|c| format!("channel {c}, block {}", block.number)),
+        };
+        let scope = format!("orderer:{}", fetch.endpoint);
+        match inventory::channel::decode(&block.bytes, origin, &scope) {
+            Ok(mut config) => {
+                config.source = ConfigSource::Fetched {
+                    endpoint: fetch.endpoint.clone(),
+                    number: block.number,
+                };
+                decoded.push(config);
+            }
+            Err(e) => {
+                fetch.result = Err(format!(
+                    "config block {} of channel {} from {} does not decode: {e}",
+                    block.number,
+                    fetch.channel.as_deref().unwrap_or("?"),
+                    fetch.orderer
+                ));
+            }
+        }
+    }
+    inventory.channels.extend(decoded);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::finding::{Finding, Status, Target, TargetKind};
+
+    #[test]
+    fn fetched_blocks_join_the_channels_and_undecodable_ones_become_errors() {
+        use crate::inventory::live::{ConfigFetchObservation, FetchedBlock};
+        let real = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/realworld/fabric-1.4.12-configtxgen/raft/config_block.pb"),
+        )
+        .expect("../shared/realworld beside the repo");
+        let fetch = |channel: &str, bytes: Vec<u8>| ConfigFetchObservation {
+            orderer: "orderer0".into(),
+            endpoint: "orderer0:7050".into(),
+            channel: Some(channel.into()),
+            result: Ok(FetchedBlock { number: 2, bytes }),
+        };
+        let mut inv = inventory::Inventory::default();
+        inv.live.config_fetch = vec![
+            fetch("mychannel", real),
+            fetch("broken", b"not a block".to_vec()),
+        ];
+        add_fetched_channels(&mut inv);
+        assert_eq!(inv.channels.len(), 1);
+        assert_eq!(inv.channels[0].channel_id, "mychannel");
+        assert_eq!(
+            inv.channels[0].source,
+            inventory::channel::ConfigSource::Fetched {
+                endpoint: "orderer0:7050".into(),
+                number: 2
+            }
+        );
+        let why = inv.live.config_fetch[1].result.as_ref().unwrap_err();
+        assert!(why.contains("does not decode"), "{why}");
+    }
 
     fn finding(id: &str, status: Status) -> Finding {
         Finding {

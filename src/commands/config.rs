@@ -146,6 +146,18 @@ pub struct CheckConfig {
         std::collections::BTreeMap<String, crate::inventory::live::ExpectedHeight>,
     /// What `deploy-and-verify` adds to the check of the network it deployed; `None` for `check`.
     pub from_deploy: Option<FromDeploy>,
+    /// Fetch channel config blocks from the orderers (`--identity`, `--msp-id`, `--channel`).
+    pub deliver: Option<DeliverConfig>,
+}
+
+/// The identity and channels of the config-block fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliverConfig {
+    /// The MSP folder (`signcerts/`, `keystore/`); read when the check runs.
+    pub identity: PathBuf,
+    pub msp_id: String,
+    /// Channels to fetch; empty: list each orderer's from its admin endpoint.
+    pub channels: Vec<String>,
 }
 
 /// The `deploy-and-verify` side of its check run: how the deploy went (DEPLOY-001), and the

@@ -686,6 +686,7 @@ fn check_config(
         color: report.color,
         required: report.required.clone(),
         dns: DnsOptions::default(),
+        deliver: None,
         live_skip_reason: live.skip_reason,
         cluster: None,
         logs: None,

@@ -34,6 +34,8 @@ pub enum RunError {
     Cluster(#[from] crate::kube::ClusterError),
     #[error(transparent)]
     InCluster(#[from] crate::incluster::InClusterError),
+    #[error("failed to load the signing identity {dir} (--identity): {reason}")]
+    Identity { dir: String, reason: String },
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
     UnknownCheck(String),
     #[error("failed to write {path}: {source}")]
@@ -54,6 +56,7 @@ impl RunError {
             RunError::Waivers(_)
             | RunError::Endpoints(_)
             | RunError::UnknownCheck(_)
+            | RunError::Identity { .. }
             | RunError::Render(_)
             | RunError::Output { .. } => crate::exit::USAGE,
         }

@@ -57,6 +57,7 @@ fn check_config(live: &LiveRun) -> CheckConfig {
         color: ColorChoice::Never,
         required: Vec::new(),
         dns: DnsOptions::default(),
+        deliver: None,
         live_skip_reason: None,
         from_deploy: None,
         cluster: None,

@@ -59,6 +59,10 @@ struct Entry {
     /// `operations.tls.clientAuthRequired` on that endpoint.
     #[serde(default)]
     operations_client_auth_required: Option<bool>,
+    /// An orderer's admin endpoint (`host:port`, Fabric 2.3+ `Admin.ListenAddress`), where
+    /// the channel participation API lists its channels.
+    #[serde(default)]
+    admin: Option<String>,
 }
 
 /// Loads the endpoints file (if any) and the `--endpoint` specs, in that order.
@@ -90,7 +94,7 @@ pub fn load(file: Option<&Path>, flags: &[String]) -> Result<Vec<TlsEndpoint>, E
     Ok(out)
 }
 
-/// `NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer][,cert=FILE,key=FILE][,clientauth=BOOL][,ops=[http[s]://]HOST:PORT][,opsclientauth=BOOL]`
+/// `NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer][,cert=FILE,key=FILE][,clientauth=BOOL][,ops=[http[s]://]HOST:PORT][,opsclientauth=BOOL][,admin=HOST:PORT]`
 fn parse_spec(spec: &str) -> Result<Entry, EndpointsError> {
     let bad = |reason: &str| EndpointsError::Spec {
         spec: spec.to_owned(),
@@ -123,6 +127,7 @@ fn parse_spec(spec: &str) -> Result<Entry, EndpointsError> {
                 )
             }
             "ops" => entry.operations = Some(v.to_owned()),
+            "admin" => entry.admin = Some(v.to_owned()),
             "opsclientauth" => {
                 entry.operations_client_auth_required = Some(
                     v.parse()
@@ -131,7 +136,7 @@ fn parse_spec(spec: &str) -> Result<Entry, EndpointsError> {
             }
             other => {
                 return Err(bad(&format!(
-                    "unknown key '{other}' (ca, sni, role, cert, key, clientauth, ops, opsclientauth)"
+                    "unknown key '{other}' (ca, sni, role, cert, key, clientauth, ops, opsclientauth, admin)"
                 )));
             }
         }
@@ -224,6 +229,7 @@ fn resolve(entry: Entry, base: &Path, declared_at: String) -> Result<TlsEndpoint
         client_auth_required: entry.client_auth_required,
         declared_at,
         operations,
+        admin: entry.admin,
     })
 }
 
@@ -484,6 +490,7 @@ pub fn from_connection_profiles(root: &Path, files: &[PathBuf]) -> Vec<TlsEndpoi
                     declared_at,
                     // Connection profiles say nothing about the operations service.
                     operations: None,
+                    admin: None,
                 });
             }
         }
@@ -595,6 +602,7 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
             client_identity: None,
             client_auth_required: env(auth_key).and_then(|v| v.to_ascii_lowercase().parse().ok()),
             declared_at: w.origin.to_string(),
+            admin: None,
         });
     }
     out

@@ -88,6 +88,12 @@ pub struct LiveState {
     pub dns: Vec<crate::inventory::dns::DnsObservation>,
     /// The chaincode containers on each Docker-launching peer's own daemon, as read there.
     pub chaincode_containers: Vec<ChaincodeContainers>,
+    /// What each orderer's `/metrics` says about its etcdraft clusters, one per orderer whose
+    /// operations endpoint was asked.
+    pub raft: Vec<RaftObservation>,
+    /// Config blocks fetched from orderers over Deliver (one per orderer and channel), or why
+    /// a fetch (or the listing of channels) failed.
+    pub config_fetch: Vec<ConfigFetchObservation>,
     /// The live phase hit its overall deadline (`--timeout`) before every probe answered.
     pub deadline_hit: bool,
     /// Why live probes were not run at all, when that was decided up front.
@@ -256,6 +262,9 @@ pub struct TlsEndpoint {
     pub declared_at: String,
     /// The node's operations endpoint (`/healthz`, `/metrics`), when known.
     pub operations: Option<OperationsEndpoint>,
+    /// An orderer's admin endpoint (`ORDERER_ADMIN_LISTENADDRESS`, Fabric 2.3+), `host:port`,
+    /// where the channel participation API lists the channels it serves. Mutual TLS.
+    pub admin: Option<String>,
 }
 
 /// A peer's or orderer's operations service (Fabric's `operations.listenAddress`, peer default
@@ -388,4 +397,61 @@ pub struct TlsObservation {
     pub without_client_cert: Option<TlsAttempt>,
     /// Verification was off (`--insecure`): findings say so.
     pub insecure: bool,
+}
+
+/// The etcdraft gauges and counter one orderer's `/metrics` reports for one channel (Fabric
+/// orderer/consensus/etcdraft/metrics.go, namespace `consensus`, subsystem `etcdraft`, label
+/// `channel`). A series the page does not carry is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RaftChannelMetrics {
+    /// `consensus_etcdraft_is_leader`: 1 on the node that leads the channel's cluster.
+    pub is_leader: Option<f64>,
+    /// `consensus_etcdraft_active_nodes`: nodes the leader (or this node) sees as active.
+    pub active_nodes: Option<f64>,
+    /// `consensus_etcdraft_cluster_size`: consenters in the channel's configuration.
+    pub cluster_size: Option<f64>,
+    /// `consensus_etcdraft_leader_changes`: leader changes since the node started.
+    pub leader_changes: Option<f64>,
+}
+
+/// What one orderer's `/metrics` says about each channel's Raft cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaftObservation {
+    /// The orderer (`orderer0.example.com`).
+    pub orderer: String,
+    /// `http(s)://host:port` of its operations endpoint.
+    pub operations: String,
+    /// Channel → metrics; `Err((skip, why))` when the node exposes no Prometheus metrics
+    /// (`skip` true: metrics provider not prometheus), `Err((false, why))` when the page could
+    /// not be read.
+    pub channels: Result<BTreeMap<String, RaftChannelMetrics>, (bool, String)>,
+}
+
+/// One config block fetched over Deliver, or why it could not be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigFetchObservation {
+    /// The orderer (`orderer0.example.com`) and the address dialled.
+    pub orderer: String,
+    pub endpoint: String,
+    /// The channel asked for; `None` when the failure came before any channel was known (the
+    /// channel list could not be read, or there was no way to learn it).
+    pub channel: Option<String>,
+    pub result: Result<FetchedBlock, String>,
+}
+
+/// A config block as the orderer delivered it.
+#[derive(Clone, PartialEq)]
+pub struct FetchedBlock {
+    pub number: u64,
+    /// The serialized `common.Block`.
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for FetchedBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchedBlock")
+            .field("number", &self.number)
+            .field("bytes", &format!("{} bytes", self.bytes.len()))
+            .finish()
+    }
 }

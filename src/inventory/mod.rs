@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod dns;
 pub mod endpoints;
 pub mod idemix;
+pub mod identity;
 pub mod key;
 pub mod layout;
 pub mod live;

@@ -5,10 +5,12 @@
 use std::time::Duration;
 
 pub mod chaincode;
+pub mod deliver;
 pub mod dns;
 pub mod dns_pod;
 pub mod docker;
 pub mod kafka;
+pub mod metrics;
 pub mod operations;
 pub mod pod_spec;
 pub mod tls;
@@ -120,6 +122,9 @@ pub struct LiveRequest {
     pub timeouts: Timeouts,
     /// Bound on the whole live phase.
     pub total: Duration,
+    /// Fetch each channel's config block from the orderers among `tls`, signed by this
+    /// identity (`--identity`, `--msp-id`, `--channel`).
+    pub deliver: Option<deliver::DeliverRequest>,
 }
 
 /// The runtime a live phase runs on: two workers (the machines this runs on have two cores and
@@ -216,21 +221,31 @@ pub fn observe_all(request: &LiveRequest) -> crate::inventory::live::LiveState {
             .iter()
             .map(|ep| {
                 let (ep, permits, insecure) = (ep.clone(), permits.clone(), request.insecure);
+                let deliver_request = request.deliver.clone();
                 tokio::spawn(async move {
                     let _permit = permits.acquire_owned().await;
-                    // The operations service is asked beside the gRPC port: no extra wall time.
-                    let (ops, tls) = tokio::join!(
+                    // The operations service and the config blocks are asked beside the gRPC
+                    // port: no extra wall time.
+                    let fetch = async {
+                        match &deliver_request {
+                            Some(d) => deliver::observe(&ep, d, timeouts, insecure).await,
+                            None => Vec::new(),
+                        }
+                    };
+                    let (ops, tls, fetched) = tokio::join!(
                         operations::observe(&ep, timeouts, insecure),
-                        tls::observe(ep.clone(), timeouts, insecure)
+                        tls::observe(ep.clone(), timeouts, insecure),
+                        fetch
                     );
-                    (tls, ops)
+                    (tls, ops, fetched)
                 })
             })
             .collect();
         for (ep, task) in request.tls.iter().zip(tls_tasks) {
             let obs = match tokio::time::timeout_at(deadline, task).await {
-                Ok(Ok((obs, ops))) => {
+                Ok(Ok((obs, ops, fetched))) => {
                     state.operations.extend(ops);
+                    state.config_fetch.extend(fetched);
                     obs
                 }
                 Ok(Err(join)) => tls_failed(
@@ -247,6 +262,13 @@ pub fn observe_all(request: &LiveRequest) -> crate::inventory::live::LiveState {
                         ep,
                         "no answer within the overall --timeout",
                     ));
+                    if let Some(d) = &request.deliver {
+                        state.config_fetch.extend(deliver::not_finished(
+                            ep,
+                            d,
+                            "no answer within the overall --timeout",
+                        ));
+                    }
                     tls_failed(
                         ep,
                         timed_out(ep.address.clone(), "the overall --timeout"),
@@ -279,6 +301,7 @@ pub fn observe_all(request: &LiveRequest) -> crate::inventory::live::LiveState {
     });
     // Tasks still running are abandoned with the runtime; their sockets close with it.
     runtime.shutdown_background();
+    state.raft = state.operations.iter().filter_map(metrics::raft).collect();
     state
 }
 

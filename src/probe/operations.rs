@@ -61,7 +61,7 @@ pub fn not_finished(ep: &TlsEndpoint, reason: &str) -> Option<OperationsObservat
     })
 }
 
-async fn get(
+pub(crate) async fn get(
     ep: &TlsEndpoint,
     path: &str,
     limit: usize,

@@ -367,6 +367,18 @@ pub(crate) fn operations_client(
     Ok((Arc::new(config), prepared.name))
 }
 
+/// The verified client config (ALPN `h2`, the org's TLS roots, the endpoint's client identity
+/// for mutual TLS), the name to dial and the `:authority` for a gRPC call of our own on the
+/// endpoint (the Deliver of `probe::deliver`), exactly as the TLS probe dials it.
+pub(crate) fn grpc_client(
+    ep: &TlsEndpoint,
+    insecure: bool,
+) -> Result<(Arc<rustls::ClientConfig>, ServerName<'static>, String), String> {
+    let prepared = prepare(ep, insecure, ep.client_identity.as_ref())?;
+    let authority = authority(ep, &prepared.name);
+    Ok((prepared.config, prepared.name, authority))
+}
+
 /// Why a TLS handshake failed, in the words the TLS checks use.
 pub(crate) fn handshake_reason(e: &io::Error) -> String {
     match classify_io(e, &Seen::default(), false) {

@@ -682,7 +682,9 @@ mod tests {
     fn pem(cn: &str) -> Vec<u8> {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
         let mut params = rcgen::CertificateParams::new(vec![cn.to_owned()]).expect("params");
-        params.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
         params.self_signed(&key).expect("cert").pem().into_bytes()
     }
 
@@ -777,7 +779,13 @@ mod tests {
         assert_eq!(consenters.len(), 4);
         assert_eq!(consenters[3].id, Some(4));
         assert_eq!(consenters[3].msp_id.as_deref(), Some("OrdererMSP"));
-        let identity = consenters[3].identity.as_ref().unwrap().facts.as_ref().unwrap();
+        let identity = consenters[3]
+            .identity
+            .as_ref()
+            .unwrap()
+            .facts
+            .as_ref()
+            .unwrap();
         assert!(identity.subject.contains("orderer4"));
         let bft = c.orderer.as_ref().unwrap().bft.as_ref().unwrap();
         assert_eq!(bft.request_batch_max_count, Some(100));
