@@ -378,6 +378,18 @@ fn reference_network_passes_its_own_checks() {
         .map(String::from),
     );
     assert_passes(&report, ids.iter().map(String::as_str));
+    // The configtx.yaml the genesis Job feeds configtxgen, read from its ConfigMap as a cluster
+    // read-back finds it (no file on disk there), is judged too.
+    assert!(
+        findings(&report)
+            .iter()
+            .any(|f| f["check_id"] == "CHANNEL-002"
+                && f["status"] == "pass"
+                && f["target"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.contains("ConfigMap orgorderer1/fabcheck-channel-config"))),
+        "the channel ConfigMap's profile is judged"
+    );
     // The live-only checks have nothing to judge here; a pass would mean they read the folder.
     for f in findings(&report) {
         if LIVE_ONLY.iter().any(|id| f["check_id"] == *id) {

@@ -87,6 +87,8 @@ struct FileYield {
     binary: Vec<Origin>,
     channels: Vec<super::channel::ChannelConfig>,
     channel_problems: Vec<Problem>,
+    /// configtx.yaml files stored in ConfigMap or Secret values.
+    embedded_configtx: Vec<super::ordering::yaml::YamlFile>,
     idemix: Vec<IdemixRecord>,
     templated: Vec<Origin>,
 }
@@ -210,6 +212,13 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         super::dns::DnsInventory::gather(&docs, &all_paths, &ordering.workloads, display);
     inventory.root = display(root);
     inventory.channels = super::channel::profile::gather(&docs);
+    let embedded: Vec<super::ordering::yaml::YamlFile> = yields
+        .iter_mut()
+        .flat_map(|y| std::mem::take(&mut y.embedded_configtx))
+        .collect();
+    inventory
+        .channels
+        .extend(super::channel::profile::gather_embedded(&embedded));
     drop(docs);
     inventory.ordering = ordering;
     inventory.config_files = config_files;
@@ -668,6 +677,9 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
             // else binary (a genesis block in binaryData) is not certificate material, and
             // other text (settings, scripts) is not looked at.
             if is_text(&v.bytes) {
+                if let Some(doc) = embedded_configtx(v) {
+                    out.embedded_configtx.push(doc);
+                }
                 if looks_like_pem(&v.bytes) {
                     let (origin, layout) = (v.origin.clone(), v.layout.clone());
                     classify_material(cache, &v.bytes, origin, layout, true, &mut out);
@@ -699,6 +711,19 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         out.templated = objects.templated;
     }
     out
+}
+
+/// A configtx.yaml stored in a ConfigMap or Secret value (`fabcheck-channel-config`, a chart's
+/// genesis ConfigMap), parsed as the file would be; its origin names the object and key.
+fn embedded_configtx(v: &EmbeddedValue) -> Option<super::ordering::yaml::YamlFile> {
+    let text = std::str::from_utf8(&v.bytes).ok()?;
+    if !(v.key.ends_with(".yaml") || v.key.ends_with(".yml")) || !text.contains("Profiles:") {
+        return None;
+    }
+    let (doc, _) = super::ordering::yaml::parse_text(Path::new(&v.origin.path), text.to_owned());
+    let mut doc = doc?;
+    doc.shown = v.origin.to_string();
+    Some(doc)
 }
 
 /// The folder a file is in, as shown: the scope its network is judged in.

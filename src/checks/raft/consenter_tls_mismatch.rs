@@ -88,6 +88,21 @@ impl Check for ConsenterTlsMismatch {
                     .entry(k.host.to_ascii_lowercase())
                     .or_insert_with(|| known_for(inv, &k.host));
                 let t = target(c, Some(&format!("consenter {}", k.endpoint())));
+                let readable = [&k.server_tls_cert, &k.client_tls_cert]
+                    .into_iter()
+                    .any(|c| c.as_ref().is_some_and(|c| c.facts.is_ok()));
+                if !readable {
+                    out.push(Outcome::new(
+                        Status::Skip,
+                        t,
+                        format!(
+                            "{}: consenter {}'s certificates are not known here (a configtx.yaml whose certificate files are not among the artifacts)",
+                            c.describe(),
+                            k.endpoint()
+                        ),
+                    ));
+                    continue;
+                }
                 if known.is_empty() {
                     out.push(Outcome::new(
                         Status::Skip,

@@ -16,6 +16,17 @@ use crate::inventory::ordering::yaml::{YamlFile, scalar};
 
 /// Every profile of every configtx.yaml among `docs`.
 pub fn gather(docs: &[YamlFile]) -> Vec<ChannelConfig> {
+    gather_from(docs, true)
+}
+
+/// Profiles of configtx.yaml files stored in ConfigMaps or Secrets (what a genesis Job feeds
+/// configtxgen). Their paths name files inside the pod that mounts them, never this machine's:
+/// MSPs and consenter certificates are left unknown rather than read from a local path.
+pub fn gather_embedded(docs: &[YamlFile]) -> Vec<ChannelConfig> {
+    gather_from(docs, false)
+}
+
+fn gather_from(docs: &[YamlFile], read_files: bool) -> Vec<ChannelConfig> {
     let cache = ParseCache::default();
     let mut out = Vec::new();
     for f in docs {
@@ -27,6 +38,7 @@ pub fn gather(docs: &[YamlFile]) -> Vec<ChannelConfig> {
         let reader = Reader {
             base: &base,
             cache: &cache,
+            read_files,
         };
         for (name, p) in profiles {
             if !p.is_object() {
@@ -45,6 +57,8 @@ pub fn gather(docs: &[YamlFile]) -> Vec<ChannelConfig> {
 struct Reader<'a> {
     base: &'a Path,
     cache: &'a ParseCache,
+    /// Whether paths name files of this machine (a configtx.yaml on disk).
+    read_files: bool,
 }
 
 fn caps(v: Option<&Value>) -> Option<Vec<String>> {
@@ -184,7 +198,7 @@ impl Reader<'_> {
     }
 
     fn path(&self, written: &str) -> Option<PathBuf> {
-        if written.is_empty() || unevaluated(written) {
+        if !self.read_files || written.is_empty() || unevaluated(written) {
             return None;
         }
         let p = Path::new(written);
@@ -198,6 +212,11 @@ impl Reader<'_> {
     fn cert_file(&self, written: Option<&Value>, locator: String) -> Option<ConfigCert> {
         let written = written.and_then(scalar)?;
         let path = self.path(&written)?;
+        // A file the artifacts do not hold (generated later, or elsewhere) is unknown; one
+        // that is there and does not parse is what configtxgen would stop on.
+        if !path.exists() {
+            return None;
+        }
         let facts = std::fs::read(&path)
             .map_err(|e| format!("failed to read {}: {e}", path.display()))
             .and_then(|bytes| decode::parse_pem_cert(&bytes, self.cache));
