@@ -414,7 +414,12 @@ fn add_fetched_channels(inventory: &mut inventory::Inventory) {
                 .as_ref()
                 .map(|c| format!("channel {c}, block {}", block.number)),
         };
-        let scope = format!("orderer:{}", fetch.endpoint);
+        // The block belongs to the network the artifacts describe, when there are any.
+        let scope = if inventory.root.is_empty() {
+            format!("orderer:{}", fetch.endpoint)
+        } else {
+            inventory.root.clone()
+        };
         match inventory::channel::decode(&block.bytes, origin, &scope) {
             Ok(mut config) => {
                 config.source = ConfigSource::Fetched {

@@ -551,9 +551,14 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
                 })
             }
             Ok(_) => match std::fs::read(path) {
-                Ok(data) => {
-                    decode_channel(&data, origin.clone(), &scope_of(&shown), true, &mut out)
-                }
+                Ok(data) => decode_channel(
+                    &data,
+                    origin.clone(),
+                    &scope_of(&shown),
+                    true,
+                    cache,
+                    &mut out,
+                ),
                 Err(e) => out.channel_problems.push(Problem {
                     origin: origin.clone(),
                     expected: "Fabric block or transaction",
@@ -701,6 +706,7 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
                     v.origin.clone(),
                     &scope_of(&shown),
                     named,
+                    cache,
                     &mut out,
                 );
                 out.binary.push(v.origin.clone());
@@ -734,9 +740,17 @@ fn scope_of(shown: &str) -> String {
 /// Decodes a block or transaction into the file's yield. Bytes that are not Fabric's at all
 /// are a problem only when their name says they should be (`genesis.block`); an unnamed binary
 /// value that is not a block stays just binary.
-fn decode_channel(data: &[u8], origin: Origin, scope: &str, named: bool, out: &mut FileYield) {
+fn decode_channel(
+    data: &[u8],
+    origin: Origin,
+    scope: &str,
+    named: bool,
+    cache: &ParseCache,
+    out: &mut FileYield,
+) {
     use super::channel::DecodeError;
-    match super::channel::decode(data, origin.clone(), scope) {
+    // The same CAs sit in every config block of a channel: each is parsed once per run.
+    match super::channel::decode::decode_cached(data, origin.clone(), scope, cache) {
         Ok(config) => out.channels.push(config),
         Err(DecodeError::NotFabric(_)) if !named => {}
         Err(e) => out.channel_problems.push(Problem {
