@@ -67,3 +67,13 @@ fn json_for_the_backdated_certificate() {
 fn explain_output() {
     insta::assert_snapshot!(run(&["explain", "X509-001"]));
 }
+
+/// `inspect` on a real genesis block (Fabric 1.4.12 configtxgen's output for fabcheck's etcdraft
+/// reference network): the table an operator reads.
+#[test]
+fn inspect_table_of_a_real_raft_genesis_block() {
+    insta::assert_snapshot!(run(&[
+        "inspect",
+        "../shared/realworld/fabric-1.4.12-configtxgen/raft/genesis.block",
+    ]));
+}

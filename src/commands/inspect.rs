@@ -73,7 +73,9 @@ pub fn run(files: &[PathBuf], format: InspectFormat, out: &mut dyn Write) -> std
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(header.to_vec());
+    if !header.is_empty() {
+        t.set_header(header.to_vec());
+    }
     t
 }
 
@@ -107,7 +109,7 @@ fn certs(list: &[ConfigCert]) -> String {
 
 fn write_config(c: &ChannelConfig, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{}: {}", c.origin, c.describe())?;
-    let mut summary = table(&["", ""]);
+    let mut summary = table(&[]);
     let mut row = |k: &str, v: String| {
         summary.add_row(vec![k.to_owned(), v]);
     };
