@@ -52,8 +52,9 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         (None, Some(dir)) => inventory::artifacts::gather(dir.path())?,
         (None, None) => inventory::Inventory::default(),
     };
-    // A cluster read back, and deploy-and-verify's network, are one network across namespaces.
-    inventory.single_network = from_cluster.is_some() || check.from_deploy.is_some();
+    // deploy-and-verify's network is one network across its namespaces. A cluster read back
+    // may hold several; its namespaces are judged as the folders they are written to.
+    inventory.single_network = check.from_deploy.is_some();
     if let Some(gathered) = &from_cluster {
         inventory.source = gathered.source.clone();
         inventory

@@ -124,8 +124,8 @@ pub struct Inventory {
     pub logs: Option<logs::LogInventory>,
     /// The scanned folder, as shown (empty when no artifacts were read).
     pub root: String,
-    /// The artifacts are one network's objects (a cluster read back, `deploy-and-verify`'s
-    /// network), not a collection of folders that may each hold one.
+    /// The artifacts are one network's objects (`deploy-and-verify`'s network, read back), not
+    /// a collection of folders that may each hold one.
     pub single_network: bool,
     /// Channel configurations decoded from blocks and transactions, and read from configtx.yaml
     /// profiles.

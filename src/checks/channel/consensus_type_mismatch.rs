@@ -8,7 +8,7 @@ use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
-use crate::inventory::ordering::Component;
+use crate::inventory::ordering::{Component, nearest_with};
 
 pub struct ConsensusTypeMismatch;
 
@@ -36,7 +36,15 @@ impl Check for ConsensusTypeMismatch {
                 ));
                 continue;
             }
-            let brokers: u32 = deployed
+            // Brokers often live in their own folder or namespace beside the orderers'.
+            let near_brokers = if inv.single_network {
+                deployed.clone()
+            } else {
+                nearest_with(&inv.ordering.workloads, &c.scope, &inv.root, |w| {
+                    w.component == Component::Kafka
+                })
+            };
+            let brokers: u32 = near_brokers
                 .iter()
                 .filter(|w| w.component == Component::Kafka)
                 .map(|w| w.instances())
