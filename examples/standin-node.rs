@@ -44,6 +44,8 @@
 //! Ctrl-C. Exit code 2 on a usage error or unreadable material (the message names the file,
 //! never the key's content).
 
+#[path = "../tests/support/blocks.rs"]
+mod blocks;
 #[path = "../tests/support/standin_chaincode.rs"]
 mod standin_chaincode;
 #[path = "../tests/support/standin_fabric.rs"]

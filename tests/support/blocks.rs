@@ -418,3 +418,233 @@ pub fn block_of(spec: &ChannelSpec, group: ConfigGroup) -> Vec<u8> {
 pub fn block(spec: &ChannelSpec) -> Vec<u8> {
     block_of(spec, channel_group(spec))
 }
+
+/// PEM of a DER certificate.
+fn pem_of(der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+fn pems(certs: &[fabcheck::inventory::channel::ConfigCert]) -> Vec<String> {
+    certs
+        .iter()
+        .filter_map(|c| c.facts.as_ref().ok())
+        .map(|f| pem_of(&f.der))
+        .collect()
+}
+
+fn org_spec(org: &fabcheck::inventory::channel::OrgConfig) -> OrgSpec {
+    let msp = org.msp.clone().unwrap_or_default();
+    OrgSpec {
+        name: org.name.clone(),
+        root_pems: pems(&msp.root_certs),
+        tls_root_pems: pems(&msp.tls_root_certs),
+        admin_pems: pems(&msp.admins),
+        node_ous: msp.node_ous.as_ref().is_some_and(|n| n.enable),
+        anchor_peers: org
+            .anchor_peers
+            .iter()
+            .filter_map(|a| {
+                let (host, port) = a.rsplit_once(':')?;
+                Some((host.to_owned(), port.parse().ok()?))
+            })
+            .collect(),
+        endpoints: org.orderer_endpoints.clone(),
+    }
+}
+
+/// A configtx.yaml profile, as fabcheck reads it, in the form configtxgen encodes it for
+/// channel `channel_id`.
+pub fn spec_from(
+    config: &fabcheck::inventory::channel::ChannelConfig,
+    channel_id: &str,
+) -> ChannelSpec {
+    let mut spec = ChannelSpec::new(channel_id, "solo");
+    spec.channel_caps = config.capabilities.channel.clone();
+    spec.orderer_caps = config.capabilities.orderer.clone().unwrap_or_default();
+    spec.application_caps = config.capabilities.application.clone().unwrap_or_default();
+    spec.orderer_addresses = config.orderer_addresses.clone();
+    if let Some(o) = &config.orderer {
+        spec.consensus = o.consensus_type.clone();
+        spec.kafka_brokers = o.kafka_brokers.clone();
+        if let Some(b) = o.batch_size {
+            spec.batch = (
+                b.max_message_count,
+                b.absolute_max_bytes,
+                b.preferred_max_bytes,
+            );
+        }
+        if let Some(raft) = &o.raft {
+            let pem = |c: &Option<fabcheck::inventory::channel::ConfigCert>| {
+                c.as_ref()
+                    .and_then(|c| c.facts.as_ref().ok())
+                    .map(|f| pem_of(&f.der))
+                    .unwrap_or_default()
+            };
+            spec.consenters = raft
+                .consenters
+                .iter()
+                .map(|k| ConsenterSpec {
+                    host: k.host.clone(),
+                    port: k.port,
+                    client_pem: pem(&k.client_tls_cert),
+                    server_pem: pem(&k.server_tls_cert),
+                })
+                .collect();
+            if let Some(opts) = &raft.options {
+                spec.raft_options = (
+                    opts.tick_interval.clone(),
+                    opts.election_tick,
+                    opts.heartbeat_tick,
+                    opts.max_inflight_blocks,
+                    opts.snapshot_interval_size,
+                );
+            }
+        }
+        spec.orderer_orgs = o.orgs.iter().map(org_spec).collect();
+    }
+    spec.application_orgs = config
+        .application
+        .as_ref()
+        .map(|a| a.orgs.iter().map(org_spec).collect());
+    spec.consortium_orgs = config
+        .consortiums
+        .first()
+        .map(|c| c.orgs.iter().map(org_spec).collect());
+    spec
+}
+
+/// A CONFIG_UPDATE envelope for `channel_id` writing `write_set`.
+fn config_update_tx(channel_id: &str, write_set: ConfigGroup) -> Vec<u8> {
+    let header = protos::ChannelHeader {
+        r#type: protos::header_type::CONFIG_UPDATE,
+        version: 0,
+        timestamp: Some(protos::Timestamp {
+            seconds: 1_577_836_800,
+            nanos: 0,
+        }),
+        channel_id: channel_id.into(),
+        tx_id: String::new(),
+        epoch: 0,
+        extension: Vec::new(),
+        tls_cert_hash: Vec::new(),
+    };
+    let update = protos::ConfigUpdate {
+        channel_id: channel_id.into(),
+        read_set: Some(ConfigGroup::default()),
+        write_set: Some(write_set),
+        isolated_data: BTreeMap::new(),
+    };
+    let payload = protos::Payload {
+        header: Some(protos::Header {
+            channel_header: header.encode_to_vec(),
+            signature_header: Vec::new(),
+        }),
+        data: protos::ConfigUpdateEnvelope {
+            config_update: update.encode_to_vec(),
+            signatures: Vec::new(),
+        }
+        .encode_to_vec(),
+    };
+    protos::Envelope {
+        payload: payload.encode_to_vec(),
+        signature: Vec::new(),
+    }
+    .encode_to_vec()
+}
+
+/// `configtxgen -outputCreateChannelTx`: the Application group with the member orgs (by
+/// reference: their definitions come from the consortium) and the Consortium value
+/// (`encoder.NewChannelCreateConfigUpdate`).
+pub fn channel_creation_tx(spec: &ChannelSpec, consortium: &str) -> Vec<u8> {
+    let orgs = spec.application_orgs.clone().unwrap_or_default();
+    let application = ConfigGroup {
+        version: 1,
+        groups: orgs
+            .iter()
+            .map(|o| {
+                (
+                    o.name.clone(),
+                    ConfigGroup {
+                        mod_policy: "Admins".into(),
+                        ..ConfigGroup::default()
+                    },
+                )
+            })
+            .collect(),
+        values: BTreeMap::from([("Capabilities".to_owned(), caps(&spec.application_caps))]),
+        policies: standard_policies(),
+        mod_policy: "Admins".into(),
+    };
+    let write = ConfigGroup {
+        version: 0,
+        groups: BTreeMap::from([("Application".to_owned(), application)]),
+        values: BTreeMap::from([(
+            "Consortium".to_owned(),
+            value(protos::Consortium {
+                name: consortium.into(),
+            }),
+        )]),
+        policies: BTreeMap::new(),
+        mod_policy: String::new(),
+    };
+    config_update_tx(&spec.channel_id, write)
+}
+
+/// `configtxgen -outputAnchorPeersUpdate -asOrg ORG`: the org's AnchorPeers value; its MSP is
+/// only referenced (an empty value at the current version).
+pub fn anchor_peers_tx(channel_id: &str, org: &OrgSpec) -> Vec<u8> {
+    let org_group = ConfigGroup {
+        version: 1,
+        groups: BTreeMap::new(),
+        values: BTreeMap::from([
+            (
+                "AnchorPeers".to_owned(),
+                value(protos::AnchorPeers {
+                    anchor_peers: org
+                        .anchor_peers
+                        .iter()
+                        .map(|(host, port)| protos::AnchorPeer {
+                            host: host.clone(),
+                            port: *port,
+                        })
+                        .collect(),
+                }),
+            ),
+            (
+                "MSP".to_owned(),
+                ConfigValue {
+                    version: 0,
+                    value: Vec::new(),
+                    mod_policy: String::new(),
+                },
+            ),
+        ]),
+        policies: BTreeMap::new(),
+        mod_policy: "Admins".into(),
+    };
+    let write = ConfigGroup {
+        version: 0,
+        groups: BTreeMap::from([(
+            "Application".to_owned(),
+            ConfigGroup {
+                version: 0,
+                groups: BTreeMap::from([(org.name.clone(), org_group)]),
+                values: BTreeMap::new(),
+                policies: BTreeMap::new(),
+                mod_policy: String::new(),
+            },
+        )]),
+        values: BTreeMap::new(),
+        policies: BTreeMap::new(),
+        mod_policy: String::new(),
+    };
+    config_update_tx(channel_id, write)
+}

@@ -7,9 +7,9 @@
 //! - Job pods are bound to the node `stand-in-jobs` and their logs served as a kubelet serves
 //!   them ([`node_logs`]), so `pods/log` through the API server works for them. The genesis
 //!   Job's container really runs: its own `sh` script, with its ConfigMap volumes written out
-//!   and its mount paths moved into a scratch folder, and a stand-in `configtxgen` on PATH that
-//!   writes placeholder files where the real one writes the block and transactions (no Fabric
-//!   code runs here); its output is the pod's log and its exit code the pod's phase. Other Job
+//!   and its mount paths moved into a scratch folder, and `examples/standin-node` on PATH as
+//!   `configtxgen`, which writes real Fabric blocks and transactions from the Job's configtx.yaml
+//!   (no Fabric code runs here); its output is the pod's log and its exit code the pod's phase. Other Job
 //!   pods (channel, chaincode) log a line and Succeed, or, when their name starts with a
 //!   `failing` prefix, log why they gave up and Fail.
 //! - Pods whose name starts with a `held` prefix stay Pending with their containers waiting in
@@ -580,9 +580,13 @@ async fn run_script(
     };
     let bin = dir.path().join("bin");
     let _ = std::fs::create_dir_all(&bin);
-    let fake = bin.join("configtxgen");
-    let _ = std::fs::write(&fake, FAKE_CONFIGTXGEN);
-    let _ = Command::new("chmod").arg("755").arg(&fake).status();
+    let Some(standin) = standin_node() else {
+        return (
+            1,
+            "stand-in kubelet: examples/standin-node missing (`cargo test` builds it)\n".into(),
+        );
+    };
+    let _ = std::os::unix::fs::symlink(standin, bin.join("configtxgen"));
     let out_path = dir.path().join("log");
     let Ok(out) = std::fs::File::create(&out_path) else {
         return (1, "stand-in kubelet: no log file\n".into());
@@ -627,25 +631,20 @@ fn move_path(text: &str, from: &str, to: &str) -> String {
     out
 }
 
-/// The stand-in for configtxgen: checks its configuration folder holds configtx.yaml and the
-/// profile is named, then writes a placeholder (binary, with a PEM marker inside, as real
-/// blocks embed certificates) where the real one writes its output.
-const FAKE_CONFIGTXGEN: &str = r#"#!/bin/sh
-set -eu
-out=""; profile=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -outputBlock|-outputCreateChannelTx|-outputAnchorPeersUpdate) out="$2"; shift 2 ;;
-    -profile) profile="$2"; shift 2 ;;
-    -channelID|-asOrg) shift 2 ;;
-    *) shift ;;
-  esac
-done
-[ -f "$FABRIC_CFG_PATH/configtx.yaml" ] || { echo "Error: no configtx.yaml in $FABRIC_CFG_PATH" >&2; exit 1; }
-grep -q "^  $profile:" "$FABRIC_CFG_PATH/configtx.yaml" || { echo "Error: no profile $profile" >&2; exit 1; }
-echo "2026-12-04 00:00:00.000 UTC [common.tools.configtxgen] main -> INFO 001 Generating $out" >&2
-printf 'stand-in %s \000\001\002\377 -----BEGIN CERTIFICATE-----\n' "$(basename "$out")" > "$out"
-"#;
+/// The stand-in for configtxgen: `examples/standin-node` called as `configtxgen`, which reads
+/// configtx.yaml as configtxgen does and writes real Fabric blocks and transactions
+/// (`standin_fabric::configtxgen`). Found beside the running test binary (`target/…/deps/`) or
+/// example (`target/…/examples/`).
+fn standin_node() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [
+        dir.join("standin-node"),
+        dir.parent()?.join("examples/standin-node"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
 
 async fn report_held(client: &Client, pod: &Pod) -> kube::Result<()> {
     let t = now();

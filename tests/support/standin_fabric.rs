@@ -3,6 +3,11 @@
 //! Fabric: no block is signed, validated or gossiped, and no gRPC message of Fabric's is
 //! spoken. What it keeps is the part the deploy and the live checks depend on:
 //!
+//! - **configtxgen's output** ([`configtxgen`]): the genesis block, channel creation and
+//!   anchor-peer update transactions in Fabric's protobuf layout, made from the Job's
+//!   configtx.yaml as configtxgen reads it, so the channel checks judge what would run; `peer
+//!   channel create` and `update` decode the transactions they are given;
+//!
 //! - a **ledger** per node ([`Ledger`]) on the operations port: an orderer keeps each channel's
 //!   height and the config updates applied to it; a peer keeps the channels it has joined and,
 //!   like a peer's deliver client, pulls each channel's height from the orderer named in the
@@ -486,10 +491,15 @@ fn log(component: &str, message: impl std::fmt::Display) {
 
 /// `configtxgen` as the genesis Job calls it (`-profile P -channelID C` and one of
 /// `-outputBlock`, `-outputCreateChannelTx`, `-outputAnchorPeersUpdate F -asOrg O`; the
-/// configuration from `-configPath` or `FABRIC_CFG_PATH`). Checks what Fabric's would fail on
-/// (no configtx.yaml, no such profile, an anchor update without `-asOrg`) and writes a
-/// placeholder naming what it stands for, which [`peer`] reads back. Returns the exit status.
+/// configuration from `-configPath` or `FABRIC_CFG_PATH`). It reads configtx.yaml as
+/// configtxgen does (fabcheck's profile reader: MSPs from `MSPDir`, consenter certificates from
+/// their files, paths relative to configtx.yaml, genesis defaults) and writes what configtxgen
+/// writes: a config block, a channel creation or an anchor-peer update transaction, in Fabric's
+/// protobuf layout ([`crate::blocks`]). It fails where configtxgen fails: no configtx.yaml, no
+/// such profile, an MSP folder or consenter certificate it cannot read, an anchor update
+/// without `-asOrg`. Returns the exit status.
 pub fn configtxgen(args: &[String]) -> i32 {
+    use fabcheck::inventory::channel::{ConfigCert, profile};
     let flags = Flags::parse(args);
     let Some(dir) = flags
         .get("-configPath")
@@ -504,41 +514,69 @@ pub fn configtxgen(args: &[String]) -> i32 {
             config.display()
         ));
     };
-    let Some(profile) = flags.get("-profile") else {
+    let Some(name) = flags.get("-profile") else {
         return fail("a -profile is required");
     };
-    let mut profiles = text
-        .lines()
-        .skip_while(|l| *l != "Profiles:")
-        .take_while(|l| l.is_empty() || l.starts_with(' ') || *l == "Profiles:");
-    if !profiles.any(|l| l == format!("  {profile}:")) {
+    let (Some(doc), _) = fabcheck::inventory::ordering::yaml::parse_text(&config, text) else {
         return fail(format_args!(
-            "Could not find profile: {profile}. Please make sure that FABRIC_CFG_PATH or -configPath is set to a path which contains configtx.yaml with the specified profile"
+            "Error reading configuration: {} does not parse",
+            config.display()
         ));
+    };
+    let profiles = profile::gather(&[doc]);
+    let Some(found) = profiles.iter().find(|p| {
+        p.source == fabcheck::inventory::channel::ConfigSource::Profile { name: name.clone() }
+    }) else {
+        return fail(format_args!(
+            "Could not find profile: {name}. Please make sure that FABRIC_CFG_PATH or -configPath is set to a path which contains configtx.yaml with the specified profile"
+        ));
+    };
+    // configtxgen loads every org's MSP and every consenter certificate; one it cannot read
+    // stops it.
+    let unreadable: Vec<String> = found
+        .orgs()
+        .filter(|o| o.msp.is_none())
+        .map(|o| format!("could not load MSP for org {}", o.name))
+        .chain(found.consenters().into_iter().flat_map(|(_, list)| {
+            list.iter().flat_map(|k| {
+                [&k.client_tls_cert, &k.server_tls_cert]
+                    .into_iter()
+                    .filter_map(|c| match c {
+                        Some(ConfigCert { facts: Ok(_), .. }) => None,
+                        Some(ConfigCert { facts: Err(e), .. }) => Some(e.clone()),
+                        None => Some(format!(
+                            "cannot load client/server cert for consenter {}",
+                            k.endpoint()
+                        )),
+                    })
+            })
+        }))
+        .collect();
+    if let Some(first) = unreadable.first() {
+        return fail(format_args!("Error on outputBlock: {first}"));
     }
     let channel = flags.get("-channelID").unwrap_or_default();
+    let spec = crate::blocks::spec_from(found, &channel);
     let (out, content) = if let Some(out) = flags.get("-outputBlock") {
-        (out, format!("stand-in block channel={channel}\n"))
+        (out, crate::blocks::block(&spec))
     } else if let Some(out) = flags.get("-outputCreateChannelTx") {
-        (out, format!("stand-in create channel={channel}\n"))
+        let consortium = found.consortium.clone().unwrap_or_default();
+        (out, crate::blocks::channel_creation_tx(&spec, &consortium))
     } else if let Some(out) = flags.get("-outputAnchorPeersUpdate") {
         let Some(org) = flags.get("-asOrg") else {
             return fail("an anchor peer update needs -asOrg");
         };
-        let declared = |l: &str| {
-            l.trim()
-                .strip_prefix("ID:")
-                .is_some_and(|id| id.trim().trim_matches('"') == org)
-        };
-        if !text.lines().any(declared) {
+        let Some(spec_org) = spec
+            .application_orgs
+            .iter()
+            .flatten()
+            .find(|o| o.name == org)
+        else {
             return fail(format_args!(
                 "org with name '{org}' does not exist in config"
             ));
-        }
-        (
-            out,
-            format!("stand-in anchors channel={channel} org={org}\n"),
-        )
+        };
+        (out, crate::blocks::anchor_peers_tx(&channel, spec_org))
     } else {
         return fail(
             "no output was requested (-outputBlock, -outputCreateChannelTx or -outputAnchorPeersUpdate)",
@@ -686,22 +724,34 @@ fn fetch(flags: &Flags) -> Result<(), String> {
 
 /// The configuration transaction `-f`/`--file` names: its path and content, or Fabric's
 /// message for a `peer channel <command>` whose file is missing.
-fn config_tx(flags: &Flags, command: &str) -> Result<(String, String), String> {
+/// The configuration transaction `-f` names, decoded as the orderer decodes it.
+fn config_tx(
+    flags: &Flags,
+    command: &str,
+) -> Result<(String, fabcheck::inventory::channel::ChannelConfig), String> {
     let tx = flags
         .get("-f")
         .or_else(|| flags.get("--file"))
         .unwrap_or_default();
-    let text = std::fs::read_to_string(&tx)
+    let bytes = std::fs::read(&tx)
         .map_err(|e| format!("channel {command} configuration tx file not found open {tx}: {e}"))?;
-    Ok((tx, text))
+    let config = fabcheck::inventory::channel::decode(
+        &bytes,
+        fabcheck::inventory::Origin::file(tx.clone()),
+        ".",
+    )
+    .map_err(|e| format!("error unmarshalling {tx}: {e}"))?;
+    Ok((tx, config))
 }
 
 /// `peer channel create -o O -c C -f TX --outputBlock FILE`.
 fn create(flags: &Flags) -> Result<(), String> {
     let orderer = orderer_of(flags)?;
     let channel = channel_of(flags, "-c")?;
-    let (tx, text) = config_tx(flags, "create")?;
-    if field(&text, "channel").as_deref() != Some(channel.as_str()) || !text.contains("create") {
+    let (tx, config) = config_tx(flags, "create")?;
+    if config.channel_id != channel
+        || config.source != fabcheck::inventory::channel::ConfigSource::ChannelCreation
+    {
         return Err(format!(
             "failed to create channel {channel}: {tx} is not a channel creation transaction for it"
         ));
@@ -774,11 +824,16 @@ fn join(flags: &Flags) -> Result<(), String> {
 fn update(flags: &Flags) -> Result<(), String> {
     let orderer = orderer_of(flags)?;
     let channel = channel_of(flags, "-c")?;
-    let (tx, text) = config_tx(flags, "update")?;
-    let Some(org) = field(&text, "org") else {
+    let (tx, config) = config_tx(flags, "update")?;
+    let Some(org) = config
+        .application
+        .as_ref()
+        .and_then(|a| a.orgs.iter().find(|o| !o.anchor_peers.is_empty()))
+        .map(|o| o.name.clone())
+    else {
         return Err(format!("{tx} is not an anchor peer update"));
     };
-    if field(&text, "channel").as_deref() != Some(channel.as_str()) {
+    if config.channel_id != channel {
         return Err(format!("{tx} updates another channel than {channel}"));
     }
     match orderer_call(

@@ -155,8 +155,6 @@ impl Check for CapabilityTooNew {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::inventory::Origin;
-    use crate::inventory::ordering::{Replicas, Workload};
 
     #[test]
     fn releases_from_names_and_tags() {
@@ -181,21 +179,11 @@ mod tests {
         c.capabilities.channel = vec!["V1_4_3".into()];
         c.capabilities.application = Some(vec!["V2_0".into()]);
         let mut inv = inventory(vec![c]);
-        inv.ordering.workloads.push(Workload {
-            name: "peer0".into(),
-            origin: Origin::file("net/compose.yaml"),
-            scope: "net".into(),
-            component: Component::Peer,
-            image: Some("hyperledger/fabric-peer:1.4.12".into()),
-            replicas: Replicas::Count(1),
-            env: Default::default(),
-            properties: Default::default(),
-            hostnames: vec!["peer0".into()],
-            computed_at_start: Vec::new(),
-            ports: Vec::new(),
-            mounts: Vec::new(),
-            pod: None,
-        });
+        inv.ordering.workloads.push(workload(
+            "peer0",
+            Component::Peer,
+            Some("hyperledger/fabric-peer:1.4.12"),
+        ));
         let out = CapabilityTooNew.evaluate(&ctx(), &inv);
         assert_eq!(out[0].status, Status::Fail);
         assert!(

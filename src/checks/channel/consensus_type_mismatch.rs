@@ -92,27 +92,7 @@ impl Check for ConsensusTypeMismatch {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::inventory::Origin;
     use crate::inventory::channel::OrdererSection;
-    use crate::inventory::ordering::{Replicas, Workload};
-
-    fn workload(name: &str, component: Component) -> Workload {
-        Workload {
-            name: name.into(),
-            origin: Origin::file("net/compose.yaml"),
-            scope: "net".into(),
-            component,
-            image: None,
-            replicas: Replicas::Count(1),
-            env: Default::default(),
-            properties: Default::default(),
-            hostnames: vec![name.into()],
-            computed_at_start: Vec::new(),
-            ports: Vec::new(),
-            mounts: Vec::new(),
-            pod: None,
-        }
-    }
 
     fn with_type(ty: &str) -> crate::inventory::channel::ChannelConfig {
         let mut c = block("sys");
@@ -127,8 +107,8 @@ mod tests {
     fn a_solo_block_beside_kafka_brokers_fails() {
         let mut inv = inventory(vec![with_type("solo"), with_type("kafka")]);
         inv.ordering.workloads = vec![
-            workload("orderer0", Component::Orderer),
-            workload("kafka0", Component::Kafka),
+            workload("orderer0", Component::Orderer, None),
+            workload("kafka0", Component::Kafka, None),
         ];
         let out = ConsensusTypeMismatch.evaluate(&ctx(), &inv);
         assert_eq!(out[0].status, Status::Fail);

@@ -57,6 +57,39 @@ pub fn orderers<'a>(deployment: &[&'a Workload]) -> Vec<&'a Workload> {
         .collect()
 }
 
+/// The verdict on addresses that must each name a deployed orderer (`Channel
+/// OrdererAddresses`, consenters): pass with `all_known`, else fail listing `unknown` and the
+/// orderers that are deployed.
+pub fn orderer_names_outcome(
+    config: &ChannelConfig,
+    target: crate::finding::Target,
+    nodes: &[&Workload],
+    unknown: Vec<String>,
+    all_known: String,
+    what: &str,
+) -> crate::finding::Outcome {
+    use crate::finding::{Outcome, Status};
+    if unknown.is_empty() {
+        return Outcome::new(
+            Status::Pass,
+            target,
+            format!("{}: {all_known}", config.describe()),
+        );
+    }
+    let deployed: Vec<&str> = nodes.iter().map(|w| w.name.as_str()).collect();
+    Outcome::new(
+        Status::Fail,
+        target,
+        format!(
+            "{}: {what} {} name no deployed orderer (deployed: {})",
+            config.describe(),
+            unknown.join(", "),
+            deployed.join(", ")
+        ),
+    )
+    .with("unknown", unknown)
+}
+
 /// `host` without a port; `host:port` split.
 pub fn split_endpoint(endpoint: &str) -> (&str, Option<&str>) {
     match endpoint.rsplit_once(':') {

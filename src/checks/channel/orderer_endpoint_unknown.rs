@@ -3,7 +3,9 @@
 //! `OrdererEndpoints`) — that name no orderer deployed beside it. Peers and clients take the
 //! ordering service's addresses from here, not from their own settings.
 
-use super::{answers_to, complete, deployment, orderers, split_endpoint, target};
+use super::{
+    answers_to, complete, deployment, orderer_names_outcome, orderers, split_endpoint, target,
+};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
@@ -55,30 +57,17 @@ impl Check for OrdererEndpointUnknown {
                 })
                 .map(|(at, e)| format!("{e} ({at})"))
                 .collect();
-            out.push(if unknown.is_empty() {
-                Outcome::new(
-                    Status::Pass,
-                    t,
-                    format!(
-                        "{}: every orderer address names a deployed orderer ({})",
-                        c.describe(),
-                        endpoints.len()
-                    ),
-                )
-            } else {
-                let known: Vec<String> = nodes.iter().map(|w| w.name.clone()).collect();
-                Outcome::new(
-                    Status::Fail,
-                    t,
-                    format!(
-                        "{}: {} name no deployed orderer (deployed: {})",
-                        c.describe(),
-                        unknown.join(", "),
-                        known.join(", ")
-                    ),
-                )
-                .with("unknown", unknown)
-            });
+            out.push(orderer_names_outcome(
+                c,
+                t,
+                &nodes,
+                unknown,
+                format!(
+                    "every orderer address names a deployed orderer ({})",
+                    endpoints.len()
+                ),
+                "orderer address(es)",
+            ));
         }
         if out.is_empty() {
             return nothing_to_check(inv, "orderer addresses in channel configurations");
@@ -91,29 +80,16 @@ impl Check for OrdererEndpointUnknown {
 mod tests {
     use super::super::testing::*;
     use super::*;
-    use crate::inventory::Origin;
-    use crate::inventory::ordering::{Component, Replicas, Workload};
+    use crate::inventory::ordering::Component;
 
     #[test]
     fn an_address_no_orderer_answers_to_fails() {
         let mut c = block("sys");
         c.orderer_addresses = vec!["orderer0.example.com:7050".into(), "orderer9:7050".into()];
         let mut inv = inventory(vec![c]);
-        inv.ordering.workloads.push(Workload {
-            name: "orderer0".into(),
-            origin: Origin::file("net/compose.yaml"),
-            scope: "net".into(),
-            component: Component::Orderer,
-            image: None,
-            replicas: Replicas::Count(1),
-            env: Default::default(),
-            properties: Default::default(),
-            hostnames: vec!["orderer0.example.com".into()],
-            computed_at_start: Vec::new(),
-            ports: Vec::new(),
-            mounts: Vec::new(),
-            pod: None,
-        });
+        let mut orderer0 = workload("orderer0", Component::Orderer, None);
+        orderer0.hostnames = vec!["orderer0.example.com".into()];
+        inv.ordering.workloads.push(orderer0);
         let out = OrdererEndpointUnknown.evaluate(&ctx(), &inv);
         assert_eq!(out[0].status, Status::Fail);
         assert!(out[0].message.contains("orderer9:7050"));

@@ -94,6 +94,29 @@ pub fn org(section: &str, msp_id: &str, roots: &[ConfigCert], tls: &[ConfigCert]
     }
 }
 
+/// A workload in folder `net/` answering to its name.
+pub fn workload(
+    name: &str,
+    component: crate::inventory::ordering::Component,
+    image: Option<&str>,
+) -> crate::inventory::ordering::Workload {
+    crate::inventory::ordering::Workload {
+        name: name.into(),
+        origin: Origin::file("net/compose.yaml"),
+        scope: "net".into(),
+        component,
+        image: image.map(str::to_owned),
+        replicas: crate::inventory::ordering::Replicas::Count(1),
+        env: Default::default(),
+        properties: Default::default(),
+        hostnames: vec![name.into()],
+        computed_at_start: Vec::new(),
+        ports: Vec::new(),
+        mounts: Vec::new(),
+        pod: None,
+    }
+}
+
 pub fn inventory(configs: Vec<ChannelConfig>) -> Inventory {
     Inventory {
         source: "artifacts:net".into(),

@@ -2,7 +2,9 @@
 //! channel configuration. The other consenters dial that address for every Raft or BFT
 //! message; a consenter nobody answers for counts against the quorum for ever.
 
-use crate::checks::channel::{answers_to, complete, deployment, orderers, target};
+use crate::checks::channel::{
+    answers_to, complete, deployment, orderer_names_outcome, orderers, target,
+};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
@@ -41,30 +43,17 @@ impl Check for ConsenterNotDeployed {
                 .filter(|k| !nodes.iter().any(|w| answers_to(w, &k.host)))
                 .map(|k| k.endpoint())
                 .collect();
-            out.push(if missing.is_empty() {
-                Outcome::new(
-                    Status::Pass,
-                    t,
-                    format!(
-                        "{}: every {kind} consenter ({}) is a deployed orderer",
-                        c.describe(),
-                        consenters.len()
-                    ),
-                )
-            } else {
-                let names: Vec<String> = nodes.iter().map(|w| w.name.clone()).collect();
-                Outcome::new(
-                    Status::Fail,
-                    t,
-                    format!(
-                        "{}: consenter(s) {} are no deployed orderer (deployed: {})",
-                        c.describe(),
-                        missing.join(", "),
-                        names.join(", ")
-                    ),
-                )
-                .with("missing", missing)
-            });
+            out.push(orderer_names_outcome(
+                c,
+                t,
+                &nodes,
+                missing,
+                format!(
+                    "every {kind} consenter ({}) is a deployed orderer",
+                    consenters.len()
+                ),
+                "consenter(s)",
+            ));
         }
         if out.is_empty() {
             return nothing_to_check(inv, "etcdraft or BFT consenters");
@@ -77,9 +66,8 @@ impl Check for ConsenterNotDeployed {
 mod tests {
     use super::*;
     use crate::checks::channel::testing::*;
-    use crate::inventory::Origin;
     use crate::inventory::channel::{Consenter, OrdererSection, RaftMetadata};
-    use crate::inventory::ordering::{Component, Replicas, Workload};
+    use crate::inventory::ordering::Component;
 
     #[test]
     fn a_consenter_no_orderer_answers_for_fails() {
@@ -100,21 +88,9 @@ mod tests {
             ..OrdererSection::default()
         });
         let mut inv = inventory(vec![c]);
-        inv.ordering.workloads.push(Workload {
-            name: "orderer0.example.com".into(),
-            origin: Origin::file("net/compose.yaml"),
-            scope: "net".into(),
-            component: Component::Orderer,
-            image: None,
-            replicas: Replicas::Count(1),
-            env: Default::default(),
-            properties: Default::default(),
-            hostnames: vec!["orderer0.example.com".into()],
-            computed_at_start: Vec::new(),
-            ports: Vec::new(),
-            mounts: Vec::new(),
-            pod: None,
-        });
+        inv.ordering
+            .workloads
+            .push(workload("orderer0.example.com", Component::Orderer, None));
         let out = ConsenterNotDeployed.evaluate(&ctx(), &inv);
         assert_eq!(out[0].status, Status::Fail);
         assert!(out[0].message.contains("orderer5.example.com:7050"));

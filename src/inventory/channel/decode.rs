@@ -353,24 +353,35 @@ impl Reader<'_> {
             .collect()
     }
 
+    /// A consenter's client and server TLS certificates.
+    fn tls_pair(
+        &self,
+        at: &str,
+        client: &[u8],
+        server: &[u8],
+    ) -> (Option<ConfigCert>, Option<ConfigCert>) {
+        (
+            Some(self.cert(client, format!("{at} client TLS certificate"))),
+            Some(self.cert(server, format!("{at} server TLS certificate"))),
+        )
+    }
+
     fn raft(&self, m: protos::RaftConfigMetadata) -> RaftMetadata {
         let consenters = m
             .consenters
             .iter()
             .map(|c| {
                 let at = format!("consenter {}:{}", c.host, c.port);
+                let (client_tls_cert, server_tls_cert) =
+                    self.tls_pair(&at, &c.client_tls_cert, &c.server_tls_cert);
                 Consenter {
                     id: None,
                     host: c.host.clone(),
                     port: c.port,
                     msp_id: None,
                     identity: None,
-                    client_tls_cert: Some(
-                        self.cert(&c.client_tls_cert, format!("{at} client TLS certificate")),
-                    ),
-                    server_tls_cert: Some(
-                        self.cert(&c.server_tls_cert, format!("{at} server TLS certificate")),
-                    ),
+                    client_tls_cert,
+                    server_tls_cert,
                 }
             })
             .collect();
@@ -392,18 +403,16 @@ impl Reader<'_> {
             .iter()
             .map(|c| {
                 let at = format!("consenter {} ({}:{})", c.id, c.host, c.port);
+                let (client_tls_cert, server_tls_cert) =
+                    self.tls_pair(&at, &c.client_tls_cert, &c.server_tls_cert);
                 Consenter {
                     id: Some(c.id),
                     host: c.host.clone(),
                     port: c.port,
                     msp_id: Some(c.msp_id.clone()),
                     identity: Some(self.cert(&c.identity, format!("{at} identity"))),
-                    client_tls_cert: Some(
-                        self.cert(&c.client_tls_cert, format!("{at} client TLS certificate")),
-                    ),
-                    server_tls_cert: Some(
-                        self.cert(&c.server_tls_cert, format!("{at} server TLS certificate")),
-                    ),
+                    client_tls_cert,
+                    server_tls_cert,
                 }
             })
             .collect();

@@ -227,30 +227,7 @@ impl Reader<'_> {
         let consenters = raft
             .and_then(|r| r.get("Consenters"))
             .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .map(|c| {
-                        let host = c.get("Host").and_then(scalar).unwrap_or_default();
-                        let port = uint(c.get("Port"))
-                            .and_then(|p| u32::try_from(p).ok())
-                            .unwrap_or_default();
-                        let at = format!("consenter {host}:{port}");
-                        Consenter {
-                            client_tls_cert: self.cert_file(
-                                c.get("ClientTLSCert"),
-                                format!("{at} client TLS certificate"),
-                            ),
-                            server_tls_cert: self.cert_file(
-                                c.get("ServerTLSCert"),
-                                format!("{at} server TLS certificate"),
-                            ),
-                            host,
-                            port,
-                            ..Consenter::default()
-                        }
-                    })
-                    .collect()
-            })
+            .map(|list| list.iter().map(|c| self.consenter(c, false)).collect())
             .unwrap_or_default();
         // Options left out (or zero) get configtxgen's genesis defaults: 500ms, 10, 1, 5,
         // 20 MB (`localconfig` `genesisDefaults`, `completeInitialization`).
@@ -286,39 +263,46 @@ impl Reader<'_> {
         }
     }
 
+    /// One etcdraft consenter (Host, Port, ClientTLSCert, ServerTLSCert) or, with `bft`, one
+    /// entry of a BFT ConsenterMapping (also ID, MSPID, Identity).
+    fn consenter(&self, c: &Value, bft: bool) -> Consenter {
+        let host = c.get("Host").and_then(scalar).unwrap_or_default();
+        let port = uint(c.get("Port"))
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or_default();
+        let id = bft
+            .then(|| uint(c.get("ID")).and_then(|v| u32::try_from(v).ok()))
+            .flatten();
+        let at = match id {
+            Some(id) => format!("consenter {id} ({host}:{port})"),
+            None => format!("consenter {host}:{port}"),
+        };
+        Consenter {
+            id,
+            msp_id: bft.then(|| c.get("MSPID").and_then(scalar)).flatten(),
+            identity: bft
+                .then(|| self.cert_file(c.get("Identity"), format!("{at} identity")))
+                .flatten(),
+            client_tls_cert: self.cert_file(
+                c.get("ClientTLSCert"),
+                format!("{at} client TLS certificate"),
+            ),
+            server_tls_cert: self.cert_file(
+                c.get("ServerTLSCert"),
+                format!("{at} server TLS certificate"),
+            ),
+            host,
+            port,
+        }
+    }
+
     /// Fabric 3.x: `Orderer.ConsenterMapping` (ID, Host, Port, MSPID, Identity, ClientTLSCert,
     /// ServerTLSCert) and `Orderer.SmartBFT` options.
     fn bft(&self, o: &Value) -> BftMetadata {
         let consenters = o
             .get("ConsenterMapping")
             .and_then(Value::as_array)
-            .map(|list| {
-                list.iter()
-                    .map(|c| {
-                        let id = uint(c.get("ID")).and_then(|v| u32::try_from(v).ok());
-                        let host = c.get("Host").and_then(scalar).unwrap_or_default();
-                        let port = uint(c.get("Port"))
-                            .and_then(|p| u32::try_from(p).ok())
-                            .unwrap_or_default();
-                        let at = format!("consenter {} ({host}:{port})", id.unwrap_or_default());
-                        Consenter {
-                            id,
-                            msp_id: c.get("MSPID").and_then(scalar),
-                            identity: self.cert_file(c.get("Identity"), format!("{at} identity")),
-                            client_tls_cert: self.cert_file(
-                                c.get("ClientTLSCert"),
-                                format!("{at} client TLS certificate"),
-                            ),
-                            server_tls_cert: self.cert_file(
-                                c.get("ServerTLSCert"),
-                                format!("{at} server TLS certificate"),
-                            ),
-                            host,
-                            port,
-                        }
-                    })
-                    .collect()
-            })
+            .map(|list| list.iter().map(|c| self.consenter(c, true)).collect())
             .unwrap_or_default();
         let smart = o.get("SmartBFT");
         BftMetadata {
