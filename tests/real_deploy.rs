@@ -155,6 +155,26 @@ fn deploy_and_verify_on_standins_passes_live_checks_and_each_break_fails_its_fam
             findings_of(findings, "HEALTH-005")
         );
     }
+    // What the orderers run: the genesis block configtxgen wrote (ConfigMap fabcheck-genesis)
+    // decodes, and the Kafka rules are judged on it rather than on configtx.yaml — its broker
+    // list names the deployed brokers, and its orderer type is the brokers' consensus.
+    let from_block = |id: &str| -> bool {
+        findings_of(findings, id)
+            .iter()
+            .any(|f| f["status"] == "pass" && f.to_string().contains("binaryData[genesis.block]"))
+    };
+    for id in ["CHANNEL-001", "KAFKA-009"] {
+        assert!(
+            from_block(id),
+            "{id} on the genesis block: {:#?}",
+            findings_of(findings, id)
+        );
+    }
+    assert!(
+        !targets(findings, "KAFKA-010", "pass").is_empty(),
+        "{:#?}",
+        findings_of(findings, "KAFKA-010")
+    );
     let junit = std::fs::read_to_string(&junit_path).expect("JUnit written");
     assert!(junit.contains("HEALTH-003"), "{junit}");
 
