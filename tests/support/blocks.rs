@@ -158,7 +158,18 @@ fn ou(name: &str, ca: &str) -> Option<protos::FabricOuIdentifier> {
     })
 }
 
-fn org_group(org: &OrgSpec) -> ConfigGroup {
+/// Which group an org sits in: configtxgen writes AnchorPeers only for application orgs and
+/// Endpoints only for orderer orgs; a consortium org carries its MSP alone (1.4 `encoder`:
+/// NewApplicationOrgGroup, NewOrdererOrgGroup, NewConsortiumOrgGroup) — configtxgen
+/// `-inspectBlock` refuses anything else ("unknown Consortium Org ConfigValue name").
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Orderer,
+    Application,
+    Consortium,
+}
+
+fn org_group(org: &OrgSpec, section: Section) -> ConfigGroup {
     let ca = org.root_pems.first().cloned().unwrap_or_default();
     let msp = protos::FabricMspConfig {
         name: org.name.clone(),
@@ -200,7 +211,7 @@ fn org_group(org: &OrgSpec) -> ConfigGroup {
             config: msp.encode_to_vec(),
         }),
     )]);
-    if !org.anchor_peers.is_empty() {
+    if section == Section::Application && !org.anchor_peers.is_empty() {
         values.insert(
             "AnchorPeers".into(),
             value(protos::AnchorPeers {
@@ -215,7 +226,7 @@ fn org_group(org: &OrgSpec) -> ConfigGroup {
             }),
         );
     }
-    if !org.endpoints.is_empty() {
+    if section == Section::Orderer && !org.endpoints.is_empty() {
         values.insert(
             "Endpoints".into(),
             value(protos::OrdererAddresses {
@@ -236,12 +247,16 @@ fn org_group(org: &OrgSpec) -> ConfigGroup {
     }
 }
 
-fn orgs_group(orgs: &[OrgSpec], values: BTreeMap<String, ConfigValue>) -> ConfigGroup {
+fn orgs_group(
+    orgs: &[OrgSpec],
+    section: Section,
+    values: BTreeMap<String, ConfigValue>,
+) -> ConfigGroup {
     ConfigGroup {
         version: 0,
         groups: orgs
             .iter()
-            .map(|o| (o.name.clone(), org_group(o)))
+            .map(|o| (o.name.clone(), org_group(o, section)))
             .collect(),
         values,
         policies: standard_policies(),
@@ -309,13 +324,14 @@ pub fn channel_group(spec: &ChannelSpec) -> ConfigGroup {
     }
     let mut groups = BTreeMap::from([(
         "Orderer".to_owned(),
-        orgs_group(&spec.orderer_orgs, orderer_values),
+        orgs_group(&spec.orderer_orgs, Section::Orderer, orderer_values),
     )]);
     if let Some(app) = &spec.application_orgs {
         groups.insert(
             "Application".into(),
             orgs_group(
                 app,
+                Section::Application,
                 BTreeMap::from([("Capabilities".to_owned(), caps(&spec.application_caps))]),
             ),
         );
@@ -327,7 +343,7 @@ pub fn channel_group(spec: &ChannelSpec) -> ConfigGroup {
                 version: 0,
                 groups: BTreeMap::from([(
                     "SampleConsortium".to_owned(),
-                    orgs_group(members, BTreeMap::new()),
+                    orgs_group(members, Section::Consortium, BTreeMap::new()),
                 )]),
                 values: BTreeMap::new(),
                 policies: BTreeMap::new(),
