@@ -66,7 +66,7 @@ echo "== (a) fabcheck check --artifacts DIR --select CHANNEL,RAFT -o json=/dev/n
 status=0
 "$FABCHECK" check --artifacts "$TREE" --select CHANNEL,RAFT -o "json=$WORK/report.json" || status=$?
 ((status <= 1)) || die "fabcheck failed with exit code $status"
-summary=$(sed -n '/"summary"/,/}/p' "$WORK/report.json" | tr -d ' \n' | sed 's/^"summary"://; s/,$//')
+summary=$(grep -o '"summary":{[^}]*}' "$WORK/report.json" | sed 's/^"summary"://')
 echo "fabcheck exit code $status, findings $summary"
 fab=$(best_of "$FABCHECK" check --artifacts "$TREE" --select CHANNEL,RAFT -o json=/dev/null)
 echo "fabcheck: best of $RUNS = $fab s"
@@ -78,7 +78,10 @@ protoc_loop() {
         protoc --decode_raw <"$f" >/dev/null
     done
 }
-protoc --decode_raw <"$(find "$TREE" -name '*.pb' | head -1)" | head -3
+# What it shows: field numbers and bytes, the nested configuration unexpanded.
+protoc --decode_raw <"$(find "$TREE" -name '*.pb' | sort | head -1)" >"$WORK/raw.txt"
+head -c 300 "$WORK/raw.txt"
+echo
 raw=$(best_of protoc_loop)
 echo "protoc loop: best of $RUNS = $raw s"
 
