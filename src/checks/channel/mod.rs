@@ -57,6 +57,28 @@ pub fn orderers<'a>(deployment: &[&'a Workload]) -> Vec<&'a Workload> {
         .collect()
 }
 
+/// The orderers deployed with `config`, or the skip saying there are none to compare `what`
+/// (`3 orderer address(es)`) with.
+pub fn deployed_orderers_or_skip<'a>(
+    inv: &'a Inventory,
+    config: &ChannelConfig,
+    target: &crate::finding::Target,
+    what: &str,
+) -> Result<Vec<&'a Workload>, crate::finding::Outcome> {
+    let nodes = orderers(&deployment(inv, config));
+    if nodes.is_empty() {
+        return Err(crate::finding::Outcome::new(
+            crate::finding::Status::Skip,
+            target.clone(),
+            format!(
+                "{}: {what}; no orderers are deployed beside it to compare with",
+                config.describe()
+            ),
+        ));
+    }
+    Ok(nodes)
+}
+
 /// The verdict on addresses that must each name a deployed orderer (`Channel
 /// OrdererAddresses`, consenters): pass with `all_known`, else fail listing `unknown` and the
 /// orderers that are deployed.

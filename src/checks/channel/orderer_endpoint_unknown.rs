@@ -4,7 +4,7 @@
 //! ordering service's addresses from here, not from their own settings.
 
 use super::{
-    answers_to, complete, deployment, orderer_names_outcome, orderers, split_endpoint, target,
+    answers_to, complete, deployed_orderers_or_skip, orderer_names_outcome, split_endpoint, target,
 };
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
@@ -35,20 +35,14 @@ impl Check for OrdererEndpointUnknown {
                 continue;
             }
             let t = target(c, None);
-            let deployed = deployment(inv, c);
-            let nodes = orderers(&deployed);
-            if nodes.is_empty() {
-                out.push(Outcome::new(
-                    Status::Skip,
-                    t,
-                    format!(
-                        "{}: {} orderer address(es); no orderers are deployed beside it to compare with",
-                        c.describe(),
-                        endpoints.len()
-                    ),
-                ));
-                continue;
-            }
+            let what = format!("{} orderer address(es)", endpoints.len());
+            let nodes = match deployed_orderers_or_skip(inv, c, &t, &what) {
+                Ok(nodes) => nodes,
+                Err(skip) => {
+                    out.push(skip);
+                    continue;
+                }
+            };
             let unknown: Vec<String> = endpoints
                 .iter()
                 .filter(|(_, e)| {

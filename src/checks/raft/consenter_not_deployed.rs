@@ -3,7 +3,7 @@
 //! message; a consenter nobody answers for counts against the quorum for ever.
 
 use crate::checks::channel::{
-    answers_to, complete, deployment, orderer_names_outcome, orderers, target,
+    answers_to, complete, deployed_orderers_or_skip, orderer_names_outcome, target,
 };
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
@@ -24,20 +24,14 @@ impl Check for ConsenterNotDeployed {
                 continue;
             };
             let t = target(c, Some("Channel/Orderer ConsensusType metadata"));
-            let deployed = deployment(inv, c);
-            let nodes = orderers(&deployed);
-            if nodes.is_empty() {
-                out.push(Outcome::new(
-                    Status::Skip,
-                    t,
-                    format!(
-                        "{}: {} {kind} consenter(s); no orderers are deployed beside it to compare with",
-                        c.describe(),
-                        consenters.len()
-                    ),
-                ));
-                continue;
-            }
+            let what = format!("{} {kind} consenter(s)", consenters.len());
+            let nodes = match deployed_orderers_or_skip(inv, c, &t, &what) {
+                Ok(nodes) => nodes,
+                Err(skip) => {
+                    out.push(skip);
+                    continue;
+                }
+            };
             let missing: Vec<String> = consenters
                 .iter()
                 .filter(|k| !nodes.iter().any(|w| answers_to(w, &k.host)))

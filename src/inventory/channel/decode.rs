@@ -697,6 +697,39 @@ mod tests {
         params.self_signed(&key).expect("cert").pem().into_bytes()
     }
 
+    /// A block whose one transaction has this header and data, and this metadata.
+    fn block_of(
+        number: u64,
+        header: protos::ChannelHeader,
+        data: Vec<u8>,
+        metadata: Option<protos::BlockMetadata>,
+    ) -> Vec<u8> {
+        let payload = protos::Payload {
+            header: Some(protos::Header {
+                channel_header: header.encode_to_vec(),
+                signature_header: Vec::new(),
+            }),
+            data,
+        };
+        protos::Block {
+            header: Some(protos::BlockHeader {
+                number,
+                ..protos::BlockHeader::default()
+            }),
+            data: Some(protos::BlockData {
+                data: vec![
+                    protos::Envelope {
+                        payload: payload.encode_to_vec(),
+                        signature: Vec::new(),
+                    }
+                    .encode_to_vec(),
+                ],
+            }),
+            metadata,
+        }
+        .encode_to_vec()
+    }
+
     fn value(m: impl Message) -> protos::ConfigValue {
         protos::ConfigValue {
             version: 0,
@@ -749,34 +782,15 @@ mod tests {
             channel_id: "bftchannel".into(),
             ..protos::ChannelHeader::default()
         };
-        let payload = protos::Payload {
-            header: Some(protos::Header {
-                channel_header: header.encode_to_vec(),
-                signature_header: Vec::new(),
+        let data = protos::ConfigEnvelope {
+            config: Some(protos::Config {
+                sequence: 0,
+                channel_group: Some(channel),
             }),
-            data: protos::ConfigEnvelope {
-                config: Some(protos::Config {
-                    sequence: 0,
-                    channel_group: Some(channel),
-                }),
-                last_update: None,
-            }
-            .encode_to_vec(),
-        };
-        protos::Block {
-            header: Some(protos::BlockHeader::default()),
-            data: Some(protos::BlockData {
-                data: vec![
-                    protos::Envelope {
-                        payload: payload.encode_to_vec(),
-                        signature: Vec::new(),
-                    }
-                    .encode_to_vec(),
-                ],
-            }),
-            metadata: None,
+            last_update: None,
         }
-        .encode_to_vec()
+        .encode_to_vec();
+        block_of(0, header, data, None)
     }
 
     #[test]
@@ -813,36 +827,19 @@ mod tests {
             channel_id: "mychannel".into(),
             ..protos::ChannelHeader::default()
         };
-        let payload = protos::Payload {
-            header: Some(protos::Header {
-                channel_header: header.encode_to_vec(),
-                signature_header: Vec::new(),
-            }),
-            data: Vec::new(),
-        };
         let last = protos::Metadata {
             value: protos::LastConfig { index: 2 }.encode_to_vec(),
             signatures: Vec::new(),
         };
-        let block = protos::Block {
-            header: Some(protos::BlockHeader {
-                number: 7,
-                ..protos::BlockHeader::default()
-            }),
-            data: Some(protos::BlockData {
-                data: vec![
-                    protos::Envelope {
-                        payload: payload.encode_to_vec(),
-                        signature: Vec::new(),
-                    }
-                    .encode_to_vec(),
-                ],
-            }),
-            metadata: Some(protos::BlockMetadata {
+        let block = block_of(
+            7,
+            header,
+            Vec::new(),
+            Some(protos::BlockMetadata {
                 metadata: vec![Vec::new(), last.encode_to_vec()],
             }),
-        };
-        let err = decode(&block.encode_to_vec(), Origin::file("b"), ".").unwrap_err();
+        );
+        let err = decode(&block, Origin::file("b"), ".").unwrap_err();
         assert_eq!(
             err.to_string(),
             "failed to find a channel configuration: block 7 of channel mychannel holds ENDORSER_TRANSACTION transactions; its last config block is 2"
