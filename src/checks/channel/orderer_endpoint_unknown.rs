@@ -8,7 +8,7 @@ use super::{
 };
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
-use crate::finding::{Outcome, Status};
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 
 pub struct OrdererEndpointUnknown;
@@ -74,6 +74,7 @@ impl Check for OrdererEndpointUnknown {
 mod tests {
     use super::super::testing::*;
     use super::*;
+    use crate::finding::Status;
     use crate::inventory::ordering::Component;
 
     #[test]

@@ -7,7 +7,7 @@ use crate::checks::channel::{
 };
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
-use crate::finding::{Outcome, Status};
+use crate::finding::Outcome;
 use crate::inventory::Inventory;
 
 pub struct ConsenterNotDeployed;
@@ -60,6 +60,7 @@ impl Check for ConsenterNotDeployed {
 mod tests {
     use super::*;
     use crate::checks::channel::testing::*;
+    use crate::finding::Status;
     use crate::inventory::channel::{Consenter, OrdererSection, RaftMetadata};
     use crate::inventory::ordering::Component;
 
