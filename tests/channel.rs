@@ -3,6 +3,9 @@
 //! artifact gatherer, and asserted against the configtx.yaml they were made from; the CHANNEL
 //! and RAFT verdicts on those trees, each named.
 
+#[path = "support/blocks.rs"]
+mod blocks;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -519,4 +522,57 @@ fn fixture_failures_say_what_is_wrong() {
         "RAFT-005",
         "ElectionTick (10) must be greater than HeartbeatTick (10)",
     );
+}
+
+/// The stand-in configtxgen writes the profile's policies as configtxgen encodes them
+/// (cauthdsl `FromString`); decoded back, each reads as it was written.
+#[test]
+fn policies_written_as_configtx_yaml_writes_them_decode_to_the_same_rules() {
+    let rules = [
+        ("Channel", "Admins", "ImplicitMeta", "MAJORITY Admins"),
+        ("Channel", "Readers", "ImplicitMeta", "ANY Readers"),
+        (
+            "Channel/Orderer",
+            "BlockValidation",
+            "ImplicitMeta",
+            "ANY Writers",
+        ),
+        (
+            "Channel/Orderer/OrdererMSP",
+            "Readers",
+            "Signature",
+            "OR('OrdererMSP.member', 'OrdererMSP.peer')",
+        ),
+        (
+            "Channel/Orderer/OrdererMSP",
+            "Admins",
+            "Signature",
+            "OutOf(2, 'OrdererMSP.admin', 'OrdererMSP.peer', AND('OrdererMSP.client', 'OrdererMSP.orderer'))",
+        ),
+    ];
+    let mut spec = blocks::ChannelSpec::new("sys", "solo");
+    spec.orderer_orgs = vec![blocks::OrgSpec {
+        name: "OrdererMSP".into(),
+        ..blocks::OrgSpec::default()
+    }];
+    for (path, name, kind, rule) in rules {
+        spec.policies
+            .entry(path.into())
+            .or_default()
+            .push((name.into(), kind.into(), rule.into()));
+    }
+    let block = blocks::block_with_policies(&spec).expect("policies parse");
+    let config =
+        fabcheck::inventory::channel::decode(&block, fabcheck::inventory::Origin::file("b"), ".")
+            .expect("decodes");
+    for (path, name, kind, rule) in rules {
+        let found = config
+            .policies
+            .iter()
+            .find(|p| p.path == path && p.name == name)
+            .unwrap_or_else(|| panic!("{path} {name}: {:#?}", config.policies));
+        assert_eq!((found.kind.as_str(), found.rule.as_str()), (kind, rule));
+    }
+    assert!(blocks::policy_from("Signature", "OR('Org1MSP.boss')").is_err());
+    assert!(blocks::policy_from("ImplicitMeta", "SOME Readers").is_err());
 }

@@ -54,6 +54,9 @@ pub struct ChannelSpec {
     pub channel_caps: Vec<String>,
     pub orderer_caps: Vec<String>,
     pub application_caps: Vec<String>,
+    /// Policies as configtx.yaml writes them, by group path (`Channel/Application/Org1MSP`):
+    /// (name, `Signature` or `ImplicitMeta`, rule). Groups not listed get the sample defaults.
+    pub policies: BTreeMap<String, Vec<(String, String, String)>>,
 }
 
 impl ChannelSpec {
@@ -74,6 +77,7 @@ impl ChannelSpec {
             channel_caps: vec!["V1_4_3".into()],
             orderer_caps: vec!["V1_4_2".into()],
             application_caps: vec!["V1_4_2".into()],
+            policies: BTreeMap::new(),
         }
     }
 }
@@ -435,6 +439,168 @@ pub fn block(spec: &ChannelSpec) -> Vec<u8> {
     block_of(spec, channel_group(spec))
 }
 
+/// `spec` as a block, with the policies `spec.policies` writes (configtxgen fails on a rule it
+/// cannot parse, and so does this).
+pub fn block_with_policies(spec: &ChannelSpec) -> Result<Vec<u8>, String> {
+    let mut group = channel_group(spec);
+    apply_policies(&mut group, "Channel", &spec.policies)?;
+    Ok(block_of(spec, group))
+}
+
+/// A policy written as configtx.yaml writes it, encoded as configtxgen encodes it: `ANY
+/// Readers` as an ImplicitMetaPolicy, `OR('Org1MSP.admin', 'Org1MSP.peer')` as a
+/// SignaturePolicyEnvelope (Fabric `common/cauthdsl` `FromString`: principals numbered in the
+/// order they first appear).
+pub fn policy_from(kind: &str, rule: &str) -> Result<ConfigPolicy, String> {
+    let policy = match kind {
+        "ImplicitMeta" => {
+            let (how, sub) = rule
+                .trim()
+                .split_once(' ')
+                .ok_or_else(|| format!("'{rule}' is not an implicit meta policy"))?;
+            let how = match how {
+                "ANY" => 0,
+                "ALL" => 1,
+                "MAJORITY" => 2,
+                other => return Err(format!("unknown implicit meta rule {other}")),
+            };
+            protos::Policy {
+                r#type: 3,
+                value: protos::ImplicitMetaPolicy {
+                    sub_policy: sub.trim().into(),
+                    rule: how,
+                }
+                .encode_to_vec(),
+            }
+        }
+        "Signature" => {
+            let mut identities = Vec::new();
+            let mut rest = rule.trim();
+            let rule = signature(&mut rest, &mut identities)?;
+            if !rest.trim().is_empty() {
+                return Err(format!("trailing text '{rest}' in policy"));
+            }
+            protos::Policy {
+                r#type: 1,
+                value: protos::SignaturePolicyEnvelope {
+                    version: 0,
+                    rule: Some(rule),
+                    identities,
+                }
+                .encode_to_vec(),
+            }
+        }
+        other => return Err(format!("unknown policy type {other}")),
+    };
+    Ok(ConfigPolicy {
+        version: 0,
+        policy: Some(policy),
+        mod_policy: "Admins".into(),
+    })
+}
+
+/// One `OR(…)`, `AND(…)`, `OutOf(n, …)` or `'MSP.role'` from the front of `rest`.
+fn signature(
+    rest: &mut &str,
+    identities: &mut Vec<protos::MspPrincipal>,
+) -> Result<protos::SignaturePolicy, String> {
+    use protos::signature_policy::{NOutOf, Type};
+    *rest = rest.trim_start();
+    if let Some(quoted) = rest.strip_prefix('\'') {
+        let end = quoted.find('\'').ok_or("unterminated principal")?;
+        let (msp, role) = quoted[..end]
+            .rsplit_once('.')
+            .ok_or_else(|| format!("principal '{}' has no role", &quoted[..end]))?;
+        let role = match role.to_ascii_lowercase().as_str() {
+            "member" => 0,
+            "admin" => 1,
+            "client" => 2,
+            "peer" => 3,
+            "orderer" => 4,
+            other => return Err(format!("unknown role {other}")),
+        };
+        let principal = protos::MspPrincipal {
+            principal_classification: 0,
+            principal: protos::MspRole {
+                msp_identifier: msp.into(),
+                role,
+            }
+            .encode_to_vec(),
+        };
+        let index = match identities.iter().position(|p| *p == principal) {
+            Some(i) => i,
+            None => {
+                identities.push(principal);
+                identities.len() - 1
+            }
+        };
+        *rest = &quoted[end + 1..];
+        return Ok(protos::SignaturePolicy {
+            r#type: Some(Type::SignedBy(index as i32)),
+        });
+    }
+    let open = rest
+        .find('(')
+        .ok_or_else(|| format!("'{rest}' is not a policy"))?;
+    let op = rest[..open].trim().to_owned();
+    *rest = &rest[open + 1..];
+    let mut n = None;
+    if op.eq_ignore_ascii_case("OutOf") {
+        let comma = rest.find(',').ok_or("OutOf needs a count")?;
+        n = Some(
+            rest[..comma]
+                .trim()
+                .parse::<i32>()
+                .map_err(|e| e.to_string())?,
+        );
+        *rest = &rest[comma + 1..];
+    }
+    let mut rules = Vec::new();
+    loop {
+        rules.push(signature(rest, identities)?);
+        *rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix(',') {
+            *rest = r;
+        } else if let Some(r) = rest.strip_prefix(')') {
+            *rest = r;
+            break;
+        } else {
+            return Err(format!("expected , or ) at '{rest}'"));
+        }
+    }
+    let n = match op.to_ascii_uppercase().as_str() {
+        "OR" => 1,
+        "AND" => rules.len() as i32,
+        "OUTOF" => n.unwrap_or(1),
+        other => return Err(format!("unknown operator {other}")),
+    };
+    Ok(protos::SignaturePolicy {
+        r#type: Some(Type::NOutOf(NOutOf { n, rules })),
+    })
+}
+
+/// Replaces the policies of every group `spec.policies` lists, below `path`.
+fn apply_policies(
+    group: &mut ConfigGroup,
+    path: &str,
+    policies: &BTreeMap<String, Vec<(String, String, String)>>,
+) -> Result<(), String> {
+    if let Some(list) = policies.get(path) {
+        let mut parsed = BTreeMap::new();
+        for (name, kind, rule) in list {
+            parsed.insert(
+                name.clone(),
+                policy_from(kind, rule).map_err(|e| format!("{path} policy {name}: {e}"))?,
+            );
+        }
+        group.policies = parsed;
+    }
+    for (name, sub) in &mut group.groups {
+        apply_policies(sub, &format!("{path}/{name}"), policies)?;
+    }
+    Ok(())
+}
+
 /// PEM of a DER certificate.
 fn pem_of(der: &[u8]) -> String {
     use base64::Engine;
@@ -534,6 +700,13 @@ pub fn spec_from(
         .consortiums
         .first()
         .map(|c| c.orgs.iter().map(org_spec).collect());
+    for p in &config.policies {
+        spec.policies.entry(p.path.clone()).or_default().push((
+            p.name.clone(),
+            p.kind.clone(),
+            p.rule.clone(),
+        ));
+    }
     spec
 }
 

@@ -558,7 +558,10 @@ pub fn configtxgen(args: &[String]) -> i32 {
     let channel = flags.get("-channelID").unwrap_or_default();
     let spec = crate::blocks::spec_from(found, &channel);
     let (out, content) = if let Some(out) = flags.get("-outputBlock") {
-        (out, crate::blocks::block(&spec))
+        match crate::blocks::block_with_policies(&spec) {
+            Ok(block) => (out, block),
+            Err(e) => return fail(format_args!("Error on outputBlock: {e}")),
+        }
     } else if let Some(out) = flags.get("-outputCreateChannelTx") {
         let consortium = found.consortium.clone().unwrap_or_default();
         (out, crate::blocks::channel_creation_tx(&spec, &consortium))
