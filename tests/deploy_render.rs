@@ -14,6 +14,8 @@
 
 #![cfg(unix)]
 
+#[path = "support/blocks.rs"]
+mod blocks;
 #[path = "support/bounded.rs"]
 mod bounded;
 #[path = "support/findings.rs"]
@@ -1075,5 +1077,99 @@ fn render_help_names_out_and_spec() {
     let help = String::from_utf8_lossy(&result.stdout);
     for flag in ["--out", "--spec", "--cluster-dns"] {
         assert!(help.contains(flag), "render --help lacks {flag}:\n{help}");
+    }
+}
+
+/// RAFT-002 on a cluster's objects alone: the genesis block configtxgen makes from the rendered
+/// etcdraft profile (here the stand-in's encoding of fabcheck's reading of it), beside the
+/// manifests only — no crypto-config folder — is compared with the TLS certificates each
+/// orderer's pod mounts from its Secrets. A consenter whose certificate is another orderer's
+/// fails, naming the certificate its pod has.
+#[test]
+fn consenter_certificates_are_compared_with_what_the_orderer_pods_mount() {
+    let r = render(Some("consensus: etcdraft\n"));
+    let configtx = r.out.join("configtx.yaml");
+    let text = std::fs::read_to_string(&configtx).unwrap();
+    let (doc, _) = fabcheck::inventory::ordering::yaml::parse_text(&configtx, text);
+    let profiles = fabcheck::inventory::channel::profile::gather(&[doc.expect("configtx.yaml")]);
+    let genesis = profiles
+        .iter()
+        .find(|p| {
+            p.source
+                == fabcheck::inventory::channel::ConfigSource::Profile {
+                    name: "OrdererGenesis".into(),
+                }
+        })
+        .expect("OrdererGenesis");
+    let mut spec = blocks::spec_from(genesis, "fabcheck-sys-channel");
+    assert_eq!(spec.consenters.len(), 3);
+    let tree = tempfile::tempdir().unwrap();
+    copy_dir(&r.out.join("manifests"), &tree.path().join("manifests"));
+    std::fs::create_dir_all(tree.path().join("channel-artifacts")).unwrap();
+    let block = tree.path().join("channel-artifacts/genesis.block");
+    std::fs::write(&block, blocks::block_with_policies(&spec).unwrap()).unwrap();
+    let report = check_report(tree.path());
+    let raft002: Vec<&Value> = findings(&report)
+        .iter()
+        .filter(|f| f["check_id"] == "RAFT-002" && f.to_string().contains("genesis.block"))
+        .collect();
+    assert_eq!(raft002.len(), 3, "{raft002:#?}");
+    assert!(
+        raft002.iter().all(|f| f["status"] == "pass"),
+        "{raft002:#?}"
+    );
+    // orderer1's consenter entry carries orderer2's certificate.
+    spec.consenters[1].server_pem = spec.consenters[2].server_pem.clone();
+    spec.consenters[1].client_pem = spec.consenters[2].client_pem.clone();
+    std::fs::write(&block, blocks::block_with_policies(&spec).unwrap()).unwrap();
+    let report = check_report(tree.path());
+    let failed: Vec<&Value> = findings(&report)
+        .iter()
+        .filter(|f| f["check_id"] == "RAFT-002" && f["status"] == "fail")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    let message = failed[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("consenter {}", spec.consenters[1].host)),
+        "{message}"
+    );
+    assert!(
+        message.contains("#StatefulSet"),
+        "names the pod's file: {message}"
+    );
+}
+
+/// `check --artifacts DIR -o json=FILE` whatever the exit code: the report.
+fn check_report(dir: &Path) -> Value {
+    let out_dir = tempfile::tempdir().unwrap();
+    let json = out_dir.path().join("report.json");
+    let mut spec = std::ffi::OsString::from("json=");
+    spec.push(&json);
+    let result = fabcheck(&[
+        "check".as_ref(),
+        "--artifacts".as_ref(),
+        dir.as_os_str(),
+        "--select".as_ref(),
+        "RAFT".as_ref(),
+        "-o".as_ref(),
+        spec.as_os_str(),
+    ]);
+    assert!(
+        matches!(result.status.code(), Some(0 | 1)),
+        "{}",
+        text(&result)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(entry.file_name())).unwrap();
+        }
     }
 }

@@ -7,13 +7,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::checks::channel::{complete, split_endpoint, target};
+use crate::checks::channel::{answers_to, complete, deployment, split_endpoint, target};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::channel::ConfigCert;
 use crate::inventory::layout::Role;
+use crate::inventory::ordering::{Component, Workload};
 
 pub struct ConsenterTlsMismatch;
 
@@ -29,18 +30,60 @@ fn same_host(name: &str, host: &str) -> bool {
     name == host || host.starts_with(&format!("{name}.")) || name.starts_with(&format!("{host}."))
 }
 
-/// The TLS certificates the artifacts and live probes say `host` has.
-fn known_for(inv: &Inventory, host: &str) -> Vec<Known> {
+/// The settings that name an orderer's TLS certificate files inside its pod (orderer.yaml
+/// `General.TLS.Certificate`, `General.Cluster.ClientCertificate`).
+const TLS_CERT_SETTINGS: &[&str] = &[
+    "ORDERER_GENERAL_TLS_CERTIFICATE",
+    "ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE",
+];
+
+/// Whether `cert` is a TLS certificate the pod of orderer workload `w` sees: laid out from a
+/// Secret or ConfigMap volume of that workload ([`crate::inventory::mounts::virtual_path`]),
+/// at a path its TLS settings name, or as a `tls/server.crt`/`client.crt`.
+fn in_pod_of(cert: &crate::inventory::CertRecord, w: &Workload) -> bool {
+    // The workload's locator holds its object: `document 1, StatefulSet ns/name, container c`.
+    let Some(object) = w.origin.locator.as_deref().and_then(|l| {
+        l.split(", ")
+            .find(|p| !p.starts_with("document") && p.contains('/'))
+    }) else {
+        return false;
+    };
+    let Some(pod_path) = cert
+        .origin
+        .path
+        .strip_prefix(&format!("{}#{object}:", w.origin.path))
+    else {
+        return false;
+    };
+    TLS_CERT_SETTINGS
+        .iter()
+        .filter_map(|s| w.env.get(*s))
+        .any(|s| s.value == pod_path)
+        || matches!(
+            cert.layout.role,
+            Some(Role::TlsServerCert | Role::TlsClientCert)
+        )
+}
+
+/// The TLS certificates the artifacts and live probes say `host` has: files in its cryptogen
+/// folder (`orderers/<host>/tls/`), files its deployed pod sees from its Secrets (`nodes`: the
+/// orderers deployed with the configuration), and the certificate it served.
+fn known_for(inv: &Inventory, host: &str, nodes: &[&Workload]) -> Vec<Known> {
+    let pods: Vec<&Workload> = nodes
+        .iter()
+        .copied()
+        .filter(|w| w.component == Component::Orderer && answers_to(w, host))
+        .collect();
     let mut out: Vec<Known> = inv
         .certs
         .iter()
         .filter(|c| {
-            matches!(
+            (matches!(
                 c.layout.role,
                 Some(Role::TlsServerCert | Role::TlsClientCert)
-            )
+            ) && c.layout.node.as_deref().is_some_and(|n| same_host(n, host)))
+                || pods.iter().any(|w| in_pod_of(c, w))
         })
-        .filter(|c| c.layout.node.as_deref().is_some_and(|n| same_host(n, host)))
         .map(|c| Known {
             fingerprint: c.fingerprint.clone(),
             shown: format!("{} (serial {}) at {}", c.subject, c.serial, c.origin),
@@ -78,15 +121,16 @@ impl Check for ConsenterTlsMismatch {
 
     fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
         let mut out = Vec::new();
-        let mut cache: BTreeMap<String, Vec<Known>> = BTreeMap::new();
+        let mut cache: BTreeMap<(String, String), Vec<Known>> = BTreeMap::new();
         for c in complete(inv) {
             let Some((_, consenters)) = c.consenters() else {
                 continue;
             };
+            let nodes = deployment(inv, c);
             for k in consenters {
                 let known = cache
-                    .entry(k.host.to_ascii_lowercase())
-                    .or_insert_with(|| known_for(inv, &k.host));
+                    .entry((c.scope.clone(), k.host.to_ascii_lowercase()))
+                    .or_insert_with(|| known_for(inv, &k.host, &nodes));
                 let t = target(c, Some(&format!("consenter {}", k.endpoint())));
                 let readable = [&k.server_tls_cert, &k.client_tls_cert]
                     .into_iter()
