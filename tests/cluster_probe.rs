@@ -124,6 +124,34 @@ fn apply_reference_network(plane: &ControlPlane, work: &Path) {
         "-f",
         rendered.join("manifests").to_str().expect("utf-8 path"),
     ]);
+    // The StatefulSet controller creates each org's peers one after another; the probe's daemon
+    // route looks for running peer pods, so the run starts once all six run (a peer whose pod
+    // is not there yet would be "no running pod", not the RBAC refusal the tests look for).
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let phases = plane.kubectl(&[
+            "get",
+            "pods",
+            "--all-namespaces",
+            "-l",
+            "fabcheck.io/component=peer",
+            "-o",
+            "jsonpath={.items[*].status.phase}",
+        ]);
+        if phases
+            .split_whitespace()
+            .filter(|p| *p == "Running")
+            .count()
+            >= 6
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "peer pods not all Running after 90 s: {phases}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
 }
 
 /// `check --probe in-cluster --timeout TIMEOUT` as the reader, with a JSON report written into
