@@ -173,6 +173,20 @@ enum Section {
     Consortium,
 }
 
+/// An org's `AnchorPeers` value.
+fn anchor_peers(org: &OrgSpec) -> ConfigValue {
+    value(protos::AnchorPeers {
+        anchor_peers: org
+            .anchor_peers
+            .iter()
+            .map(|(host, port)| protos::AnchorPeer {
+                host: host.clone(),
+                port: *port,
+            })
+            .collect(),
+    })
+}
+
 fn org_group(org: &OrgSpec, section: Section) -> ConfigGroup {
     let ca = org.root_pems.first().cloned().unwrap_or_default();
     let msp = protos::FabricMspConfig {
@@ -216,19 +230,7 @@ fn org_group(org: &OrgSpec, section: Section) -> ConfigGroup {
         }),
     )]);
     if section == Section::Application && !org.anchor_peers.is_empty() {
-        values.insert(
-            "AnchorPeers".into(),
-            value(protos::AnchorPeers {
-                anchor_peers: org
-                    .anchor_peers
-                    .iter()
-                    .map(|(host, port)| protos::AnchorPeer {
-                        host: host.clone(),
-                        port: *port,
-                    })
-                    .collect(),
-            }),
-        );
+        values.insert("AnchorPeers".into(), anchor_peers(org));
     }
     if section == Section::Orderer && !org.endpoints.is_empty() {
         values.insert(
@@ -794,19 +796,7 @@ pub fn anchor_peers_tx(channel_id: &str, org: &OrgSpec) -> Vec<u8> {
         version: 1,
         groups: BTreeMap::new(),
         values: BTreeMap::from([
-            (
-                "AnchorPeers".to_owned(),
-                value(protos::AnchorPeers {
-                    anchor_peers: org
-                        .anchor_peers
-                        .iter()
-                        .map(|(host, port)| protos::AnchorPeer {
-                            host: host.clone(),
-                            port: *port,
-                        })
-                        .collect(),
-                }),
-            ),
+            ("AnchorPeers".to_owned(), anchor_peers(org)),
             (
                 "MSP".to_owned(),
                 ConfigValue {

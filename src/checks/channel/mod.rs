@@ -112,22 +112,19 @@ pub fn orderer_names_outcome(
     .with("unknown", unknown)
 }
 
-/// `host` without a port; `host:port` split.
-pub fn split_endpoint(endpoint: &str) -> (&str, Option<&str>) {
-    match endpoint.rsplit_once(':') {
-        Some((h, p)) if !h.contains(']') || h.ends_with(']') => (h, Some(p)),
-        _ => (endpoint, None),
-    }
+/// Whether `name` (a workload, node folder or endpoint name) is `host`, or one is the other's
+/// first labels (`orderer0` and `orderer0.orderer.svc.cluster.local`), case-insensitively.
+pub fn same_host(name: &str, host: &str) -> bool {
+    let (name, host) = (name.to_ascii_lowercase(), host.to_ascii_lowercase());
+    name == host || host.starts_with(&format!("{name}.")) || name.starts_with(&format!("{host}."))
 }
 
-/// Whether a workload answers to `host`: one of its names, or the first label of one
-/// (`orderer0` for `orderer0.orderer.svc.cluster.local`), case-insensitively.
+/// Whether a workload answers to `host`: one of its names is [`same_host`].
 pub fn answers_to(w: &Workload, host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    w.hostnames.iter().chain(std::iter::once(&w.name)).any(|n| {
-        let n = n.to_ascii_lowercase();
-        n == host || host.starts_with(&format!("{n}.")) || n.starts_with(&format!("{host}."))
-    })
+    w.hostnames
+        .iter()
+        .chain(std::iter::once(&w.name))
+        .any(|n| same_host(n, host))
 }
 
 /// A certificate's one-line description for messages.

@@ -3,13 +3,12 @@
 //! `OrdererEndpoints`) — that name no orderer deployed beside it. Peers and clients take the
 //! ordering service's addresses from here, not from their own settings.
 
-use super::{
-    answers_to, complete, deployed_orderers_or_skip, orderer_names_outcome, split_endpoint, target,
-};
+use super::{answers_to, complete, deployed_orderers_or_skip, orderer_names_outcome, target};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::Outcome;
 use crate::inventory::Inventory;
+use crate::inventory::ordering::members::broker_host;
 
 pub struct OrdererEndpointUnknown;
 
@@ -46,7 +45,7 @@ impl Check for OrdererEndpointUnknown {
             let unknown: Vec<String> = endpoints
                 .iter()
                 .filter(|(_, e)| {
-                    let (host, _) = split_endpoint(e);
+                    let host = broker_host(e);
                     !nodes.iter().any(|w| answers_to(w, host))
                 })
                 .map(|(at, e)| format!("{e} ({at})"))

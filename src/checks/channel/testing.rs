@@ -59,22 +59,15 @@ pub fn cert(locator: &str, facts: &Arc<CertFacts>) -> ConfigCert {
 
 /// An empty genesis-block configuration in folder `net/`.
 pub fn block(channel: &str) -> ChannelConfig {
-    ChannelConfig {
-        origin: Origin::file(format!("net/{channel}.block")),
-        scope: "net".into(),
-        source: ConfigSource::GenesisBlock,
-        channel_id: channel.into(),
-        sequence: Some(0),
-        consortium: None,
-        hashing_algorithm: Some("SHA256".into()),
-        orderer_addresses: Vec::new(),
-        capabilities: Capabilities::default(),
-        orderer: None,
-        application: None,
-        consortiums: Vec::new(),
-        policies: Vec::new(),
-        problems: Vec::new(),
-    }
+    let mut c = ChannelConfig::new(
+        Origin::file(format!("net/{channel}.block")),
+        "net",
+        ConfigSource::GenesisBlock,
+        channel,
+    );
+    c.sequence = Some(0);
+    c.hashing_algorithm = Some("SHA256".into());
+    c
 }
 
 /// An org with the given roots and TLS roots.

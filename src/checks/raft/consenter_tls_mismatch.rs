@@ -7,13 +7,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::checks::channel::{answers_to, complete, deployment, split_endpoint, target};
+use crate::checks::channel::{answers_to, complete, deployment, same_host, target};
 use crate::checks::{Check, nothing_to_check};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::channel::ConfigCert;
 use crate::inventory::layout::Role;
+use crate::inventory::ordering::members::broker_host;
 use crate::inventory::ordering::{Component, Workload};
 
 pub struct ConsenterTlsMismatch;
@@ -22,12 +23,6 @@ pub struct ConsenterTlsMismatch;
 struct Known {
     fingerprint: String,
     shown: String,
-}
-
-/// Whether a node folder's or endpoint's name is the consenter's host.
-fn same_host(name: &str, host: &str) -> bool {
-    let (name, host) = (name.to_ascii_lowercase(), host.to_ascii_lowercase());
-    name == host || host.starts_with(&format!("{name}.")) || name.starts_with(&format!("{host}."))
 }
 
 /// The settings that name an orderer's TLS certificate files inside its pod (orderer.yaml
@@ -93,7 +88,7 @@ fn known_for(inv: &Inventory, host: &str, nodes: &[&Workload]) -> Vec<Known> {
         let ep = &obs.endpoint;
         let names = [
             ep.server_name.as_deref().unwrap_or(""),
-            split_endpoint(&ep.address).0,
+            broker_host(&ep.address),
             ep.name.as_str(),
         ];
         if !names.iter().any(|n| !n.is_empty() && same_host(n, host)) {

@@ -201,32 +201,18 @@ impl Reader<'_> {
 
     fn channel(&mut self, group: &ConfigGroup, source: &ConfigSource) -> ChannelConfig {
         let path = "Channel";
-        let mut config = ChannelConfig {
-            origin: Origin::default(),
-            scope: String::new(),
-            source: source.clone(),
-            channel_id: String::new(),
-            sequence: None,
-            consortium: self
-                .value::<protos::Consortium>(group, path, "Consortium")
-                .map(|c| c.name),
-            hashing_algorithm: self
-                .value::<protos::HashingAlgorithm>(group, path, "HashingAlgorithm")
-                .map(|h| h.name),
-            orderer_addresses: self
-                .value::<protos::OrdererAddresses>(group, path, "OrdererAddresses")
-                .map(|a| a.addresses)
-                .unwrap_or_default(),
-            capabilities: Capabilities {
-                channel: self.capabilities(group, path).unwrap_or_default(),
-                ..Capabilities::default()
-            },
-            orderer: None,
-            application: None,
-            consortiums: Vec::new(),
-            policies: Vec::new(),
-            problems: Vec::new(),
-        };
+        let mut config = ChannelConfig::new(Origin::default(), "", source.clone(), "");
+        config.consortium = self
+            .value::<protos::Consortium>(group, path, "Consortium")
+            .map(|c| c.name);
+        config.hashing_algorithm = self
+            .value::<protos::HashingAlgorithm>(group, path, "HashingAlgorithm")
+            .map(|h| h.name);
+        config.orderer_addresses = self
+            .value::<protos::OrdererAddresses>(group, path, "OrdererAddresses")
+            .map(|a| a.addresses)
+            .unwrap_or_default();
+        config.capabilities.channel = self.capabilities(group, path).unwrap_or_default();
         self.policies(group, path, &mut config.policies);
         if let Some(orderer) = group.groups.get("Orderer") {
             let opath = "Channel/Orderer";

@@ -283,6 +283,26 @@ pub struct PolicyEntry {
 }
 
 impl ChannelConfig {
+    /// An empty configuration of `source`: what a reader fills in.
+    pub fn new(origin: Origin, scope: &str, source: ConfigSource, channel_id: &str) -> Self {
+        ChannelConfig {
+            origin,
+            scope: scope.to_owned(),
+            source,
+            channel_id: channel_id.to_owned(),
+            sequence: None,
+            consortium: None,
+            hashing_algorithm: None,
+            orderer_addresses: Vec::new(),
+            capabilities: Capabilities::default(),
+            orderer: None,
+            application: None,
+            consortiums: Vec::new(),
+            policies: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
     /// Every org of every section, with the section name.
     pub fn orgs(&self) -> impl Iterator<Item = &OrgConfig> {
         let orderer = self.orderer.iter().flat_map(|o| o.orgs.iter());
@@ -381,31 +401,24 @@ mod tests {
     }
 
     fn block(scope: &str) -> ChannelConfig {
-        ChannelConfig {
-            origin: Origin::file(format!("{scope}/genesis.block")),
-            scope: scope.into(),
-            source: ConfigSource::GenesisBlock,
-            channel_id: "sys".into(),
-            sequence: Some(0),
-            consortium: None,
-            hashing_algorithm: None,
-            orderer_addresses: Vec::new(),
-            capabilities: Capabilities::default(),
-            orderer: Some(OrdererSection {
-                consensus_type: "kafka".into(),
-                kafka_brokers: vec!["kafka0:9092".into()],
-                batch_size: Some(BatchSizeValue {
-                    max_message_count: 10,
-                    absolute_max_bytes: 99 << 20,
-                    preferred_max_bytes: 512 << 10,
-                }),
-                ..OrdererSection::default()
+        let mut c = ChannelConfig::new(
+            Origin::file(format!("{scope}/genesis.block")),
+            scope,
+            ConfigSource::GenesisBlock,
+            "sys",
+        );
+        c.sequence = Some(0);
+        c.orderer = Some(OrdererSection {
+            consensus_type: "kafka".into(),
+            kafka_brokers: vec!["kafka0:9092".into()],
+            batch_size: Some(BatchSizeValue {
+                max_message_count: 10,
+                absolute_max_bytes: 99 << 20,
+                preferred_max_bytes: 512 << 10,
             }),
-            application: None,
-            consortiums: Vec::new(),
-            policies: Vec::new(),
-            problems: Vec::new(),
-        }
+            ..OrdererSection::default()
+        });
+        c
     }
 
     #[test]

@@ -92,27 +92,12 @@ fn unevaluated(s: &str) -> bool {
 
 impl Reader<'_> {
     fn profile(&self, name: &str, p: &Value) -> ChannelConfig {
-        let mut config = ChannelConfig {
-            origin: Origin::default(),
-            scope: String::new(),
-            source: ConfigSource::Profile {
-                name: name.to_owned(),
-            },
-            channel_id: String::new(),
-            sequence: None,
-            consortium: p.get("Consortium").and_then(scalar),
-            hashing_algorithm: None,
-            orderer_addresses: Vec::new(),
-            capabilities: Capabilities {
-                channel: caps(p.get("Capabilities")).unwrap_or_default(),
-                ..Capabilities::default()
-            },
-            orderer: None,
-            application: None,
-            consortiums: Vec::new(),
-            policies: Vec::new(),
-            problems: Vec::new(),
+        let source = ConfigSource::Profile {
+            name: name.to_owned(),
         };
+        let mut config = ChannelConfig::new(Origin::default(), "", source, "");
+        config.consortium = p.get("Consortium").and_then(scalar);
+        config.capabilities.channel = caps(p.get("Capabilities")).unwrap_or_default();
         self.policies(p.get("Policies"), "Channel", &mut config.policies);
         if let Some(o) = p.get("Orderer").filter(|o| o.is_object()) {
             config.orderer_addresses = strings(o.get("Addresses"));
