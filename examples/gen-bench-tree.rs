@@ -97,6 +97,7 @@ impl Validity {
                 self.leaf_not_after
             },
             ca,
+            eku: Vec::new(),
             sans: Vec::new(),
             ous: Vec::new(),
             high_s: false,

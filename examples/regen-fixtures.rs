@@ -52,6 +52,13 @@ fn main() {
     fabric_ca_layouts(&mut cases);
     x509_009(&mut cases);
     x509_010(&mut cases);
+    x509_011(&mut cases);
+    x509_012(&mut cases);
+    x509_013(&mut cases);
+    x509_014(&mut cases);
+    x509_015(&mut cases);
+    x509_016(&mut cases);
+    x509_017(&mut cases);
     write(&fixtures.join("README.md"), readme(&cases.list));
     println!(
         "wrote {} and {} fixture trees under {}",
@@ -460,7 +467,9 @@ fn x509_006(cases: &mut Cases) {
 fn x509_007(cases: &mut Cases) {
     let org = good_org();
     let peer = leaf(&org.ca, PEER, FROM, UNTIL);
-    let tls = leaf(&org.ca, PEER, FROM, UNTIL);
+    let tls = org
+        .ca
+        .issue(Spec::new(&org.ca.spec.org, PEER, FROM, UNTIL).sans(&[PEER]));
     let dir = cases.dir(
         "X509-007",
         "pass",
@@ -738,7 +747,10 @@ fn fabric_ca_layouts(cases: &mut Cases) {
          X509-009 lists the Idemix files as recognised (skip), reads everything else, and reports \
          nothing unreadable.",
     );
-    let user = leaf(&org.ca, "User1@org1.example.com", FROM, UNTIL);
+    // fabric-ca puts the registered type into the OU (`--id.type client`), as NodeOUs need.
+    let user = org
+        .ca
+        .issue(Spec::new(&org.ca.spec.org, "User1@org1.example.com", FROM, UNTIL).ous(&["client"]));
     let msp = dir.join("peerOrganizations/org1.example.com/users/User1@org1.example.com/msp");
     Msp {
         cacerts: vec![&org.ca],
@@ -918,5 +930,479 @@ fn readme(cases: &[(String, String)]) -> String {
     for (path, what) in cases {
         let _ = writeln!(out, "| `{path}` | {what} |");
     }
+    out
+}
+
+// ----------------------------------------------------------------------------------------------
+// Fabric's certificate profile (X509-011 … X509-017)
+
+/// Runs `openssl` in `dir` for what rcgen cannot make (RSA and SHA-1 signatures, missing
+/// SubjectKeyIdentifiers, negative serials); panics with its output on failure.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("failed to run openssl {args:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A scratch folder for openssl's inputs and outputs, emptied first.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fabcheck-regen-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("failed to create {}: {e}", dir.display()));
+    dir
+}
+
+/// The parts of an `openssl ca` configuration these fixtures need: no policy beyond a CN, any
+/// serial from the `serial` file, the extensions given on the command line only.
+const OPENSSL_CA: &str = "[ca]\ndefault_ca = fab\n[fab]\ndatabase = index.txt\n\
+                          new_certs_dir = .\nserial = serial\npolicy = any\ndefault_md = sha256\n\
+                          unique_subject = no\n[any]\ncommonName = supplied\n\
+                          organizationName = optional\n";
+
+/// `openssl ca` in `dir`, with the fixtures' validity window (FROM..UNTIL), `digest`, the
+/// serial `serial_hex`, and the extensions in `ext`: signs `csr` into `out` with `ca.pem` and
+/// `ca.key`, or with the CSR's own key when `self_sign`.
+fn openssl_ca(
+    dir: &Path,
+    csr: &str,
+    out: &str,
+    digest: &str,
+    serial_hex: &str,
+    ext: &str,
+    self_sign: bool,
+) {
+    write(&dir.join("ca.cnf"), OPENSSL_CA);
+    write(&dir.join("index.txt"), "");
+    write(&dir.join("serial"), format!("{serial_hex}\n"));
+    write(&dir.join("ext.cnf"), format!("[v3]\n{ext}\n"));
+    let mut args = vec![
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-keyfile",
+        "ca.key",
+        "-in",
+        csr,
+        "-out",
+        out,
+        "-startdate",
+        "20200101000000Z",
+        "-enddate",
+        "20990101000000Z",
+        "-md",
+        digest,
+        "-extfile",
+        "ext.cnf",
+        "-extensions",
+        "v3",
+        "-notext",
+        "-preserveDN",
+    ];
+    if self_sign {
+        args.push("-selfsign");
+    } else {
+        args.extend(["-cert", "ca.pem"]);
+    }
+    openssl(dir, &args);
+}
+
+/// A leaf for `PEER` issued by `ca` with openssl: a key made by `keygen` (openssl genpkey
+/// arguments), signed with `digest`, serial `serial_hex`, the extensions in `ext`. Returns the
+/// certificate PEM and the key PEM.
+fn openssl_leaf(
+    ca: &Cert,
+    keygen: &[&str],
+    digest: &str,
+    serial_hex: &str,
+    ext: &str,
+) -> (String, String) {
+    let dir = scratch("leaf");
+    write(&dir.join("ca.pem"), ca.pem());
+    write(&dir.join("ca.key"), ca.key_pem());
+    let mut genpkey = vec!["genpkey", "-out", "leaf.key"];
+    genpkey.extend_from_slice(keygen);
+    openssl(&dir, &genpkey);
+    let subject = format!("/O={}/CN={PEER}", ca.spec.org);
+    openssl(
+        &dir,
+        &[
+            "req", "-new", "-key", "leaf.key", "-subj", &subject, "-out", "leaf.csr",
+        ],
+    );
+    openssl_ca(&dir, "leaf.csr", "leaf.pem", digest, serial_hex, ext, false);
+    let read = |f: &str| fs::read_to_string(dir.join(f)).expect("openssl wrote it");
+    let pair = (read("leaf.pem"), read("leaf.key"));
+    let _ = fs::remove_dir_all(&dir);
+    pair
+}
+
+const LEAF_EXT: &str = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+                        subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid";
+
+/// A local MSP whose signcerts/ and keystore/ hold PEMs made outside rcgen.
+fn msp_with_signer(dir: &Path, org: &Org, cert_pem: &str, key_pem: &str) {
+    Msp {
+        cacerts: vec![&org.ca],
+        admincerts: vec![&org.admin],
+        tlscacerts: vec![&org.ca],
+        ..Msp::default()
+    }
+    .write(dir);
+    write(
+        &dir.join("signcerts").join(format!("{PEER}-cert.pem")),
+        cert_pem,
+    );
+    write(&dir.join("keystore").join("priv_sk"), key_pem);
+}
+
+fn x509_011(cases: &mut Cases) {
+    let org = good_org();
+    let dir = cases.dir(
+        "X509-011",
+        "pass",
+        "msp/: ECDSA P-256 keys signed with ECDSA SHA-256 throughout, what Fabric's BCCSP, \
+         cryptogen and fabric-ca make.",
+    );
+    Msp::identity(&org, &leaf(&org.ca, PEER, FROM, UNTIL)).write(&dir.join("msp"));
+
+    let dir = cases.dir(
+        "X509-011",
+        "fail",
+        "rsa/msp/: the signcert holds an RSA 2048 key (made with openssl), which Fabric 2.0+ \
+         cannot import into its MSP (\"Supported keys: [ECDSA]\"); ed25519/msp/: the signcert \
+         holds an Ed25519 key, which only a 3.x MSP at the V3_0 capability accepts.",
+    );
+    let (cert, key) = openssl_leaf(
+        &org.ca,
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        "sha256",
+        "1001",
+        LEAF_EXT,
+    );
+    msp_with_signer(&dir.join("rsa/msp"), &org, &cert, &key);
+    let (cert, key) = openssl_leaf(
+        &org.ca,
+        &["-algorithm", "ED25519"],
+        "sha256",
+        "1002",
+        LEAF_EXT,
+    );
+    msp_with_signer(&dir.join("ed25519/msp"), &org, &cert, &key);
+}
+
+fn x509_012(cases: &mut Cases) {
+    let org = good_org();
+    let dir = cases.dir(
+        "X509-012",
+        "pass",
+        "msp/: every certificate signed with ECDSA SHA-256.",
+    );
+    Msp::identity(&org, &leaf(&org.ca, PEER, FROM, UNTIL)).write(&dir.join("msp"));
+    let dir = cases.dir(
+        "X509-012",
+        "fail",
+        "msp/: the signcert is signed by its CA with ECDSA SHA-1 (openssl -sha1), which Go 1.18+ \
+         and so every Fabric 2.5 and 3.x build refuse.",
+    );
+    let (cert, key) = openssl_leaf(
+        &org.ca,
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        "sha1",
+        "1003",
+        LEAF_EXT,
+    );
+    msp_with_signer(&dir.join("msp"), &org, &cert, &key);
+}
+
+/// The DER of the first PEM block in `pem`.
+fn der_of_pem(pem: &str) -> Vec<u8> {
+    use base64::Engine;
+    let body: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .expect("openssl writes valid PEM")
+}
+
+/// A self-signed CA made with openssl with the extensions in `ext`, re-made until its
+/// signature is low-S (X509-010 refuses a high-S root; openssl draws `s` at random).
+fn openssl_root(org: &str, ext: &str) -> (String, String) {
+    for _ in 0..64 {
+        let dir = scratch("root");
+        openssl(
+            &dir,
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                "ca.key",
+            ],
+        );
+        let subject = format!("/O={org}/CN=ca.{org}");
+        openssl(
+            &dir,
+            &[
+                "req", "-new", "-key", "ca.key", "-subj", &subject, "-out", "ca.csr",
+            ],
+        );
+        openssl_ca(&dir, "ca.csr", "ca.pem", "sha256", "01", ext, true);
+        let read = |f: &str| fs::read_to_string(dir.join(f)).expect("openssl wrote it");
+        let (pem, key) = (read("ca.pem"), read("ca.key"));
+        let _ = fs::remove_dir_all(&dir);
+        let der = der_of_pem(&pem);
+        let facts = fabcheck::inventory::cert::CertFacts::parse(&der).expect("openssl root parses");
+        if let Ok(fabcheck::inventory::signature::SignatureForm::Ecdsa { form, .. }) =
+            facts.signature_form(&facts)
+            && form == fabcheck::inventory::signature::SForm::Low
+        {
+            return (pem, key);
+        }
+    }
+    panic!("no low-S signature in 64 tries");
+}
+
+fn x509_013(cases: &mut Cases) {
+    let org = good_org();
+    let dir = cases.dir(
+        "X509-013",
+        "pass",
+        "msp/: the CA has basicConstraints CA:TRUE, a SubjectKeyIdentifier and keyUsage \
+         keyCertSign and cRLSign.",
+    );
+    Msp::identity(&org, &leaf(&org.ca, PEER, FROM, UNTIL)).write(&dir.join("msp"));
+    let dir = cases.dir(
+        "X509-013",
+        "fail",
+        "msp/: the root in cacerts/ (made with openssl) has no SubjectKeyIdentifier, so Fabric's \
+         MSP does not set up (\"CA Certificate problem with Subject Key Identifier extension\").",
+    );
+    let org_name = "org1.example.com";
+    let (ca, _) = openssl_root(
+        org_name,
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\n\
+         subjectKeyIdentifier=none\nauthorityKeyIdentifier=none",
+    );
+    let admin = Cert::self_signed(Spec::new(
+        org_name,
+        &format!("Admin@{org_name}"),
+        FROM,
+        UNTIL,
+    ));
+    let msp = dir.join("msp");
+    write(&msp.join("cacerts/ca.pem"), &ca);
+    write(&msp.join("tlscacerts/ca.pem"), &ca);
+    write(&msp.join("admincerts").join(cert_file(&admin)), admin.pem());
+}
+
+fn x509_014(cases: &mut Cases) {
+    let org = good_org();
+    let dir = cases.dir(
+        "X509-014",
+        "pass",
+        "msp/: the signcert is an end-entity certificate whose AuthorityKeyIdentifier is its \
+         CA's SubjectKeyIdentifier.",
+    );
+    Msp::identity(&org, &leaf(&org.ca, PEER, FROM, UNTIL)).write(&dir.join("msp"));
+    let dir = cases.dir(
+        "X509-014",
+        "fail",
+        "ca-identity/msp/: the signcert has basicConstraints CA:TRUE, which Fabric's MSP refuses \
+         as an identity; aki-mismatch/msp/: the signcert's AuthorityKeyIdentifier is not its \
+         CA's SubjectKeyIdentifier (signed by the CA's key under a different key id), which \
+         OpenSSL-based clients refuse.",
+    );
+    let ca_peer = org
+        .ca
+        .issue(Spec::new(&org.ca.spec.org, PEER, FROM, UNTIL).ca());
+    Msp::identity(&org, &ca_peer).write(&dir.join("ca-identity/msp"));
+    let mut params = org.ca.params.clone();
+    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(vec![0xde, 0xad, 0xbe, 0xef]);
+    let impostor = Cert {
+        spec: org.ca.spec.clone(),
+        params,
+        key: rcgen::KeyPair::from_pem(&org.ca.key_pem()).expect("CA key"),
+        der: org.ca.der.clone(),
+    };
+    Msp::identity(&org, &leaf(&impostor, PEER, FROM, UNTIL)).write(&dir.join("aki-mismatch/msp"));
+}
+
+/// config.yaml with the four NodeOU roles, each naming the CA in cacerts/.
+fn node_ous_config(ca_file: &str) -> String {
+    let mut out = String::from("NodeOUs:\n  Enable: true\n");
+    for (key, ou) in [
+        ("ClientOUIdentifier", "client"),
+        ("PeerOUIdentifier", "peer"),
+        ("AdminOUIdentifier", "admin"),
+        ("OrdererOUIdentifier", "orderer"),
+    ] {
+        let _ = write!(
+            out,
+            "  {key}:\n    Certificate: cacerts/{ca_file}\n    OrganizationalUnitIdentifier: {ou}\n"
+        );
+    }
+    out
+}
+
+fn x509_015(cases: &mut Cases) {
+    let org_name = "org1.example.com";
+    let ca = root(org_name, &format!("ca.{org_name}"), FROM, UNTIL);
+    let admin =
+        ca.issue(Spec::new(org_name, &format!("Admin@{org_name}"), FROM, UNTIL).ous(&["admin"]));
+    let node_msp = |dir: &Path, signer: &Cert, admins: Vec<&Cert>| {
+        Msp {
+            cacerts: vec![&ca],
+            tlscacerts: vec![&ca],
+            admincerts: admins,
+            signcert: Some(signer),
+            keystore: Some(signer),
+            ..Msp::default()
+        }
+        .write(dir);
+        write(&dir.join("config.yaml"), node_ous_config(&cert_file(&ca)));
+    };
+    let peer_path = format!("peerOrganizations/{org_name}/peers/{PEER}/msp");
+    let dir = cases.dir(
+        "X509-015",
+        "pass",
+        "peerOrganizations/org1.example.com/peers/peer0…/msp: NodeOUs enabled with the client, \
+         peer, admin and orderer roles naming the CA; the peer's signcert carries exactly the \
+         peer OU.",
+    );
+    let peer = ca.issue(Spec::new(org_name, PEER, FROM, UNTIL).ous(&["peer"]));
+    node_msp(&dir.join(&peer_path), &peer, vec![]);
+
+    let dir = cases.dir(
+        "X509-015",
+        "fail",
+        "peers/peer0…/msp: the peer's signcert carries the client OU, so policies naming the \
+         peer role refuse it; admincerts/ holds a certificate with the peer OU, neither client \
+         nor admin, so Fabric's MSP does not set up (\"admin N is invalid\").",
+    );
+    let client_peer = ca.issue(Spec::new(org_name, PEER, FROM, UNTIL).ous(&["client"]));
+    let peer_admin = ca.issue(Spec::new(org_name, "peer-admin", FROM, UNTIL).ous(&["peer"]));
+    node_msp(&dir.join(&peer_path), &client_peer, vec![&peer_admin]);
+    let _ = admin;
+}
+
+fn x509_016(cases: &mut Cases) {
+    let org = good_org();
+    let tlsca = root(&org.ca.spec.org, "tlsca.org1.example.com", FROM, UNTIL);
+    let node = |dir: &Path, server: &Cert| {
+        let peer = leaf(&org.ca, PEER, FROM, UNTIL);
+        Msp::identity(&org, &peer).write(&dir.join("msp"));
+        write_tls(&dir.join("tls"), &tlsca, server, server);
+    };
+    let dir = cases.dir(
+        "X509-016",
+        "pass",
+        "msp/ and tls/: tls/server.crt carries SANs and extendedKeyUsage serverAuth and \
+         clientAuth, as cryptogen's TLS profile writes it.",
+    );
+    let good = tlsca.issue(
+        Spec::new(&org.ca.spec.org, PEER, FROM, UNTIL)
+            .sans(&["peer0.org1", PEER])
+            .eku(true, true),
+    );
+    node(&dir, &good);
+    let dir = cases.dir(
+        "X509-016",
+        "fail",
+        "no-san/tls/server.crt has no subjectAltName (Go 1.15+ ignore the CN); client-only/tls/\
+         server.crt has extendedKeyUsage clientAuth only, no serverAuth.",
+    );
+    let no_san = tlsca.issue(Spec::new(&org.ca.spec.org, PEER, FROM, UNTIL).eku(true, true));
+    node(&dir.join("no-san"), &no_san);
+    let client_only = tlsca.issue(
+        Spec::new(&org.ca.spec.org, PEER, FROM, UNTIL)
+            .sans(&[PEER])
+            .eku(false, true),
+    );
+    node(&dir.join("client-only"), &client_only);
+}
+
+fn x509_017(cases: &mut Cases) {
+    let org = good_org();
+    let dir = cases.dir(
+        "X509-017",
+        "pass",
+        "msp/: every serial number is positive and at most 20 octets.",
+    );
+    Msp::identity(&org, &leaf(&org.ca, PEER, FROM, UNTIL)).write(&dir.join("msp"));
+    let dir = cases.dir(
+        "X509-017",
+        "fail",
+        "msp/: the signcert's serial number is negative (its first octet patched to 0xed and the \
+         certificate re-signed by its CA), which Go 1.23+ refuse to parse.",
+    );
+    let peer = leaf(&org.ca, PEER, FROM, UNTIL);
+    let der = with_negative_serial(&peer.der, &org.ca);
+    msp_with_signer(
+        &dir.join("msp"),
+        &org,
+        &pem_block("CERTIFICATE", &der),
+        &peer.key_pem(),
+    );
+}
+
+/// `cert` (issued by `ca`) with the first octet of its serial number's content set to 0xed,
+/// which makes it negative, and re-signed by `ca`: rcgen and `openssl ca` only write positive
+/// serials.
+fn with_negative_serial(cert: &[u8], ca: &Cert) -> Vec<u8> {
+    use rcgen::SigningKey;
+    /// (header length, content length) of the DER element at the start of `der`.
+    fn element(der: &[u8]) -> (usize, usize) {
+        match der[1] {
+            n if n < 0x80 => (2, n as usize),
+            0x81 => (3, der[2] as usize),
+            0x82 => (4, (der[2] as usize) << 8 | der[3] as usize),
+            n => panic!("unexpected DER length octet {n:#x}"),
+        }
+    }
+    let (outer_header, _) = element(cert);
+    let body = &cert[outer_header..];
+    let (tbs_header, tbs_len) = element(body);
+    let mut tbs = body[..tbs_header + tbs_len].to_vec();
+    let rest = &body[tbs_header + tbs_len..];
+    let (alg_header, alg_len) = element(rest);
+    let algorithm = &rest[..alg_header + alg_len];
+    // TBSCertificate: [0] version, then the serial INTEGER.
+    let mut at = tbs_header;
+    let (version_header, version_len) = element(&tbs[at..]);
+    at += version_header + version_len;
+    let (serial_header, _) = element(&tbs[at..]);
+    tbs[at + serial_header] = 0xed;
+    let signature = ca.key.sign(&tbs).expect("CA key signs");
+    let mut bit_string = vec![0x00];
+    bit_string.extend(signature);
+    let mut content = tbs;
+    content.extend_from_slice(algorithm);
+    content.extend(der_element(0x03, &bit_string));
+    der_element(0x30, &content)
+}
+
+/// One DER element: tag, definite length, content.
+fn der_element(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n if n < 0x100 => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(content);
     out
 }

@@ -341,3 +341,114 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// Fabric's own `msp/testdata` against Fabric's certificate profile (X509-011 … X509-017).
+/// The NodeOU folders are deliberately broken for Fabric's tests (msp/nodeous_test.go, cited
+/// per folder); fabcheck judges them as a 1.4.3+ local MSP, the version every node sets its
+/// local MSP up at. Every other profile check passes the whole tree: its keys are ECDSA P-256,
+/// signed with SHA-256, its CAs carry CA:TRUE, SKI and keyCertSign, its serials are positive.
+#[test]
+fn fabric_msp_testdata_certificate_profile_verdicts() {
+    let r = check(&realworld("hyperledger__fabric/main/msp/testdata"));
+    for id in [
+        "X509-011", "X509-012", "X509-013", "X509-014", "X509-016", "X509-017",
+    ] {
+        let mine: Vec<&Finding> = r.findings.iter().filter(|f| f.check_id == id).collect();
+        assert!(!mine.is_empty(), "{id} judged nothing");
+        for f in mine {
+            assert!(
+                f.status == Status::Pass || f.status == Status::Skip,
+                "{id} {:?} {}: {}",
+                f.status,
+                f.target.name,
+                f.message
+            );
+        }
+    }
+    let node_ous = |folder: &str| {
+        let found: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.check_id == "X509-015" && f.target.name.ends_with(&format!("/{folder}")))
+            .collect();
+        assert_eq!(found.len(), 1, "{folder}: {found:#?}");
+        found[0]
+    };
+    // (folder, verdict, phrase, what Fabric's own test says)
+    let expected = [
+        // TestNodeOUs / nodeous1: "assert.Error" at MSPv1_1: the admin carries OU COP, no role.
+        (
+            "nodeous1",
+            Status::Fail,
+            "admincerts/ peer0.org1.example.com carries neither the client nor the admin role",
+        ),
+        // nodeous2, nodeous5: the MSP sets up, but the signer carries no role: its Validate fails.
+        (
+            "nodeous2",
+            Status::Fail,
+            "signcerts/ peer0 carries none of the NodeOU roles",
+        ),
+        (
+            "nodeous5",
+            Status::Fail,
+            "signcerts/ peer0 carries none of the NodeOU roles",
+        ),
+        // nodeous3 and nodeous6: NoError.
+        (
+            "nodeous3",
+            Status::Pass,
+            "signcerts/ peer0 carries the peer role",
+        ),
+        (
+            "nodeous6",
+            Status::Pass,
+            "signcerts/ peer0 carries the peer role",
+        ),
+        // nodeous4: "admin 0 is invalid … certifiersIdentifier does not match": the client role
+        // names cacerts/external_ca.pem, which the admin does not chain to.
+        (
+            "nodeous4",
+            Status::Fail,
+            "\"certifiersIdentifier does not match\"",
+        ),
+        // nodeous8: "The identity does not contain OU [CLIENT]": the admin is a peer.
+        (
+            "nodeous8",
+            Status::Fail,
+            "admincerts/ peer0 carries neither the client nor the admin role",
+        ),
+        // nodeousbadconf1 at MSPv1_4_3: "admin 0 is invalid [cannot test for classification,
+        // node ou for type [CLIENT], not defined …]": config.yaml maps no client role.
+        (
+            "nodeousbadconf1",
+            Status::Fail,
+            "config.yaml maps peer=peer, admin=admin, orderer=orderer",
+        ),
+        // nodeousbadconf2 at MSPv1_4_3: NoError.
+        ("nodeousbadconf2", Status::Pass, "carries the orderer role"),
+        // nodeouadmin, nodeouorderer: NoError at MSPv1_4_3.
+        (
+            "nodeouadmin",
+            Status::Pass,
+            "signcerts/ peer0.org1.example.com carries the peer role",
+        ),
+        (
+            "nodeouorderer",
+            Status::Pass,
+            "signcerts/ orderer.example.com carries the orderer role",
+        ),
+        // nodeouadminclient2: the MSP sets up (Fabric's test checks only its admins), but
+        // config.yaml maps only the client and peer roles and the signer is an orderer: as an
+        // identity it carries none, and Fabric's validateIdentityOUsV143 refuses it.
+        (
+            "nodeouadminclient2",
+            Status::Fail,
+            "signcerts/ orderer.example.com carries none of the NodeOU roles config.yaml maps (client=client, peer=peer)",
+        ),
+    ];
+    for (folder, status, phrase) in expected {
+        let f = node_ous(folder);
+        assert_eq!(f.status, status, "{folder}: {}", f.message);
+        assert!(f.message.contains(phrase), "{folder}: {}", f.message);
+    }
+}

@@ -56,6 +56,19 @@ pub struct CertFacts {
     pub basic_ca: Option<bool>,
     /// keyUsage keyCertSign, or `None` when the extension is absent.
     pub key_cert_sign: Option<bool>,
+    /// The keyUsage bits (RFC 5280 4.2.1.3 order, digitalSignature = bit 0), or `None` when
+    /// the extension is absent.
+    pub key_usage: Option<u16>,
+    /// extendedKeyUsage, or `None` when the extension is absent (which Go's x509 reads as
+    /// "any usage").
+    pub extended_key_usage: Option<ExtendedKeyUsage>,
+    /// Whether a subjectAltName extension is present (with any kind of name).
+    pub has_san: bool,
+    /// The serial number's DER INTEGER content, sign bit included.
+    pub serial_der: Vec<u8>,
+    /// The SubjectPublicKeyInfo algorithm OID and, for EC keys, the named curve's OID.
+    pub key_algorithm: String,
+    pub key_curve: Option<String>,
     pub subject_key_id: Option<Vec<u8>>,
     pub authority_key_id: Option<Vec<u8>>,
     /// Raw SubjectPublicKeyInfo DER, to verify the signatures of certificates this one issued.
@@ -70,6 +83,67 @@ pub struct CertFacts {
     /// signature-form lints ([`super::signature`]).
     pub signature_algorithm: SignatureAlgorithm,
     pub signature: Vec<u8>,
+}
+
+/// The extendedKeyUsage purposes TLS cares about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtendedKeyUsage {
+    pub server_auth: bool,
+    pub client_auth: bool,
+    /// anyExtendedKeyUsage, which Go accepts for every purpose.
+    pub any: bool,
+    /// Every purpose, by name (`serverAuth`) or OID, for evidence.
+    pub purposes: Vec<String>,
+}
+
+impl ExtendedKeyUsage {
+    /// Whether Go's x509 accepts the certificate for TLS server authentication.
+    pub fn allows_server_auth(&self) -> bool {
+        self.server_auth || self.any
+    }
+
+    /// Whether Go's x509 accepts the certificate for TLS client authentication.
+    pub fn allows_client_auth(&self) -> bool {
+        self.client_auth || self.any
+    }
+}
+
+/// What kind of key a certificate holds, named from its SubjectPublicKeyInfo algorithm and
+/// curve OIDs (not from the key's length: secp256k1 points are as long as P-256 ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyKind {
+    /// ECDSA on a named curve: `P-256`, `P-384`, `P-521`, `P-224`, `secp256k1`, or the OID.
+    Ec(String),
+    /// RSA with its modulus size in bits.
+    Rsa(usize),
+    Ed25519,
+    /// Anything else, by algorithm OID.
+    Other(String),
+}
+
+impl KeyKind {
+    pub fn describe(&self) -> String {
+        match self {
+            KeyKind::Ec(curve) => format!("ECDSA {curve}"),
+            KeyKind::Rsa(bits) => format!("RSA {bits}"),
+            KeyKind::Ed25519 => "Ed25519".into(),
+            KeyKind::Other(oid) => format!("key algorithm {oid}"),
+        }
+    }
+}
+
+/// The name of an elliptic curve from its OID (RFC 5480, SEC 2).
+fn curve_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.10045.3.1.7" => "P-256",
+        "1.3.132.0.34" => "P-384",
+        "1.3.132.0.35" => "P-521",
+        "1.3.132.0.33" => "P-224",
+        "1.2.840.10045.3.1.1" => "P-192",
+        "1.3.132.0.10" => "secp256k1",
+        other => return format!("curve {other}"),
+    }
+    .into()
 }
 
 /// A public key reduced to what identifies it, comparable across certificates and private keys.
@@ -189,6 +263,9 @@ impl CertFacts {
         }
         let mut basic_ca = None;
         let mut key_cert_sign = None;
+        let mut key_usage = None;
+        let mut extended_key_usage = None;
+        let mut has_san = false;
         let mut subject_key_id = None;
         let mut authority_key_id = None;
         let mut dns_names = Vec::new();
@@ -196,12 +273,39 @@ impl CertFacts {
         for ext in cert.extensions() {
             match ext.parsed_extension() {
                 ParsedExtension::BasicConstraints(bc) => basic_ca = Some(bc.ca),
-                ParsedExtension::KeyUsage(ku) => key_cert_sign = Some(ku.key_cert_sign()),
+                ParsedExtension::KeyUsage(ku) => {
+                    key_cert_sign = Some(ku.key_cert_sign());
+                    key_usage = Some(ku.flags);
+                }
+                ParsedExtension::ExtendedKeyUsage(eku) => {
+                    let mut purposes = Vec::new();
+                    for (set, name) in [
+                        (eku.any, "anyExtendedKeyUsage"),
+                        (eku.server_auth, "serverAuth"),
+                        (eku.client_auth, "clientAuth"),
+                        (eku.code_signing, "codeSigning"),
+                        (eku.email_protection, "emailProtection"),
+                        (eku.time_stamping, "timeStamping"),
+                        (eku.ocsp_signing, "OCSPSigning"),
+                    ] {
+                        if set {
+                            purposes.push(name.to_owned());
+                        }
+                    }
+                    purposes.extend(eku.other.iter().map(|o| o.to_id_string()));
+                    extended_key_usage = Some(ExtendedKeyUsage {
+                        server_auth: eku.server_auth,
+                        client_auth: eku.client_auth,
+                        any: eku.any,
+                        purposes,
+                    });
+                }
                 ParsedExtension::SubjectKeyIdentifier(ski) => subject_key_id = Some(ski.0.to_vec()),
                 ParsedExtension::AuthorityKeyIdentifier(aki) => {
                     authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec())
                 }
                 ParsedExtension::SubjectAlternativeName(san) => {
+                    has_san = true;
                     for name in &san.general_names {
                         match name {
                             GeneralName::DNSName(d) => dns_names.push((*d).to_owned()),
@@ -217,6 +321,13 @@ impl CertFacts {
             }
         }
         let spki = cert.public_key();
+        let key_algorithm = spki.algorithm.algorithm.to_id_string();
+        let key_curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.as_oid().ok())
+            .map(|oid| oid.to_id_string());
         let public_key = match spki.parsed() {
             Ok(PublicKey::EC(point)) => {
                 let point = point.data().to_vec();
@@ -253,6 +364,12 @@ impl CertFacts {
             not_after: cert.validity().not_after.to_datetime(),
             basic_ca,
             key_cert_sign,
+            key_usage,
+            extended_key_usage,
+            has_san,
+            serial_der: tbs.raw_serial().to_vec(),
+            key_algorithm,
+            key_curve,
             subject_key_id,
             authority_key_id,
             spki: spki.raw.to_vec(),
@@ -292,6 +409,33 @@ impl CertFacts {
             &self.signature,
             &signer.public_key,
         )
+    }
+
+    /// The kind of key the certificate holds.
+    pub fn key_kind(&self) -> KeyKind {
+        match self.key_algorithm.as_str() {
+            "1.2.840.10045.2.1" => KeyKind::Ec(
+                self.key_curve
+                    .as_deref()
+                    .map(curve_name)
+                    .unwrap_or_else(|| "without a named curve".into()),
+            ),
+            "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => match &self.public_key {
+                PublicKeyId::Rsa { modulus, .. } => {
+                    let bits = modulus.len() * 8
+                        - modulus.first().map_or(0, |b| b.leading_zeros() as usize);
+                    KeyKind::Rsa(bits)
+                }
+                _ => KeyKind::Rsa(0),
+            },
+            "1.3.101.112" => KeyKind::Ed25519,
+            other => KeyKind::Other(other.to_owned()),
+        }
+    }
+
+    /// Whether the keyUsage extension, when present, has bit `bit` (RFC 5280 4.2.1.3 order).
+    pub fn key_usage_has(&self, bit: u8) -> Option<bool> {
+        self.key_usage.map(|flags| flags >> bit & 1 == 1)
     }
 
     /// The subject's common name, or the whole subject when it has none.

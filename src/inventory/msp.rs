@@ -38,8 +38,41 @@ pub struct MspConfig {
     /// `OrganizationalUnitIdentifiers[].OrganizationalUnitIdentifier`: when set, every identity
     /// of the MSP must carry one of these OUs.
     pub ou_identifiers: Vec<String>,
+    /// The four NodeOU role identifiers (`ClientOUIdentifier` … `OrdererOUIdentifier`).
+    pub roles: NodeOuRoles,
     /// Why the file could not be read, if it could not.
     pub error: Option<String>,
+}
+
+/// The NodeOU identifiers of an MSP's `config.yaml`, by role.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeOuRoles {
+    pub client: Option<NodeOuIdentifier>,
+    pub peer: Option<NodeOuIdentifier>,
+    pub admin: Option<NodeOuIdentifier>,
+    pub orderer: Option<NodeOuIdentifier>,
+}
+
+impl NodeOuRoles {
+    /// The configured roles with their identifiers, in Fabric's order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &NodeOuIdentifier)> {
+        [
+            ("client", &self.client),
+            ("peer", &self.peer),
+            ("admin", &self.admin),
+            ("orderer", &self.orderer),
+        ]
+        .into_iter()
+        .filter_map(|(role, id)| id.as_ref().map(|id| (role, id)))
+    }
+}
+
+/// One NodeOU identifier: the OU value, and the CA certificate file (relative to the MSP
+/// folder) whose chain identities carrying that OU must come from, when one is named.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NodeOuIdentifier {
+    pub ou: String,
+    pub certificate: Option<String>,
 }
 
 impl MspDir {
@@ -109,9 +142,32 @@ pub fn parse_config(text: &str, origin: Origin) -> MspConfig {
     struct NodeOus {
         #[serde(default)]
         enable: bool,
+        #[serde(rename = "ClientOUIdentifier")]
+        client: Option<RoleIdentifier>,
+        #[serde(rename = "PeerOUIdentifier")]
+        peer: Option<RoleIdentifier>,
         #[serde(rename = "AdminOUIdentifier")]
-        admin_ou_identifier: Option<serde::de::IgnoredAny>,
+        admin: Option<RoleIdentifier>,
+        #[serde(rename = "OrdererOUIdentifier")]
+        orderer: Option<RoleIdentifier>,
     }
+    #[derive(serde::Deserialize)]
+    struct RoleIdentifier {
+        #[serde(rename = "OrganizationalUnitIdentifier", default)]
+        ou: Option<String>,
+        #[serde(rename = "Certificate", default)]
+        certificate: Option<String>,
+    }
+    // Fabric's configbuilder.go takes a role whose OrganizationalUnitIdentifier is empty as
+    // not configured.
+    let role = |r: Option<RoleIdentifier>| {
+        r.and_then(|r| {
+            r.ou.filter(|ou| !ou.is_empty()).map(|ou| NodeOuIdentifier {
+                ou,
+                certificate: r.certificate.filter(|c| !c.is_empty()),
+            })
+        })
+    };
     match crate::yaml::from_str::<Option<Raw>>(text) {
         Ok(raw) => {
             let raw = raw.unwrap_or_default();
@@ -119,7 +175,13 @@ pub fn parse_config(text: &str, origin: Origin) -> MspConfig {
             MspConfig {
                 origin,
                 node_ous_enabled: ous.enable,
-                admin_ou: ous.admin_ou_identifier.is_some(),
+                admin_ou: ous.admin.is_some(),
+                roles: NodeOuRoles {
+                    client: role(ous.client),
+                    peer: role(ous.peer),
+                    admin: role(ous.admin),
+                    orderer: role(ous.orderer),
+                },
                 ou_identifiers: raw
                     .ou_identifiers
                     .unwrap_or_default()
@@ -148,6 +210,18 @@ mod tests {
         assert!(c.node_ous_enabled);
         assert!(c.admin_ou);
         assert_eq!(c.error, None);
+        let roles: Vec<(&str, &str, Option<&str>)> = c
+            .roles
+            .iter()
+            .map(|(r, id)| (r, id.ou.as_str(), id.certificate.as_deref()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("client", "client", Some("cacerts/ca.pem")),
+                ("admin", "admin", Some("cacerts/ca.pem"))
+            ]
+        );
     }
 
     #[test]

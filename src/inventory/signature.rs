@@ -215,8 +215,10 @@ pub enum SignatureAlgorithm {
     Ecdsa {
         hash: &'static str,
     },
-    /// PKCS#1 v1.5 RSA with any hash.
-    Rsa,
+    /// PKCS#1 v1.5 RSA, with the hash's name.
+    Rsa {
+        hash: &'static str,
+    },
     RsaPss,
     Ed25519,
     Ed448,
@@ -233,23 +235,31 @@ impl SignatureAlgorithm {
             "1.2.840.10045.4.3.3" => SignatureAlgorithm::Ecdsa { hash: "SHA-384" },
             "1.2.840.10045.4.3.4" => SignatureAlgorithm::Ecdsa { hash: "SHA-512" },
             "1.2.840.113549.1.1.10" => SignatureAlgorithm::RsaPss,
-            "1.2.840.113549.1.1.4"
-            | "1.2.840.113549.1.1.5"
-            | "1.2.840.113549.1.1.11"
-            | "1.2.840.113549.1.1.12"
-            | "1.2.840.113549.1.1.13"
-            | "1.2.840.113549.1.1.14" => SignatureAlgorithm::Rsa,
+            "1.2.840.113549.1.1.4" => SignatureAlgorithm::Rsa { hash: "MD5" },
+            "1.2.840.113549.1.1.5" => SignatureAlgorithm::Rsa { hash: "SHA-1" },
+            "1.2.840.113549.1.1.11" => SignatureAlgorithm::Rsa { hash: "SHA-256" },
+            "1.2.840.113549.1.1.12" => SignatureAlgorithm::Rsa { hash: "SHA-384" },
+            "1.2.840.113549.1.1.13" => SignatureAlgorithm::Rsa { hash: "SHA-512" },
+            "1.2.840.113549.1.1.14" => SignatureAlgorithm::Rsa { hash: "SHA-224" },
             "1.3.101.112" => SignatureAlgorithm::Ed25519,
             "1.3.101.113" => SignatureAlgorithm::Ed448,
             other => SignatureAlgorithm::Other(other.to_owned()),
         }
     }
 
-    /// `ECDSA with SHA-256`, `RSA`, `Ed25519`, `OID 1.2.3`.
+    /// The hash the signature is made over, for algorithms that name one.
+    pub fn hash(&self) -> Option<&'static str> {
+        match self {
+            SignatureAlgorithm::Ecdsa { hash } | SignatureAlgorithm::Rsa { hash } => Some(hash),
+            _ => None,
+        }
+    }
+
+    /// `ECDSA with SHA-256`, `RSA with SHA-256`, `Ed25519`, `OID 1.2.3`.
     pub fn describe(&self) -> String {
         match self {
             SignatureAlgorithm::Ecdsa { hash } => format!("ECDSA with {hash}"),
-            SignatureAlgorithm::Rsa => "RSA".into(),
+            SignatureAlgorithm::Rsa { hash } => format!("RSA with {hash}"),
             SignatureAlgorithm::RsaPss => "RSA-PSS".into(),
             SignatureAlgorithm::Ed25519 => "Ed25519".into(),
             SignatureAlgorithm::Ed448 => "Ed448".into(),
@@ -542,7 +552,9 @@ mod tests {
                 b"x",
                 &rsa
             ),
-            Ok(SignatureForm::NotEcdsa(SignatureAlgorithm::Rsa))
+            Ok(SignatureForm::NotEcdsa(SignatureAlgorithm::Rsa {
+                hash: "SHA-256"
+            }))
         );
         assert_eq!(
             form_of(&SignatureAlgorithm::from_oid("1.3.101.112"), b"x", &rsa),

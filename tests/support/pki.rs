@@ -34,6 +34,8 @@ pub struct Spec {
     /// Sign this certificate high-S (`s > n/2`), the form Fabric's MSP rewrites and builds
     /// without fabric#3774 then refuse for a root CA; low-S otherwise.
     pub high_s: bool,
+    /// extendedKeyUsage purposes; none means no extension (any purpose, as Go reads it).
+    pub eku: Vec<rcgen::ExtendedKeyUsagePurpose>,
 }
 
 impl Spec {
@@ -47,6 +49,7 @@ impl Spec {
             sans: Vec::new(),
             ous: Vec::new(),
             high_s: false,
+            eku: Vec::new(),
         }
     }
 
@@ -62,6 +65,16 @@ impl Spec {
 
     pub fn sans(mut self, sans: &[&str]) -> Spec {
         self.sans = sans.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// TLS purposes: `serverAuth` and/or `clientAuth`, as cryptogen's TLS profile sets both.
+    pub fn eku(mut self, server: bool, client: bool) -> Spec {
+        use rcgen::ExtendedKeyUsagePurpose::{ClientAuth, ServerAuth};
+        self.eku = [(server, ServerAuth), (client, ClientAuth)]
+            .into_iter()
+            .filter_map(|(set, p)| set.then_some(p))
+            .collect();
         self
     }
 
@@ -97,6 +110,7 @@ impl Spec {
             p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         }
         p.use_authority_key_identifier_extension = true;
+        p.extended_key_usages = self.eku.clone();
         p
     }
 }

@@ -384,7 +384,9 @@ mod tests {
 
     #[test]
     fn verdicts_for_other_algorithms_and_unreadable_signatures() {
-        let rsa = Form::Read(SignatureForm::NotEcdsa(SignatureAlgorithm::Rsa));
+        let rsa = Form::Read(SignatureForm::NotEcdsa(SignatureAlgorithm::Rsa {
+            hash: "SHA-256",
+        }));
         let ed = Form::Read(SignatureForm::NotEcdsa(SignatureAlgorithm::Ed25519));
         for (form, word) in [(&rsa, "RSA"), (&ed, "Ed25519")] {
             for place in [Place::IdentityRoot, Place::TlsRoot, Place::Issued] {

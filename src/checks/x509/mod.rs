@@ -12,15 +12,22 @@ use crate::finding::Outcome;
 use crate::inventory::{CertRecord, Inventory};
 
 pub mod broken_chain;
+pub mod ca_profile_invalid;
 pub mod empty_validity_window;
 pub mod expires_soon;
 pub mod high_s_signature;
 pub mod key_mismatch;
 pub mod leaf_outlives_issuer;
 pub mod leaf_predates_issuer;
+pub mod leaf_profile_invalid;
 pub mod msp_incomplete;
+pub mod node_ou_role_mismatch;
 pub mod outside_validity_window;
+pub mod serial_number_invalid;
+pub mod sha1_signature;
+pub mod tls_usage_invalid;
 pub mod unreadable_material;
+pub mod unsupported_algorithm;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -87,6 +94,105 @@ pub fn cert_outcome(
         o = o.with("copies", d.copies.len()).with("also_at", others);
     }
     o
+}
+
+/// How Fabric uses a certificate, from the places its copies were found. A CA copied into
+/// `cacerts/` and `tls/ca.crt` is both an identity CA and a TLS CA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Uses {
+    /// In `cacerts/`, `intermediatecerts/` or cryptogen's `ca/`: loaded by the MSP (through
+    /// the BCCSP) as a CA of identities.
+    pub identity_ca: bool,
+    /// In `signcerts/` or `admincerts/` of an MSP: an identity the MSP loads and validates.
+    pub identity: bool,
+    /// In `tlscacerts/`, `tlsintermediatecerts/`, `tls/ca.crt` or cryptogen's `tlsca/`.
+    pub tls_ca: bool,
+    /// A node's TLS server certificate: `tls/server.crt`, or the `signcerts/` of a TLS
+    /// enrollment (what `fabric-ca-client enroll --enrollment.profile tls` writes).
+    pub tls_server: bool,
+    /// A TLS client certificate: `tls/client.crt`.
+    pub tls_client: bool,
+}
+
+impl Uses {
+    /// Whether Fabric loads the certificate at all (MSP or TLS material, not a stray file).
+    pub fn any(&self) -> bool {
+        self.identity_ca || self.identity || self.tls_ca || self.tls_server || self.tls_client
+    }
+
+    pub fn ca(&self) -> bool {
+        self.identity_ca || self.tls_ca
+    }
+
+    pub fn leaf(&self) -> bool {
+        self.identity || self.tls_server || self.tls_client
+    }
+
+    /// The uses, for evidence: `identity CA, TLS CA`.
+    pub fn describe(&self) -> String {
+        [
+            (self.identity_ca, "identity CA"),
+            (self.identity, "MSP identity"),
+            (self.tls_ca, "TLS CA"),
+            (self.tls_server, "TLS server certificate"),
+            (self.tls_client, "TLS client certificate"),
+        ]
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, name)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+}
+
+/// The MSP folders that are TLS enrollments, by path: their `signcerts/` hold TLS
+/// certificates, not MSP identities.
+pub fn tls_enrollments(inventory: &Inventory) -> std::collections::HashSet<&str> {
+    inventory
+        .msps
+        .iter()
+        .filter(|m| m.tls_enrollment().is_some())
+        .map(|m| m.path.as_str())
+        .collect()
+}
+
+/// How the copies of `d` are used.
+pub fn uses_of(
+    inventory: &Inventory,
+    d: &Distinct<'_>,
+    tls_enrollments: &std::collections::HashSet<&str>,
+) -> Uses {
+    use crate::inventory::Role;
+    let mut uses = Uses::default();
+    for &i in &d.copies {
+        let layout = &inventory.certs[i].layout;
+        match layout.role() {
+            Role::MspCaCert | Role::MspIntermediateCert | Role::OrgCa => uses.identity_ca = true,
+            Role::MspSignCert
+                if layout
+                    .msp_dir
+                    .as_deref()
+                    .is_some_and(|m| tls_enrollments.contains(m)) =>
+            {
+                uses.tls_server = true
+            }
+            Role::MspSignCert | Role::MspAdminCert => uses.identity = true,
+            Role::MspTlsCaCert | Role::MspTlsIntermediateCert | Role::TlsCa | Role::OrgTlsCa => {
+                uses.tls_ca = true
+            }
+            // cryptogen before 1.2 wrote users' TLS certificates as `tls/server.crt`: a user
+            // only ever presents it as a client.
+            Role::TlsServerCert
+                if layout.node_kind == Some(crate::inventory::layout::NodeKind::User) =>
+            {
+                uses.tls_client = true
+            }
+            Role::TlsServerCert => uses.tls_server = true,
+            Role::TlsClientCert => uses.tls_client = true,
+            _ => {}
+        }
+    }
+    uses
 }
 
 /// RFC 3339 form of an instant, for evidence.
