@@ -3,7 +3,9 @@
 //! Go 1.18 stopped accepting SHA-1 signatures in certificate verification (crypto/x509:
 //! "x509: cannot verify signature: insecure algorithm SHA1-RSA (temporarily override with
 //! GODEBUG=x509sha1=1)"; the override was removed in Go 1.24). Every Fabric 2.5 and 3.x release
-//! is built with a Go that refuses them (Fabric main's go.mod asks for Go 1.26), so an identity,
+//! is built with a Go that refuses them (Fabric main's go.mod asks for Go 1.26), and so is any
+//! older release built with a current Go (Fabric 1.4.12's MSP built with Go 1.19 refuses such
+//! a signcert: "insecure algorithm ECDSA-SHA1"), so an identity,
 //! intermediate CA or TLS certificate signed with SHA-1 fails chain verification in the MSP
 //! and in TLS. A self-signed root's own signature is never verified, so a SHA-1 root is a
 //! warning: it works, but it is what every other stack is dropping.
@@ -28,7 +30,8 @@ pub fn verdict(algorithm: &SignatureAlgorithm, self_signed: bool) -> (Status, St
             format!(
                 "signed with {name}: Go 1.18 and later refuse SHA-1 signatures (\"x509: cannot \
                  verify signature: insecure algorithm\"), and every Fabric 2.5 and 3.x release \
-                 is built with one, so the MSP and TLS refuse this certificate"
+                 (and any older release built with a current Go) is built with one, so the MSP \
+                 and TLS refuse this certificate"
             ),
         ),
         (true, true) => (
