@@ -59,6 +59,8 @@ fn main() {
     x509_015(&mut cases);
     x509_016(&mut cases);
     x509_017(&mut cases);
+    x509_018(&mut cases);
+    x509_019(&mut cases);
     write(&fixtures.join("README.md"), readme(&cases.list));
     println!(
         "wrote {} and {} fixture trees under {}",
@@ -1405,4 +1407,102 @@ fn der_element(tag: u8, content: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(content);
     out
+}
+
+// ----------------------------------------------------------------------------------------------
+// CRLs (X509-018, X509-019)
+
+/// A CRL signed with `signer`'s key under `issuer`'s name (the same certificate, unless a
+/// fixture wants a signature that does not verify), revoking the certificates `revoked`.
+fn crl(issuer: &Cert, signer: &Cert, revoked: &[&Cert], next_update: &str) -> String {
+    let revoked_certs = revoked
+        .iter()
+        .map(|c| {
+            let facts = fabcheck::inventory::cert::CertFacts::parse(&c.der).expect("parses");
+            rcgen::RevokedCertParams {
+                serial_number: rcgen::SerialNumber::from_slice(
+                    &fabcheck::inventory::cert::trim_be(&facts.serial_der),
+                ),
+                revocation_time: pki::t("2024-01-01T00:00:00Z"),
+                reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+                invalidity_date: None,
+            }
+        })
+        .collect();
+    let params = rcgen::CertificateRevocationListParams {
+        this_update: pki::t("2024-01-01T00:00:00Z"),
+        next_update: pki::t(next_update),
+        crl_number: rcgen::SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs,
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    };
+    let key = rcgen::KeyPair::from_pem(&signer.key_pem()).expect("signer key");
+    let issuer = rcgen::Issuer::from_params(&issuer.params, key);
+    params.signed_by(&issuer).expect("CRL").pem().expect("PEM")
+}
+
+fn x509_018(cases: &mut Cases) {
+    let org = good_org();
+    let peer = leaf(&org.ca, PEER, FROM, UNTIL);
+    let retired = leaf(&org.ca, "peer9.org1.example.com", FROM, UNTIL);
+    let dir = cases.dir(
+        "X509-018",
+        "pass",
+        "msp/crls/crl.pem: a CRL signed by the MSP's CA (AuthorityKeyIdentifier = the CA's \
+         SubjectKeyIdentifier), next update 2099, revoking a retired peer's certificate.",
+    );
+    Msp::identity(&org, &peer).write(&dir.join("msp"));
+    write(
+        &dir.join("msp/crls/crl.pem"),
+        crl(&org.ca, &org.ca, &[&retired], UNTIL),
+    );
+
+    let dir = cases.dir(
+        "X509-018",
+        "fail",
+        "unparseable/msp/crls/crl.pem: an `X509 CRL` PEM block whose content is not a CRL \
+         (Fabric: \"could not parse RevocationList\"); bad-signature/msp/crls/crl.pem: a CRL \
+         under the CA's name signed by another key, revoking the node's own signcert, which \
+         Fabric ignores (\"Invalid signature over the identified CRL\"): the signcert stays \
+         valid.",
+    );
+    Msp::identity(&org, &peer).write(&dir.join("unparseable/msp"));
+    write(
+        &dir.join("unparseable/msp/crls/crl.pem"),
+        pem_block("X509 CRL", b"\x30\x03\x02\x01\x00"),
+    );
+    Msp::identity(&org, &peer).write(&dir.join("bad-signature/msp"));
+    let impostor = root("org1.example.com", "ca.org1.example.com", FROM, UNTIL);
+    write(
+        &dir.join("bad-signature/msp/crls/crl.pem"),
+        crl(&org.ca, &impostor, &[&peer], UNTIL),
+    );
+}
+
+fn x509_019(cases: &mut Cases) {
+    let org = good_org();
+    let peer = leaf(&org.ca, PEER, FROM, UNTIL);
+    let retired = leaf(&org.ca, "peer9.org1.example.com", FROM, UNTIL);
+    let dir = cases.dir(
+        "X509-019",
+        "pass",
+        "msp/crls/crl.pem revokes a retired peer's certificate that no MSP or TLS folder holds.",
+    );
+    Msp::identity(&org, &peer).write(&dir.join("msp"));
+    write(
+        &dir.join("msp/crls/crl.pem"),
+        crl(&org.ca, &org.ca, &[&retired], UNTIL),
+    );
+    let dir = cases.dir(
+        "X509-019",
+        "fail",
+        "msp/crls/crl.pem revokes the certificate msp/signcerts/ still holds: Fabric refuses the \
+         node's identity (\"The certificate has been revoked\").",
+    );
+    Msp::identity(&org, &peer).write(&dir.join("msp"));
+    write(
+        &dir.join("msp/crls/crl.pem"),
+        crl(&org.ca, &org.ca, &[&peer], UNTIL),
+    );
 }

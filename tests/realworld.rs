@@ -107,15 +107,40 @@ fn fabric_sdk_go_expired_tls_ca_zero_window_and_revoked_peer() {
     // P-521 / ECDSA-SHA512 chains verify (ring does not do P-521; Go does).
     let p521 = "4a56d4a0f4279bbdb833c6e0a5a3e3278943ab9f/test/fixtures/tls/fabricca/certs/client/client_client1.pem";
     assert_eq!(status(&r, "X509-004", p521), Status::Pass);
+    // The CRLs (X509-018/019): org2's CA revoked peer-revoked, which is still peer1.org2's
+    // signcert; org2's CRL is long stale; org1's msp/crls/ holds org2's CRL, whose issuer is no
+    // CA of org1 (cannot be verified: the one error in the tree); peer0.org2's copy has a
+    // BEGIN line indented by a space, which Go's pem.Decode does not read, so Fabric skips it
+    // (verified with Fabric 1.4.12's MSP: "Failed reading file … no pem content").
+    let f = find(&r, "X509-019", &revoked);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0].status, Status::Fail, "{}", f[0].message);
+    let crl = |org: &str| format!("{SDK_V1}/peerOrganizations/{org}/msp/crls/crl.pem");
     assert_eq!(
-        r.summary.errors,
-        0,
-        "nothing in this tree is unreadable: {:#?}",
-        r.findings
-            .iter()
-            .filter(|f| f.status == Status::Error)
-            .collect::<Vec<_>>()
+        status(&r, "X509-018", &crl("org2.example.com")),
+        Status::Warn
     );
+    assert_eq!(
+        status(&r, "X509-018", &crl("org1.example.com")),
+        Status::Error
+    );
+    let f = find(
+        &r,
+        "X509-018",
+        &crl("org2.example.com/peers/peer0.org2.example.com"),
+    );
+    assert_eq!(f[0].status, Status::Fail, "{}", f[0].message);
+    assert!(
+        f[0].message.contains("Fabric skips the file"),
+        "{}",
+        f[0].message
+    );
+    let errors: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Error)
+        .collect();
+    assert_eq!(errors.len(), 1, "only org1's foreign CRL: {errors:#?}");
 }
 
 #[test]
@@ -158,7 +183,9 @@ fn fabric_msp_testdata_expired_and_intermediate_chains() {
         f[0].message
     );
     assert_eq!(status(&r, "X509-008", "nodeous1"), Status::Pass);
-    assert_eq!(r.summary.errors, 0);
+    // The one error: revocation2's CRL, whose issuer is no CA of its MSP
+    // (fabric_msp_testdata_crl_verdicts).
+    assert_eq!(r.summary.errors, 1);
 }
 
 /// fabcheck's own generator before it signed low-S, through real Fabric 1.4.12 configtxgen
@@ -451,4 +478,50 @@ fn fabric_msp_testdata_certificate_profile_verdicts() {
         assert_eq!(f.status, status, "{folder}: {}", f.message);
         assert!(f.message.contains(phrase), "{folder}: {}", f.message);
     }
+}
+
+/// The CRL folders of Fabric's own `msp/testdata`, with what Fabric's msp/revocation_test.go
+/// expects of each (and what Fabric 1.4.12's MSP did with them, recorded in the issue note).
+#[test]
+fn fabric_msp_testdata_crl_verdicts() {
+    let r = check(&realworld("hyperledger__fabric/main/msp/testdata"));
+    let one = |id: &str, path_end: &str| {
+        let found = find(&r, id, path_end);
+        assert_eq!(found.len(), 1, "{id} {path_end}: {found:#?}");
+        found[0]
+    };
+    // TestRevocation: revocation/'s CRL is signed by its CA and revokes the signer: "The
+    // certificate has been revoked".
+    let f = one("X509-018", "revocation/crls/crl.pem");
+    assert_eq!(f.status, Status::Pass, "{}", f.message);
+    let f = one("X509-019", "revocation/signcerts/signcert-revoked.pem");
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+    assert!(f.message.contains("signing identity"), "{}", f.message);
+    // revocation2/: "Identity found revoked although the signature over the CRL is invalid"
+    // must not happen. Its CRL's issuer is no CA of the MSP: it cannot be verified (error), and
+    // it revokes nothing.
+    let f = one("X509-018", "revocation2/crls/crl.pem");
+    assert_eq!(f.status, Status::Error, "{}", f.message);
+    assert!(
+        f.message.contains("not among the CA certificates"),
+        "{}",
+        f.message
+    );
+    assert!(find(&r, "X509-019", "revocation2/signcerts/signcert.pem").is_empty());
+    // TestRevokedIntermediateCA: "CA Certificate is not valid": the CRL revokes the
+    // intermediate CA everything else chains through.
+    let f = one("X509-018", "revokedica/crls/crl.pem");
+    assert_eq!(f.status, Status::Pass, "{}", f.message);
+    let f = one(
+        "X509-019",
+        "revokedica/intermediatecerts/intermidiatecert.pem",
+    );
+    assert_eq!(f.status, Status::Fail, "{}", f.message);
+    assert!(f.message.contains("intermediate CA"), "{}", f.message);
+    let fails: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "X509-019" && f.status != Status::Pass)
+        .collect();
+    assert_eq!(fails.len(), 2, "{fails:#?}");
 }

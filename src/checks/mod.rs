@@ -54,6 +54,8 @@ pub static REGISTRY: &[&dyn Check] = &[
     &x509::node_ou_role_mismatch::NodeOuRoleMismatch,
     &x509::tls_usage_invalid::TlsUsageInvalid,
     &x509::serial_number_invalid::SerialNumberInvalid,
+    &x509::crl_invalid::CrlInvalid,
+    &x509::revoked_certificate_in_use::RevokedCertificateInUse,
     &kafka::too_few_brokers::TooFewBrokers,
     &kafka::unclean_leader_election::UncleanLeaderElection,
     &kafka::min_insync_replicas_too_low::MinInsyncReplicasTooLow,

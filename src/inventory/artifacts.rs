@@ -91,6 +91,7 @@ struct FileYield {
     embedded_configtx: Vec<super::ordering::yaml::YamlFile>,
     idemix: Vec<IdemixRecord>,
     templated: Vec<Origin>,
+    crls: Vec<super::crl::CrlRecord>,
 }
 
 /// Gathers every certificate, key and MSP folder under `root` (a folder or a single file).
@@ -233,6 +234,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
 
         inventory.channel_problems.extend(y.channel_problems);
         inventory.idemix.extend(y.idemix);
+        inventory.crls.extend(y.crls);
         inventory.templated_values.extend(y.templated);
         values.extend(y.values);
         pods.extend(y.pods);
@@ -601,6 +603,10 @@ fn read_file(root: &Path, base: &Path, path: &Path, cache: &ParseCache) -> FileY
         }
         return out;
     }
+    if parent_name.as_deref() == Some("crls") {
+        read_crls(path, Origin::file(shown), &mut out);
+        return out;
+    }
     let role = layout.role();
     let material_by_name =
         MATERIAL_EXTENSIONS.contains(&ext.as_str()) || file_name.ends_with("_sk");
@@ -858,6 +864,61 @@ fn classify_material(
             reason: reason.into(),
         });
     }
+}
+
+/// Reads a file of an MSP's `crls/` folder as Fabric does (msp/configbuilder.go
+/// `getPemMaterialFromDir`, then `x509.ParseCRL` in msp/mspimplsetup.go `setupCRLs`):
+/// - a file in which Go's `pem.Decode` finds no block (DER, or a BEGIN line that does not start
+///   a line) is skipped with a warning, "no pem content": it revokes nothing;
+/// - otherwise the whole file goes to `x509.ParseCRL`, which reads PEM only when the file
+///   starts with `-----BEGIN X509 CRL`, and its first block only; anything else is read as
+///   DER, and a parse failure stops the MSP.
+fn read_crls(path: &Path, origin: Origin, out: &mut FileYield) {
+    use super::crl::CrlRecord;
+    let data = match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_MATERIAL_BYTES => Err(format!(
+            "file is {} bytes, larger than fabcheck reads as a CRL ({MAX_MATERIAL_BYTES} byte limit)",
+            m.len()
+        )),
+        _ => std::fs::read(path).map_err(|e| format!("failed to read: {e}")),
+    };
+    let record = match data {
+        Err(reason) => CrlRecord::unreadable(origin, reason, false),
+        Ok(data) => {
+            let go_reads_pem = is_text(&data)
+                && (data.starts_with(b"-----BEGIN ") || memchr_begin(&data))
+                && blocks(&data).iter().any(|b| b.contents.is_ok());
+            if !go_reads_pem {
+                CrlRecord::unreadable(
+                    origin,
+                    "no PEM block Go's pem.Decode reads (a BEGIN line must start a line; DER is \
+                     not read)"
+                        .into(),
+                    true,
+                )
+            } else if !data.starts_with(b"-----BEGIN X509 CRL-----") {
+                CrlRecord::unreadable(
+                    origin,
+                    "the file does not start with '-----BEGIN X509 CRL-----', so Go's \
+                     x509.ParseCRL reads it as DER"
+                        .into(),
+                    false,
+                )
+            } else {
+                match blocks(&data).into_iter().next().map(|b| b.contents) {
+                    Some(Ok(der)) => CrlRecord::parse(&der, origin),
+                    Some(Err(reason)) => CrlRecord::unreadable(origin, reason, false),
+                    None => CrlRecord::unreadable(origin, "no PEM block".into(), false),
+                }
+            }
+        }
+    };
+    out.crls.push(record);
+}
+
+/// Whether a PEM BEGIN line starts a line after the first, as Go's `pem.Decode` requires.
+fn memchr_begin(data: &[u8]) -> bool {
+    data.windows(12).any(|w| w == b"\n-----BEGIN ")
 }
 
 fn push_cert(cache: &ParseCache, der: &[u8], origin: Origin, layout: Layout, out: &mut FileYield) {

@@ -12,6 +12,7 @@ pub mod cert;
 pub mod chain;
 pub mod channel;
 pub mod cluster;
+pub mod crl;
 pub mod discovery;
 pub mod dns;
 pub mod endpoints;
@@ -107,6 +108,8 @@ pub struct Inventory {
     pub links: Vec<IssuerLink>,
     pub keys: Vec<KeyRecord>,
     pub msps: Vec<MspDir>,
+    /// CRLs in MSP `crls/` folders, linked to the CA that signed them.
+    pub crls: Vec<crl::CrlRecord>,
     pub problems: Vec<Problem>,
     /// Files looked at, for the report's context.
     pub files_scanned: usize,
@@ -158,5 +161,6 @@ impl Inventory {
     /// Resolves every certificate's issuer; call once after all certificates are gathered.
     pub fn link(&mut self) {
         self.links = chain::resolve_issuers(&self.certs);
+        crl::link(&mut self.crls, &self.certs);
     }
 }

@@ -13,6 +13,7 @@ use crate::inventory::{CertRecord, Inventory};
 
 pub mod broken_chain;
 pub mod ca_profile_invalid;
+pub mod crl_invalid;
 pub mod empty_validity_window;
 pub mod expires_soon;
 pub mod high_s_signature;
@@ -23,6 +24,7 @@ pub mod leaf_profile_invalid;
 pub mod msp_incomplete;
 pub mod node_ou_role_mismatch;
 pub mod outside_validity_window;
+pub mod revoked_certificate_in_use;
 pub mod serial_number_invalid;
 pub mod sha1_signature;
 pub mod tls_usage_invalid;
