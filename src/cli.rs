@@ -274,7 +274,7 @@ pub struct CheckArgs {
 
     /// A peer or orderer to dial: NAME=HOST:PORT[,ca=FILE][,sni=NAME][,role=peer|orderer]
     /// [,cert=FILE,key=FILE][,clientauth=true|false][,ops=[http[s]://]HOST:PORT]
-    /// [,opsclientauth=true|false][,admin=HOST:PORT]; repeatable. `ops` is the node's
+    /// [,opsclientauth=true|false][,admin=HOST:PORT][,servercert=FILE]; repeatable. `ops` is the node's
     /// operations endpoint; `admin` an orderer's admin endpoint (channel participation API).
     #[arg(long = "endpoint", value_name = "SPEC")]
     pub endpoint_flags: Vec<String>,

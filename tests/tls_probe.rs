@@ -40,6 +40,7 @@ fn peer(server: &Server, pki: &Pki) -> TlsEndpoint {
         declared_at: "test".into(),
         operations: None,
         admin: None,
+        expected_certificate: None,
     }
 }
 
@@ -136,6 +137,7 @@ fn observation(endpoint: TlsEndpoint, primary: TlsAttempt) -> TlsObservation {
         primary,
         without_client_cert: None,
         insecure: false,
+        policy: None,
     }
 }
 

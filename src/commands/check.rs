@@ -528,8 +528,8 @@ mod tests {
             .iter()
             .filter(|f| f.status == Status::Error)
             .collect();
-        // TLS-001..TLS-007 (TLS-008 is ignored) and ZK-005, once each.
-        assert_eq!(errors.len(), 8, "{errors:#?}");
+        // TLS-001..TLS-007 and TLS-009..TLS-012 (TLS-008 is ignored) and ZK-005, once each.
+        assert_eq!(errors.len(), 12, "{errors:#?}");
         assert!(!errors.iter().any(|f| f.check_id == "TLS-008"));
         for f in errors {
             assert!(

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::live::{ClientIdentity, NodeRole, OperationsEndpoint, TlsEndpoint};
+use super::live::{ClientIdentity, ExpectedCertificate, NodeRole, OperationsEndpoint, TlsEndpoint};
 use super::pem::blocks;
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +63,9 @@ struct Entry {
     /// the channel participation API lists its channels.
     #[serde(default)]
     admin: Option<String>,
+    /// The node's own TLS certificate as deployed, to compare with the one it serves.
+    #[serde(default)]
+    tls_cert: Option<PathBuf>,
 }
 
 /// Loads the endpoints file (if any) and the `--endpoint` specs, in that order.
@@ -128,6 +131,7 @@ fn parse_spec(spec: &str) -> Result<Entry, EndpointsError> {
             }
             "ops" => entry.operations = Some(v.to_owned()),
             "admin" => entry.admin = Some(v.to_owned()),
+            "servercert" => entry.tls_cert = Some(v.into()),
             "opsclientauth" => {
                 entry.operations_client_auth_required = Some(
                     v.parse()
@@ -136,7 +140,7 @@ fn parse_spec(spec: &str) -> Result<Entry, EndpointsError> {
             }
             other => {
                 return Err(bad(&format!(
-                    "unknown key '{other}' (ca, sni, role, cert, key, clientauth, ops, opsclientauth, admin)"
+                    "unknown key '{other}' (ca, sni, role, cert, key, clientauth, ops, opsclientauth, admin, servercert)"
                 )));
             }
         }
@@ -218,7 +222,12 @@ fn resolve(entry: Entry, base: &Path, declared_at: String) -> Result<TlsEndpoint
         declared_at: declared_at.clone(),
         ..o
     });
+    let expected_certificate = entry.tls_cert.as_ref().map(|p| {
+        let p = base.join(p);
+        expected(&p)
+    });
     Ok(TlsEndpoint {
+        expected_certificate,
         name: entry.name,
         address: entry.address,
         server_name: entry.server_name,
@@ -319,6 +328,19 @@ fn roots(path: &Path) -> Result<Vec<Vec<u8>>, String> {
 /// A certificate file a profile or endpoints file names: a regular file of at most
 /// [`MAX_MATERIAL_BYTES`](super::artifacts::MAX_MATERIAL_BYTES). A name that is a FIFO or a
 /// device (`/dev/zero`) would block or never end; it is refused without opening.
+/// The first certificate of the file at `path`, as the node's expected TLS certificate.
+fn expected(path: &Path) -> ExpectedCertificate {
+    ExpectedCertificate {
+        der: read_material(path).and_then(|b| {
+            certificates(&b)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| "no certificate in the file".to_string())
+        }),
+        origin: path.display().to_string(),
+    }
+}
+
 fn read_material(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let limit = super::artifacts::MAX_MATERIAL_BYTES;
@@ -491,6 +513,7 @@ pub fn from_connection_profiles(root: &Path, files: &[PathBuf]) -> Vec<TlsEndpoi
                     // Connection profiles say nothing about the operations service.
                     operations: None,
                     admin: None,
+                    expected_certificate: None,
                 });
             }
         }
@@ -585,6 +608,26 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
                 ..ops
             })
         });
+        // The certificate the node serves, as its compose file gives it.
+        let cert_key = match role {
+            NodeRole::Peer => "CORE_PEER_TLS_CERT_FILE",
+            NodeRole::Orderer => "ORDERER_GENERAL_TLS_CERTIFICATE",
+        };
+        let expected_certificate = env(cert_key).map(|container_path| {
+            match w.host_path(&container_path) {
+                Some(p) => ExpectedCertificate {
+                    origin: format!("{} ({cert_key}={container_path})", p.display()),
+                    ..expected(&p)
+                },
+                None => ExpectedCertificate {
+                    der: Err(format!(
+                        "{container_path} is not under any bind mount of {}",
+                        w.name
+                    )),
+                    origin: format!("{} {cert_key}", w.origin),
+                },
+            }
+        });
         out.push(TlsEndpoint {
             operations,
             name: w.name.clone(),
@@ -603,6 +646,7 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
             client_auth_required: env(auth_key).and_then(|v| v.to_ascii_lowercase().parse().ok()),
             declared_at: w.origin.to_string(),
             admin: None,
+            expected_certificate,
         });
     }
     out

@@ -265,6 +265,17 @@ pub struct TlsEndpoint {
     /// An orderer's admin endpoint (`ORDERER_ADMIN_LISTENADDRESS`, Fabric 2.3+), `host:port`,
     /// where the channel participation API lists the channels it serves. Mutual TLS.
     pub admin: Option<String>,
+    /// The TLS certificate the deployment gives the node (`CORE_PEER_TLS_CERT_FILE`,
+    /// `ORDERER_GENERAL_TLS_CERTIFICATE`, an endpoints file's `tls_cert`), to compare with the
+    /// one it serves (TLS-012): the DER, or why it could not be read, and where it is.
+    pub expected_certificate: Option<ExpectedCertificate>,
+}
+
+/// The TLS certificate a node is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedCertificate {
+    pub der: Result<Vec<u8>, String>,
+    pub origin: String,
 }
 
 /// A peer's or orderer's operations service (Fabric's `operations.listenAddress`, peer default
@@ -397,6 +408,26 @@ pub struct TlsObservation {
     pub without_client_cert: Option<TlsAttempt>,
     /// Verification was off (`--insecure`): findings say so.
     pub insecure: bool,
+    /// The protocol versions and cipher suites the server accepts (TLS-009, TLS-010); `None`
+    /// when not scanned (the endpoint was not reached).
+    pub policy: Option<Result<TlsPolicyScan, ProbeError>>,
+}
+
+/// What a server accepted when offered TLS 1.0, 1.1 and 1.2 ClientHellos
+/// (`probe::tls_hello`); TLS 1.3 shows in the TLS handshake's negotiated version.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TlsPolicyScan {
+    /// Versions whose ClientHello the server answered in kind (`0x0301` = TLS 1.0).
+    pub versions: Vec<u16>,
+    /// Every suite the server picked, by version.
+    pub accepted: Vec<AcceptedSuite>,
+}
+
+/// One suite a server chose for one protocol version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AcceptedSuite {
+    pub version: u16,
+    pub suite: u16,
 }
 
 /// The etcdraft gauges and counter one orderer's `/metrics` reports for one channel (Fabric

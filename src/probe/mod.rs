@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod operations;
 pub mod pod_spec;
 pub mod tls;
+pub mod tls_hello;
 pub mod zookeeper;
 
 /// Time limits for one probe.
@@ -232,11 +233,15 @@ pub fn observe_all(request: &LiveRequest) -> crate::inventory::live::LiveState {
                             None => Vec::new(),
                         }
                     };
-                    let (ops, tls, fetched) = tokio::join!(
+                    let (ops, mut tls, fetched, policy) = tokio::join!(
                         operations::observe(&ep, timeouts, insecure),
                         tls::observe(ep.clone(), timeouts, insecure),
-                        fetch
+                        fetch,
+                        tls_hello::scan(&ep, timeouts)
                     );
+                    if tls.connect_error.is_none() {
+                        tls.policy = Some(policy);
+                    }
                     (tls, ops, fetched)
                 })
             })
@@ -316,5 +321,6 @@ fn tls_failed(
         primary: Default::default(),
         without_client_cert: None,
         insecure,
+        policy: None,
     }
 }

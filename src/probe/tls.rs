@@ -127,6 +127,7 @@ pub async fn observe(endpoint: TlsEndpoint, timeouts: Timeouts, insecure: bool) 
         without_client_cert: None,
         insecure,
         endpoint,
+        policy: None,
     };
     let ep = &obs.endpoint;
     let addrs = match resolve(&ep.address, timeouts.connect).await {

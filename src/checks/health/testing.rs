@@ -35,6 +35,7 @@ pub fn tls(
         },
         without_client_cert: None,
         insecure: false,
+        policy: None,
     }
 }
 

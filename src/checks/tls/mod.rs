@@ -12,9 +12,13 @@ pub mod client_auth_mismatch;
 pub mod endpoint_unreachable;
 pub mod grpc_not_answering;
 pub mod handshake_rejected;
+pub mod legacy_protocol_accepted;
 pub mod name_not_covered;
 pub mod not_tls;
+pub mod served_certificate_stale;
+pub mod served_chain_invalid;
 pub mod slow_handshake;
+pub mod weak_cipher_accepted;
 #[cfg(test)]
 pub(crate) mod testing;
 

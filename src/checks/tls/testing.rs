@@ -47,6 +47,7 @@ pub fn observed(primary: TlsAttempt) -> TlsObservation {
         primary,
         without_client_cert: None,
         insecure: false,
+        policy: None,
     }
 }
 
