@@ -613,8 +613,8 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
             NodeRole::Peer => "CORE_PEER_TLS_CERT_FILE",
             NodeRole::Orderer => "ORDERER_GENERAL_TLS_CERTIFICATE",
         };
-        let expected_certificate = env(cert_key).map(|container_path| {
-            match w.host_path(&container_path) {
+        let expected_certificate =
+            env(cert_key).map(|container_path| match w.host_path(&container_path) {
                 Some(p) => ExpectedCertificate {
                     origin: format!("{} ({cert_key}={container_path})", p.display()),
                     ..expected(&p)
@@ -626,8 +626,7 @@ pub fn from_compose(ordering: &super::ordering::OrderingConfig) -> Vec<TlsEndpoi
                     )),
                     origin: format!("{} {cert_key}", w.origin),
                 },
-            }
-        });
+            });
         out.push(TlsEndpoint {
             operations,
             name: w.name.clone(),

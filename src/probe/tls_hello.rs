@@ -77,38 +77,153 @@ pub const SUITES: &[Suite] = &[
     suite!(0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", [], true),
     suite!(0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", [], true),
     suite!(0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", [], true),
-    suite!(0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256", [NoForwardSecrecy], true),
-    suite!(0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384", [NoForwardSecrecy], true),
-    suite!(0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", [], false),
-    suite!(0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", [], false),
+    suite!(
+        0x009c,
+        "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        [NoForwardSecrecy],
+        true
+    ),
+    suite!(
+        0x009d,
+        "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        [NoForwardSecrecy],
+        true
+    ),
+    suite!(
+        0xcca9,
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        [],
+        false
+    ),
+    suite!(
+        0xcca8,
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        [],
+        false
+    ),
     suite!(0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", [], false),
     suite!(0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", [], false),
     suite!(0xc023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", [], false),
     suite!(0xc027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", [], false),
-    suite!(0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", [CbcSha1], false),
-    suite!(0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", [CbcSha1], false),
-    suite!(0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", [CbcSha1], false),
-    suite!(0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", [CbcSha1], false),
+    suite!(
+        0xc009,
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        [CbcSha1],
+        false
+    ),
+    suite!(
+        0xc00a,
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        [CbcSha1],
+        false
+    ),
+    suite!(
+        0xc013,
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        [CbcSha1],
+        false
+    ),
+    suite!(
+        0xc014,
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        [CbcSha1],
+        false
+    ),
     suite!(0x0033, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA", [CbcSha1], false),
     suite!(0x0039, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", [CbcSha1], false),
-    suite!(0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA", [CbcSha1, NoForwardSecrecy], false),
-    suite!(0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", [CbcSha1, NoForwardSecrecy], false),
-    suite!(0x003c, "TLS_RSA_WITH_AES_128_CBC_SHA256", [NoForwardSecrecy], false),
-    suite!(0x003d, "TLS_RSA_WITH_AES_256_CBC_SHA256", [NoForwardSecrecy], false),
-    suite!(0xc012, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", [TripleDes], false),
-    suite!(0xc008, "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA", [TripleDes], false),
-    suite!(0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", [TripleDes, NoForwardSecrecy], false),
+    suite!(
+        0x002f,
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+        [CbcSha1, NoForwardSecrecy],
+        false
+    ),
+    suite!(
+        0x0035,
+        "TLS_RSA_WITH_AES_256_CBC_SHA",
+        [CbcSha1, NoForwardSecrecy],
+        false
+    ),
+    suite!(
+        0x003c,
+        "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        [NoForwardSecrecy],
+        false
+    ),
+    suite!(
+        0x003d,
+        "TLS_RSA_WITH_AES_256_CBC_SHA256",
+        [NoForwardSecrecy],
+        false
+    ),
+    suite!(
+        0xc012,
+        "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        [TripleDes],
+        false
+    ),
+    suite!(
+        0xc008,
+        "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA",
+        [TripleDes],
+        false
+    ),
+    suite!(
+        0x000a,
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        [TripleDes, NoForwardSecrecy],
+        false
+    ),
     suite!(0xc011, "TLS_ECDHE_RSA_WITH_RC4_128_SHA", [Rc4], false),
     suite!(0xc007, "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA", [Rc4], false),
-    suite!(0x0005, "TLS_RSA_WITH_RC4_128_SHA", [Rc4, NoForwardSecrecy], false),
-    suite!(0x0004, "TLS_RSA_WITH_RC4_128_MD5", [Rc4, NoForwardSecrecy], false),
-    suite!(0x0034, "TLS_DH_anon_WITH_AES_128_CBC_SHA", [Anonymous, CbcSha1], false),
-    suite!(0xc018, "TLS_ECDH_anon_WITH_AES_128_CBC_SHA", [Anonymous, CbcSha1], false),
-    suite!(0x0002, "TLS_RSA_WITH_NULL_SHA", [Null, NoForwardSecrecy], false),
-    suite!(0x003b, "TLS_RSA_WITH_NULL_SHA256", [Null, NoForwardSecrecy], false),
+    suite!(
+        0x0005,
+        "TLS_RSA_WITH_RC4_128_SHA",
+        [Rc4, NoForwardSecrecy],
+        false
+    ),
+    suite!(
+        0x0004,
+        "TLS_RSA_WITH_RC4_128_MD5",
+        [Rc4, NoForwardSecrecy],
+        false
+    ),
+    suite!(
+        0x0034,
+        "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+        [Anonymous, CbcSha1],
+        false
+    ),
+    suite!(
+        0xc018,
+        "TLS_ECDH_anon_WITH_AES_128_CBC_SHA",
+        [Anonymous, CbcSha1],
+        false
+    ),
+    suite!(
+        0x0002,
+        "TLS_RSA_WITH_NULL_SHA",
+        [Null, NoForwardSecrecy],
+        false
+    ),
+    suite!(
+        0x003b,
+        "TLS_RSA_WITH_NULL_SHA256",
+        [Null, NoForwardSecrecy],
+        false
+    ),
     suite!(0xc006, "TLS_ECDHE_ECDSA_WITH_NULL_SHA", [Null], false),
-    suite!(0x0003, "TLS_RSA_EXPORT_WITH_RC4_40_MD5", [Export, Rc4, NoForwardSecrecy], false),
-    suite!(0x0008, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA", [Export, NoForwardSecrecy], false),
+    suite!(
+        0x0003,
+        "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+        [Export, Rc4, NoForwardSecrecy],
+        false
+    ),
+    suite!(
+        0x0008,
+        "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA",
+        [Export, NoForwardSecrecy],
+        false
+    ),
 ];
 
 /// The suite with `code`, when fabcheck knows it.
@@ -166,13 +281,16 @@ pub fn client_hello(version: u16, suites: &[u16], server_name: Option<&str>) -> 
         push_extension(&mut ext, 0x0000, &data);
     }
     // supported_groups: x25519, P-256, P-384, P-521.
-    push_extension(&mut ext, 0x000a, &[0, 8, 0, 0x1d, 0, 0x17, 0, 0x18, 0, 0x19]);
+    push_extension(
+        &mut ext,
+        0x000a,
+        &[0, 8, 0, 0x1d, 0, 0x17, 0, 0x18, 0, 0x19],
+    );
     push_extension(&mut ext, 0x000b, &[1, 0]); // ec_point_formats: uncompressed
     if version >= TLS12 {
         // signature_algorithms: ECDSA P-256/384/521, RSA-PSS, RSA PKCS#1, SHA-1 forms last.
         let algs: [u16; 11] = [
-            0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203,
-            0x0201,
+            0x0403, 0x0503, 0x0603, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0203, 0x0201,
         ];
         let mut data = ((algs.len() * 2) as u16).to_be_bytes().to_vec();
         for a in algs {
@@ -208,7 +326,10 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Option<Reply>, String> {
     }
     let (kind, len) = (bytes[0], u16::from_be_bytes([bytes[3], bytes[4]]) as usize);
     if bytes[1] != 3 {
-        return Err(format!("not a TLS record (first bytes {:02x?})", &bytes[..5]));
+        return Err(format!(
+            "not a TLS record (first bytes {:02x?})",
+            &bytes[..5]
+        ));
     }
     if bytes.len() < 5 + len {
         return Ok(None);
@@ -237,11 +358,7 @@ pub fn parse_reply(bytes: &[u8]) -> Result<Option<Reply>, String> {
 }
 
 /// Sends one ClientHello to `address` and reads the server's first reply.
-pub async fn ask(
-    address: &str,
-    hello: &[u8],
-    timeouts: Timeouts,
-) -> Result<Reply, ProbeError> {
+pub async fn ask(address: &str, hello: &[u8], timeouts: Timeouts) -> Result<Reply, ProbeError> {
     let endpoint = address.to_owned();
     let mut stream = tokio::time::timeout(timeouts.connect, TcpStream::connect(address))
         .await
@@ -372,6 +489,10 @@ mod tests {
         assert!(suite(0xc02b).unwrap().fabric_default);
         assert!(suite(0x002f).unwrap().weaknesses.contains(&CbcSha1));
         let fabric: Vec<_> = SUITES.iter().filter(|s| s.fabric_default).collect();
-        assert_eq!(fabric.len(), 6, "internal/pkg/comm/config.go DefaultTLSCipherSuites");
+        assert_eq!(
+            fabric.len(),
+            6,
+            "internal/pkg/comm/config.go DefaultTLSCipherSuites"
+        );
     }
 }

@@ -98,7 +98,6 @@ impl Check for LegacyProtocolAccepted {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,9 +18,9 @@ pub mod not_tls;
 pub mod served_certificate_stale;
 pub mod served_chain_invalid;
 pub mod slow_handshake;
-pub mod weak_cipher_accepted;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod weak_cipher_accepted;
 
 /// The name the certificate must cover: the SNI override, or the host dialled.
 pub fn dialled_name(o: &TlsObservation) -> String {

@@ -177,7 +177,10 @@ mod tests {
         assert_eq!(s, Status::Pass, "{m}");
         let (s, m) = verdict(&pem("TLS-011/fail/leaf-only.pem"), &roots);
         assert_eq!(s, Status::Fail, "{m}");
-        assert!(m.contains("neither sent nor one of the endpoint's TLS roots"), "{m}");
+        assert!(
+            m.contains("neither sent nor one of the endpoint's TLS roots"),
+            "{m}"
+        );
         let (s, m) = verdict(&pem("TLS-011/fail/with-root.pem"), &roots);
         assert_eq!(s, Status::Warn, "{m}");
         assert!(m.contains("sends the root CA"), "{m}");

@@ -64,11 +64,17 @@ pub fn verdict(scan: &TlsPolicyScan) -> (Status, String) {
     let extra = if outside.is_empty() {
         String::new()
     } else {
-        format!("; outside Fabric's default list but strong: {}", outside.join(", "))
+        format!(
+            "; outside Fabric's default list but strong: {}",
+            outside.join(", ")
+        )
     };
     (
         Status::Pass,
-        format!("accepts only forward-secret AEAD suites: {}{extra}", names.join(", ")),
+        format!(
+            "accepts only forward-secret AEAD suites: {}{extra}",
+            names.join(", ")
+        ),
     )
 }
 
@@ -122,7 +128,9 @@ mod tests {
         let (s, m) = verdict(&scan(&[(TLS12, 0xc02b), (TLS10, 0x002f)]));
         assert_eq!(s, Status::Fail);
         assert!(
-            m.contains("TLS_RSA_WITH_AES_128_CBC_SHA (TLS 1.0): CBC with SHA-1, no forward secrecy"),
+            m.contains(
+                "TLS_RSA_WITH_AES_128_CBC_SHA (TLS 1.0): CBC with SHA-1, no forward secrecy"
+            ),
             "{m}"
         );
         let (s, m) = verdict(&scan(&[(TLS12, 0x009c)]));

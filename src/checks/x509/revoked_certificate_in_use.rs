@@ -85,6 +85,7 @@ impl Check for RevokedCertificateInUse {
         }
         let crls = usable(inv);
         let mut out = Vec::new();
+        let mut reported = std::collections::HashSet::new();
         for d in distinct(inv) {
             let Some(IssuerLink::Issued { issuer }) = inv.links.get(d.index) else {
                 continue;
@@ -100,6 +101,7 @@ impl Check for RevokedCertificateInUse {
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
                 .collect();
+            reported.insert(d.cert.fingerprint.clone());
             let (status, message) = if uses.is_empty() {
                 (
                     Status::Pass,
@@ -134,6 +136,11 @@ impl Check for RevokedCertificateInUse {
                 let Ok(facts) = CertFacts::parse(leaf) else {
                     continue;
                 };
+                // Served certificates are in the inventory too (`add_served_certificates`):
+                // one finding per certificate.
+                if reported.contains(&facts.fingerprint) {
+                    break;
+                }
                 if let Some((crl, entry)) =
                     revoked_by(&crls, facts.authority_key_id.as_ref(), &facts.serial_der)
                 {
