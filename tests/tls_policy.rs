@@ -196,6 +196,23 @@ impl OpensslServer {
     }
 }
 
+/// A server presenting `cert` (with the intermediate) over TLS 1.2 and 1.3 only.
+fn chain_server(pki: &Pki, cert: &str, key: &str) -> OpensslServer {
+    OpensslServer::start(
+        pki,
+        &[
+            "-cert",
+            cert,
+            "-key",
+            key,
+            "-cert_chain",
+            "inter.pem",
+            "-min_protocol",
+            "TLSv1.2",
+        ],
+    )
+}
+
 impl Drop for OpensslServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -323,19 +340,7 @@ fn openssl_servers_get_their_protocol_cipher_and_chain_verdicts() {
             "inter-and-root.pem",
         ],
     );
-    let stale = OpensslServer::start(
-        &pki,
-        &[
-            "-cert",
-            "old.pem",
-            "-key",
-            "old.key",
-            "-cert_chain",
-            "inter.pem",
-            "-min_protocol",
-            "TLSv1.2",
-        ],
-    );
+    let stale = chain_server(&pki, "old.pem", "old.key");
     let report = check(&[
         spec("legacy", &legacy.address(), &pki, "leaf.pem"),
         spec("rsa-weak", &rsa_weak.address(), &pki, "rsa.pem"),
@@ -557,32 +562,8 @@ fn scan_matches_what_each_server_was_told_to_accept() {
 #[test]
 fn compose_nodes_are_compared_with_the_certificate_their_mounts_hold() {
     let pki = Pki::new();
-    let stale = OpensslServer::start(
-        &pki,
-        &[
-            "-cert",
-            "old.pem",
-            "-key",
-            "old.key",
-            "-cert_chain",
-            "inter.pem",
-            "-min_protocol",
-            "TLSv1.2",
-        ],
-    );
-    let current = OpensslServer::start(
-        &pki,
-        &[
-            "-cert",
-            "leaf.pem",
-            "-key",
-            "leaf.key",
-            "-cert_chain",
-            "inter.pem",
-            "-min_protocol",
-            "TLSv1.2",
-        ],
-    );
+    let stale = chain_server(&pki, "old.pem", "old.key");
+    let current = chain_server(&pki, "leaf.pem", "leaf.key");
     let tmp = tempfile::tempdir().unwrap();
     let service = |name: &str, port: u16| {
         format!(
@@ -670,19 +651,7 @@ fn a_served_certificate_revoked_by_the_msp_fails() {
         std::fs::create_dir_all(msp.join(folder)).unwrap();
         std::fs::copy(d.join(file), msp.join(folder).join(file)).unwrap();
     }
-    let revoked = OpensslServer::start(
-        &pki,
-        &[
-            "-cert",
-            "old.pem",
-            "-key",
-            "old.key",
-            "-cert_chain",
-            "inter.pem",
-            "-min_protocol",
-            "TLSv1.2",
-        ],
-    );
+    let revoked = chain_server(&pki, "old.pem", "old.key");
     let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
         .args([
             "check",

@@ -197,6 +197,26 @@ pub fn uses_of(
     uses
 }
 
+/// One outcome per distinct certificate Fabric loads (MSP or TLS material), judged by
+/// `judge` with how it is used; a single skip when there is none.
+pub fn per_used_cert(
+    inventory: &Inventory,
+    judge: impl Fn(&Distinct<'_>, Uses) -> Outcome,
+) -> Vec<Outcome> {
+    let enrollments = tls_enrollments(inventory);
+    let out: Vec<Outcome> = distinct(inventory)
+        .iter()
+        .filter_map(|d| {
+            let uses = uses_of(inventory, d, &enrollments);
+            uses.any().then(|| judge(d, uses))
+        })
+        .collect();
+    if out.is_empty() {
+        return crate::checks::nothing_to_check(inventory, "MSP or TLS certificates");
+    }
+    out
+}
+
 /// RFC 3339 form of an instant, for evidence.
 pub fn when(t: OffsetDateTime) -> String {
     rfc3339(t)

@@ -8,13 +8,13 @@
 //! use it. A zero serial, or one longer than 20 octets, still parses in Go but breaks RFC 5280,
 //! which other verifiers may enforce: a warning.
 
-use crate::checks::{Check, nothing_to_check};
+use crate::checks::Check;
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
 use crate::inventory::cert::hex;
 
-use super::{cert_outcome, distinct, tls_enrollments, uses_of};
+use super::{cert_outcome, per_used_cert};
 
 pub struct SerialNumberInvalid;
 
@@ -74,19 +74,10 @@ impl Check for SerialNumberInvalid {
     }
 
     fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
-        let enrollments = tls_enrollments(inv);
-        let out: Vec<Outcome> = distinct(inv)
-            .into_iter()
-            .filter(|d| uses_of(inv, d, &enrollments).any())
-            .map(|d| {
-                let (status, message) = verdict(&d.cert.serial_der);
-                cert_outcome(inv, &d, status, message).with("serial", hex(&d.cert.serial_der))
-            })
-            .collect();
-        if out.is_empty() {
-            return nothing_to_check(inv, "MSP or TLS certificates");
-        }
-        out
+        per_used_cert(inv, |d, _| {
+            let (status, message) = verdict(&d.cert.serial_der);
+            cert_outcome(inv, d, status, message).with("serial", hex(&d.cert.serial_der))
+        })
     }
 }
 

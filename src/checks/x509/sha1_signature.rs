@@ -10,13 +10,13 @@
 //! and in TLS. A self-signed root's own signature is never verified, so a SHA-1 root is a
 //! warning: it works, but it is what every other stack is dropping.
 
-use crate::checks::{Check, nothing_to_check};
+use crate::checks::Check;
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::signature::SignatureAlgorithm;
 use crate::inventory::{Inventory, IssuerLink};
 
-use super::{cert_outcome, distinct, tls_enrollments, uses_of};
+use super::{cert_outcome, per_used_cert};
 
 pub struct Sha1Signature;
 
@@ -50,21 +50,12 @@ impl Check for Sha1Signature {
     }
 
     fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
-        let enrollments = tls_enrollments(inv);
-        let out: Vec<Outcome> = distinct(inv)
-            .into_iter()
-            .filter(|d| uses_of(inv, d, &enrollments).any())
-            .map(|d| {
-                let self_signed = matches!(inv.links.get(d.index), Some(IssuerLink::SelfSigned));
-                let (status, message) = verdict(&d.cert.signature_algorithm, self_signed);
-                cert_outcome(inv, &d, status, message)
-                    .with("signature_algorithm", d.cert.signature_algorithm.describe())
-            })
-            .collect();
-        if out.is_empty() {
-            return nothing_to_check(inv, "MSP or TLS certificates");
-        }
-        out
+        per_used_cert(inv, |d, _| {
+            let self_signed = matches!(inv.links.get(d.index), Some(IssuerLink::SelfSigned));
+            let (status, message) = verdict(&d.cert.signature_algorithm, self_signed);
+            cert_outcome(inv, d, status, message)
+                .with("signature_algorithm", d.cert.signature_algorithm.describe())
+        })
     }
 }
 

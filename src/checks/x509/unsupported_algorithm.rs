@@ -16,14 +16,14 @@
 //! fails with "x509: cannot verify signature". A self-signed root's own signature is never
 //! verified, so there it is only a warning. The signature's form (low-S) is X509-010's.
 
-use crate::checks::{Check, nothing_to_check};
+use crate::checks::Check;
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::cert::KeyKind;
 use crate::inventory::signature::SignatureAlgorithm;
 use crate::inventory::{Inventory, IssuerLink};
 
-use super::{Uses, cert_outcome, distinct, tls_enrollments, uses_of};
+use super::{Uses, cert_outcome, per_used_cert};
 
 pub struct UnsupportedAlgorithm;
 
@@ -160,17 +160,11 @@ impl Check for UnsupportedAlgorithm {
     }
 
     fn evaluate(&self, _ctx: &Context, inv: &Inventory) -> Vec<Outcome> {
-        let enrollments = tls_enrollments(inv);
         let v3_msp = inv
             .channels
             .iter()
             .any(|c| c.capabilities.channel.iter().any(|cap| cap == "V3_0"));
-        let mut out = Vec::new();
-        for d in distinct(inv) {
-            let uses = uses_of(inv, &d, &enrollments);
-            if !uses.any() {
-                continue;
-            }
+        per_used_cert(inv, |d, uses| {
             let facts = Facts {
                 uses,
                 self_signed: matches!(inv.links.get(d.index), Some(IssuerLink::SelfSigned)),
@@ -187,17 +181,11 @@ impl Check for UnsupportedAlgorithm {
                 (_, Status::Pass) => key_text,
                 _ => format!("{key_text}; {sig_text}"),
             };
-            out.push(
-                cert_outcome(inv, &d, status, message)
-                    .with("key", kind.describe())
-                    .with("signature_algorithm", d.cert.signature_algorithm.describe())
-                    .with("used_as", uses.describe()),
-            );
-        }
-        if out.is_empty() {
-            return nothing_to_check(inv, "MSP or TLS certificates");
-        }
-        out
+            cert_outcome(inv, d, status, message)
+                .with("key", kind.describe())
+                .with("signature_algorithm", d.cert.signature_algorithm.describe())
+                .with("used_as", uses.describe())
+        })
     }
 }
 
