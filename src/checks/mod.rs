@@ -212,6 +212,19 @@ pub fn nothing_to_check(inventory: &Inventory, what: &str) -> Vec<Outcome> {
     )]
 }
 
+/// The verdict of a check that collects problems: `fail` with every problem (failures first)
+/// when any is a failure, `warn` when only warnings, `None` when there is nothing to say.
+pub fn problems_verdict(mut fails: Vec<String>, warns: Vec<String>) -> Option<(Status, String)> {
+    if !fails.is_empty() {
+        fails.extend(warns);
+        Some((Status::Fail, fails.join("; ")))
+    } else if !warns.is_empty() {
+        Some((Status::Warn, warns.join("; ")))
+    } else {
+        None
+    }
+}
+
 /// The value of a configured setting (Kafka, ZooKeeper, orderer) as a rule can judge it: `Ok(None)` when it is not set, `Err` when it
 /// is written but cannot be evaluated (an unresolved variable, a template expression).
 pub fn usable(

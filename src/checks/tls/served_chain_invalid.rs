@@ -10,9 +10,9 @@
 //! it and stricter stacks enforce it), as is a root sent along: clients must already hold it.
 
 use super::{not_reached, per_endpoint};
-use crate::checks::Check;
 use crate::checks::x509::Uses;
 use crate::checks::x509::unsupported_algorithm::{Facts, key_verdict};
+use crate::checks::{Check, problems_verdict};
 use crate::context::Context;
 use crate::finding::{Outcome, Status, Target, TargetKind};
 use crate::inventory::Inventory;
@@ -92,11 +92,8 @@ pub fn verdict(chain: &[CertFacts], roots: &[CertFacts]) -> (Status, String) {
         _ => {}
     }
     let sent = chain.len();
-    if !fails.is_empty() {
-        fails.extend(warns);
-        (Status::Fail, fails.join("; "))
-    } else if !warns.is_empty() {
-        (Status::Warn, warns.join("; "))
+    if let Some(verdict) = problems_verdict(fails, warns) {
+        verdict
     } else {
         (
             Status::Pass,

@@ -11,7 +11,7 @@
 //! fails a chain through such an issuer); a CA without cRLSign signs CRLs that verifiers
 //! checking keyUsage refuse (Go's `RevocationList.CheckSignatureFrom`).
 
-use crate::checks::{Check, nothing_to_check};
+use crate::checks::{Check, nothing_to_check, problems_verdict};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::{Inventory, Role};
@@ -78,24 +78,19 @@ pub fn verdict(f: &CaFacts) -> (Status, String) {
         ),
         _ => {}
     }
-    if !fails.is_empty() {
-        fails.extend(warns);
-        (Status::Fail, fails.join("; "))
-    } else if !warns.is_empty() {
-        if !f.in_msp && (f.basic_ca != Some(true) || !f.has_ski) {
-            warns.push(
-                "it is a TLS root outside any MSP, which Go's TLS takes as it is, but Fabric's \
-                 MSP refuses it wherever it is copied into one"
-                    .into(),
-            );
-        }
-        (Status::Warn, warns.join("; "))
-    } else {
+    if fails.is_empty() && !f.in_msp && (f.basic_ca != Some(true) || !f.has_ski) {
+        warns.push(
+            "it is a TLS root outside any MSP, which Go's TLS takes as it is, but Fabric's MSP \
+             refuses it wherever it is copied into one"
+                .into(),
+        );
+    }
+    problems_verdict(fails, warns).unwrap_or_else(|| {
         (
             Status::Pass,
             "CA:TRUE, SubjectKeyIdentifier present, keyUsage keyCertSign and cRLSign".into(),
         )
-    }
+    })
 }
 
 impl Check for CaProfileInvalid {

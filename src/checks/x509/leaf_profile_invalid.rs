@@ -12,7 +12,7 @@
 //! the Node and Java SDKs' gRPC) refuse the chain ("authority and subject key identifier
 //! mismatch"). A missing AKI is a warning.
 
-use crate::checks::{Check, nothing_to_check};
+use crate::checks::{Check, nothing_to_check, problems_verdict};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::cert::hex;
@@ -68,11 +68,8 @@ pub fn verdict(uses: Uses, basic_ca: Option<bool>, aki: &AkiMatch) -> (Status, S
              clients (the Node and Java SDKs) refuse the chain"
         )),
     }
-    if !fails.is_empty() {
-        fails.extend(warns);
-        (Status::Fail, fails.join("; "))
-    } else if !warns.is_empty() {
-        (Status::Warn, warns.join("; "))
+    if let Some(verdict) = problems_verdict(fails, warns) {
+        verdict
     } else {
         let aki_text = match aki {
             AkiMatch::NotComparable(why) => format!("AuthorityKeyIdentifier not compared: {why}"),

@@ -18,7 +18,7 @@
 //!   consenter's client certificate, which the cluster always authenticates.
 
 use crate::checks::channel::target;
-use crate::checks::{Check, nothing_to_check};
+use crate::checks::{Check, nothing_to_check, problems_verdict};
 use crate::context::Context;
 use crate::finding::{Outcome, Status};
 use crate::inventory::Inventory;
@@ -96,11 +96,8 @@ pub fn verdict(u: TlsUse, f: &TlsFacts) -> (Status, String) {
         .map_or("no extendedKeyUsage (any purpose)".to_string(), |e| {
             format!("extendedKeyUsage [{}]", e.purposes.join(", "))
         });
-    if !fails.is_empty() {
-        fails.extend(warns);
-        (Status::Fail, fails.join("; "))
-    } else if !warns.is_empty() {
-        (Status::Warn, warns.join("; "))
+    if let Some(verdict) = problems_verdict(fails, warns) {
+        verdict
     } else if u.server {
         (Status::Pass, format!("subjectAltName present, {purposes}"))
     } else {
