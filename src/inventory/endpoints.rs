@@ -675,6 +675,29 @@ mod tests {
     }
 
     #[test]
+    fn the_expected_server_certificate_comes_from_tls_cert_or_servercert() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = crate::checks::x509::testing::root("org1");
+        std::fs::write(dir.path().join("server.crt"), cert.pem()).unwrap();
+        let file = dir.path().join("endpoints.yaml");
+        std::fs::write(
+            &file,
+            "endpoints:\n  - name: peer0\n    address: 127.0.0.1:7051\n    tls_cert: server.crt\n  - name: peer1\n    address: 127.0.0.1:7052\n    tls_cert: missing.crt\n",
+        )
+        .unwrap();
+        let spec = format!(
+            "peer2=127.0.0.1:7053,servercert={}",
+            dir.path().join("server.crt").display()
+        );
+        let eps = load(Some(&file), &[spec]).unwrap();
+        let expected = |i: usize| eps[i].expected_certificate.as_ref().unwrap();
+        assert_eq!(expected(0).der.as_deref().unwrap(), cert.der.as_slice());
+        assert!(expected(0).origin.ends_with("server.crt"));
+        assert!(expected(1).der.is_err(), "{:?}", expected(1));
+        assert_eq!(expected(2).der.as_deref().unwrap(), cert.der.as_slice());
+    }
+
+    #[test]
     fn profile_ca_paths_that_are_not_regular_files_are_refused_not_read() {
         // `tlsCACerts.path: /dev/zero` read forever and a FIFO blocked forever: nothing had
         // checked what the path is. (A FIFO here: a test that fails must not fill memory.)
