@@ -10,8 +10,11 @@
 //! keys and signatures are random, so every run changes the bytes but never the verdicts.
 //! Broken encodings rcgen cannot produce are made by patching DER bytes here.
 
+#[path = "../tests/support/openssl.rs"]
+mod openssl;
 #[path = "../tests/support/pki.rs"]
 mod pki;
+use openssl::openssl;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -937,21 +940,6 @@ fn readme(cases: &[(String, String)]) -> String {
 
 // ----------------------------------------------------------------------------------------------
 // Fabric's certificate profile (X509-011 … X509-017)
-
-/// Runs `openssl` in `dir` for what rcgen cannot make (RSA and SHA-1 signatures, missing
-/// SubjectKeyIdentifiers, negative serials); panics with its output on failure.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("failed to run openssl {args:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A scratch folder for openssl's inputs and outputs, emptied first.
 fn scratch(name: &str) -> PathBuf {

@@ -16,20 +16,9 @@ mod findings;
 mod tls_servers;
 
 use findings::describe;
-
-/// Runs openssl in `dir`; panics with its output on failure.
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+#[path = "support/openssl.rs"]
+mod openssl;
+use openssl::openssl;
 
 /// A test PKI made with openssl: a root TLS CA, an intermediate, ECDSA leaves for 127.0.0.1
 /// under the intermediate (one renewed a second later), and an RSA leaf under the root.
@@ -456,12 +445,29 @@ fn record(path: &str, contents: &[u8]) {
     std::fs::write(&full, contents).unwrap();
 }
 
+/// Asserts that TLS-009 and TLS-010 give `status` on a scan, and records it as their `variant`
+/// fixture.
+fn judge_and_record(
+    scan: &fabcheck::inventory::live::TlsPolicyScan,
+    status: fabcheck::finding::Status,
+    variant: &str,
+) {
+    use fabcheck::checks::tls::{legacy_protocol_accepted, weak_cipher_accepted};
+    assert_eq!(
+        legacy_protocol_accepted::verdict(scan, Some(true)).0,
+        status
+    );
+    assert_eq!(weak_cipher_accepted::verdict(scan).0, status);
+    let json = serde_json::to_vec_pretty(scan).unwrap();
+    record(&format!("TLS-009/{variant}/scan.json"), &json);
+    record(&format!("TLS-010/{variant}/scan.json"), &json);
+}
+
 /// The ClientHello scan against servers told what to accept. It also records the fixtures of
 /// TLS-009 … TLS-012 from these real servers and this PKI:
 /// `FABCHECK_RECORD_TLS_FIXTURES=1 cargo test --test tls_policy scan_`.
 #[test]
 fn scan_matches_what_each_server_was_told_to_accept() {
-    use fabcheck::checks::tls::{legacy_protocol_accepted, weak_cipher_accepted};
     use fabcheck::finding::Status;
     let pki = Pki::new();
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -510,14 +516,7 @@ fn scan_matches_what_each_server_was_told_to_accept() {
     );
     let s = scan_at(legacy.address(), None);
     assert_eq!(s.versions, vec![0x0301, 0x0302, 0x0303], "{s:?}");
-    assert_eq!(
-        legacy_protocol_accepted::verdict(&s, Some(true)).0,
-        Status::Fail
-    );
-    assert_eq!(weak_cipher_accepted::verdict(&s).0, Status::Fail);
-    let json = serde_json::to_vec_pretty(&s).unwrap();
-    record("TLS-009/fail/scan.json", &json);
-    record("TLS-010/fail/scan.json", &json);
+    judge_and_record(&s, Status::Fail, "fail");
 
     // A rustls node (fabcheck's stand-in peer): TLS 1.2 with ECDHE-ECDSA AEAD suites only.
     let tls = tls_servers::Pki::new();
@@ -529,14 +528,7 @@ fn scan_matches_what_each_server_was_told_to_accept() {
         let suite = fabcheck::probe::tls_hello::suite(a.suite).expect("known suite");
         assert!(suite.weaknesses.is_empty(), "{}", suite.name);
     }
-    assert_eq!(
-        legacy_protocol_accepted::verdict(&s, Some(true)).0,
-        Status::Pass
-    );
-    assert_eq!(weak_cipher_accepted::verdict(&s).0, Status::Pass);
-    let json = serde_json::to_vec_pretty(&s).unwrap();
-    record("TLS-009/pass/scan.json", &json);
-    record("TLS-010/pass/scan.json", &json);
+    judge_and_record(&s, Status::Pass, "pass");
 
     // The chains and certificates of TLS-011 and TLS-012.
     let read = |f: &str| std::fs::read(pki.dir.path().join(f)).unwrap();
