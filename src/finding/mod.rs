@@ -6,6 +6,7 @@
 //! A [`Report`] is a whole run: what was checked, when, and every finding; [`gate`] decides
 //! which required checks (`--require`) did not run.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -99,7 +100,8 @@ impl fmt::Display for Target {
 }
 
 /// The values a check compared, keyed by name. Values are JSON so that numbers stay numbers.
-pub type Evidence = BTreeMap<String, serde_json::Value>;
+/// Keys are the checks' own names, borrowed: a large report holds hundreds of thousands.
+pub type Evidence = BTreeMap<Cow<'static, str>, serde_json::Value>;
 
 /// What a check says about one target, before the catalogue's metadata is attached.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,8 +123,12 @@ impl Outcome {
     }
 
     /// Adds one compared value to the evidence.
-    pub fn with(mut self, key: &str, value: impl Into<serde_json::Value>) -> Self {
-        self.evidence.insert(key.to_owned(), value.into());
+    pub fn with(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.evidence.insert(key.into(), value.into());
         self
     }
 }

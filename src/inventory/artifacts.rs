@@ -113,52 +113,76 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     // Walking and reading overlap: the walk feeds files to the thread pool as it finds them,
     // so a tree of 10,000 one-file folders is read while it is still being listed.
     let cache = ParseCache::default();
-    let walked: Vec<Walked> = if meta.is_file() {
-        vec![Walked::File(Box::new(read_file(root, base, root, &cache)))]
+    // Each file is numbered in walk order, and the walk visits folders sorted by name: that
+    // order is the paths' order, so putting the files back in it needs no path comparisons.
+    let walked: Vec<(usize, Walked)> = if meta.is_file() {
+        vec![(
+            0,
+            Walked::File(Box::new(read_file(root, base, root, &cache))),
+        )]
     } else {
         let found = std::sync::Mutex::new(Vec::new());
-        let push = |w: Walked| found.lock().unwrap_or_else(|e| e.into_inner()).push(w);
+        let push = |seq: usize, w: Walked| {
+            found
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((seq, w))
+        };
         let cache = &cache;
         rayon::scope(|scope| {
             // Symlinks are followed because MSP trees are often assembled from links; walkdir
             // detects loops and reports them as errors instead of recursing forever.
-            for entry in walkdir::WalkDir::new(root).follow_links(true) {
+            let walk = walkdir::WalkDir::new(root)
+                .follow_links(true)
+                .sort_by_file_name();
+            for (seq, entry) in walk.into_iter().enumerate() {
                 match entry {
                     Ok(e) if e.file_type().is_dir() => {
                         let name = e.file_name().to_string_lossy();
                         if MSP_SUBDIRS.iter().any(|(n, _)| *n == name)
                             && let Some(parent) = e.path().parent()
                         {
-                            push(Walked::MspSubdir {
-                                parent: parent.to_path_buf(),
-                                name: name.into_owned(),
-                            });
+                            push(
+                                seq,
+                                Walked::MspSubdir {
+                                    parent: parent.to_path_buf(),
+                                    name: name.into_owned(),
+                                },
+                            );
                         }
                     }
                     Ok(e) if e.file_type().is_file() => {
                         let push = &push;
                         scope.spawn(move |_| {
-                            push(Walked::File(Box::new(read_file(
-                                root,
-                                base,
-                                e.path(),
-                                cache,
-                            ))))
+                            push(
+                                seq,
+                                Walked::File(Box::new(read_file(root, base, e.path(), cache))),
+                            )
                         });
                     }
-                    Ok(e) => push(Walked::NotRegular(format!(
-                        "{}: {}, not a regular file; skipped without reading",
-                        display(e.path()),
-                        special_kind(e.file_type())
-                    ))),
-                    Err(e) => push(Walked::Problem(walk_problem(&e))),
+                    Ok(e) => push(
+                        seq,
+                        Walked::NotRegular(format!(
+                            "{}: {}, not a regular file; skipped without reading",
+                            display(e.path()),
+                            special_kind(e.file_type())
+                        )),
+                    ),
+                    Err(e) => push(seq, Walked::Problem(walk_problem(&e))),
                 }
             }
         });
-        found.into_inner().unwrap_or_else(|e| e.into_inner())
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        found.sort_unstable_by_key(|(seq, _)| *seq);
+        found
     };
-    let mut yields: Vec<FileYield> = Vec::new();
-    for item in walked {
+    // Signatures are verified while the rest of the inventory is put together.
+    let signatures = {
+        let certificates = cache.certificates();
+        std::thread::spawn(move || super::chain::SignatureMemo::build(&certificates))
+    };
+    let mut yields: Vec<Box<FileYield>> = Vec::new();
+    for (_, item) in walked {
         match item {
             Walked::MspSubdir { parent, name } => {
                 let rel = parent.strip_prefix(root).unwrap_or(&parent);
@@ -175,7 +199,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
                     .subdirs
                     .insert(name, 0);
             }
-            Walked::File(y) => yields.push(*y),
+            Walked::File(y) => yields.push(y),
             Walked::Problem(p) => inventory.problems.push(p),
             Walked::NotRegular(what) => inventory.not_read.push(what),
         }
@@ -184,8 +208,6 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     // a lone keystore/ or signcerts/ elsewhere is not an MSP.
     msp_dirs.retain(|_, m| m.has("cacerts") || m.subdirs.len() >= 2);
 
-    // The walk finishes in any order; reports must not.
-    yields.sort_by(|a, b| a.path.cmp(&b.path));
     inventory.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
     inventory.files_scanned = yields.len();
     // Configuration files (compose, manifests, charts, configtx) for the ordering service.
@@ -226,6 +248,7 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
     let mut values: Vec<EmbeddedValue> = Vec::new();
     let mut pods: Vec<PodMounts> = Vec::new();
     for y in yields {
+        let y = *y;
         inventory.certs.extend(y.certs);
         inventory.keys.extend(y.keys);
         inventory.problems.extend(y.problems);
@@ -284,7 +307,8 @@ pub fn gather(root: &Path) -> Result<Inventory, GatherError> {
         msp.ca_server_home = ca_server_home(msp, &inventory.idemix);
     }
     inventory.msps = msp_dirs.into_values().collect();
-    inventory.link();
+    // A memo lost to a panic only means the signatures are verified in link_with.
+    inventory.link_with(&signatures.join().unwrap_or_default());
     super::channel::feed_kafka_rules(&mut inventory);
     Ok(inventory)
 }

@@ -37,6 +37,14 @@ impl std::ops::Deref for CertRecord {
 #[derive(Debug, Default)]
 pub struct ParseCache(std::sync::Mutex<std::collections::HashMap<[u8; 32], Arc<CertFacts>>>);
 
+impl ParseCache {
+    /// Every distinct certificate parsed so far.
+    pub fn certificates(&self) -> Vec<Arc<CertFacts>> {
+        let parsed = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        parsed.values().cloned().collect()
+    }
+}
+
 /// What a certificate says, independent of where it was found.
 #[derive(Debug)]
 pub struct CertFacts {

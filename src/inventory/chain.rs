@@ -7,6 +7,7 @@
 //! into every MSP) are resolved once.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use x509_parser::certificate::X509Certificate;
@@ -15,6 +16,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::CertRecord;
+use super::cert::CertFacts;
 
 /// How a certificate's issuer was resolved. Indices point into `Inventory::certs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +33,74 @@ pub enum IssuerLink {
     Unverifiable { candidate: usize, reason: String },
 }
 
+/// Signature checks made ahead of [`resolve_issuers`]: (certificate, candidate issuer) by
+/// fingerprint, and what verifying the one with the other's key gave.
+///
+/// Verifying signatures is most of the work of linking a large tree, and none of it depends on
+/// where the certificates were found, so it can run while the rest of the inventory is being
+/// assembled. The memo is a pure cache: a pair it lacks is verified when it is needed, and the
+/// links are the same either way.
+#[derive(Debug, Default)]
+pub struct SignatureMemo(HashMap<String, Vec<Verified>>);
+
+/// A candidate issuer's fingerprint and what verifying with its key gave.
+type Verified = (String, Result<(), Verify>);
+
+impl SignatureMemo {
+    /// Verifies each certificate against the candidates [`resolve_issuers`] tries first: those
+    /// with its issuer name as subject whose subject key identifier is its authority key
+    /// identifier, and itself when it names itself as issuer.
+    pub fn build(certs: &[Arc<CertFacts>]) -> SignatureMemo {
+        let mut by_subject: HashMap<&[u8], Vec<&CertFacts>> = HashMap::new();
+        for c in certs {
+            by_subject
+                .entry(c.subject_raw.as_slice())
+                .or_default()
+                .push(c);
+        }
+        let pairs: Vec<(&CertFacts, &CertFacts)> = certs
+            .iter()
+            .flat_map(|child| {
+                let candidates = by_subject.get(child.issuer_raw.as_slice());
+                candidates
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| {
+                        c.fingerprint == child.fingerprint
+                            || (child.authority_key_id.is_some()
+                                && c.subject_key_id == child.authority_key_id)
+                    })
+                    .map(move |c| (child.as_ref(), *c))
+            })
+            .collect();
+        let verified: Vec<(&CertFacts, &CertFacts, Result<(), Verify>)> = pairs
+            .par_iter()
+            .filter_map(|&(child, issuer)| {
+                let (_, parsed) = X509Certificate::from_der(&child.der).ok()?;
+                Some((child, issuer, verify(&parsed, &issuer.spki)))
+            })
+            .collect();
+        let mut memo: HashMap<String, Vec<Verified>> = HashMap::new();
+        for (child, issuer, result) in verified {
+            memo.entry(child.fingerprint.clone())
+                .or_default()
+                .push((issuer.fingerprint.clone(), result));
+        }
+        SignatureMemo(memo)
+    }
+
+    fn get(&self, child: &CertFacts, issuer: &CertFacts) -> Option<Result<(), Verify>> {
+        self.0
+            .get(&child.fingerprint)?
+            .iter()
+            .find(|(candidate, _)| *candidate == issuer.fingerprint)
+            .map(|(_, result)| result.clone())
+    }
+}
+
 /// Resolves the issuer of every certificate; the result has one entry per certificate.
-pub fn resolve_issuers(certs: &[CertRecord]) -> Vec<IssuerLink> {
+/// Signatures in `memo` are not verified again.
+pub fn resolve_issuers(certs: &[CertRecord], memo: &SignatureMemo) -> Vec<IssuerLink> {
     // One representative per distinct certificate, in inventory order.
     let mut representative: HashMap<&str, usize> = HashMap::new();
     for (i, c) in certs.iter().enumerate() {
@@ -52,7 +120,12 @@ pub fn resolve_issuers(certs: &[CertRecord]) -> Vec<IssuerLink> {
         .map(|&i| {
             (
                 i,
-                resolve_one(certs, i, by_subject.get(certs[i].issuer_raw.as_slice())),
+                resolve_one(
+                    certs,
+                    i,
+                    by_subject.get(certs[i].issuer_raw.as_slice()),
+                    memo,
+                ),
             )
         })
         .collect();
@@ -62,19 +135,18 @@ pub fn resolve_issuers(certs: &[CertRecord]) -> Vec<IssuerLink> {
         .collect()
 }
 
-fn resolve_one(certs: &[CertRecord], child: usize, candidates: Option<&Vec<usize>>) -> IssuerLink {
+fn resolve_one(
+    certs: &[CertRecord],
+    child: usize,
+    candidates: Option<&Vec<usize>>,
+    memo: &SignatureMemo,
+) -> IssuerLink {
     let Some(candidates) = candidates else {
         return IssuerLink::NotFound;
     };
     let leaf = &certs[child];
-    let Ok((_, parsed)) = X509Certificate::from_der(&leaf.der) else {
-        // Records are built from certificates that parsed; this cannot happen, but a verdict
-        // must never be invented.
-        return IssuerLink::Unverifiable {
-            candidate: child,
-            reason: "certificate no longer parses".into(),
-        };
-    };
+    // Parsed only when a signature is not in the memo.
+    let mut parsed = None;
     let mut ordered: Vec<usize> = candidates.clone();
     // Key-identifier matches first, then the certificate itself (a self-signed root), then the rest.
     ordered.sort_by_key(|&c| {
@@ -84,7 +156,27 @@ fn resolve_one(certs: &[CertRecord], child: usize, candidates: Option<&Vec<usize
     });
     let mut unverifiable = None;
     for &candidate in &ordered {
-        match verify(&parsed, &certs[candidate].spki) {
+        let verified = match memo.get(&leaf.facts, &certs[candidate].facts) {
+            Some(known) => known,
+            None => {
+                let cert = match parsed {
+                    Some(ref cert) => cert,
+                    None => {
+                        let Ok((_, cert)) = X509Certificate::from_der(&leaf.der) else {
+                            // Records are built from certificates that parsed; this cannot
+                            // happen, but a verdict must never be invented.
+                            return IssuerLink::Unverifiable {
+                                candidate: child,
+                                reason: "certificate no longer parses".into(),
+                            };
+                        };
+                        parsed.insert(cert)
+                    }
+                };
+                verify(cert, &certs[candidate].spki)
+            }
+        };
+        match verified {
             Ok(()) if candidate == child => return IssuerLink::SelfSigned,
             Ok(()) => return IssuerLink::Issued { issuer: candidate },
             Err(Verify::Invalid) => {}
@@ -98,6 +190,7 @@ fn resolve_one(certs: &[CertRecord], child: usize, candidates: Option<&Vec<usize
     })
 }
 
+#[derive(Debug, Clone)]
 enum Verify {
     Invalid,
     Unsupported(String),
@@ -193,5 +286,51 @@ pub fn path_to_root(links: &[IssuerLink], start: usize) -> (Vec<usize>, bool) {
             }
             _ => return (path, false),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::x509::testing::{Spec, record, root};
+
+    #[test]
+    fn memo_only_saves_work_links_are_the_same() {
+        let ca = root("org1");
+        // Same subject as the CA but another key: a candidate that must not verify.
+        let impostor = root("org1");
+        let leaf = ca.issue(Spec::new(
+            "org1",
+            "peer0",
+            "2021-01-01T00:00:00Z",
+            "2030-01-01T00:00:00Z",
+        ));
+        let orphan = impostor.issue(Spec::new(
+            "org1",
+            "peer1",
+            "2021-01-01T00:00:00Z",
+            "2030-01-01T00:00:00Z",
+        ));
+        let certs = vec![
+            record(&ca, "a/cacerts/ca.pem"),
+            record(&leaf, "a/signcerts/peer0.pem"),
+            record(&orphan, "b/signcerts/peer1.pem"),
+            record(&ca, "b/cacerts/ca.pem"),
+        ];
+        let facts: Vec<Arc<CertFacts>> = certs.iter().map(|c| c.facts.clone()).collect();
+        let memo = SignatureMemo::build(&facts);
+        assert!(
+            memo.get(&certs[1], &certs[0]).is_some(),
+            "the leaf's signature was verified ahead"
+        );
+        let without = resolve_issuers(&certs, &SignatureMemo::default());
+        assert_eq!(resolve_issuers(&certs, &memo), without);
+        assert_eq!(without[0], IssuerLink::SelfSigned);
+        assert_eq!(without[1], IssuerLink::Issued { issuer: 0 });
+        assert!(
+            matches!(without[2], IssuerLink::BadSignature { .. }),
+            "{:?}",
+            without[2]
+        );
     }
 }

@@ -160,7 +160,12 @@ pub struct Inventory {
 impl Inventory {
     /// Resolves every certificate's issuer; call once after all certificates are gathered.
     pub fn link(&mut self) {
-        self.links = chain::resolve_issuers(&self.certs);
+        self.link_with(&chain::SignatureMemo::default());
+    }
+
+    /// Like [`Inventory::link`], with the signatures `memo` already verified.
+    pub fn link_with(&mut self, memo: &chain::SignatureMemo) {
+        self.links = chain::resolve_issuers(&self.certs, memo);
         crl::link(&mut self.crls, &self.certs);
     }
 }

@@ -50,7 +50,7 @@ pub fn per_broker(
             let mut o = Outcome::new(verdict.status, target, verdict.message)
                 .with("broker", w.name.clone());
             if let Some(s) = setting {
-                o = o.with(property, s.value.clone());
+                o = o.with(property.to_owned(), s.value.clone());
             }
             out.push(o);
         }

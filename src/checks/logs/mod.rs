@@ -159,7 +159,7 @@ pub fn with_occurrences(mut outcome: Outcome, hits: &Hits) -> Outcome {
         .with("last_line", hits.last.line)
         .with("example", hits.example.clone());
     for (kind, values) in &hits.details {
-        outcome = outcome.with(kind, values.iter().cloned().collect::<Vec<_>>());
+        outcome = outcome.with(*kind, values.iter().cloned().collect::<Vec<_>>());
     }
     outcome
 }
