@@ -422,7 +422,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
 
-    /// Output format and destination, FORMAT[=PATH] (table, json, junit); repeatable.
+    /// Output format and destination, FORMAT[=PATH] (table, json, junit, html, sarif, markdown,
+    /// prometheus); repeatable.
     /// Without PATH (or with -) the output goes to stdout.
     #[arg(
         short,
@@ -451,6 +452,11 @@ pub struct ReportArgs {
     /// YAML file of waivers (id, target, reason, expires); waived findings do not gate.
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
+
+    /// A previous JSON report (`-o json=FILE`): findings it already had are reported as known
+    /// and do not fail the run; new ones do. For adopting fabcheck on an existing network.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
 
     /// Families (X509, KAFKA, ZK, TLS, DNS, HEALTH, LOG) or check ids that must run, not merely not
     /// fail (comma-separated, repeatable): one that only skipped or errored fails the run
@@ -511,6 +517,7 @@ impl ReportArgs {
             },
             selection,
             waivers: self.waivers,
+            baseline: self.baseline,
             color: self.color,
             required,
         })
@@ -734,6 +741,7 @@ impl Cli {
                     policy: report.policy,
                     selection: report.selection,
                     waivers: report.waivers,
+                    baseline: report.baseline,
                     color: report.color,
                     required: report.required,
                     dns: DnsOptions {

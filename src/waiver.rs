@@ -128,6 +128,7 @@ mod tests {
             message: String::new(),
             evidence: Evidence::new(),
             waived: None,
+            known: false,
         }
     }
 

@@ -188,6 +188,7 @@ fn finding(id: &str, entry: Option<&Entry>, outcome: Outcome) -> Finding {
         message: outcome.message,
         evidence: outcome.evidence,
         waived: None,
+        known: false,
     }
 }
 

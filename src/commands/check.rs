@@ -13,7 +13,7 @@ use crate::catalogue::Catalogue;
 use crate::context::{Context, rfc3339};
 use crate::finding::{self, Report};
 use crate::report::table::TableStyle;
-use crate::{checks, incluster, inventory, probe, waiver};
+use crate::{checks, incluster, inventory, probe, report, waiver};
 
 /// Gathers, checks and assembles the report for a `check` run.
 pub fn report(check: &CheckConfig) -> Result<Report, RunError> {
@@ -28,6 +28,7 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         .as_deref()
         .map(waiver::Waivers::load)
         .transpose()?;
+    let baseline = check.baseline.as_deref().map(load_baseline).transpose()?;
     let mut tls_endpoints =
         inventory::endpoints::load(check.endpoints_file.as_deref(), &check.endpoint_flags)?;
     // A live cluster is listed into a private folder and read like artifacts on disk.
@@ -235,6 +236,9 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
     if let Some(w) = waivers {
         w.apply(&mut findings, ctx.now);
     }
+    if let Some(baseline) = &baseline {
+        finding::baseline::mark_known(&mut findings, baseline);
+    }
     let unreachable =
         (check.artifacts.is_none() && from_cluster.is_none() && inventory.live.nothing_reached())
             || from_cluster
@@ -244,8 +248,14 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
     let source = std::mem::take(&mut inventory.source);
     let mut not_read = std::mem::take(&mut inventory.not_read);
     not_read.sort();
+    let certificates = report::observed::certificates(&inventory);
+    let handshakes = report::observed::handshakes(&inventory);
+    let topology = report::observed::topology(&inventory);
     drop_in_background(inventory);
     let mut report = Report::new(rfc3339(ctx.now), source, findings);
+    report.certificates = certificates;
+    report.handshakes = handshakes;
+    report.topology = topology.attach(&report.findings);
     report.discovery = from_cluster.map(|c| c.snapshot.discovery);
     report.not_read = not_read;
     report.required = finding::gate::evaluate(
@@ -255,6 +265,20 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
         &|id| check.selection.includes(id),
     );
     Ok((report, unreachable))
+}
+
+/// Reads a previous JSON report for `--baseline`.
+fn load_baseline(path: &std::path::Path) -> Result<Report, RunError> {
+    let fail = |reason: String| RunError::Baseline {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    serde_json::from_slice(&text).map_err(|e| {
+        fail(format!(
+            "{e} (expected a JSON report written by `fabcheck check -o json=FILE`)"
+        ))
+    })
 }
 
 /// Puts the in-cluster probe's findings in place of the local ones of the same checks (which
@@ -324,6 +348,7 @@ fn mark_probe_failed(
             ),
             evidence,
             waived: None,
+            known: false,
         });
     }
 }
@@ -387,6 +412,10 @@ fn write_output(
             Format::Table => crate::report::table::render(report, style, out),
             Format::Json => crate::report::json::render(report, out),
             Format::Junit => crate::report::junit::render(report, out),
+            Format::Html => crate::report::html::render(report, out),
+            Format::Sarif => crate::report::sarif::render(report, out),
+            Format::Markdown => crate::report::markdown::render(report, out),
+            Format::Prometheus => crate::report::prometheus::render(report, out),
         }
         .and_then(|()| out.flush())
         .map_err(fail)?;
@@ -490,6 +519,7 @@ mod tests {
             message: "no TLS endpoints found".into(),
             evidence: Default::default(),
             waived: None,
+            known: false,
         }
     }
 

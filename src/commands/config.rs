@@ -23,6 +23,8 @@ pub struct ReportConfig {
     pub policy: Policy,
     pub selection: Selection,
     pub waivers: Option<PathBuf>,
+    /// A previous JSON report whose findings are known and do not gate (`--baseline`).
+    pub baseline: Option<PathBuf>,
     pub color: ColorChoice,
     /// Families and checks that must run (`--require`, else the command's default).
     pub required: Vec<Selector>,
@@ -67,6 +69,10 @@ pub enum Format {
     Table,
     Json,
     Junit,
+    Html,
+    Sarif,
+    Markdown,
+    Prometheus,
 }
 
 /// One `--output` request.
@@ -89,9 +95,14 @@ impl FromStr for OutputSpec {
             "table" => Format::Table,
             "json" => Format::Json,
             "junit" => Format::Junit,
+            "html" => Format::Html,
+            "sarif" => Format::Sarif,
+            "markdown" | "md" => Format::Markdown,
+            "prometheus" | "openmetrics" => Format::Prometheus,
             other => {
                 return Err(format!(
-                    "unknown output format '{other}' (expected table, json or junit)"
+                    "unknown output format '{other}' (expected table, json, junit, html, sarif, \
+                     markdown or prometheus)"
                 ));
             }
         };
@@ -129,6 +140,7 @@ pub struct CheckConfig {
     pub policy: Policy,
     pub selection: Selection,
     pub waivers: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
     pub color: ColorChoice,
     /// Families and checks that must run; one that only skipped or errored fails the run.
     pub required: Vec<Selector>,

@@ -683,6 +683,7 @@ fn check_config(
         policy: report.policy.clone(),
         selection: report.selection.clone(),
         waivers: report.waivers.clone(),
+        baseline: report.baseline.clone(),
         color: report.color,
         required: report.required.clone(),
         dns: DnsOptions::default(),

@@ -36,6 +36,8 @@ pub enum RunError {
     InCluster(#[from] crate::incluster::InClusterError),
     #[error("failed to load the signing identity {dir} (--identity): {reason}")]
     Identity { dir: String, reason: String },
+    #[error("failed to read the baseline report {path}: {reason}")]
+    Baseline { path: String, reason: String },
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
     UnknownCheck(String),
     #[error("failed to write {path}: {source}")]
@@ -57,6 +59,7 @@ impl RunError {
             | RunError::Endpoints(_)
             | RunError::UnknownCheck(_)
             | RunError::Identity { .. }
+            | RunError::Baseline { .. }
             | RunError::Render(_)
             | RunError::Output { .. } => crate::exit::USAGE,
         }

@@ -54,6 +54,7 @@ fn check_config(live: &LiveRun) -> CheckConfig {
             ignore: Vec::new(),
         },
         waivers: None,
+        baseline: None,
         color: ColorChoice::Never,
         required: Vec::new(),
         dns: DnsOptions::default(),

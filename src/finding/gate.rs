@@ -350,6 +350,7 @@ mod tests {
             message: message.into(),
             evidence: Evidence::new(),
             waived: None,
+            known: false,
         }
     }
 

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Severity;
 
+pub mod baseline;
 pub mod gate;
+pub mod observed;
 
 /// The outcome of one check against one target.
 ///
@@ -154,6 +156,9 @@ pub struct Finding {
     pub evidence: Evidence,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waived: Option<AppliedWaiver>,
+    /// Present in the baseline report (`--baseline`): shown, but it does not gate.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub known: bool,
 }
 
 impl Finding {
@@ -166,9 +171,9 @@ impl Finding {
     ///
     /// A failed check counts at its catalogue severity; a warning counts as a warning; a check
     /// that could not evaluate counts as an error, because a gate that could not look must not
-    /// pass. Waived findings never gate.
+    /// pass. Waived findings, and findings known from the baseline, never gate.
     pub fn gates(&self, threshold: Severity) -> bool {
-        if self.waived.is_some() {
+        if self.waived.is_some() || self.known {
             return false;
         }
         let level = match self.status {
@@ -190,6 +195,13 @@ pub struct Summary {
     pub errors: usize,
     pub skipped: usize,
     pub waived: usize,
+    /// Findings present in the baseline report (`--baseline`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub known: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -198,6 +210,9 @@ impl Summary {
         for f in findings {
             if f.waived.is_some() {
                 s.waived += 1;
+            }
+            if f.known {
+                s.known += 1;
             }
             match f.status {
                 Status::Pass => s.passed += 1,
@@ -223,6 +238,9 @@ impl fmt::Display for Summary {
         }
         if self.waived > 0 {
             write!(f, ", {} waived", self.waived)?;
+        }
+        if self.known > 0 {
+            write!(f, ", {} known from the baseline", self.known)?;
         }
         Ok(())
     }
@@ -250,6 +268,15 @@ pub struct Report {
     /// What `--require` named and which of it did not run; absent when nothing was required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub required: Option<gate::Required>,
+    /// Every certificate seen (files, Secrets, served by endpoints), with its expiry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<observed::CertificateSeen>,
+    /// How long each live TLS handshake took.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handshakes: Vec<observed::HandshakeTiming>,
+    /// The network as a picture: nodes, the links checks judged, and their findings.
+    #[serde(default, skip_serializing_if = "observed::Topology::is_empty")]
+    pub topology: observed::Topology,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,6 +307,9 @@ impl Report {
             discovery: None,
             not_read: Vec::new(),
             required: None,
+            certificates: Vec::new(),
+            handshakes: Vec::new(),
+            topology: observed::Topology::default(),
         }
     }
 
@@ -305,6 +335,7 @@ mod tests {
             message: "m".into(),
             evidence: Evidence::new(),
             waived: None,
+            known: false,
         }
     }
 

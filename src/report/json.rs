@@ -35,6 +35,9 @@ fn render_chunked(report: &Report, chunk: usize, out: &mut dyn Write) -> std::io
         discovery: report.discovery.clone(),
         not_read: report.not_read.clone(),
         required: report.required.clone(),
+        certificates: report.certificates.clone(),
+        handshakes: report.handshakes.clone(),
+        topology: report.topology.clone(),
     })?;
     let at = head
         .windows(EMPTY_FINDINGS.len())
@@ -93,6 +96,7 @@ mod tests {
             message: format!("message {i}"),
             evidence,
             waived: None,
+            known: false,
         }
     }
 

@@ -1,0 +1,12 @@
+//! The html renderer (being built for issue 18).
+
+use std::io::Write;
+
+use crate::finding::Report;
+
+/// Writes `report` as html.
+pub fn render(_report: &Report, _out: &mut dyn Write) -> std::io::Result<()> {
+    Err(std::io::Error::other(
+        "failed to render html: not built yet",
+    ))
+}
