@@ -79,6 +79,40 @@ pub enum Command {
     /// Deploy, wait, read back what was deployed, run the suite on it, report, tear down.
     #[command(after_help = EXIT_CODES)]
     DeployAndVerify(Box<DeployAndVerifyArgs>),
+    /// Render a saved JSON report (`check -o json=FILE`) in other formats, e.g. HTML for an
+    /// auditor or SARIF for code scanning, and exit with its gate result.
+    #[command(after_help = EXIT_CODES)]
+    Report {
+        /// The JSON report.
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
+        /// Output format and destination, FORMAT[=PATH]; repeatable (see `check --help`).
+        #[arg(
+            short,
+            long = "output",
+            value_name = "FORMAT[=PATH]",
+            default_value = "table"
+        )]
+        outputs: Vec<OutputSpec>,
+        /// Lowest severity that fails the run (as for `check`).
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        /// When to colour the table.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Waivers files: `waivers init REPORT.json` writes one for a report's failures.
+    Waivers {
+        #[command(subcommand)]
+        command: WaiversCommand,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print fabcheck's man page (roff), e.g. `fabcheck man > /usr/local/share/man/man1/fabcheck.1`.
+    Man,
     /// The in-cluster probe's entry point (run by the probe Job of `check --probe in-cluster`).
     #[command(hide = true)]
     ProbeInCluster(ProbeInClusterArgs),
@@ -242,6 +276,21 @@ pub struct DnsProbeArgs {
     /// Render only the chaincode-pod probe (no docker-launched chaincode on this cluster).
     #[arg(long)]
     pub no_docker: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WaiversCommand {
+    /// Write a waivers file with one entry per failing, warning or erroring finding of a JSON
+    /// report (`check -o json=FILE`). Every entry's reason and expiry are placeholders that
+    /// `--waivers` refuses until someone fills them in.
+    Init {
+        /// The JSON report.
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
+        /// Where to write the waivers (default: stdout). An existing file is not overwritten.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -594,6 +643,42 @@ impl Cli {
                 command: ChecksCommand::List { format },
             } => Ok(Config::ListChecks(format)),
             Command::Explain { id } => Ok(Config::Explain(id)),
+            Command::Report {
+                report,
+                outputs,
+                fail_on,
+                color,
+            } => {
+                if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+                    return Err(ConfigError::Outputs(
+                        "more than one output format writes to stdout; give the others a path \
+                         (FORMAT=PATH)"
+                            .into(),
+                    ));
+                }
+                Ok(Config::Rerender {
+                    report,
+                    config: Box::new(CheckConfig {
+                        outputs,
+                        threshold: match fail_on {
+                            FailOn::Error => Severity::Error,
+                            FailOn::Warning => Severity::Warning,
+                        },
+                        color,
+                        ..CheckConfig::nothing()
+                    }),
+                })
+            }
+            Command::Waivers {
+                command: WaiversCommand::Init { report, out },
+            } => Ok(Config::WaiversInit { report, out }),
+            Command::Completions { shell } => Ok(Config::Completions {
+                shell,
+                command: Box::new(<Cli as clap::CommandFactory>::command()),
+            }),
+            Command::Man => Ok(Config::Man(Box::new(
+                <Cli as clap::CommandFactory>::command(),
+            ))),
             Command::Inspect { files, format } => Ok(Config::Inspect { files, format }),
             Command::Render {
                 command: Some(RenderCommand::DnsProbe(args)),

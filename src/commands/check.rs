@@ -269,15 +269,17 @@ pub(super) fn report_with_reach(check: &CheckConfig) -> Result<(Report, bool), R
 
 /// Reads a previous JSON report for `--baseline`.
 fn load_baseline(path: &std::path::Path) -> Result<Report, RunError> {
-    let fail = |reason: String| RunError::Baseline {
+    read_report(path).map_err(|reason| RunError::Baseline {
         path: path.display().to_string(),
         reason,
-    };
-    let text = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    })
+}
+
+/// Reads a JSON report fabcheck wrote; the error says why it is not one.
+pub(super) fn read_report(path: &std::path::Path) -> Result<Report, String> {
+    let text = std::fs::read(path).map_err(|e| e.to_string())?;
     serde_json::from_slice(&text).map_err(|e| {
-        fail(format!(
-            "{e} (expected a JSON report written by `fabcheck check -o json=FILE`)"
-        ))
+        format!("{e} (expected a JSON report written by `fabcheck check -o json=FILE`)")
     })
 }
 
@@ -412,7 +414,7 @@ fn write_output(
             Format::Table => crate::report::table::render(report, style, out),
             Format::Json => crate::report::json::render(report, out),
             Format::Junit => crate::report::junit::render(report, out),
-            Format::Html => crate::report::html::render(report, out),
+            Format::Html => crate::report::html::render(report, check.threshold, out),
             Format::Sarif => crate::report::sarif::render(report, out),
             Format::Markdown => crate::report::markdown::render(report, out),
             Format::Prometheus => crate::report::prometheus::render(report, out),

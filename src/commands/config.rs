@@ -162,6 +162,41 @@ pub struct CheckConfig {
     pub deliver: Option<DeliverConfig>,
 }
 
+impl CheckConfig {
+    /// A check of nothing, with no outputs: the base the runs that set only a few fields
+    /// (the in-cluster probe's live runs, `report`'s re-rendering) are written over.
+    pub fn nothing() -> CheckConfig {
+        CheckConfig {
+            artifacts: None,
+            zookeeper: Vec::new(),
+            kafka: Vec::new(),
+            live_timeout: std::time::Duration::from_secs(60),
+            endpoints_file: None,
+            endpoint_flags: Vec::new(),
+            insecure: false,
+            concurrency: 1,
+            dial: false,
+            probe_timeouts: crate::probe::Timeouts::default(),
+            at: None,
+            threshold: Severity::Error,
+            outputs: Vec::new(),
+            policy: crate::context::Policy::default(),
+            selection: crate::checks::Selection::default(),
+            waivers: None,
+            baseline: None,
+            color: ColorChoice::Never,
+            required: Vec::new(),
+            dns: DnsOptions::default(),
+            deliver: None,
+            live_skip_reason: None,
+            from_deploy: None,
+            cluster: None,
+            logs: None,
+            expected_heights: Default::default(),
+        }
+    }
+}
+
 /// The identity and channels of the config-block fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliverConfig {
@@ -232,6 +267,23 @@ pub enum Config {
         socket: PathBuf,
         listen: std::net::SocketAddr,
     },
+    /// `report`: a saved JSON report written in the outputs `config` names.
+    Rerender {
+        report: PathBuf,
+        config: Box<CheckConfig>,
+    },
+    /// `waivers init`: a waivers file for a report's failures.
+    WaiversInit {
+        report: PathBuf,
+        out: Option<PathBuf>,
+    },
+    /// `completions SHELL`, for the command line as the face defines it.
+    Completions {
+        shell: clap_complete::Shell,
+        command: Box<clap::Command>,
+    },
+    /// `man`, for the command line as the face defines it.
+    Man(Box<clap::Command>),
 }
 
 #[derive(Debug, Clone)]

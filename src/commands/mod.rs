@@ -1,6 +1,6 @@
 //! The commands, one module each, between the face (`cli.rs`, `main.rs`) and the domain:
 //! `check` ([`check`], with a live cluster's side in [`cluster`]), `checks list`/`explain`
-//! ([`catalogue`]), `render` ([`render`]), `deploy`, `teardown` and `deploy-and-verify`
+//! ([`catalogue`]), `render` ([`render`]), `waivers init` ([`waivers`]), `deploy`, `teardown` and `deploy-and-verify`
 //! ([`deploy`]), and the in-cluster probe pod's entry ([`probe_pod`]). Each only orchestrates:
 //! it turns a validated [`config::Config`] into calls on the domain and an exit code.
 
@@ -14,6 +14,7 @@ pub mod deploy;
 pub mod inspect;
 pub mod probe_pod;
 pub mod render;
+pub mod waivers;
 
 pub use config::Config;
 
@@ -38,6 +39,8 @@ pub enum RunError {
     Identity { dir: String, reason: String },
     #[error("failed to read the baseline report {path}: {reason}")]
     Baseline { path: String, reason: String },
+    #[error("failed to read the report {path}: {reason}")]
+    Report { path: String, reason: String },
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
     UnknownCheck(String),
     #[error("failed to write {path}: {source}")]
@@ -60,6 +63,7 @@ impl RunError {
             | RunError::UnknownCheck(_)
             | RunError::Identity { .. }
             | RunError::Baseline { .. }
+            | RunError::Report { .. }
             | RunError::Render(_)
             | RunError::Output { .. } => crate::exit::USAGE,
         }
@@ -100,6 +104,31 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
         Config::Teardown(cfg) => deploy::teardown(&cfg, stdout),
         Config::DeployAndVerify(cfg) => deploy::deploy_and_verify(&cfg, stdout),
         Config::ProbeInCluster(args) => Ok(probe_pod::main(&args)?),
+        Config::Rerender { report, config } => {
+            let report = check::read_report(&report).map_err(|reason| RunError::Report {
+                path: report.display().to_string(),
+                reason,
+            })?;
+            check::write_outputs(&report, &config, stdout)?;
+            Ok(if report.gates(config.threshold) {
+                crate::exit::CHECK_FAILED
+            } else {
+                crate::exit::SUCCESS
+            })
+        }
+        Config::WaiversInit { report, out } => waivers::init(&report, out.as_deref(), stdout),
+        Config::Completions { shell, mut command } => {
+            let mut buffer = Vec::new();
+            clap_complete::generate(shell, &mut command, "fabcheck", &mut buffer);
+            stdout.write_all(&buffer).map_err(stdout_err)?;
+            Ok(crate::exit::SUCCESS)
+        }
+        Config::Man(command) => {
+            clap_mangen::Man::new(*command)
+                .render(stdout)
+                .map_err(stdout_err)?;
+            Ok(crate::exit::SUCCESS)
+        }
         Config::RelayDockerSocket { socket, listen } => Ok(probe_pod::relay(&socket, listen)?),
         Config::Check(check) => {
             let (report, unreachable) = check::report_with_reach(&check)?;

@@ -3,7 +3,7 @@
 //! ([`crate::incluster::pod_main`]); each live run it asks for is a `check` of endpoints only.
 
 use super::check;
-use super::config::{CheckConfig, ColorChoice, DnsOptions};
+use super::config::CheckConfig;
 use crate::finding::Finding;
 use crate::incluster::{InClusterError, LiveRun, PodArgs};
 
@@ -35,35 +35,18 @@ pub fn run_live(live: &LiveRun) -> Result<Vec<Finding>, String> {
 /// The `check` a live run is: endpoints only, no files, no waivers, no outputs.
 fn check_config(live: &LiveRun) -> CheckConfig {
     CheckConfig {
-        artifacts: None,
         zookeeper: live.zookeeper.clone(),
         kafka: live.kafka.clone(),
         live_timeout: live.live_timeout,
         endpoints_file: live.endpoints_file.clone(),
-        endpoint_flags: Vec::new(),
         insecure: live.insecure,
         concurrency: 32,
-        dial: false,
-        probe_timeouts: crate::probe::Timeouts::default(),
-        at: None,
-        threshold: crate::catalogue::Severity::Error,
-        outputs: Vec::new(),
-        policy: crate::context::Policy::default(),
         selection: crate::checks::Selection {
             select: live.select.clone(),
             ignore: Vec::new(),
         },
-        waivers: None,
-        baseline: None,
-        color: ColorChoice::Never,
-        required: Vec::new(),
-        dns: DnsOptions::default(),
-        deliver: None,
-        live_skip_reason: None,
-        from_deploy: None,
-        cluster: None,
-        logs: None,
         expected_heights: live.expected_heights.clone(),
+        ..CheckConfig::nothing()
     }
 }
 
