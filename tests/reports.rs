@@ -278,3 +278,84 @@ fn usage_and_unreachable_exit_codes() {
             && text.contains("FAB-6251")
     );
 }
+
+/// The report model's picture of the reference network: the nodes its files name, the links
+/// the checks judge, each pointing at findings about it, and every certificate with its expiry.
+#[test]
+fn reference_network_topology_and_certificates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("report.json");
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reference");
+    fabcheck(&[
+        "check",
+        "--artifacts",
+        reference.to_str().unwrap(),
+        "--at",
+        AT,
+        "-o",
+        &format!("json={}", json.display()),
+    ]);
+    let report: Report = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let topo = &report.topology;
+    let node = |id: &str| {
+        topo.nodes
+            .iter()
+            .find(|n| n.id == id)
+            .unwrap_or_else(|| panic!("no node {id} in {:#?}", topo.nodes))
+    };
+    // cryptogen's layout: the peer and the org's CA, in the org's group.
+    let peer = node("peer:org1.example.com/peer0.org1.example.com");
+    assert_eq!(peer.group, "org1.example.com");
+    node("ca:org1.example.com/ca.org1.example.com");
+    // Two namespaces each run a `peer0`: two nodes, each with its own chaincode link.
+    for ns in ["org1", "org2"] {
+        let peer = format!("peer:{ns}/peer0");
+        node(&peer);
+        let chaincode = format!("chaincode:chaincode of {ns}/peer0");
+        assert!(
+            topo.links
+                .iter()
+                .any(|l| l.from == chaincode && l.to == peer && !l.findings.is_empty()),
+            "{chaincode} resolves {peer}, judged by the DNS checks"
+        );
+    }
+    assert!(
+        topo.links
+            .iter()
+            .any(|l| l.kind == fabcheck::finding::observed::LinkKind::Zookeeper)
+    );
+    // Every finding a node points at is about that node: its name is in the target.
+    for n in &topo.nodes {
+        for &i in &n.findings {
+            let f = &report.findings[i];
+            let target = f.target.to_string();
+            let short = n.name.split('.').next().unwrap();
+            assert!(
+                target.contains(short),
+                "{} points at {} on {target}",
+                n.id,
+                f.check_id
+            );
+        }
+    }
+    assert!(
+        peer.findings
+            .iter()
+            .any(|&i| report.findings[i].check_id.starts_with("X509"))
+    );
+    // Certificates: every PEM certificate file of the tree, soonest expiry first.
+    assert!(report.certificates.len() >= 10);
+    assert!(
+        report
+            .certificates
+            .windows(2)
+            .all(|w| w[0].not_after_seconds <= w[1].not_after_seconds)
+    );
+    let signcert = report
+        .certificates
+        .iter()
+        .find(|c| c.subject == "peer0.org1.example.com" && c.role == "msp/signcerts")
+        .expect("the peer's signing certificate");
+    assert_eq!(signcert.issuer, "ca.org1.example.com");
+    assert_eq!(signcert.org, "org1.example.com");
+}
