@@ -200,18 +200,36 @@ pub fn topology(inventory: &Inventory) -> Unattached {
             .map(|p| p.namespace.clone())
             .filter(|ns| !ns.is_empty())
             .unwrap_or_else(|| w.scope.clone());
-        // A host name (`orderer0.example.com`) is one node wherever it is met; a short name
-        // (`peer0`) is one per namespace.
-        let fqdn = std::iter::once(&w.name)
+        // The names other nodes reach it by: its own, and in Kubernetes the Service's names
+        // qualified by the namespace (`kafka0.kafka`, `peer0.org1.svc.cluster.local`), which
+        // is how channel configurations and crypto material name it.
+        let namespace = w.pod.as_ref().map(|p| p.namespace.as_str()).unwrap_or("");
+        let mut names: Vec<String> = std::iter::once(&w.name)
             .chain(&w.hostnames)
-            .filter(|n| n.contains('.'))
-            .find_map(|n| b.known(kind, n));
-        let id = match fqdn {
+            .cloned()
+            .collect();
+        if !namespace.is_empty() {
+            for short in std::iter::once(&w.name).chain(&w.hostnames) {
+                if !short.contains('.') {
+                    for suffix in ["", ".svc", ".svc.cluster.local"] {
+                        names.push(format!("{short}.{namespace}{suffix}"));
+                    }
+                }
+            }
+        }
+        // A qualified name of its own (`orderer0.example.com`, `peer0.org1`) is one node
+        // wherever it is met; a short name (`peer0`) is one per namespace. Names a workload
+        // shares with others (a headless Service over every broker) say nothing of which.
+        let own = |n: &&String| {
+            n.contains('.') && (**n == w.name || n.starts_with(&format!("{}.", w.name)))
+        };
+        let qualified = names.iter().filter(own).find_map(|n| b.known(kind, n));
+        let id = match qualified {
             Some(id) => id,
             None => b.node(kind, &w.name, &group),
         };
-        for host in &w.hostnames {
-            b.token(host, &id);
+        for name in &names {
+            b.token(name, &id);
         }
         b.targets
             .entry(w.origin.to_string())
