@@ -60,7 +60,34 @@ fn json_for_the_backdated_certificate() {
     insta::assert_json_snapshot!(value, {
         ".tool.version" => "[version]",
         ".findings[].evidence.fingerprint_sha256" => "[fingerprint]",
+        ".certificates[].fingerprint" => "[fingerprint]",
     });
+}
+
+/// The HTML report's content (its constant style sheet and script left out).
+#[test]
+fn html_for_the_backdated_certificate() {
+    let html = run(&[
+        "check",
+        "--artifacts",
+        "fixtures/x509/X509-001/fail",
+        "--at",
+        AT,
+        "--select",
+        "X509-001,X509-002",
+        "-o",
+        "html",
+    ]);
+    let between = |text: &str, open: &str, close: &str| -> String {
+        let (head, rest) = text.split_once(open).expect("opening tag");
+        let (_, tail) = rest.split_once(close).expect("closing tag");
+        format!("{head}{open}[…]{close}{tail}")
+    };
+    let html = between(&html, "<style>", "</style>");
+    let html = between(&html, "<script>", "</script>");
+    let html = html.replace(env!("CARGO_PKG_VERSION"), "[version]");
+    // One element per line, so a change reads as the lines it touches.
+    insta::assert_snapshot!(html.replace("><", ">\n<"));
 }
 
 #[test]
