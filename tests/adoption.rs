@@ -21,6 +21,14 @@ fn fabcheck(args: &[&str]) -> Output {
         .expect("fabcheck runs")
 }
 
+/// `check` of `tree` as of [`AT`] with `extra` flags, writing the JSON report to `json`.
+fn check(tree: &str, extra: &[&str], json: &Path) -> Output {
+    let out = format!("json={}", json.display());
+    let mut args = vec!["check", "--artifacts", tree, "--at", AT, "-o", &out];
+    args.extend_from_slice(extra);
+    fabcheck(&args)
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -49,32 +57,14 @@ fn a_baseline_makes_todays_failures_known_and_a_new_one_still_gates() {
     let tmp = tempfile::tempdir().unwrap();
     let tree = tree();
     let base = tmp.path().join("base.json");
-    let first = fabcheck(&[
-        "check",
-        "--artifacts",
-        &tree,
-        "--at",
-        AT,
-        "-o",
-        &format!("json={}", base.display()),
-    ]);
+    let first = check(&tree, &[], &base);
     assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
     let baseline = read(&base);
     let failing = gating(&baseline).len();
     assert!(failing > 1);
 
     let again = tmp.path().join("again.json");
-    let second = fabcheck(&[
-        "check",
-        "--artifacts",
-        &tree,
-        "--at",
-        AT,
-        "--baseline",
-        base.to_str().unwrap(),
-        "-o",
-        &format!("json={}", again.display()),
-    ]);
+    let second = check(&tree, &["--baseline", base.to_str().unwrap()], &again);
     assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
     let report = read(&again);
     assert_eq!(report.summary.known, failing);
@@ -91,17 +81,11 @@ fn a_baseline_makes_todays_failures_known_and_a_new_one_still_gates() {
     let partial_path = tmp.path().join("partial.json");
     std::fs::write(&partial_path, serde_json::to_vec(&partial).unwrap()).unwrap();
     let third_path = tmp.path().join("third.json");
-    let third = fabcheck(&[
-        "check",
-        "--artifacts",
+    let third = check(
         &tree,
-        "--at",
-        AT,
-        "--baseline",
-        partial_path.to_str().unwrap(),
-        "-o",
-        &format!("json={}", third_path.display()),
-    ]);
+        &["--baseline", partial_path.to_str().unwrap()],
+        &third_path,
+    );
     assert_eq!(third.status.code(), Some(1), "{}", stderr(&third));
     let third = read(&third_path);
     let unknown: Vec<_> = gating(&third).into_iter().filter(|f| !f.known).collect();
@@ -127,15 +111,7 @@ fn waivers_init_is_refused_until_filled_in_and_then_waives_todays_failures() {
     let tmp = tempfile::tempdir().unwrap();
     let tree = tree();
     let base = tmp.path().join("base.json");
-    fabcheck(&[
-        "check",
-        "--artifacts",
-        &tree,
-        "--at",
-        AT,
-        "-o",
-        &format!("json={}", base.display()),
-    ]);
+    check(&tree, &[], &base);
     let waivers = tmp.path().join("waivers.yaml");
     let init = fabcheck(&[
         "waivers",
@@ -183,17 +159,7 @@ fn waivers_init_is_refused_until_filled_in_and_then_waives_todays_failures() {
         .replace("YYYY-MM-DD", "2026-12-31");
     std::fs::write(&waivers, text).unwrap();
     let out = tmp.path().join("waived.json");
-    let filled = fabcheck(&[
-        "check",
-        "--artifacts",
-        &tree,
-        "--at",
-        AT,
-        "--waivers",
-        waivers.to_str().unwrap(),
-        "-o",
-        &format!("json={}", out.display()),
-    ]);
+    let filled = check(&tree, &["--waivers", waivers.to_str().unwrap()], &out);
     assert_eq!(filled.status.code(), Some(0), "{}", stderr(&filled));
     let report = read(&out);
     assert!(gating(&report).iter().all(|f| f.waived.is_some()));
@@ -204,15 +170,7 @@ fn waivers_init_is_refused_until_filled_in_and_then_waives_todays_failures() {
 fn report_re_renders_a_saved_report_with_its_gate() {
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().join("base.json");
-    fabcheck(&[
-        "check",
-        "--artifacts",
-        &tree(),
-        "--at",
-        AT,
-        "-o",
-        &format!("json={}", base.display()),
-    ]);
+    check(&tree(), &[], &base);
     let html = tmp.path().join("r.html");
     let json = tmp.path().join("r.json");
     let out = fabcheck(&[

@@ -16,6 +16,7 @@ mod bounded;
 mod findings;
 
 use fabcheck::finding::Report;
+use fabcheck::report::html::node_anchor;
 
 const AT: &str = "2026-12-05T00:00:00Z";
 
@@ -85,19 +86,6 @@ fn run(command: Command, what: &str) -> std::process::Output {
     out
 }
 
-/// The id the HTML report gives a node (src/report/html.rs `anchor`).
-fn anchor(prefix: &str, name: &str) -> String {
-    let mut s = String::from(prefix);
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-            s.push(c);
-        } else {
-            s.push_str(&format!("_{:x}", u32::from(c)));
-        }
-    }
-    s
-}
-
 /// Loads `html` in Chromium: its DOM after scripts, and a screenshot's RGB pixels.
 fn load(html: &Path, dir: &Path) -> (String, Vec<[u8; 3]>, PathBuf) {
     let url = format!("file://{}", html.display());
@@ -154,7 +142,7 @@ fn assert_complete(report: &Report, dom: &str, pixels: &[[u8; 3]], gate: [u8; 3]
     assert!(!report.topology.nodes.is_empty(), "the network has nodes");
     for n in &report.topology.nodes {
         assert!(
-            dom.contains(&format!("id=\"{}\"", anchor("node-", &n.id))),
+            dom.contains(&format!("id=\"{}\"", node_anchor(&n.id))),
             "node {} is not in the page",
             n.id
         );

@@ -34,20 +34,9 @@ fn could_gate(status: Status) -> bool {
 mod tests {
     use super::*;
     use crate::catalogue::Severity;
-    use crate::finding::{Evidence, TargetKind};
 
     fn finding(id: &str, target: &str, status: Status, message: &str) -> Finding {
-        Finding {
-            check_id: id.into(),
-            title: "t".into(),
-            severity: Severity::Error,
-            status,
-            target: Target::new(TargetKind::File, target),
-            message: message.into(),
-            evidence: Evidence::new(),
-            waived: None,
-            known: false,
-        }
+        Finding::example(id, status, target, message)
     }
 
     #[test]

@@ -186,6 +186,24 @@ impl Finding {
     }
 }
 
+#[cfg(test)]
+impl Finding {
+    /// A finding of `check_id` about the file `target`, for unit tests.
+    pub fn example(check_id: &str, status: Status, target: &str, message: &str) -> Finding {
+        Finding {
+            check_id: check_id.into(),
+            title: "title".into(),
+            severity: Severity::Error,
+            status,
+            target: Target::new(TargetKind::File, target),
+            message: message.into(),
+            evidence: Evidence::new(),
+            waived: None,
+            known: false,
+        }
+    }
+}
+
 /// Counts by status, as printed on the summary line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {

@@ -185,21 +185,9 @@ pub fn worst_status(findings: &[Finding], indices: &[usize]) -> Option<Status> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::Severity;
-    use crate::finding::{Evidence, Target, TargetKind};
 
     fn finding(status: Status) -> Finding {
-        Finding {
-            check_id: "TLS-001".into(),
-            title: "t".into(),
-            severity: Severity::Error,
-            status,
-            target: Target::new(TargetKind::Endpoint, "peer0:7051"),
-            message: "m".into(),
-            evidence: Evidence::new(),
-            waived: None,
-            known: false,
-        }
+        Finding::example("TLS-001", status, "peer0:7051", "m")
     }
 
     #[test]

@@ -49,6 +49,11 @@ fn esc(text: &str) -> String {
     s
 }
 
+/// The element id of the topology node `id` (a [`crate::finding::observed::Node::id`]).
+pub fn node_anchor(id: &str) -> String {
+    anchor("node-", id)
+}
+
 /// An id usable in `id=` and `href="#…"`: ASCII letters, digits, `-` and `_` only.
 fn anchor(prefix: &str, name: &str) -> String {
     let mut s = String::from(prefix);
@@ -273,7 +278,7 @@ fn topology(report: &Report, html: &mut String) {
             "<a href=\"#{}\"><g class=\"node {}\" data-node=\"{}\"><rect x=\"{x}\" y=\"{y}\" \
              width=\"190\" height=\"24\" rx=\"5\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\
              <title>{} {} ({}): {} findings</title></g></a>",
-            anchor("node-", &n.id),
+            node_anchor(&n.id),
             status_class(worst),
             esc(&n.id),
             colour(worst),
@@ -311,7 +316,7 @@ fn topology(report: &Report, html: &mut String) {
             html,
             "<div class=\"node-entry\" id=\"{}\"><h4><span class=\"badge {}\">{}</span> {} \
              <code>{}</code> <small>{}</small></h4>",
-            anchor("node-", &n.id),
+            node_anchor(&n.id),
             status_class(worst),
             worst.map_or("none", Status::as_str),
             n.kind.as_str(),
@@ -654,34 +659,19 @@ const SCRIPT: &str = r##"(function(){
 mod tests {
     use super::*;
     use crate::finding::observed::{Link, Topology};
-    use crate::finding::{Evidence, Target, TargetKind};
-
-    fn finding(id: &str, status: Status, target: &str, message: &str) -> Finding {
-        Finding {
-            check_id: id.into(),
-            title: "title".into(),
-            severity: Severity::Error,
-            status,
-            target: Target::new(TargetKind::File, target),
-            message: message.into(),
-            evidence: Evidence::new(),
-            waived: None,
-            known: false,
-        }
-    }
 
     fn report() -> Report {
         let mut r = Report::new(
             "2026-12-05T00:00:00Z".into(),
             "artifacts:<net>".into(),
             vec![
-                finding(
+                Finding::example(
                     "X509-002",
                     Status::Fail,
                     "peers/peer0/a.pem",
                     "bad <cert> & more",
                 ),
-                finding("TLS-001", Status::Pass, "peer0:7051", "ok"),
+                Finding::example("TLS-001", Status::Pass, "peer0:7051", "ok"),
             ],
         );
         r.topology = Topology {
