@@ -416,7 +416,7 @@ fn write_output(
             Format::Junit => crate::report::junit::render(report, out),
             Format::Html => crate::report::html::render(report, check.threshold, out),
             Format::Sarif => crate::report::sarif::render(report, out),
-            Format::Markdown => crate::report::markdown::render(report, out),
+            Format::Markdown => crate::report::markdown::render(report, check.threshold, out),
             Format::Prometheus => crate::report::prometheus::render(report, out),
         }
         .and_then(|()| out.flush())
