@@ -100,7 +100,10 @@ fn sarif_validates_and_carries_every_failure_at_its_file_and_line() {
             assert!(rule["help"]["text"].as_str().unwrap().contains("Fix:"));
             let physical = &r["locations"][0]["physicalLocation"];
             if let Some(uri) = physical["artifactLocation"]["uri"].as_str() {
-                let path = uri.strip_prefix("file://").unwrap_or(uri).replace("%20", " ");
+                let path = uri
+                    .strip_prefix("file://")
+                    .unwrap_or(uri)
+                    .replace("%20", " ");
                 let on_disk = Path::new(env!("CARGO_MANIFEST_DIR")).join(&path);
                 assert!(on_disk.exists(), "{uri} for {} does not exist", f.check_id);
                 if let Some(line) = physical["region"]["startLine"].as_u64() {

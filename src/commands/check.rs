@@ -403,12 +403,27 @@ fn write_output(
             }),
         };
         let mut file;
-        let out: &mut dyn Write = match &spec.path {
-            Some(path) => {
+        // Metrics are written beside their file and renamed over it: node-exporter's textfile
+        // collector reads `*.prom` whenever it is scraped and must never see half a file.
+        let rename = match (&spec.path, spec.format) {
+            (Some(path), Format::Prometheus)
+                if std::fs::metadata(path).map_or(true, |m| m.is_file()) =>
+            {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                Some((path.with_file_name(format!(".{name}.tmp")), path))
+            }
+            _ => None,
+        };
+        let out: &mut dyn Write = match (&rename, &spec.path) {
+            (Some((partial, _)), _) => {
+                file = BufWriter::new(File::create(partial).map_err(fail)?);
+                &mut file
+            }
+            (None, Some(path)) => {
                 file = BufWriter::new(File::create(path).map_err(fail)?);
                 &mut file
             }
-            None => stdout,
+            (None, None) => stdout,
         };
         match spec.format {
             Format::Table => crate::report::table::render(report, style, out),
@@ -417,10 +432,13 @@ fn write_output(
             Format::Html => crate::report::html::render(report, check.threshold, out),
             Format::Sarif => crate::report::sarif::render(report, out),
             Format::Markdown => crate::report::markdown::render(report, check.threshold, out),
-            Format::Prometheus => crate::report::prometheus::render(report, out),
+            Format::Prometheus => crate::report::prometheus::render(report, check.threshold, out),
         }
         .and_then(|()| out.flush())
         .map_err(fail)?;
+        if let Some((partial, path)) = rename {
+            std::fs::rename(&partial, path).map_err(fail)?;
+        }
     }
     Ok(())
 }
