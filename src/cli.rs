@@ -257,6 +257,34 @@ pub enum RenderCommand {
     /// Docker daemon's resolver (docker-launched chaincode), one with the chaincode pods' own.
     /// Their logs feed `fabcheck check --dns-probe-log`.
     DnsProbe(DnsProbeArgs),
+    /// A CronJob that runs `check --cluster` on a schedule with the read-only RBAC, and sends
+    /// its metrics to a Pushgateway or to node-exporter's textfile collector.
+    Monitor(MonitorArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("sink").required(true).args(["pushgateway", "textfile"])))]
+pub struct MonitorArgs {
+    /// Namespace of the CronJob, its ServiceAccount and (with --probe-in-cluster) the probe.
+    #[arg(long, value_name = "NS")]
+    pub namespace: String,
+    /// When to run, in cron syntax.
+    #[arg(long, value_name = "CRON", default_value = "*/30 * * * *")]
+    pub schedule: String,
+    /// fabcheck's image.
+    #[arg(long, value_name = "IMAGE", default_value = crate::incluster::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Push the metrics to this Pushgateway (http://HOST:PORT); fabcheck PUTs them itself.
+    #[arg(long, value_name = "URL")]
+    pub pushgateway: Option<String>,
+    /// Write the metrics to DIR/fabcheck.prom on the node (a hostPath), for node-exporter's
+    /// textfile collector; written beside and renamed, so never read half-done.
+    #[arg(long, value_name = "DIR")]
+    pub textfile: Option<String>,
+    /// Also probe the network's live endpoints from inside the cluster (the in-cluster probe,
+    /// with its RBAC).
+    #[arg(long)]
+    pub probe_in_cluster: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -634,6 +662,61 @@ pub enum ConfigError {
     ZeroDuration { flag: &'static str },
     #[error(transparent)]
     Require(#[from] gate::SelectorError),
+    #[error("failed to render the monitor: {0}")]
+    Monitor(String),
+}
+
+impl MonitorArgs {
+    fn validate(self) -> Result<crate::commands::render::MonitorConfig, ConfigError> {
+        use crate::commands::render::{MetricsSink, MonitorConfig};
+        let label = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 63
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !s.starts_with('-')
+                && !s.ends_with('-')
+        };
+        if !label(&self.namespace) {
+            return Err(ConfigError::Monitor(format!(
+                "--namespace '{}' is not a Kubernetes namespace name (lowercase letters, digits, '-')",
+                self.namespace
+            )));
+        }
+        let fields = self.schedule.split_whitespace().count();
+        if fields != 5 && !self.schedule.starts_with('@') {
+            return Err(ConfigError::Monitor(format!(
+                "--schedule '{}' has {fields} fields; cron has 5 (minute hour day month weekday) or @hourly-style",
+                self.schedule
+            )));
+        }
+        let sink = match (self.pushgateway, self.textfile) {
+            (Some(url), None) if url.starts_with("http://") => MetricsSink::Pushgateway(url),
+            (Some(url), None) => {
+                return Err(ConfigError::Monitor(format!(
+                    "--pushgateway '{url}' must be an http:// URL (fabcheck pushes plain HTTP)"
+                )));
+            }
+            (None, Some(dir)) if dir.starts_with('/') => MetricsSink::Textfile(dir),
+            (None, Some(dir)) => {
+                return Err(ConfigError::Monitor(format!(
+                    "--textfile '{dir}' must be an absolute path on the node"
+                )));
+            }
+            _ => {
+                return Err(ConfigError::Monitor(
+                    "give exactly one of --pushgateway and --textfile".into(),
+                ));
+            }
+        };
+        Ok(MonitorConfig {
+            namespace: self.namespace,
+            schedule: self.schedule,
+            image: self.image,
+            sink,
+            probe_in_cluster: self.probe_in_cluster,
+        })
+    }
 }
 
 impl Cli {
@@ -690,6 +773,10 @@ impl Cli {
                 image: args.image,
                 no_docker: args.no_docker,
             })),
+            Command::Render {
+                command: Some(RenderCommand::Monitor(args)),
+                ..
+            } => Ok(Config::RenderMonitor(args.validate()?)),
             Command::Render {
                 command: None,
                 network,

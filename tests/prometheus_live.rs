@@ -2,7 +2,10 @@
 //! scripts/test): the file passes `promtool check metrics`; the test serves it on 127.0.0.1, a
 //! Prometheus started by the test scrapes it every second, and the query an operator would alert
 //! with, `fabcheck_certificate_not_after_seconds - time() < 30*86400`, finds the one certificate
-//! of the fixture that expires within 30 days and not the one that has 400 days left.
+//! of the fixture that expires within 30 days and not the one that has 400 days left. A real
+//! Pushgateway (Debian's `prometheus-pushgateway`) takes the same metrics pushed by fabcheck
+//! (`-o prometheus=http://…/metrics/job/fabcheck`), and a gateway that is not there is an error
+//! naming it.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -18,6 +21,7 @@ use time::format_description::well_known::Rfc3339;
 
 const PROMETHEUS: &str = "/usr/bin/prometheus";
 const PROMTOOL: &str = "/usr/bin/promtool";
+const PUSHGATEWAY: &str = "/usr/bin/prometheus-pushgateway";
 
 /// The Prometheus process, ended with the test whatever happens.
 struct Running(Child);
@@ -147,6 +151,100 @@ fn query(port: u16, query: &str, want: usize) -> Vec<serde_json::Value> {
     last
 }
 
+/// Starts `program` with `args`, logging to `log`, and waits until `/-/ready` answers 200.
+fn start(program: &str, args: &[String], port: u16, log: &Path) -> Running {
+    let file = std::fs::File::create(log).unwrap();
+    let running = Running(
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} starts: {e}")),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(port, "/-/ready").map(|(c, _)| c) != Some(200) {
+        assert!(
+            Instant::now() < deadline,
+            "{program} not ready: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    running
+}
+
+fn fabcheck_check(tree: &Path, output: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fabcheck"))
+        .args(["check", "--artifacts"])
+        .arg(tree)
+        .args(["-o", output])
+        .output()
+        .expect("fabcheck runs")
+}
+
+#[test]
+fn metrics_pushed_to_a_real_pushgateway() {
+    assert!(
+        Path::new(PUSHGATEWAY).exists(),
+        "Debian's prometheus-pushgateway is needed (scripts/test installs it)"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("crypto-config");
+    fixture(&tree);
+    let port = free_port();
+    let _gateway = start(
+        PUSHGATEWAY,
+        &[format!("--web.listen-address=127.0.0.1:{port}")],
+        port,
+        &tmp.path().join("pushgateway.log"),
+    );
+    let url = format!("http://127.0.0.1:{port}/metrics/job/fabcheck/namespace/org1");
+    let out = fabcheck_check(&tree, &format!("prometheus={url}"));
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, page) = get(port, "/metrics").expect("the gateway answers");
+    assert_eq!(code, 200);
+    let pushed: Vec<&str> = page
+        .lines()
+        .filter(|l| l.starts_with("fabcheck_certificate_not_after_seconds{"))
+        .collect();
+    assert_eq!(
+        pushed.len(),
+        5,
+        "CA, two peers and their CA copies: {pushed:#?}"
+    );
+    assert!(
+        pushed
+            .iter()
+            .all(|l| l.contains("job=\"fabcheck\"") && l.contains("namespace=\"org1\""))
+    );
+    assert!(
+        pushed
+            .iter()
+            .any(|l| l.contains("subject=\"peer0.org1.example.com\""))
+    );
+
+    // A gateway that is not there: the run says so and exits 3 (could not reach).
+    let gone = free_port();
+    let out = fabcheck_check(
+        &tree,
+        &format!("prometheus=http://127.0.0.1:{gone}/metrics/job/fabcheck"),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "failed to push metrics to http://127.0.0.1:{gone}/"
+        )),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn prometheus_scrapes_the_metrics_and_finds_the_expiring_certificate() {
     assert!(
@@ -157,13 +255,7 @@ fn prometheus_scrapes_the_metrics_and_finds_the_expiring_certificate() {
     let tree = tmp.path().join("crypto-config");
     fixture(&tree);
     let metrics = tmp.path().join("fabcheck.prom");
-    let out = Command::new(env!("CARGO_BIN_EXE_fabcheck"))
-        .args(["check", "--artifacts"])
-        .arg(&tree)
-        .arg("-o")
-        .arg(format!("prometheus={}", metrics.display()))
-        .output()
-        .expect("fabcheck runs");
+    let out = fabcheck_check(&tree, &format!("prometheus={}", metrics.display()));
     assert!(
         out.status.code().is_some_and(|c| c <= 1),
         "{}",
@@ -192,30 +284,16 @@ fn prometheus_scrapes_the_metrics_and_finds_the_expiring_certificate() {
         ),
     )
     .unwrap();
-    let log = std::fs::File::create(tmp.path().join("prometheus.log")).unwrap();
-    let _prometheus = Running(
-        Command::new(PROMETHEUS)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                tmp.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{web}"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("prometheus starts"),
+    let _prometheus = start(
+        PROMETHEUS,
+        &[
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", tmp.path().join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{web}"),
+        ],
+        web,
+        &tmp.path().join("prometheus.log"),
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while get(web, "/-/ready").map(|(c, _)| c) != Some(200) {
-        assert!(
-            Instant::now() < deadline,
-            "prometheus not ready: {}",
-            std::fs::read_to_string(tmp.path().join("prometheus.log")).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 
     let expiring = query(
         web,

@@ -402,6 +402,18 @@ fn write_output(
                 120
             }),
         };
+        if let (Format::Prometheus, Some(path)) = (spec.format, &spec.path)
+            && crate::probe::push::is_url(&path.to_string_lossy())
+        {
+            let mut body = Vec::new();
+            crate::report::prometheus::render(report, check.threshold, &mut body).map_err(fail)?;
+            return crate::probe::push::put_metrics(
+                &path.to_string_lossy(),
+                String::from_utf8_lossy(&body).into_owned(),
+                PUSH_TIMEOUT,
+            )
+            .map_err(RunError::Push);
+        }
         let mut file;
         // Metrics are written beside their file and renamed over it: node-exporter's textfile
         // collector reads `*.prom` whenever it is scraped and must never see half a file.
@@ -442,6 +454,9 @@ fn write_output(
     }
     Ok(())
 }
+
+/// Bound on pushing metrics to a Pushgateway.
+const PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok()?.parse().ok()

@@ -258,6 +258,7 @@ pub enum Config {
         format: InspectFormat,
     },
     RenderDnsProbe(DnsProbeConfig),
+    RenderMonitor(super::render::MonitorConfig),
     RenderNetwork(RenderNetworkConfig),
     Deploy(DeployConfig),
     Teardown(TeardownConfig),

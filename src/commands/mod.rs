@@ -39,6 +39,8 @@ pub enum RunError {
     Identity { dir: String, reason: String },
     #[error("failed to read the baseline report {path}: {reason}")]
     Baseline { path: String, reason: String },
+    #[error(transparent)]
+    Push(#[from] crate::probe::push::PushError),
     #[error("failed to read the report {path}: {reason}")]
     Report { path: String, reason: String },
     #[error("failed to explain {0}: no such check (see `fabcheck checks list`)")]
@@ -53,9 +55,10 @@ pub enum RunError {
 impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            RunError::Unreachable(_) | RunError::Cluster(_) | RunError::InCluster(_) => {
-                crate::exit::UNREACHABLE
-            }
+            RunError::Unreachable(_)
+            | RunError::Cluster(_)
+            | RunError::InCluster(_)
+            | RunError::Push(_) => crate::exit::UNREACHABLE,
             RunError::Deploy(e) if e.is_usage() => crate::exit::USAGE,
             RunError::Deploy(_) => crate::exit::DEPLOY_FAILED,
             RunError::Waivers(_)
@@ -96,6 +99,11 @@ pub fn run(config: Config, stdout: &mut dyn Write) -> Result<i32, RunError> {
             for note in notes {
                 eprintln!("fabcheck: note: {note}");
             }
+            stdout.write_all(yaml.as_bytes()).map_err(stdout_err)?;
+            Ok(crate::exit::SUCCESS)
+        }
+        Config::RenderMonitor(cfg) => {
+            let yaml = render::monitor(&cfg)?;
             stdout.write_all(yaml.as_bytes()).map_err(stdout_err)?;
             Ok(crate::exit::SUCCESS)
         }

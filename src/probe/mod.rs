@@ -13,6 +13,7 @@ pub mod kafka;
 pub mod metrics;
 pub mod operations;
 pub mod pod_spec;
+pub mod push;
 pub mod tls;
 pub mod tls_hello;
 pub mod zookeeper;
