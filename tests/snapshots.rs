@@ -64,6 +64,66 @@ fn json_for_the_backdated_certificate() {
     });
 }
 
+/// `check` of the backdated-certificate fixture in `format`, to stdout.
+fn backdated(format: &str) -> String {
+    run(&[
+        "check",
+        "--artifacts",
+        "fixtures/x509/X509-001/fail",
+        "--at",
+        AT,
+        "--select",
+        "X509-001,X509-002",
+        "-o",
+        format,
+    ])
+    .replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+/// `text` with every 64-digit hex run (a fingerprint of a regenerated fixture) redacted.
+fn without_fingerprints(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once('\n')) {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() == 64 {
+            "[fingerprint]"
+        } else {
+            &run
+        });
+        run.clear();
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+#[test]
+fn junit_for_the_backdated_certificate() {
+    insta::assert_snapshot!(without_fingerprints(&backdated("junit")));
+}
+
+#[test]
+fn markdown_for_the_backdated_certificate() {
+    insta::assert_snapshot!(backdated("markdown"));
+}
+
+#[test]
+fn sarif_for_the_backdated_certificate() {
+    let value: serde_json::Value = serde_json::from_str(&backdated("sarif")).expect("json");
+    insta::assert_json_snapshot!(value, {
+        ".runs[].results[].properties.evidence.fingerprint_sha256" => "[fingerprint]",
+    });
+}
+
+#[test]
+fn prometheus_for_the_backdated_certificate() {
+    insta::assert_snapshot!(backdated("prometheus"));
+}
+
 /// The HTML report's content (its constant style sheet and script left out).
 #[test]
 fn html_for_the_backdated_certificate() {
